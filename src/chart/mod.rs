@@ -1,0 +1,59 @@
+//! Chart metadata taken from the `chart:` values (the source of Chart.yaml).
+
+use serde::Serialize;
+
+use crate::diag::Diagnostic;
+use crate::yaml::{Node, Value};
+
+/// Name, version and description of the chart built for one environment.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChartMeta {
+    /// DNS-1123 label.
+    pub name: String,
+    /// Strict SemVer 2.
+    pub version: String,
+    /// The application version (default: the image tag).
+    pub app_version: String,
+    /// One line.
+    pub description: String,
+}
+
+impl ChartMeta {
+    /// Reads `chart.*` (and `image.tag` for the default appVersion) from validated values.
+    pub fn from_values(values: &Node) -> Result<Self, Diagnostic> {
+        let text = |path: &[&str]| -> Option<String> {
+            values.get_path(path).and_then(|n| match &n.value {
+                Value::String(s) => Some(s.clone()),
+                Value::Int(i) => Some(i.to_string()),
+                Value::Float(f) => Some(f.to_string()),
+                _ => None,
+            })
+        };
+        let name = text(&["chart", "name"]).ok_or_else(|| {
+            Diagnostic::error("missing `chart.name`").help("set chart.name in environments/base.yaml")
+        })?;
+        let version = text(&["chart", "version"]).unwrap_or_else(|| "0.1.0".into());
+        if let Err(e) = semver::Version::parse(&version) {
+            let mut d = Diagnostic::error(format!(
+                "chart.version `{version}` is not a SemVer 2 version: {e}"
+            ))
+            .key("chart.version")
+            .help("use MAJOR.MINOR.PATCH with optional -prerelease and +build, e.g. 1.4.0 or 1.4.0-rc.1");
+            if let Some(n) = values.get_path(&["chart", "version"]) {
+                d = d.at(n.origin.clone());
+            }
+            return Err(d);
+        }
+        let app_version = text(&["chart", "appVersion"])
+            .filter(|s| !s.is_empty())
+            .or_else(|| text(&["image", "tag"]))
+            .unwrap_or_default();
+        Ok(Self {
+            name,
+            version,
+            app_version,
+            description: text(&["chart", "description"]).unwrap_or_default(),
+        })
+    }
+}

@@ -1,0 +1,174 @@
+//! Command-line definitions (clap only), kept apart so completions and the man page can be
+//! generated from them.
+
+use std::path::PathBuf;
+
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::values::{CliLayers, SetArg};
+
+/// Merge environment overlays, render Kubernetes manifests, and package them as Helm charts.
+#[derive(Debug, Parser)]
+#[command(name = "kforge", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Run as if kforge was started in DIR (like `git -C`).
+    #[arg(short = 'C', long = "directory", global = true, value_name = "DIR", env = "KFORGE_DIR")]
+    pub directory: Option<PathBuf>,
+
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render an environment's manifests (multi-document YAML on stdout, in Helm's install order).
+    #[command(after_help = "EXAMPLES:\n  kforge render -e prod | kubectl apply -f -\n  kforge render -e dev --set image.tag=2.10.1 -o json\n  kforge render --all-envs --output-dir out/")]
+    Render(RenderArgs),
+    /// Show the merged values of an environment, optionally with where each value came from.
+    #[command(after_help = "EXAMPLES:\n  kforge values -e prod\n  kforge values -e prod --show-origin\n  kforge values -e staging -o json")]
+    Values(ValuesCmdArgs),
+    /// Compare rendered output with golden/<env>/ (check), or rewrite it (update).
+    #[command(after_help = "EXAMPLES:\n  kforge golden check   # exit 1 with a diff when output drifted\n  kforge golden update  # accept the current output")]
+    Golden(GoldenArgs),
+}
+
+/// Layers added on the command line.
+#[derive(Debug, Args, Default)]
+pub struct ValuesArgs {
+    /// Extra values file merged after the environment's overlay (repeatable, in order).
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Set a value: KEY=VALUE[,KEY=VALUE] with Helm's syntax (a.b=c, list[0]=x, list={a,b}).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Like --set, but every value stays a string.
+    #[arg(long = "set-string", value_name = "KEY=VALUE")]
+    pub set_string: Vec<String>,
+    /// --set and --set-string merged in command-line order (filled after parsing).
+    #[arg(skip)]
+    pub ordered: Vec<SetArg>,
+}
+
+impl ValuesArgs {
+    /// The command-line layers.
+    pub fn layers(&self) -> CliLayers {
+        CliLayers {
+            files: self.files.clone(),
+            sets: self.ordered.clone(),
+        }
+    }
+}
+
+/// Output format.
+#[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// YAML.
+    #[default]
+    Yaml,
+    /// JSON.
+    Json,
+}
+
+/// `kforge render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Environment to render.
+    #[arg(short = 'e', long = "env", value_name = "ENV", env = "KFORGE_ENV", required_unless_present = "all_envs", conflicts_with = "all_envs")]
+    pub env: Option<String>,
+    /// Render every environment (needs --output-dir).
+    #[arg(long = "all-envs", requires = "output_dir")]
+    pub all_envs: bool,
+    /// Write one folder per environment, one file per object, instead of stdout.
+    #[arg(long = "output-dir", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Output format on stdout.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: Format,
+    /// Values layers.
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+/// `kforge values`.
+#[derive(Debug, Args)]
+pub struct ValuesCmdArgs {
+    /// Environment.
+    #[arg(short = 'e', long = "env", value_name = "ENV", env = "KFORGE_ENV")]
+    pub env: String,
+    /// Print each leaf with the file:line (or --set argument) that set it.
+    #[arg(long = "show-origin")]
+    pub show_origin: bool,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: Format,
+    /// Values layers.
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+/// `kforge golden`.
+#[derive(Debug, Args)]
+pub struct GoldenArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: GoldenAction,
+}
+
+/// `kforge golden check|update`.
+#[derive(Clone, Copy, Debug, Subcommand)]
+pub enum GoldenAction {
+    /// Exit 1, with a unified diff, if any environment's output differs from golden/<env>/.
+    Check,
+    /// Rewrite golden/<env>/ from the current output.
+    Update,
+}
+
+impl Cli {
+    /// Parses the process arguments (exits on `--help` or a usage error, with code 2).
+    pub fn parse_args() -> Self {
+        let matches = Self::command().get_matches();
+        let mut cli = match Self::from_arg_matches(&matches) {
+            Ok(cli) => cli,
+            Err(e) => e.exit(),
+        };
+        let leaf = leaf_matches(&matches);
+        let values = match &mut cli.command {
+            Command::Render(a) => Some(&mut a.values),
+            Command::Values(a) => Some(&mut a.values),
+            Command::Golden(_) => None,
+        };
+        if let Some(values) = values {
+            values.ordered = ordered_sets(leaf);
+        }
+        cli
+    }
+}
+
+fn leaf_matches(m: &ArgMatches) -> &ArgMatches {
+    match m.subcommand() {
+        Some((_, sub)) => leaf_matches(sub),
+        None => m,
+    }
+}
+
+/// Interleaves --set and --set-string by their position on the command line.
+fn ordered_sets(m: &ArgMatches) -> Vec<SetArg> {
+    let mut all: Vec<(usize, SetArg)> = Vec::new();
+    for (id, as_string) in [("set", false), ("set_string", true)] {
+        if let (Some(idx), Some(vals)) = (m.indices_of(id), m.get_many::<String>(id)) {
+            for (i, v) in idx.zip(vals) {
+                all.push((
+                    i,
+                    SetArg {
+                        as_string,
+                        arg: v.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, s)| s).collect()
+}

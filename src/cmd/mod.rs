@@ -1,0 +1,189 @@
+//! Subcommands. Each composes the pipeline stages and returns the exit code; errors go back
+//! to `main`, which prints them through [`report_error`] and exits 2.
+
+mod golden;
+mod render;
+mod values;
+
+use std::fmt;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::chart::ChartMeta;
+use crate::cli::{Cli, Command};
+use crate::diag::Diagnostics;
+use crate::project::Project;
+use crate::render::{Document, TemplateSet, render_env};
+use crate::values::{CliLayers, MergedValues, ValuesSchema, merge_env, validate};
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = &cli.directory {
+        std::env::set_current_dir(dir)
+            .with_context(|| format!("cannot change to directory {} (-C)", dir.display()))?;
+    }
+    match cli.command {
+        Command::Render(args) => render::run(&args),
+        Command::Values(args) => values::run(&args),
+        Command::Golden(args) => golden::run(args.action),
+    }
+}
+
+/// Prints an error (all diagnostics, or the cause chain) and picks the exit code.
+pub fn report_error(err: &anyhow::Error) -> ExitCode {
+    if is_broken_pipe(err) {
+        return ExitCode::SUCCESS;
+    }
+    let mut stderr = io::stderr().lock();
+    let _ = write_error(&mut stderr, err);
+    ExitCode::from(2)
+}
+
+fn write_error(out: &mut impl Write, err: &anyhow::Error) -> io::Result<()> {
+    if let Some(many) = err.downcast_ref::<Errors>() {
+        for e in &many.0 {
+            write_error(out, e)?;
+        }
+        return Ok(());
+    }
+    if let Some(diags) = err.downcast_ref::<Diagnostics>() {
+        return writeln!(out, "{diags}");
+    }
+    writeln!(out, "error: {err}")?;
+    for cause in err.chain().skip(1) {
+        if let Some(diags) = cause.downcast_ref::<Diagnostics>() {
+            writeln!(out, "{diags}")?;
+        } else {
+            writeln!(out, "  caused by: {cause}")?;
+        }
+    }
+    Ok(())
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Several independent failures (e.g. one per environment), all reported.
+#[derive(Debug)]
+pub struct Errors(pub Vec<anyhow::Error>);
+
+impl fmt::Display for Errors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.0 {
+            writeln!(f, "{e:#}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Errors {}
+
+/// A project with its templates and compiled values schema.
+pub struct Workspace {
+    /// The project.
+    pub project: Project,
+    /// Built-in templates overlaid with the project's.
+    pub templates: TemplateSet,
+    /// The compiled values schema.
+    pub schema: ValuesSchema,
+}
+
+impl Workspace {
+    /// Loads the project in the current directory.
+    pub fn load() -> anyhow::Result<Self> {
+        let project = Project::discover(std::path::Path::new("."))?;
+        let templates = TemplateSet::load(&project.root)?;
+        let schema_file = templates.schema();
+        let schema = ValuesSchema::compile(&schema_file.text, &schema_file.display)
+            .map_err(|d| Diagnostics(vec![d]))?;
+        Ok(Self {
+            project,
+            templates,
+            schema,
+        })
+    }
+
+    /// Merges and validates the values of `env`.
+    pub fn values(&self, env: &str, layers: &CliLayers) -> anyhow::Result<(MergedValues, ChartMeta)> {
+        let merged = merge_env(&self.project, &self.templates, env, layers)?;
+        validate(&self.schema, &merged)?;
+        let chart = ChartMeta::from_values(&merged.root).map_err(|d| Diagnostics(vec![d]))?;
+        Ok((merged, chart))
+    }
+
+    /// Renders `env` into documents in install order.
+    pub fn render(&self, env: &str, layers: &CliLayers) -> anyhow::Result<Vec<Document>> {
+        let (merged, chart) = self.values(env, layers)?;
+        Ok(render_env(&self.templates, &merged.root, &chart, env)?)
+    }
+
+    /// Renders every environment; failures of all environments are reported together.
+    pub fn render_all(&self, layers: &CliLayers) -> anyhow::Result<Vec<(String, Vec<Document>)>> {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for env in self.project.envs.keys() {
+            match self.render(env, layers) {
+                Ok(docs) => out.push((env.clone(), docs)),
+                Err(e) => errors.push(e.context(format!("environment `{env}` failed"))),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(Errors(errors).into())
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`kforge render | head`) is not an error.
+pub fn write_stdout(text: &str) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The files of one environment's output folder: name → content.
+pub fn env_files(docs: &[Document]) -> anyhow::Result<Vec<(String, String)>> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for doc in docs {
+        let name = doc.file_name();
+        if let Some((_, _)) = files.iter().find(|(n, _)| *n == name) {
+            anyhow::bail!(
+                "two rendered objects would both be written to {name} ({} {}/{}); give them distinct names",
+                doc.kind,
+                doc.namespace,
+                doc.name
+            );
+        }
+        files.push((name, doc.to_yaml()));
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Replaces `dir` with exactly `files`, building the new folder beside it first so a failure
+/// leaves the old one in place.
+pub fn replace_dir(dir: &std::path::Path, files: &[(String, String)]) -> anyhow::Result<()> {
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".kforge-tmp-")
+        .tempdir_in(parent)
+        .with_context(|| format!("creating a temporary folder in {}", parent.display()))?;
+    for (name, text) in files {
+        std::fs::write(tmp.path().join(name), text).with_context(|| format!("writing {name}"))?;
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("removing old {}", dir.display()))?;
+    }
+    let kept = tmp.keep();
+    std::fs::rename(&kept, dir).with_context(|| format!("moving output into {}", dir.display()))?;
+    Ok(())
+}

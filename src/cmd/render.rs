@@ -1,0 +1,37 @@
+//! `kforge render`.
+
+use std::process::ExitCode;
+
+use crate::cli::{Format, RenderArgs};
+use crate::cmd::{Workspace, env_files, replace_dir, write_stdout};
+use crate::render::{to_json_list, to_yaml_stream};
+
+/// Renders one environment to stdout, or environments into `--output-dir`.
+pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
+    let ws = Workspace::load()?;
+    let layers = args.values.layers();
+    let rendered = match &args.env {
+        Some(env) => vec![(env.clone(), ws.render(env, &layers)?)],
+        None => ws.render_all(&layers)?,
+    };
+    match &args.output_dir {
+        Some(dir) => {
+            let mut outputs = Vec::new();
+            for (env, docs) in &rendered {
+                outputs.push((dir.join(env), env_files(docs)?));
+            }
+            for (path, files) in outputs {
+                replace_dir(&path, &files)?;
+            }
+        }
+        None => {
+            let (_, docs) = &rendered[0];
+            let text = match args.output {
+                Format::Yaml => to_yaml_stream(docs),
+                Format::Json => to_json_list(docs),
+            };
+            write_stdout(&text)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

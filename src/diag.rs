@@ -1,0 +1,161 @@
+//! User-facing diagnostics, printed rustc-style: what is wrong, where (file:line:col with the
+//! source line and a caret, plus the key path), and what to do.
+
+use std::fmt;
+
+use crate::yaml::Origin;
+
+/// How bad a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Stops the run.
+    Error,
+    /// Reported, does not fail the run.
+    Warning,
+}
+
+/// One problem, located.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// One line saying what is wrong.
+    pub message: String,
+    /// Where: a file position or a command-line argument.
+    pub origin: Option<Origin>,
+    /// The key path inside the document, e.g. `image.tag`.
+    pub key_path: Option<String>,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error with a message.
+    pub fn error(message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            message: message.into(),
+            origin: None,
+            key_path: None,
+            help: None,
+        }
+    }
+
+    /// Sets the origin.
+    #[must_use]
+    pub fn at(mut self, origin: Origin) -> Self {
+        self.origin = Some(origin);
+        self
+    }
+
+    /// Sets the key path.
+    #[must_use]
+    pub fn key(mut self, key_path: impl Into<String>) -> Self {
+        let k = key_path.into();
+        self.key_path = (!k.is_empty()).then_some(k);
+        self
+    }
+
+    /// Sets the help line.
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the help line if there is one.
+    #[must_use]
+    pub fn maybe_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(f, "{label}: {}", self.message)?;
+        match &self.origin {
+            Some(Origin::File { file, line, col }) => {
+                writeln!(f, "  --> {}:{line}:{col}", file.display)?;
+                if let Some(text) = file.line_text(*line) {
+                    let gutter = line.to_string().len();
+                    let pad = " ".repeat(gutter);
+                    let shown: String = text.chars().take(200).collect();
+                    writeln!(f, "{pad} |")?;
+                    writeln!(f, "{line} | {shown}")?;
+                    let start = col.saturating_sub(1).min(shown.chars().count());
+                    let width = caret_width(&shown, start);
+                    let lead: String = shown
+                        .chars()
+                        .take(start)
+                        .map(|c| if c == '\t' { '\t' } else { ' ' })
+                        .collect();
+                    writeln!(f, "{pad} | {lead}{}", "^".repeat(width))?;
+                }
+            }
+            Some(origin @ Origin::Arg { .. }) => writeln!(f, "  --> {origin}")?,
+            Some(Origin::Generated) | None => {}
+        }
+        if let Some(key) = &self.key_path {
+            writeln!(f, "   = key: {key}")?;
+        }
+        if let Some(help) = &self.help {
+            writeln!(f, "   = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Underline the token at `start`: up to `: `, the end of a quoted string, or the line end.
+fn caret_width(line: &str, start: usize) -> usize {
+    let rest: String = line.chars().skip(start).collect();
+    let rest = rest.trim_end();
+    let token = match rest.find(": ") {
+        Some(i) => &rest[..i],
+        None => rest.strip_suffix(':').unwrap_or(rest),
+    };
+    token.chars().count().max(1)
+}
+
+/// A batch of diagnostics that together stop the run (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<crate::yaml::YamlError> for Diagnostic {
+    fn from(e: crate::yaml::YamlError) -> Self {
+        Diagnostic::error(e.message)
+            .at(Origin::File {
+                file: e.file,
+                line: e.line,
+                col: e.col,
+            })
+            .maybe_help(e.help)
+    }
+}
+
+/// The closest candidate to `name`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = name.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(2))
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}

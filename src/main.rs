@@ -1,0 +1,20 @@
+//! kforge: merge environment overlays, render, lint and package Kubernetes manifests.
+
+mod chart;
+mod cli;
+mod cmd;
+mod diag;
+mod project;
+mod render;
+mod values;
+mod yaml;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse_args();
+    match cmd::run(cli) {
+        Ok(code) => code,
+        Err(err) => cmd::report_error(&err),
+    }
+}

@@ -1,0 +1,133 @@
+//! Rendered documents: identity (kind/namespace/name), Helm's install order, and emission as
+//! YAML (with `# Source:` headers), JSON, or one file per document.
+
+use crate::yaml::{Node, emit_document, to_json};
+
+/// Kinds in the order Helm installs them (helm/helm pkg/release/util/kind_sorter.go).
+const INSTALL_ORDER: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// One rendered Kubernetes object.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// The template that produced it, e.g. `deployment.yaml`.
+    pub template: String,
+    /// Position of the document within its template's output.
+    pub index: usize,
+    /// `kind`, or empty.
+    pub kind: String,
+    /// `metadata.name`, or empty.
+    pub name: String,
+    /// `metadata.namespace`, or empty.
+    pub namespace: String,
+    /// The object.
+    pub node: Node,
+}
+
+impl Document {
+    /// Wraps an object, reading its identity.
+    pub fn new(template: &str, index: usize, node: Node) -> Self {
+        let text = |path: &[&str]| node.get_path(path).and_then(Node::as_str).unwrap_or("").to_string();
+        Self {
+            template: template.to_string(),
+            index,
+            kind: text(&["kind"]),
+            name: text(&["metadata", "name"]),
+            namespace: text(&["metadata", "namespace"]),
+            node,
+        }
+    }
+
+    /// A file name for this object: `<kind>-<name>.yaml`, lower case, safe characters only.
+    pub fn file_name(&self) -> String {
+        let mut stem = self.kind.to_ascii_lowercase();
+        for part in [&self.namespace, &self.name] {
+            if !part.is_empty() {
+                stem.push('-');
+                stem.push_str(part);
+            }
+        }
+        let safe: String = stem
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+            .collect();
+        format!("{}.yaml", safe.trim_start_matches('.'))
+    }
+
+    /// The document as YAML with its `---` and `# Source:` header.
+    pub fn to_yaml(&self) -> String {
+        format!("---\n# Source: {}\n{}", self.template, emit_document(&self.node))
+    }
+}
+
+fn kind_rank(kind: &str) -> (usize, &str) {
+    match INSTALL_ORDER.iter().position(|k| *k == kind) {
+        Some(i) => (i, ""),
+        None => (INSTALL_ORDER.len(), kind),
+    }
+}
+
+/// Sorts into Helm's install order; ties keep template-name then document order.
+pub fn sort_install_order(docs: &mut [Document]) {
+    docs.sort_by(|a, b| {
+        kind_rank(&a.kind)
+            .cmp(&kind_rank(&b.kind))
+            .then_with(|| a.template.cmp(&b.template))
+            .then_with(|| a.index.cmp(&b.index))
+    });
+}
+
+/// All documents as one YAML stream.
+pub fn to_yaml_stream(docs: &[Document]) -> String {
+    docs.iter().map(Document::to_yaml).collect()
+}
+
+/// All documents as a pretty-printed JSON `v1/List`.
+pub fn to_json_list(docs: &[Document]) -> String {
+    let list = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": docs.iter().map(|d| to_json(&d.node)).collect::<Vec<_>>(),
+    });
+    let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,140 @@
+//! The template set: the built-in templates embedded in the binary, replaced or extended by a
+//! project's `chart-templates/` folder.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::project::{ProjectError, read_dir_sorted, read_text};
+use crate::yaml::SourceFile;
+
+/// File name of the defaults layer inside chart-templates.
+pub const DEFAULTS: &str = "values.yaml";
+/// File name of the values schema inside chart-templates.
+pub const SCHEMA: &str = "values.schema.json";
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("_helpers.jinja", include_str!("../../chart-templates/_helpers.jinja")),
+    ("deployment.yaml", include_str!("../../chart-templates/deployment.yaml")),
+    ("hpa.yaml", include_str!("../../chart-templates/hpa.yaml")),
+    ("ingress.yaml", include_str!("../../chart-templates/ingress.yaml")),
+    ("service.yaml", include_str!("../../chart-templates/service.yaml")),
+    ("serviceaccount.yaml", include_str!("../../chart-templates/serviceaccount.yaml")),
+    (DEFAULTS, include_str!("../../chart-templates/values.yaml")),
+    (SCHEMA, include_str!("../../chart-templates/values.schema.json")),
+];
+
+/// Errors loading a project's templates.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateSetError {
+    /// A file could not be read.
+    #[error(transparent)]
+    Read(#[from] ProjectError),
+    /// A symlink leading outside the project.
+    #[error("{path} is a symlink to {target}, outside the project; templates may only read files inside it")]
+    SymlinkOutside {
+        /// The link.
+        path: String,
+        /// Where it points.
+        target: String,
+    },
+}
+
+/// Every template file by name (`deployment.yaml`, `_helpers.jinja`, ...).
+#[derive(Debug)]
+pub struct TemplateSet {
+    files: BTreeMap<String, Arc<SourceFile>>,
+}
+
+impl TemplateSet {
+    /// Only the built-in templates.
+    pub fn builtin() -> Self {
+        let files = BUILTIN
+            .iter()
+            .map(|(name, text)| {
+                (
+                    (*name).to_string(),
+                    SourceFile::new(format!("chart-templates/{name} (built-in)"), *text),
+                )
+            })
+            .collect();
+        Self { files }
+    }
+
+    /// The built-in set overlaid with `root/chart-templates/*` (same name replaces).
+    pub fn load(root: &Path) -> Result<Self, TemplateSetError> {
+        let mut set = Self::builtin();
+        let dir = root.join("chart-templates");
+        if !dir.is_dir() {
+            return Ok(set);
+        }
+        let root_real = fs::canonicalize(root).map_err(|source| ProjectError::Io {
+            path: root.to_path_buf(),
+            source,
+        })?;
+        for path in read_dir_sorted(&dir)? {
+            let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            if name.starts_with('.') || path.is_dir() {
+                continue;
+            }
+            let display = format!("chart-templates/{name}");
+            let meta = fs::symlink_metadata(&path).map_err(|source| ProjectError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            if meta.file_type().is_symlink() {
+                let target = fs::canonicalize(&path).map_err(|source| ProjectError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                if !target.starts_with(&root_real) {
+                    return Err(TemplateSetError::SymlinkOutside {
+                        path: display,
+                        target: target.display().to_string(),
+                    });
+                }
+            }
+            let text = read_text(&path)?;
+            set.files.insert(name, SourceFile::new(display, text));
+        }
+        Ok(set)
+    }
+
+    /// The defaults layer (`values.yaml`).
+    pub fn defaults(&self) -> &Arc<SourceFile> {
+        &self.files[DEFAULTS]
+    }
+
+    /// The values schema (`values.schema.json`).
+    pub fn schema(&self) -> &Arc<SourceFile> {
+        &self.files[SCHEMA]
+    }
+
+    /// Every file that minijinja may load (templates and helpers).
+    pub fn sources(&self) -> impl Iterator<Item = (&str, &Arc<SourceFile>)> {
+        self.files
+            .iter()
+            .filter(|(n, _)| is_template_name(n))
+            .map(|(n, f)| (n.as_str(), f))
+    }
+
+    /// Templates that produce manifests: `*.yaml`/`*.yml` not starting with `_`.
+    pub fn renderable(&self) -> impl Iterator<Item = (&str, &Arc<SourceFile>)> {
+        self.sources()
+            .filter(|(n, _)| !n.starts_with('_') && (n.ends_with(".yaml") || n.ends_with(".yml")))
+    }
+
+    /// The file behind a template name.
+    pub fn file(&self, name: &str) -> Option<&Arc<SourceFile>> {
+        self.files.get(name)
+    }
+}
+
+fn is_template_name(name: &str) -> bool {
+    name != DEFAULTS
+        && name != SCHEMA
+        && [".yaml", ".yml", ".jinja", ".j2"].iter().any(|e| name.ends_with(e))
+}

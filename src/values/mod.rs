@@ -1,0 +1,138 @@
+//! The values model: load the layers of an environment, merge them with origins, apply
+//! `--set`, and validate the result against the values schema.
+
+mod merge;
+mod schema;
+mod set;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+pub use merge::merge_overlay;
+pub use schema::ValuesSchema;
+pub use set::apply_set;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::project::{Overlay, Project, read_text};
+use crate::render::TemplateSet;
+use crate::yaml::{Limits, Node, Origin, SourceFile, Value, parse_documents};
+
+/// A `--set` / `--set-string` argument, in command-line order.
+#[derive(Clone, Debug)]
+pub struct SetArg {
+    /// True for `--set-string`.
+    pub as_string: bool,
+    /// `KEY=VALUE[,KEY=VALUE...]`.
+    pub arg: String,
+}
+
+/// Extra layers from the command line, applied after the environment's overlay.
+#[derive(Clone, Debug, Default)]
+pub struct CliLayers {
+    /// `-f FILE`, in order.
+    pub files: Vec<PathBuf>,
+    /// `--set` and `--set-string`, in command-line order.
+    pub sets: Vec<SetArg>,
+}
+
+/// The merged values of one environment, before validation.
+pub struct MergedValues {
+    /// The merged tree (a map).
+    pub root: Node,
+}
+
+/// Parses a values file: zero or one YAML document, which must be a map.
+pub fn parse_values_file(file: &Arc<SourceFile>) -> Result<Option<Node>, Diagnostic> {
+    let docs = parse_documents(&file.text, file, Limits::default()).map_err(Diagnostic::from)?;
+    let mut docs = docs.into_iter().filter(|d| !matches!(d.value, Value::Null));
+    let Some(doc) = docs.next() else {
+        return Ok(None);
+    };
+    if let Some(extra) = docs.next() {
+        return Err(Diagnostic::error("a values file must hold a single YAML document")
+            .at(extra.origin)
+            .help("remove the `---` separator or split the file"));
+    }
+    if !matches!(doc.value, Value::Map(_)) {
+        return Err(Diagnostic::error(format!(
+            "values must be a map of keys, not a {}",
+            doc.value.type_name()
+        ))
+        .at(doc.origin));
+    }
+    Ok(Some(doc))
+}
+
+/// Loads and merges every layer of `env`: built-in or project defaults, base, the overlay
+/// file(s), `-f` files, then `--set`/`--set-string` in order.
+pub fn merge_env(
+    project: &Project,
+    templates: &TemplateSet,
+    env: &str,
+    cli: &CliLayers,
+) -> anyhow::Result<MergedValues> {
+    let overlay = project.overlay(env)?;
+    let mut files: Vec<Arc<SourceFile>> = vec![templates.defaults().clone()];
+    files.push(project.read_source(&project.base)?);
+    match overlay {
+        Overlay::File(p) => files.push(project.read_source(p)?),
+        Overlay::Dir(ps) => {
+            for p in ps {
+                files.push(project.read_source(p)?);
+            }
+        }
+    }
+    for p in &cli.files {
+        let text = read_text(p)?;
+        files.push(SourceFile::new(p.display().to_string(), text));
+    }
+    let mut root = Node::new(Value::Map(IndexMap::new()), Origin::Generated);
+    let mut problems = Vec::new();
+    for file in &files {
+        match parse_values_file(file) {
+            Ok(Some(doc)) => merge_overlay(&mut root, doc),
+            Ok(None) => {}
+            Err(d) => problems.push(d),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems).into());
+    }
+    for set in &cli.sets {
+        let flag = if set.as_string { "--set-string" } else { "--set" };
+        apply_set(&mut root, flag, &set.arg, set.as_string)?;
+    }
+    Ok(MergedValues { root })
+}
+
+/// Validates merged values; all violations are returned together.
+pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diagnostics> {
+    let problems = schema.validate(&values.root);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics(problems))
+    }
+}
+
+/// Every leaf of the tree with its key path, in document order (for `--show-origin`).
+pub fn leaves(root: &Node) -> Vec<(String, &Node)> {
+    let mut out = Vec::new();
+    walk(root, &mut Vec::new(), &mut out);
+    out
+}
+
+fn walk<'a>(node: &'a Node, path: &mut Vec<String>, out: &mut Vec<(String, &'a Node)>) {
+    match &node.value {
+        Value::Map(m) if !m.is_empty() => {
+            for (k, v) in m {
+                path.push(k.clone());
+                walk(v, path, out);
+                path.pop();
+            }
+        }
+        _ => out.push((crate::yaml::display_key_path(path), node)),
+    }
+}

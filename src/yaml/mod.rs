@@ -1,0 +1,190 @@
+//! Position-aware YAML: a small document tree whose every node remembers where it came from,
+//! a loader built on yaml-rust2's event parser, and an emitter whose output reads back the same
+//! under YAML 1.2 (serde_yaml) and YAML 1.1 (PyYAML, go-yaml as used by kubectl).
+
+mod emit;
+mod load;
+mod scalar;
+
+use std::fmt;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+pub use emit::{emit_document, to_json};
+pub use load::{Limits, YamlError, parse_documents};
+pub use scalar::resolve_plain;
+
+/// A loaded text file, kept whole so diagnostics can quote the offending line.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path as shown to the user (relative to the project when possible).
+    pub display: String,
+    /// The file's full text.
+    pub text: String,
+}
+
+impl SourceFile {
+    /// Wraps a text under a display name.
+    pub fn new(display: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
+        Arc::new(Self {
+            display: display.into(),
+            text: text.into(),
+        })
+    }
+
+    /// The text of 1-based line `line`, without its line break.
+    pub fn line_text(&self, line: usize) -> Option<&str> {
+        self.text.lines().nth(line.checked_sub(1)?)
+    }
+}
+
+/// Where a value came from: a position in a file, or a command-line argument.
+#[derive(Clone, Debug)]
+pub enum Origin {
+    /// A position in a loaded file (1-based line and column).
+    File {
+        /// The file.
+        file: Arc<SourceFile>,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        col: usize,
+    },
+    /// A `--set`-style command-line argument.
+    Arg {
+        /// The flag, e.g. `--set`.
+        flag: &'static str,
+        /// The whole argument as given.
+        arg: Arc<str>,
+    },
+    /// Made by kforge itself (e.g. a list padded by `--set name[3]=x`).
+    Generated,
+}
+
+impl Origin {
+    /// The file and line, if the value came from a file.
+    pub fn file_line(&self) -> Option<(&Arc<SourceFile>, usize, usize)> {
+        match self {
+            Origin::File { file, line, col } => Some((file, *line, *col)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { file, line, col } => write!(f, "{}:{line}:{col}", file.display),
+            Origin::Arg { flag, arg } => write!(f, "{flag} {arg}"),
+            Origin::Generated => f.write_str("(generated)"),
+        }
+    }
+}
+
+/// A YAML node with its origin.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// The data.
+    pub value: Value,
+    /// Where it was written: for a map entry, the position of its key.
+    pub origin: Origin,
+}
+
+/// YAML data after tag resolution (YAML 1.2 core schema, as serde_yaml reads it).
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// `null`, `~` or nothing.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer that fits in i64.
+    Int(i64),
+    /// Any other number.
+    Float(f64),
+    /// A string.
+    String(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping with string keys, in document order.
+    Map(IndexMap<String, Node>),
+}
+
+impl Node {
+    /// A node with the given value and origin.
+    pub fn new(value: Value, origin: Origin) -> Self {
+        Self { value, origin }
+    }
+
+    /// The map entries, if this is a map.
+    pub fn as_map(&self) -> Option<&IndexMap<String, Node>> {
+        match &self.value {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Looks up a nested map entry by key path.
+    pub fn get_path(&self, path: &[&str]) -> Option<&Node> {
+        let mut node = self;
+        for key in path {
+            node = node.as_map()?.get(*key)?;
+        }
+        Some(node)
+    }
+
+    /// Follows a JSON pointer (`/a/0/b`, with `~0`/`~1` escapes).
+    pub fn pointer(&self, tokens: &[String]) -> Option<&Node> {
+        let mut node = self;
+        for token in tokens {
+            node = match &node.value {
+                Value::Map(m) => m.get(token.as_str())?,
+                Value::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+}
+
+impl Value {
+    /// A short name of the type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "number",
+            Value::String(_) => "string",
+            Value::Seq(_) => "list",
+            Value::Map(_) => "map",
+        }
+    }
+}
+
+/// Formats a key path like `image.tag` or `ingress.hosts[0]`, quoting keys that contain dots.
+pub fn display_key_path<S: AsRef<str>>(tokens: &[S]) -> String {
+    let mut out = String::new();
+    for token in tokens {
+        let token = token.as_ref();
+        if token.chars().all(|c| c.is_ascii_digit()) && !token.is_empty() && !out.is_empty() {
+            out.push_str(&format!("[{token}]"));
+        } else if token.contains(['.', '[', ']', ' ']) || token.is_empty() {
+            out.push_str(&format!("[{token:?}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(token);
+        }
+    }
+    out
+}
