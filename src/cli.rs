@@ -12,7 +12,13 @@ use crate::values::{CliLayers, SetArg};
 #[command(name = "kforge", version, about, max_term_width = 100)]
 pub struct Cli {
     /// Run as if kforge was started in DIR (like `git -C`).
-    #[arg(short = 'C', long = "directory", global = true, value_name = "DIR", env = "KFORGE_DIR")]
+    #[arg(
+        short = 'C',
+        long = "directory",
+        global = true,
+        value_name = "DIR",
+        env = "KFORGE_DIR"
+    )]
     pub directory: Option<PathBuf>,
 
     /// The command.
@@ -24,13 +30,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Render an environment's manifests (multi-document YAML on stdout, in Helm's install order).
-    #[command(after_help = "EXAMPLES:\n  kforge render -e prod | kubectl apply -f -\n  kforge render -e dev --set image.tag=2.10.1 -o json\n  kforge render --all-envs --output-dir out/")]
+    #[command(
+        after_help = "EXAMPLES:\n  kforge render -e prod | kubectl apply -f -\n  kforge render -e dev --set image.tag=2.10.1 -o json\n  kforge render --all-envs --output-dir out/"
+    )]
     Render(RenderArgs),
     /// Show the merged values of an environment, optionally with where each value came from.
-    #[command(after_help = "EXAMPLES:\n  kforge values -e prod\n  kforge values -e prod --show-origin\n  kforge values -e staging -o json")]
+    #[command(
+        after_help = "EXAMPLES:\n  kforge values -e prod\n  kforge values -e prod --show-origin\n  kforge values -e staging -o json"
+    )]
     Values(ValuesCmdArgs),
     /// Compare rendered output with golden/<env>/ (check), or rewrite it (update).
-    #[command(after_help = "EXAMPLES:\n  kforge golden check   # exit 1 with a diff when output drifted\n  kforge golden update  # accept the current output")]
+    #[command(
+        after_help = "EXAMPLES:\n  kforge golden check   # exit 1 with a diff when output drifted\n  kforge golden update  # accept the current output"
+    )]
     Golden(GoldenArgs),
 }
 
@@ -75,7 +87,14 @@ pub enum Format {
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// Environment to render.
-    #[arg(short = 'e', long = "env", value_name = "ENV", env = "KFORGE_ENV", required_unless_present = "all_envs", conflicts_with = "all_envs")]
+    #[arg(
+        short = 'e',
+        long = "env",
+        value_name = "ENV",
+        env = "KFORGE_ENV",
+        required_unless_present = "all_envs",
+        conflicts_with = "all_envs"
+    )]
     pub env: Option<String>,
     /// Render every environment (needs --output-dir).
     #[arg(long = "all-envs", requires = "output_dir")]

@@ -10,8 +10,6 @@ use crate::yaml::Origin;
 pub enum Severity {
     /// Stops the run.
     Error,
-    /// Reported, does not fail the run.
-    Warning,
 }
 
 /// One problem, located.
@@ -75,15 +73,17 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let label = match self.severity {
             Severity::Error => "error",
-            Severity::Warning => "warning",
         };
         writeln!(f, "{label}: {}", self.message)?;
+        let gutter = match &self.origin {
+            Some(Origin::File { line, .. }) => line.to_string().len(),
+            _ => 1,
+        };
+        let pad = " ".repeat(gutter);
         match &self.origin {
             Some(Origin::File { file, line, col }) => {
-                writeln!(f, "  --> {}:{line}:{col}", file.display)?;
+                writeln!(f, "{pad}--> {}:{line}:{col}", file.display)?;
                 if let Some(text) = file.line_text(*line) {
-                    let gutter = line.to_string().len();
-                    let pad = " ".repeat(gutter);
                     let shown: String = text.chars().take(200).collect();
                     writeln!(f, "{pad} |")?;
                     writeln!(f, "{line} | {shown}")?;
@@ -97,14 +97,14 @@ impl fmt::Display for Diagnostic {
                     writeln!(f, "{pad} | {lead}{}", "^".repeat(width))?;
                 }
             }
-            Some(origin @ Origin::Arg { .. }) => writeln!(f, "  --> {origin}")?,
+            Some(origin @ Origin::Arg { .. }) => writeln!(f, "{pad}--> {origin}")?,
             Some(Origin::Generated) | None => {}
         }
         if let Some(key) = &self.key_path {
-            writeln!(f, "   = key: {key}")?;
+            writeln!(f, "{pad} = key: {key}")?;
         }
         if let Some(help) = &self.help {
-            writeln!(f, "   = help: {help}")?;
+            writeln!(f, "{pad} = help: {help}")?;
         }
         Ok(())
     }
@@ -150,11 +150,19 @@ impl From<crate::yaml::YamlError> for Diagnostic {
 }
 
 /// The closest candidate to `name`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase()),
+                c,
+            )
+        })
         .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(2))
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)

@@ -29,7 +29,9 @@ pub enum ProjectError {
         hint: String,
     },
     /// Both `prod.yaml` and `prod/` exist.
-    #[error("environment `{0}` is defined twice: as environments/{0}.yaml and as the folder environments/{0}/; keep one")]
+    #[error(
+        "environment `{0}` is defined twice: as environments/{0}.yaml and as the folder environments/{0}/; keep one"
+    )]
     Ambiguous(String),
     /// An overlay folder with no YAML in it.
     #[error("environment folder environments/{0}/ holds no *.yaml files")]
@@ -97,7 +99,10 @@ impl Project {
             .ok_or_else(|| ProjectError::NotAProject(root.to_path_buf()))?;
         let mut envs = BTreeMap::new();
         for entry in read_dir_sorted(&env_dir)? {
-            let name = entry.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = entry
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if name.starts_with('.') {
                 continue;
             }
@@ -111,7 +116,10 @@ impl Project {
                 }
                 (name, Overlay::Dir(files))
             } else if is_yaml_name(&entry) {
-                let stem = entry.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let stem = entry
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 if stem == "base" {
                     continue;
                 }
@@ -150,7 +158,10 @@ impl Project {
 
     /// A path as shown to users: relative to the project root when inside it.
     pub fn display_path(&self, path: &Path) -> String {
-        path.strip_prefix(&self.root).unwrap_or(path).display().to_string()
+        path.strip_prefix(&self.root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
     }
 
     /// Reads a project file as a [`SourceFile`] named relative to the project.
@@ -165,7 +176,8 @@ fn is_yaml_name(p: &Path) -> bool {
 }
 
 fn hidden(p: &Path) -> bool {
-    p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+    p.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
 }
 
 /// Lists a folder's entries sorted by name (byte order, so the result is the same everywhere).
@@ -224,7 +236,11 @@ pub fn text_from_bytes(bytes: Vec<u8>, path: &Path) -> Result<String, ProjectErr
         }
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+            let line = e.as_bytes()[..offset]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
             Err(ProjectError::NotUtf8 {
                 path: path.to_path_buf(),
                 line,

@@ -31,7 +31,8 @@ impl ChartMeta {
             })
         };
         let name = text(&["chart", "name"]).ok_or_else(|| {
-            Diagnostic::error("missing `chart.name`").help("set chart.name in environments/base.yaml")
+            Diagnostic::error("missing `chart.name`")
+                .help("set chart.name in environments/base.yaml")
         })?;
         let version = text(&["chart", "version"]).unwrap_or_else(|| "0.1.0".into());
         if let Err(e) = semver::Version::parse(&version) {

@@ -28,7 +28,8 @@ pub fn run(action: GoldenAction) -> anyhow::Result<ExitCode> {
                 replace_dir(&golden.join(env), files)?;
             }
             for stale in stale_envs(golden, &expected)? {
-                fs::remove_dir_all(golden.join(&stale)).with_context(|| format!("removing golden/{stale}"))?;
+                fs::remove_dir_all(golden.join(&stale))
+                    .with_context(|| format!("removing golden/{stale}"))?;
             }
             eprintln!("updated golden/ for {} environment(s)", expected.len());
             Ok(ExitCode::SUCCESS)
@@ -36,18 +37,26 @@ pub fn run(action: GoldenAction) -> anyhow::Result<ExitCode> {
         GoldenAction::Check => {
             let report = drift_report(golden, &expected)?;
             if report.is_empty() {
-                eprintln!("golden/ matches the rendered output of {} environment(s)", expected.len());
+                eprintln!(
+                    "golden/ matches the rendered output of {} environment(s)",
+                    expected.len()
+                );
                 Ok(ExitCode::SUCCESS)
             } else {
                 write_stdout(&report)?;
-                eprintln!("error: rendered output differs from golden/; review the diff, then run `kforge golden update`");
+                eprintln!(
+                    "error: rendered output differs from golden/; review the diff, then run `kforge golden update`"
+                );
                 Ok(ExitCode::from(1))
             }
         }
     }
 }
 
-fn stale_envs(golden: &Path, expected: &[(String, Vec<(String, String)>)]) -> anyhow::Result<Vec<String>> {
+fn stale_envs(
+    golden: &Path,
+    expected: &[(String, Vec<(String, String)>)],
+) -> anyhow::Result<Vec<String>> {
     if !golden.is_dir() {
         return Ok(Vec::new());
     }
@@ -61,7 +70,10 @@ fn stale_envs(golden: &Path, expected: &[(String, Vec<(String, String)>)]) -> an
 }
 
 /// A unified diff of every difference; empty when golden/ matches.
-pub fn drift_report(golden: &Path, expected: &[(String, Vec<(String, String)>)]) -> anyhow::Result<String> {
+pub fn drift_report(
+    golden: &Path,
+    expected: &[(String, Vec<(String, String)>)],
+) -> anyhow::Result<String> {
     let mut report = String::new();
     for (env, files) in expected {
         let dir = golden.join(env);
@@ -91,11 +103,15 @@ pub fn drift_report(golden: &Path, expected: &[(String, Vec<(String, String)>)])
             }
         }
         for name in on_disk {
-            report.push_str(&format!("golden/{env}/{name}: no longer rendered (stale file)\n"));
+            report.push_str(&format!(
+                "golden/{env}/{name}: no longer rendered (stale file)\n"
+            ));
         }
     }
     for stale in stale_envs(golden, expected)? {
-        report.push_str(&format!("golden/{stale}/: no such environment (stale folder)\n"));
+        report.push_str(&format!(
+            "golden/{stale}/: no such environment (stale folder)\n"
+        ));
     }
     Ok(report)
 }

@@ -110,7 +110,11 @@ impl Workspace {
     }
 
     /// Merges and validates the values of `env`.
-    pub fn values(&self, env: &str, layers: &CliLayers) -> anyhow::Result<(MergedValues, ChartMeta)> {
+    pub fn values(
+        &self,
+        env: &str,
+        layers: &CliLayers,
+    ) -> anyhow::Result<(MergedValues, ChartMeta)> {
         let merged = merge_env(&self.project, &self.templates, env, layers)?;
         validate(&self.schema, &merged)?;
         let chart = ChartMeta::from_values(&merged.root).map_err(|d| Diagnostics(vec![d]))?;
@@ -171,7 +175,10 @@ pub fn env_files(docs: &[Document]) -> anyhow::Result<Vec<(String, String)>> {
 /// Replaces `dir` with exactly `files`, building the new folder beside it first so a failure
 /// leaves the old one in place.
 pub fn replace_dir(dir: &std::path::Path, files: &[(String, String)]) -> anyhow::Result<()> {
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     let tmp = tempfile::Builder::new()
         .prefix(".kforge-tmp-")

@@ -47,7 +47,12 @@ fn origin_table(root: &Node) -> String {
             (format!("{path}: {value}"), node.origin.to_string())
         })
         .collect();
-    let width = rows.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0).min(70);
+    let width = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(70);
     let mut out = String::new();
     for (left, origin) in rows {
         let pad = width.saturating_sub(left.chars().count());

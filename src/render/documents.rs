@@ -65,7 +65,12 @@ pub struct Document {
 impl Document {
     /// Wraps an object, reading its identity.
     pub fn new(template: &str, index: usize, node: Node) -> Self {
-        let text = |path: &[&str]| node.get_path(path).and_then(Node::as_str).unwrap_or("").to_string();
+        let text = |path: &[&str]| {
+            node.get_path(path)
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         Self {
             template: template.to_string(),
             index,
@@ -87,14 +92,24 @@ impl Document {
         }
         let safe: String = stem
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         format!("{}.yaml", safe.trim_start_matches('.'))
     }
 
     /// The document as YAML with its `---` and `# Source:` header.
     pub fn to_yaml(&self) -> String {
-        format!("---\n# Source: {}\n{}", self.template, emit_document(&self.node))
+        format!(
+            "---\n# Source: {}\n{}",
+            self.template,
+            emit_document(&self.node)
+        )
     }
 }
 

@@ -79,10 +79,18 @@ pub fn render_env(
     }
     for doc in &docs {
         for field in ["apiVersion", "kind"] {
-            if doc.node.get_path(&[field]).and_then(Node::as_str).is_none_or(str::is_empty) {
+            if doc
+                .node
+                .get_path(&[field])
+                .and_then(Node::as_str)
+                .is_none_or(str::is_empty)
+            {
                 problems.push(
-                    Diagnostic::error(format!("a document rendered by {} has no `{field}`", doc.template))
-                        .at(doc.node.origin.clone()),
+                    Diagnostic::error(format!(
+                        "a document rendered by {} has no `{field}`",
+                        doc.template
+                    ))
+                    .at(doc.node.origin.clone()),
                 );
             }
         }

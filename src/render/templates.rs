@@ -15,14 +15,32 @@ pub const DEFAULTS: &str = "values.yaml";
 pub const SCHEMA: &str = "values.schema.json";
 
 const BUILTIN: &[(&str, &str)] = &[
-    ("_helpers.jinja", include_str!("../../chart-templates/_helpers.jinja")),
-    ("deployment.yaml", include_str!("../../chart-templates/deployment.yaml")),
+    (
+        "_helpers.jinja",
+        include_str!("../../chart-templates/_helpers.jinja"),
+    ),
+    (
+        "deployment.yaml",
+        include_str!("../../chart-templates/deployment.yaml"),
+    ),
     ("hpa.yaml", include_str!("../../chart-templates/hpa.yaml")),
-    ("ingress.yaml", include_str!("../../chart-templates/ingress.yaml")),
-    ("service.yaml", include_str!("../../chart-templates/service.yaml")),
-    ("serviceaccount.yaml", include_str!("../../chart-templates/serviceaccount.yaml")),
+    (
+        "ingress.yaml",
+        include_str!("../../chart-templates/ingress.yaml"),
+    ),
+    (
+        "service.yaml",
+        include_str!("../../chart-templates/service.yaml"),
+    ),
+    (
+        "serviceaccount.yaml",
+        include_str!("../../chart-templates/serviceaccount.yaml"),
+    ),
     (DEFAULTS, include_str!("../../chart-templates/values.yaml")),
-    (SCHEMA, include_str!("../../chart-templates/values.schema.json")),
+    (
+        SCHEMA,
+        include_str!("../../chart-templates/values.schema.json"),
+    ),
 ];
 
 /// Errors loading a project's templates.
@@ -32,7 +50,9 @@ pub enum TemplateSetError {
     #[error(transparent)]
     Read(#[from] ProjectError),
     /// A symlink leading outside the project.
-    #[error("{path} is a symlink to {target}, outside the project; templates may only read files inside it")]
+    #[error(
+        "{path} is a symlink to {target}, outside the project; templates may only read files inside it"
+    )]
     SymlinkOutside {
         /// The link.
         path: String,
@@ -136,5 +156,7 @@ impl TemplateSet {
 fn is_template_name(name: &str) -> bool {
     name != DEFAULTS
         && name != SCHEMA
-        && [".yaml", ".yml", ".jinja", ".j2"].iter().any(|e| name.ends_with(e))
+        && [".yaml", ".yml", ".jinja", ".j2"]
+            .iter()
+            .any(|e| name.ends_with(e))
 }

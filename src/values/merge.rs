@@ -59,7 +59,10 @@ mod tests {
     #[test]
     fn maps_merge_lists_replace_null_deletes() {
         let mut base = doc("a: {x: 1, w: [1, 2]}\nb: 1\nc: {k: v}\n");
-        merge_overlay(&mut base, doc("a: {w: [3], z: 2}\nb: null\nd: {e: null, f: 1}\n"));
+        merge_overlay(
+            &mut base,
+            doc("a: {w: [3], z: 2}\nb: null\nd: {e: null, f: 1}\n"),
+        );
         assert_eq!(
             emit_document(&base),
             "a:\n  x: 1\n  w:\n    - 3\n  z: 2\nc:\n  k: v\nd:\n  f: 1\n"

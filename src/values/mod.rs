@@ -51,9 +51,11 @@ pub fn parse_values_file(file: &Arc<SourceFile>) -> Result<Option<Node>, Diagnos
         return Ok(None);
     };
     if let Some(extra) = docs.next() {
-        return Err(Diagnostic::error("a values file must hold a single YAML document")
-            .at(extra.origin)
-            .help("remove the `---` separator or split the file"));
+        return Err(
+            Diagnostic::error("a values file must hold a single YAML document")
+                .at(extra.origin)
+                .help("remove the `---` separator or split the file"),
+        );
     }
     if !matches!(doc.value, Value::Map(_)) {
         return Err(Diagnostic::error(format!(
@@ -101,7 +103,11 @@ pub fn merge_env(
         return Err(Diagnostics(problems).into());
     }
     for set in &cli.sets {
-        let flag = if set.as_string { "--set-string" } else { "--set" };
+        let flag = if set.as_string {
+            "--set-string"
+        } else {
+            "--set"
+        };
         apply_set(&mut root, flag, &set.arg, set.as_string)?;
     }
     Ok(MergedValues { root })

@@ -21,7 +21,11 @@ impl ValuesSchema {
     /// Compiles a schema; `display` names its file in messages.
     pub fn compile(text: &str, display: &str) -> Result<Self, Diagnostic> {
         let raw: Json = serde_json::from_str(text).map_err(|e| {
-            Diagnostic::error(format!("{display}:{}:{}: invalid JSON: {e}", e.line(), e.column()))
+            Diagnostic::error(format!(
+                "{display}:{}:{}: invalid JSON: {e}",
+                e.line(),
+                e.column()
+            ))
         })?;
         let mut compiler = Compiler::new();
         compiler
@@ -57,7 +61,10 @@ impl ValuesSchema {
 
     fn collect(&self, err: &ValidationError, values: &Node, out: &mut Vec<Diagnostic>) {
         match &err.kind {
-            ErrorKind::Group | ErrorKind::Schema { .. } | ErrorKind::Reference { .. } | ErrorKind::AllOf => {
+            ErrorKind::Group
+            | ErrorKind::Schema { .. }
+            | ErrorKind::Reference { .. }
+            | ErrorKind::AllOf => {
                 for cause in &err.causes {
                     self.collect(cause, values, out);
                 }
@@ -89,7 +96,10 @@ impl ValuesSchema {
                     path.push(name.to_string());
                     let key = display_key_path(&path);
                     let mut d = Diagnostic::error(format!("unknown key `{key}` in values"));
-                    if let Some(child) = node.and_then(|n| n.as_map()).and_then(|m| m.get(name.as_ref())) {
+                    if let Some(child) = node
+                        .and_then(|n| n.as_map())
+                        .and_then(|m| m.get(name.as_ref()))
+                    {
                         d = d.at(child.origin.clone());
                     }
                     let hint = did_you_mean(name, known.iter().map(String::as_str));
@@ -103,15 +113,29 @@ impl ValuesSchema {
             }
             ErrorKind::Type { got, want } => {
                 let shown = node.map(|n| short(&to_json(n))).unwrap_or_default();
-                let help = (want.contains(boon::Type::String) && node.is_some_and(|n| !matches!(n.value, crate::yaml::Value::Map(_) | crate::yaml::Value::Seq(_))))
-                    .then(|| format!("quote it to make it a string: \"{}\"", shown.trim_matches('"')));
+                let help = (want.contains(boon::Type::String)
+                    && node.is_some_and(|n| {
+                        !matches!(
+                            n.value,
+                            crate::yaml::Value::Map(_) | crate::yaml::Value::Seq(_)
+                        )
+                    }))
+                .then(|| {
+                    if node.is_some_and(|n| matches!(n.origin, crate::yaml::Origin::Arg { .. })) {
+                        return "use --set-string to keep the value a string".to_string();
+                    }
+                    let raw = node
+                        .and_then(source_scalar)
+                        .unwrap_or_else(|| shown.trim_matches('"').to_string());
+                    format!("quote it to make it a string: \"{raw}\"")
+                });
                 out.push(at(
                     Diagnostic::error(format!(
                         "`{here}` must be {}, not {} ({shown})",
                         want.iter().map(type_word).collect::<Vec<_>>().join(" or "),
-                        type_word(*got)
+                        node.map_or_else(|| type_word(*got), |n| value_word(&n.value))
                     ))
-                        .maybe_help(help),
+                    .maybe_help(help),
                     here.clone(),
                 ));
             }
@@ -124,8 +148,11 @@ impl ValuesSchema {
                     .and_then(|s| did_you_mean(s, strings.iter().copied()))
                     .map(|h| format!("did you mean `{h}`?"));
                 out.push(at(
-                    Diagnostic::error(format!("`{here}` is {got}, but must be one of {}", options.join(", ")))
-                        .maybe_help(hint),
+                    Diagnostic::error(format!(
+                        "`{here}` is {got}, but must be one of {}",
+                        options.join(", ")
+                    ))
+                    .maybe_help(hint),
                     here.clone(),
                 ));
             }
@@ -135,21 +162,29 @@ impl ValuesSchema {
                     path.push((*name).to_string());
                     let key = display_key_path(&path);
                     out.push(at(
-                        Diagnostic::error(format!("missing required key `{key}`"))
-                            .help(format!("set `{key}` in environments/base.yaml or the environment's overlay")),
+                        Diagnostic::error(format!("missing required key `{key}`")).help(format!(
+                            "set `{key}` in environments/base.yaml or the environment's overlay"
+                        )),
                         key.clone(),
                     ));
                 }
             }
             ErrorKind::OneOf(_) | ErrorKind::AnyOf => {
-                let first = err.causes.first().map(|c| format!(" (e.g. {})", c.kind)).unwrap_or_default();
+                let first = err
+                    .causes
+                    .first()
+                    .map(|c| format!(" (e.g. {})", c.kind))
+                    .unwrap_or_default();
                 out.push(at(
                     Diagnostic::error(format!("`{here}` matches none of the allowed forms{first}")),
                     here.clone(),
                 ));
             }
             kind => {
-                out.push(at(Diagnostic::error(format!("`{here}`: {kind}")), here.clone()));
+                out.push(at(
+                    Diagnostic::error(format!("`{here}`: {kind}")),
+                    here.clone(),
+                ));
             }
         }
     }
@@ -169,6 +204,28 @@ impl ValuesSchema {
             .and_then(Json::as_object)
             .map(|m| m.keys().cloned().collect())
             .unwrap_or_default()
+    }
+}
+
+/// The scalar as written after `key:` on its source line (`2.10`, not the parsed `2.1`).
+fn source_scalar(node: &Node) -> Option<String> {
+    let (file, line, _) = node.origin.file_line()?;
+    let text = file.line_text(line)?;
+    let (_, rest) = text.split_once(": ")?;
+    let rest = rest.split(" #").next()?.trim();
+    (!rest.is_empty() && !rest.starts_with(['"', '\'', '{', '['])).then(|| rest.to_string())
+}
+
+fn value_word(v: &crate::yaml::Value) -> &'static str {
+    use crate::yaml::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Int(_) => "an integer",
+        Value::Float(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Seq(_) => "a list",
+        Value::Map(_) => "a map",
     }
 }
 

@@ -149,7 +149,9 @@ fn parse_path(chars: &[char], mut i: usize) -> Result<(Vec<Segment>, usize), Str
                 .parse()
                 .map_err(|_| format!("list index `[{digits}]` is not a non-negative integer"))?;
             if index > MAX_INDEX {
-                return Err(format!("list index {index} is larger than the limit {MAX_INDEX}"));
+                return Err(format!(
+                    "list index {index} is larger than the limit {MAX_INDEX}"
+                ));
             }
             path.push(Segment::Index(index));
             i += close + 1;
@@ -228,7 +230,9 @@ fn assign(root: &mut Node, path: &[Segment], value: Node) {
                 if !matches!(node.value, Value::Map(_)) {
                     *node = Node::new(Value::Map(IndexMap::new()), origin.clone());
                 }
-                let Value::Map(map) = &mut node.value else { unreachable!() };
+                let Value::Map(map) = &mut node.value else {
+                    unreachable!()
+                };
                 if last {
                     if matches!(value.value, Value::Null) {
                         map.shift_remove(key);
@@ -245,7 +249,9 @@ fn assign(root: &mut Node, path: &[Segment], value: Node) {
                 if !matches!(node.value, Value::Seq(_)) {
                     *node = Node::new(Value::Seq(Vec::new()), origin.clone());
                 }
-                let Value::Seq(items) = &mut node.value else { unreachable!() };
+                let Value::Seq(items) = &mut node.value else {
+                    unreachable!()
+                };
                 while items.len() <= *index {
                     items.push(Node::new(Value::Null, Origin::Generated));
                 }
@@ -278,7 +284,10 @@ mod tests {
         assert_eq!(set(&[r"a\.b=x"]), "a.b: x\n");
         assert_eq!(set(&["l[1]=x"]), "l:\n  - null\n  - x\n");
         assert_eq!(set(&["l={a,1,true}"]), "l:\n  - a\n  - 1\n  - true\n");
-        assert_eq!(set(&["v=012,w=1.5,x=,y=a=b"]), "v: \"012\"\nw: \"1.5\"\nx: \"\"\n\"y\": a=b\n");
+        assert_eq!(
+            set(&["v=012,w=1.5,x=,y=a=b"]),
+            "v: \"012\"\nw: \"1.5\"\nx: \"\"\n\"y\": a=b\n"
+        );
         assert_eq!(set(&[r"v=a\,b"]), "v: a,b\n");
         assert_eq!(set(&["a.b=1", "a=null"]), "{}\n");
         assert_eq!(set(&["l[0].name=x"]), "l:\n  - name: x\n");
@@ -287,8 +296,23 @@ mod tests {
     #[test]
     fn bad_syntax_is_rejected() {
         let mut root = Node::new(Value::Map(IndexMap::new()), Origin::Generated);
-        for bad in ["", "=x", "a", "a.=x", "a..b=x", "a[=x", "a[x]=1", "a[99999999]=1", "a]=1", "a={x", "a=1,"] {
-            assert!(apply_set(&mut root, "--set", bad, false).is_err(), "{bad:?} should fail");
+        for bad in [
+            "",
+            "=x",
+            "a",
+            "a.=x",
+            "a..b=x",
+            "a[=x",
+            "a[x]=1",
+            "a[99999999]=1",
+            "a]=1",
+            "a={x",
+            "a=1,",
+        ] {
+            assert!(
+                apply_set(&mut root, "--set", bad, false).is_err(),
+                "{bad:?} should fail"
+            );
         }
     }
 }

@@ -56,7 +56,9 @@ fn emit_map(out: &mut String, node: &Node, level: usize) {
 }
 
 fn emit_seq(out: &mut String, node: &Node, level: usize) {
-    let Value::Seq(items) = &node.value else { return };
+    let Value::Seq(items) = &node.value else {
+        return;
+    };
     let mut first = true;
     for item in items {
         if !first || !out.ends_with("- ") {
@@ -123,7 +125,11 @@ fn format_float(f: f64) -> String {
         return ".nan".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { ".inf".into() } else { "-.inf".into() };
+        return if f > 0.0 {
+            ".inf".into()
+        } else {
+            "-.inf".into()
+        };
     }
     let s = format!("{f:?}");
     let (mantissa, exp) = match s.split_once('e') {

@@ -263,7 +263,12 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn finish_collection(&mut self, node: Node, anchor: usize, mark: Marker) -> Result<(), YamlError> {
+    fn finish_collection(
+        &mut self,
+        node: Node,
+        anchor: usize,
+        mark: Marker,
+    ) -> Result<(), YamlError> {
         let size = if anchor > 0 { node_count(&node) } else { 0 };
         if anchor > 0 {
             self.anchors.insert(anchor, (node.clone(), size));
@@ -275,7 +280,12 @@ impl Builder<'_> {
         self.attach(node, mark, false)
     }
 
-    fn complete_with_style(&mut self, node: Node, mark: Marker, style: TScalarStyle) -> Result<(), YamlError> {
+    fn complete_with_style(
+        &mut self,
+        node: Node,
+        mark: Marker,
+        style: TScalarStyle,
+    ) -> Result<(), YamlError> {
         let plain_merge = style == TScalarStyle::Plain && node.as_str() == Some("<<");
         self.attach(node, mark, plain_merge)
     }
@@ -385,7 +395,8 @@ impl Builder<'_> {
         if tag.handle == "!" && tag.suffix.is_empty() {
             return Ok(Value::String(text));
         }
-        let core = (tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!").then_some(tag.suffix.as_str());
+        let core = (tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!")
+            .then_some(tag.suffix.as_str());
         let resolved = resolve_plain(&text);
         match (core, resolved) {
             (Some("str"), _) => Ok(Value::String(text)),
@@ -396,11 +407,9 @@ impl Builder<'_> {
                 Value::Int(i) => Value::Float(i as f64),
                 v => v,
             }),
-            (Some(kind @ ("null" | "bool" | "int" | "float")), _) => Err(self.error_at(
-                mark,
-                format!("`{text}` is not a valid !!{kind}"),
-                None,
-            )),
+            (Some(kind @ ("null" | "bool" | "int" | "float")), _) => {
+                Err(self.error_at(mark, format!("`{text}` is not a valid !!{kind}"), None))
+            }
             _ => Err(self.error_at(
                 mark,
                 format!("unsupported YAML tag `{}{}`", tag.handle, tag.suffix),
@@ -409,10 +418,19 @@ impl Builder<'_> {
         }
     }
 
-    fn check_collection_tag(&self, tag: Option<&Tag>, want: &str, mark: Marker) -> Result<(), YamlError> {
+    fn check_collection_tag(
+        &self,
+        tag: Option<&Tag>,
+        want: &str,
+        mark: Marker,
+    ) -> Result<(), YamlError> {
         match tag {
             None => Ok(()),
-            Some(t) if (t.handle == "tag:yaml.org,2002:" || t.handle == "!!") && t.suffix == want => Ok(()),
+            Some(t)
+                if (t.handle == "tag:yaml.org,2002:" || t.handle == "!!") && t.suffix == want =>
+            {
+                Ok(())
+            }
             Some(t) => Err(self.error_at(
                 mark,
                 format!("unsupported YAML tag `{}{}`", t.handle, t.suffix),

@@ -139,8 +139,20 @@ pub fn plain_is_safe(text: &str) -> bool {
         let ok = b.is_ascii_alphanumeric()
             || matches!(
                 b,
-                b'.' | b'_' | b'/' | b'-' | b'+' | b'@' | b'%' | b'~' | b'^' | b'$' | b'(' | b')'
-                    | b'=' | b';' | b','
+                b'.' | b'_'
+                    | b'/'
+                    | b'-'
+                    | b'+'
+                    | b'@'
+                    | b'%'
+                    | b'~'
+                    | b'^'
+                    | b'$'
+                    | b'('
+                    | b')'
+                    | b'='
+                    | b';'
+                    | b','
             )
             || (b == b' ' && bytes.get(i + 1).is_some_and(|&n| n != b'#' && n != b' '))
             || (b == b':' && bytes.get(i + 1).is_some_and(|&n| n != b' '));
@@ -154,11 +166,17 @@ pub fn plain_is_safe(text: &str) -> bool {
 /// Kubernetes quantities with a unit (`500m`, `128Mi`, `1.5Gi`, `1k`): no YAML version reads
 /// digits followed by one of these suffixes as a number.
 fn is_quantity(text: &str) -> bool {
-    const SUFFIXES: [&str; 14] = ["n", "u", "m", "k", "M", "G", "T", "P", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
-    let digits_end = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    const SUFFIXES: [&str; 14] = [
+        "n", "u", "m", "k", "M", "G", "T", "P", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei",
+    ];
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
     let (number, suffix) = text.split_at(digits_end);
     let mut parts = number.split('.');
-    let int_ok = parts.next().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let int_ok = parts
+        .next()
+        .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     let frac_ok = parts.next().is_none_or(|p| !p.is_empty());
     int_ok && frac_ok && parts.next().is_none() && SUFFIXES.contains(&suffix)
 }
@@ -178,10 +196,47 @@ mod tests {
     #[test]
     fn yaml11_words_and_numbers_are_not_plain() {
         for s in [
-            "on", "Off", "y", "N", "yes", "NO", "1_000", "012", "0x1F", "12:30:00", "2001-12-14",
-            "<<", "=", "1e3", ".5", "+1", "-1", "~", "null", "true", "", " x", "x ", "a: b",
-            "a #b", "#x", "*alias", "&anchor", "!tag", "'q'", "\"q\"", "[a]", "{a}", "a\nb",
-            "x:", "1e", "1.2.3Mi", "1.Gi", "0x10k"[..4].as_ref(), "2.10.1", "1E3",
+            "on",
+            "Off",
+            "y",
+            "N",
+            "yes",
+            "NO",
+            "1_000",
+            "012",
+            "0x1F",
+            "12:30:00",
+            "2001-12-14",
+            "<<",
+            "=",
+            "1e3",
+            ".5",
+            "+1",
+            "-1",
+            "~",
+            "null",
+            "true",
+            "",
+            " x",
+            "x ",
+            "a: b",
+            "a #b",
+            "#x",
+            "*alias",
+            "&anchor",
+            "!tag",
+            "'q'",
+            "\"q\"",
+            "[a]",
+            "{a}",
+            "a\nb",
+            "x:",
+            "1e",
+            "1.2.3Mi",
+            "1.Gi",
+            "0x10k"[..4].as_ref(),
+            "2.10.1",
+            "1E3",
         ] {
             assert!(!plain_is_safe(s), "{s:?} must be quoted");
         }
@@ -190,9 +245,23 @@ mod tests {
     #[test]
     fn ordinary_words_stay_plain() {
         for s in [
-            "nginx", "/__health", "devopsfaith/krakend", "run", "-d", "-c", "--config",
-            "app.kubernetes.io/name", "v2.10.1", "http", "ClusterIP", "a:b", "hello world",
-            "500m", "128Mi", "1.5Gi", "1k",
+            "nginx",
+            "/__health",
+            "devopsfaith/krakend",
+            "run",
+            "-d",
+            "-c",
+            "--config",
+            "app.kubernetes.io/name",
+            "v2.10.1",
+            "http",
+            "ClusterIP",
+            "a:b",
+            "hello world",
+            "500m",
+            "128Mi",
+            "1.5Gi",
+            "1k",
         ] {
             assert!(plain_is_safe(s), "{s:?} should stay plain");
         }
@@ -207,6 +276,9 @@ mod tests {
         assert!(matches!(resolve_plain("1_000"), Value::String(_)));
         assert!(matches!(resolve_plain("~"), Value::Null));
         assert!(matches!(resolve_plain("-.inf"), Value::Float(f) if f.is_infinite()));
-        assert!(matches!(resolve_plain("99999999999999999999"), Value::Float(_)));
+        assert!(matches!(
+            resolve_plain("99999999999999999999"),
+            Value::Float(_)
+        ));
     }
 }

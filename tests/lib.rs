@@ -1,0 +1,9 @@
+//! Integration tests: every test runs the real `kforge` binary.
+
+mod support;
+
+mod errors;
+mod golden;
+mod oracles;
+mod render;
+mod values;

@@ -1,0 +1,369 @@
+//! `kforge render`: the reference project, ordering, determinism, formats, overrides.
+
+use crate::support::{Cli, TempProject};
+
+fn kinds(yaml: &str) -> Vec<&str> {
+    yaml.lines()
+        .filter_map(|l| l.strip_prefix("kind: "))
+        .collect()
+}
+
+#[test]
+fn prod_renders_in_helm_install_order_with_sources() {
+    let run = Cli::new().args(["render", "-e", "prod"]).run().exit(0);
+    assert_eq!(
+        kinds(&run.stdout),
+        [
+            "Service",
+            "Deployment",
+            "HorizontalPodAutoscaler",
+            "Ingress"
+        ]
+    );
+    let sources: Vec<_> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("# Source: "))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "# Source: service.yaml",
+            "# Source: deployment.yaml",
+            "# Source: hpa.yaml",
+            "# Source: ingress.yaml"
+        ]
+    );
+    assert!(
+        run.stdout
+            .starts_with("---\n# Source: service.yaml\napiVersion: v1\n")
+    );
+}
+
+#[test]
+fn prod_matches_the_reference_design() {
+    let list = Cli::new()
+        .args(["render", "-e", "prod", "-o", "json"])
+        .run()
+        .exit(0)
+        .json();
+    let items = list["items"].as_array().unwrap();
+    let by_kind = |k: &str| items.iter().find(|i| i["kind"] == k).unwrap().clone();
+    let svc = by_kind("Service");
+    assert_eq!(svc["spec"]["type"], "NodePort");
+    assert_eq!(svc["spec"]["ports"][0]["port"], 8000);
+    assert_eq!(svc["spec"]["ports"][0]["targetPort"], 8080);
+    let ing = by_kind("Ingress");
+    assert_eq!(ing["spec"]["ingressClassName"], "nginx");
+    assert_eq!(
+        ing["metadata"]["annotations"]["nginx.ingress.kubernetes.io/rewrite-target"],
+        "/"
+    );
+    let path = &ing["spec"]["rules"][0]["http"]["paths"][0];
+    assert_eq!(path["path"], "/");
+    assert_eq!(path["pathType"], "Prefix");
+    assert_eq!(path["backend"]["service"]["name"], svc["metadata"]["name"]);
+    assert_eq!(path["backend"]["service"]["port"]["number"], 8000);
+    let hpa = by_kind("HorizontalPodAutoscaler");
+    assert_eq!(hpa["apiVersion"], "autoscaling/v2");
+    assert_eq!(
+        (
+            hpa["spec"]["minReplicas"].as_i64(),
+            hpa["spec"]["maxReplicas"].as_i64()
+        ),
+        (Some(3), Some(10))
+    );
+    let metrics = hpa["spec"]["metrics"].as_array().unwrap();
+    assert_eq!(metrics[0]["resource"]["name"], "cpu");
+    let object = &metrics[1]["object"];
+    assert_eq!(object["metric"]["name"], "requests-per-second");
+    assert_eq!(object["describedObject"]["kind"], "Ingress");
+    assert_eq!(object["describedObject"]["name"], ing["metadata"]["name"]);
+    assert_eq!(object["target"]["type"], "Value");
+    assert_eq!(object["target"]["value"], "1k");
+    let deploy = by_kind("Deployment");
+    assert!(
+        deploy["spec"].get("replicas").is_none(),
+        "HPA-managed Deployment must omit replicas"
+    );
+    let c = &deploy["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(c["command"][0], "/usr/bin/krakend");
+    assert_eq!(
+        c["args"],
+        serde_json::json!(["run", "-d", "-c", "/etc/krakend/krakend.json", "-p", "8080"])
+    );
+    assert_eq!(c["ports"][0]["containerPort"], 8080);
+    assert_eq!(c["readinessProbe"]["httpGet"]["path"], "/__health");
+    assert_eq!(c["livenessProbe"]["httpGet"]["path"], "/__health");
+    assert!(
+        c["image"]
+            .as_str()
+            .unwrap()
+            .starts_with("devopsfaith/krakend:")
+    );
+    assert_ne!(c["image"], "devopsfaith/krakend:latest");
+}
+
+#[test]
+fn dev_and_staging_replicas_ingress_and_hpa() {
+    let dev = Cli::new().args(["render", "-e", "dev"]).run().exit(0);
+    assert_eq!(kinds(&dev.stdout), ["Service", "Deployment"]);
+    assert!(dev.stdout.contains("\n  replicas: 1\n"));
+    let staging = Cli::new().args(["render", "-e", "staging"]).run().exit(0);
+    assert_eq!(kinds(&staging.stdout), ["Service", "Deployment", "Ingress"]);
+    assert!(staging.stdout.contains("\n  replicas: 2\n"));
+    assert!(staging.stdout.contains("host: api.staging.example.com"));
+}
+
+#[test]
+fn render_is_byte_deterministic_across_runs_and_locations() {
+    let a = Cli::new()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(0)
+        .stdout;
+    let b = Cli::new()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(0)
+        .stdout;
+    let copy = TempProject::reference();
+    let c = copy
+        .kforge()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(0)
+        .stdout;
+    assert_eq!(a, b);
+    assert_eq!(a, c);
+}
+
+#[test]
+fn directory_flag_runs_in_another_folder() {
+    let p = TempProject::reference();
+    let here = Cli::new()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(0)
+        .stdout;
+    let there = Cli::new()
+        .in_dir(std::env::temp_dir().as_path())
+        .args(["-C", p.path().to_str().unwrap(), "render", "-e", "dev"])
+        .run()
+        .exit(0)
+        .stdout;
+    assert_eq!(here, there);
+}
+
+#[test]
+fn all_envs_writes_one_folder_per_env_one_file_per_object() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("rendered");
+    Cli::new()
+        .args([
+            "render",
+            "--all-envs",
+            "--output-dir",
+            dir.to_str().unwrap(),
+        ])
+        .run()
+        .exit(0);
+    let mut prod: Vec<_> = std::fs::read_dir(dir.join("prod"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    prod.sort();
+    assert_eq!(
+        prod,
+        [
+            "deployment-krakend.yaml",
+            "horizontalpodautoscaler-krakend.yaml",
+            "ingress-krakend.yaml",
+            "service-krakend.yaml"
+        ]
+    );
+    let stdout = Cli::new()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(0)
+        .stdout;
+    let svc = std::fs::read_to_string(dir.join("prod/service-krakend.yaml")).unwrap();
+    assert!(stdout.starts_with(&svc));
+    for env in ["dev", "staging"] {
+        assert!(dir.join(env).join("deployment-krakend.yaml").is_file());
+    }
+}
+
+#[test]
+fn output_dir_requires_all_envs_or_env() {
+    Cli::new()
+        .args(["render", "--all-envs"])
+        .run()
+        .exit(2)
+        .stderr_has("--output-dir");
+}
+
+#[test]
+fn project_templates_replace_builtins_and_add_new_ones() {
+    let p = TempProject::reference();
+    p.write(
+        "chart-templates/configmap.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ \"cfg-\" ~ environment }}\ndata:\n  tag: {{ values.image.tag }}\n",
+    );
+    p.write(
+        "chart-templates/service.yaml",
+        "{# no service in this project #}\n",
+    );
+    let run = p.kforge().args(["render", "-e", "dev"]).run().exit(0);
+    assert_eq!(kinds(&run.stdout), ["ConfigMap", "Deployment"]);
+    assert!(run.stdout.contains("name: cfg-dev\n"));
+    assert!(run.stdout.contains("# Source: configmap.yaml\n"));
+}
+
+#[test]
+fn overlay_folder_is_merged_in_name_order() {
+    let p = TempProject::reference();
+    std::fs::remove_file(p.path().join("environments/dev.yaml")).unwrap();
+    p.write("environments/dev/20-later.yaml", "replicaCount: 5\n");
+    p.write(
+        "environments/dev/10-first.yaml",
+        "replicaCount: 4\npodLabels: {team: gw}\n",
+    );
+    let run = p.kforge().args(["render", "-e", "dev"]).run().exit(0);
+    assert!(run.stdout.contains("\n  replicas: 5\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("team: gw"));
+}
+
+#[test]
+fn set_and_set_string_apply_in_command_line_order() {
+    let get = |args: &[&str]| {
+        let mut all = vec!["values", "-e", "dev", "-o", "json"];
+        all.extend_from_slice(args);
+        Cli::new().args(all).run().exit(0).json()["replicaCount"].clone()
+    };
+    assert_eq!(
+        get(&["--set", "replicaCount=3", "--set", "replicaCount=4"]),
+        4
+    );
+    let v = Cli::new()
+        .args([
+            "values",
+            "-e",
+            "dev",
+            "-o",
+            "json",
+            "--set",
+            "podLabels.a=1",
+            "--set-string",
+            "podLabels.a=2",
+        ])
+        .run()
+        .exit(0)
+        .json();
+    assert_eq!(v["podLabels"]["a"], "2");
+    Cli::new()
+        .args([
+            "values",
+            "-e",
+            "dev",
+            "--set-string",
+            "podLabels.a=2",
+            "--set",
+            "podLabels.a=1",
+        ])
+        .run()
+        .exit(2)
+        .stderr_has("`podLabels.a` must be a string, not an integer");
+}
+
+#[test]
+fn values_files_layer_after_the_overlay() {
+    let p = TempProject::reference();
+    p.write("extra.yaml", "replicaCount: 7\n");
+    let run = p
+        .kforge()
+        .args(["render", "-e", "dev", "-f", "extra.yaml"])
+        .run()
+        .exit(0);
+    assert!(run.stdout.contains("\n  replicas: 7\n"));
+}
+
+#[test]
+fn values_are_data_never_markup() {
+    let tricky = [
+        "{{ values.image.tag }}",
+        "{% if true %}x{% endif %}",
+        "a: b",
+        "line1\nline2",
+        "---",
+        "x\n---\ny: z",
+        "# not a comment",
+        "*alias",
+        "&anchor",
+        "!tag",
+        "'quoted'",
+        "\"dq\"",
+        "ünïcødé ✓",
+    ];
+    let mut args = vec![
+        "render".to_string(),
+        "-e".into(),
+        "dev".into(),
+        "-o".into(),
+        "json".into(),
+    ];
+    for (i, t) in tricky.iter().enumerate() {
+        args.push("--set-string".into());
+        args.push(format!(
+            "podAnnotations.k{i}={}",
+            crate::oracles::set_escape(t)
+        ));
+    }
+    let list = Cli::new().args(&args).run().exit(0).json();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "no injected documents");
+    let deploy = items.iter().find(|i| i["kind"] == "Deployment").unwrap();
+    let ann = deploy["spec"]["template"]["metadata"]["annotations"]
+        .as_object()
+        .unwrap();
+    assert_eq!(ann.len(), tricky.len(), "no injected keys: {ann:?}");
+    for (i, t) in tricky.iter().enumerate() {
+        assert_eq!(ann[&format!("k{i}")], *t);
+    }
+}
+
+#[test]
+fn broken_pipe_is_success() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let p = crate::support::TempProject::reference();
+    p.write(
+        "big.yaml",
+        &format!("podAnnotations:\n  big: {}\n", "x".repeat(400_000)),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kforge"))
+        .current_dir(p.path())
+        .args(["render", "-e", "dev", "-f", "big.yaml"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(first, "---\n");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn kforge_env_variable_selects_the_environment() {
+    Cli::new()
+        .env("KFORGE_ENV", "staging")
+        .args(["render"])
+        .run()
+        .exit(0)
+        .stdout_has("host: api.staging.example.com");
+}

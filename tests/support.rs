@@ -1,0 +1,195 @@
+//! A small fluent runner for the kforge binary, and throwaway copies of the reference project.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The repository root (the reference project).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A command line for the kforge binary.
+pub struct Cli {
+    cmd: Command,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Cli {
+    pub fn new() -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kforge"));
+        cmd.current_dir(repo_root());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("KFORGE_") {
+                cmd.env_remove(k);
+            }
+        }
+        Self { cmd, stdin: None }
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.cmd.args(args);
+        self
+    }
+
+    pub fn in_dir(mut self, dir: &Path) -> Self {
+        self.cmd.current_dir(dir);
+        self
+    }
+
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.cmd.env(k, v);
+        self
+    }
+
+    pub fn run(mut self) -> Run {
+        self.cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        self.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = self.cmd.spawn().expect("spawn kforge");
+        if let Some(input) = self.stdin.take() {
+            child.stdin.take().unwrap().write_all(&input).unwrap();
+        }
+        let out = child.wait_with_output().expect("wait for kforge");
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// The result of one run.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts the exit code (and that the process was not killed by a signal).
+    #[track_caller]
+    pub fn exit(self, code: i32) -> Self {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "expected exit {code}\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        assert!(!self.stderr.contains("panicked"), "panic:\n{}", self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(self, needle: &str) -> Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(self, needle: &str) -> Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).expect("stdout is JSON")
+    }
+}
+
+/// A temporary copy of the reference project's environments (templates are built in).
+pub struct TempProject {
+    pub dir: tempfile::TempDir,
+}
+
+impl TempProject {
+    pub fn reference() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let envs = dir.path().join("environments");
+        std::fs::create_dir(&envs).unwrap();
+        for entry in std::fs::read_dir(repo_root().join("environments")).unwrap() {
+            let p = entry.unwrap().path();
+            std::fs::copy(&p, envs.join(p.file_name().unwrap())).unwrap();
+        }
+        Self { dir }
+    }
+
+    pub fn empty() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+        self
+    }
+
+    pub fn append(&self, rel: &str, text: &str) -> &Self {
+        let p = self.dir.path().join(rel);
+        let mut old = std::fs::read_to_string(&p).unwrap();
+        old.push_str(text);
+        std::fs::write(p, old).unwrap();
+        self
+    }
+
+    /// 1-based line number of the first line containing `needle` in `rel`.
+    pub fn line_of(&self, rel: &str, needle: &str) -> usize {
+        let text = std::fs::read_to_string(self.dir.path().join(rel)).unwrap();
+        text.lines()
+            .position(|l| l.contains(needle))
+            .expect("needle in file")
+            + 1
+    }
+
+    pub fn kforge(&self) -> Cli {
+        Cli::new().in_dir(self.path())
+    }
+}
+
+/// Runs a Python snippet with `input` on stdin and returns its stdout. Fails loudly when
+/// python3 or the module it needs is missing (CI installs them; see .ci/run).
+pub fn python(script: &str, input: &str) -> String {
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 must be installed (see .ci/run)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "python failed (is the module installed? see .ci/run):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}

@@ -1,0 +1,139 @@
+//! `kforge values`: merged values and their origins.
+
+use crate::support::{Cli, TempProject};
+
+fn origin_line<'a>(table: &'a str, key: &str) -> &'a str {
+    table
+        .lines()
+        .find(|l| l.starts_with(&format!("{key}: ")))
+        .unwrap_or_else(|| panic!("no {key} in\n{table}"))
+}
+
+#[test]
+fn show_origin_names_the_layer_that_won() {
+    let p = TempProject::reference();
+    let run = p
+        .kforge()
+        .args([
+            "values",
+            "-e",
+            "prod",
+            "--show-origin",
+            "--set",
+            "image.tag=2.10.2",
+        ])
+        .run()
+        .exit(0);
+    let port_line = p.line_of("environments/prod.yaml", "port: 8000");
+    assert!(
+        origin_line(&run.stdout, "service.port")
+            .ends_with(&format!("# environments/prod.yaml:{port_line}:3"))
+    );
+    let repo_line = p.line_of("environments/base.yaml", "repository:");
+    assert!(
+        origin_line(&run.stdout, "image.repository")
+            .ends_with(&format!("# environments/base.yaml:{repo_line}:3"))
+    );
+    assert!(origin_line(&run.stdout, "image.tag").ends_with("# --set image.tag=2.10.2"));
+    assert!(origin_line(&run.stdout, "image.pullPolicy").contains("environments/base.yaml"));
+    assert!(
+        origin_line(&run.stdout, "nodeSelector").contains("chart-templates/values.yaml (built-in)")
+    );
+}
+
+#[test]
+fn show_origin_as_json() {
+    let rows = Cli::new()
+        .args(["values", "-e", "dev", "--show-origin", "-o", "json"])
+        .run()
+        .exit(0)
+        .json();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "replicaCount")
+        .unwrap();
+    assert_eq!(row["value"], 1);
+    assert!(
+        row["origin"]
+            .as_str()
+            .unwrap()
+            .starts_with("environments/dev.yaml:")
+    );
+}
+
+#[test]
+fn maps_merge_deeply_lists_are_replaced_null_deletes() {
+    let p = TempProject::reference();
+    p.append(
+        "environments/dev.yaml",
+        "args: [run]\nresources:\n  limits:\n    cpu: null\npodSecurityContext: null\n",
+    );
+    let v = p
+        .kforge()
+        .args(["values", "-e", "dev", "-o", "json"])
+        .run()
+        .exit(0)
+        .json();
+    assert_eq!(v["args"], serde_json::json!(["run"]));
+    assert_eq!(
+        v["resources"]["limits"],
+        serde_json::json!({"memory": "256Mi"})
+    );
+    assert_eq!(v["resources"]["requests"]["cpu"], "100m");
+    assert!(v.get("podSecurityContext").is_none());
+}
+
+#[test]
+fn set_follows_helm_syntax() {
+    let v = Cli::new()
+        .args([
+            "values",
+            "-e",
+            "dev",
+            "-o",
+            "json",
+            "--set",
+            r"podAnnotations.a\.b/c=x,podLabels.n=012",
+            "--set",
+            "args[1]=-x",
+            "--set",
+            "command={/bin/sh,-c}",
+            "--set",
+            "replicaCount=3",
+        ])
+        .run()
+        .exit(0)
+        .json();
+    assert_eq!(v["podAnnotations"]["a.b/c"], "x");
+    assert_eq!(v["podLabels"]["n"], "012");
+    assert_eq!(v["args"][0], "run");
+    assert_eq!(v["args"][1], "-x");
+    assert_eq!(v["command"], serde_json::json!(["/bin/sh", "-c"]));
+    assert_eq!(v["replicaCount"], 3);
+}
+
+#[test]
+fn values_yaml_output_reparses() {
+    let yaml = Cli::new()
+        .args(["values", "-e", "prod"])
+        .run()
+        .exit(0)
+        .stdout;
+    let json = Cli::new()
+        .args(["values", "-e", "prod", "-o", "json"])
+        .run()
+        .exit(0)
+        .json();
+    let p = TempProject::empty();
+    p.write("environments/base.yaml", &yaml);
+    p.write("environments/x.yaml", "");
+    let again = p
+        .kforge()
+        .args(["values", "-e", "x", "-o", "json"])
+        .run()
+        .exit(0)
+        .json();
+    assert_eq!(json, again);
+}
