@@ -367,3 +367,92 @@ fn kforge_env_variable_selects_the_environment() {
         .exit(0)
         .stdout_has("host: api.staging.example.com");
 }
+
+#[test]
+fn every_values_key_renders_and_passes_the_kubernetes_type_check() {
+    let fixture = crate::support::repo_root().join("tests/fixtures/every-key.yaml");
+    let list = Cli::new()
+        .args([
+            "render",
+            "-e",
+            "prod",
+            "-o",
+            "json",
+            "-f",
+            fixture.to_str().unwrap(),
+        ])
+        .run()
+        .exit(0)
+        .json();
+    let items = list["items"].as_array().unwrap();
+    let kinds: Vec<_> = items.iter().map(|i| i["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "ServiceAccount",
+            "Service",
+            "Deployment",
+            "HorizontalPodAutoscaler",
+            "Ingress"
+        ]
+    );
+    let by_kind = |k: &str| items.iter().find(|i| i["kind"] == k).unwrap().clone();
+    let pod = &by_kind("Deployment")["spec"]["template"]["spec"];
+    assert_eq!(pod["serviceAccountName"], "edge-gateway");
+    let env = &pod["containers"][0]["env"];
+    assert_eq!(
+        env[0],
+        serde_json::json!({"name": "LOG_LEVEL", "value": "debug"})
+    );
+    assert_eq!(env[1]["valueFrom"]["fieldRef"]["fieldPath"], "status.podIP");
+    assert_eq!(
+        pod["containers"][0]["ports"][1],
+        serde_json::json!({"name": "metrics", "containerPort": 9091, "protocol": "TCP"})
+    );
+    assert_eq!(
+        by_kind("Deployment")["spec"]["strategy"]["rollingUpdate"]["maxSurge"],
+        "25%"
+    );
+    assert_eq!(by_kind("Service")["spec"]["ports"][0]["nodePort"], 30443);
+    let ing = by_kind("Ingress");
+    assert_eq!(
+        ing["spec"]["tls"][0],
+        serde_json::json!({"secretName": "gw-tls", "hosts": ["api.example.com"]})
+    );
+    assert!(
+        ing["spec"]["rules"][0].get("host").is_none(),
+        "\"*\" means any host"
+    );
+    assert_eq!(
+        ing["spec"]["rules"][1]["http"]["paths"][1]["pathType"],
+        "Exact"
+    );
+    let metrics = by_kind("HorizontalPodAutoscaler")["spec"]["metrics"].clone();
+    assert_eq!(metrics[1]["resource"]["name"], "memory");
+}
+
+#[test]
+fn objects_failing_the_kubernetes_type_check_are_not_emitted() {
+    let p = TempProject::reference();
+    p.write(
+        "chart-templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  lables: {a: b}\ndata:\n  n: {{ values.replicaCount }}\n",
+    );
+    let run = p.kforge().args(["render", "-e", "dev"]).run().exit(1);
+    assert_eq!(run.stdout, "", "nothing half-written");
+    assert!(
+        run.stderr.contains("unknown field `lables`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("key: metadata.lables"));
+    assert!(
+        run.stderr
+            .contains("chart-templates/cm.yaml (rendered):5:3")
+    );
+    assert!(
+        run.stderr
+            .contains("invalid type: integer `1`, expected a string")
+    );
+    assert!(run.stderr.contains("key: data.n"));
+}

@@ -14,6 +14,7 @@ use anyhow::Context;
 use crate::chart::ChartMeta;
 use crate::cli::{Cli, Command};
 use crate::diag::Diagnostics;
+use crate::lint::check_types;
 use crate::project::Project;
 use crate::render::{Document, TemplateSet, render_env};
 use crate::values::{CliLayers, MergedValues, ValuesSchema, merge_env, validate};
@@ -38,8 +39,25 @@ pub fn report_error(err: &anyhow::Error) -> ExitCode {
     }
     let mut stderr = io::stderr().lock();
     let _ = write_error(&mut stderr, err);
-    ExitCode::from(2)
+    if only_lint_failures(err) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::from(2)
+    }
 }
+
+/// Exit 1 (the check found problems) when every failure is a lint finding; else exit 2.
+fn only_lint_failures(err: &anyhow::Error) -> bool {
+    match err.downcast_ref::<Errors>() {
+        Some(many) => many.0.iter().all(only_lint_failures),
+        None => err.chain().any(|c| c.is::<LintFailed>()),
+    }
+}
+
+/// Rendered objects failed the lint stage: reported, and the run exits 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct LintFailed(pub Diagnostics);
 
 fn write_error(out: &mut impl Write, err: &anyhow::Error) -> io::Result<()> {
     if let Some(many) = err.downcast_ref::<Errors>() {
@@ -51,9 +69,14 @@ fn write_error(out: &mut impl Write, err: &anyhow::Error) -> io::Result<()> {
     if let Some(diags) = err.downcast_ref::<Diagnostics>() {
         return writeln!(out, "{diags}");
     }
+    if let Some(LintFailed(diags)) = err.downcast_ref::<LintFailed>() {
+        return writeln!(out, "{diags}");
+    }
     writeln!(out, "error: {err}")?;
     for cause in err.chain().skip(1) {
         if let Some(diags) = cause.downcast_ref::<Diagnostics>() {
+            writeln!(out, "{diags}")?;
+        } else if let Some(LintFailed(diags)) = cause.downcast_ref::<LintFailed>() {
             writeln!(out, "{diags}")?;
         } else {
             writeln!(out, "  caused by: {cause}")?;
@@ -121,10 +144,16 @@ impl Workspace {
         Ok((merged, chart))
     }
 
-    /// Renders `env` into documents in install order.
+    /// Renders `env` into documents in install order; objects that fail the Kubernetes type
+    /// check are not emitted (exit 1).
     pub fn render(&self, env: &str, layers: &CliLayers) -> anyhow::Result<Vec<Document>> {
         let (merged, chart) = self.values(env, layers)?;
-        Ok(render_env(&self.templates, &merged.root, &chart, env)?)
+        let docs = render_env(&self.templates, &merged.root, &chart, env)?;
+        let problems = check_types(&docs);
+        if !problems.is_empty() {
+            return Err(LintFailed(Diagnostics(problems)).into());
+        }
+        Ok(docs)
     }
 
     /// Renders every environment; failures of all environments are reported together.
