@@ -254,4 +254,89 @@ mod tests {
         assert!(once.contains("w: 1.0e+300"), "{once}");
         assert!(once.contains("x:\n  - - a\n    - b\n  - - c\n"), "{once}");
     }
+
+    /// serde_yaml (YAML 1.2, libyaml) reads every emitted document as the tree we emitted.
+    #[test]
+    fn serde_yaml_reads_emitted_yaml_back_identically() {
+        let strings = [
+            "on",
+            "no",
+            "y",
+            "~",
+            "",
+            "1_000",
+            "012",
+            "0x1F",
+            "1e3",
+            ".5",
+            "-1",
+            "12:30:00",
+            "2001-12-14",
+            "<<",
+            "=",
+            "-",
+            "- x",
+            "a: b",
+            "a #b",
+            "#x",
+            "[a]",
+            "{a: 1}",
+            "*a",
+            "&a",
+            "!t",
+            "%x",
+            "@x",
+            "`x",
+            "|",
+            ">",
+            "'q'",
+            "\"q\"",
+            "l1\nl2",
+            "t\n",
+            "t\n\n",
+            "  lead",
+            "tail ",
+            "\ttab",
+            "x\r\ny",
+            "---",
+            "...",
+            "{{ x }}",
+            "ünï ✓",
+            "a\u{2028}b",
+            "\u{85}",
+            "\u{1}\u{7f}",
+            "500m",
+            "128Mi",
+            "-d",
+            "--flag",
+            "http://x:80/a?b=c",
+        ];
+        let mut m = indexmap::IndexMap::new();
+        for (i, s) in strings.iter().enumerate() {
+            let leaf = Node::new(
+                Value::String((*s).to_string()),
+                super::super::Origin::Generated,
+            );
+            m.insert(format!("k{i}"), leaf.clone());
+            m.insert((*s).to_string(), leaf.clone());
+        }
+        let num = |v| Node::new(v, super::super::Origin::Generated);
+        m.insert(
+            "n".into(),
+            num(Value::Seq(vec![
+                num(Value::Int(-7)),
+                num(Value::Float(1.5e-7)),
+                num(Value::Float(1e300)),
+                num(Value::Float(2.0)),
+                num(Value::Bool(true)),
+                num(Value::Null),
+                num(Value::Seq(vec![])),
+                num(Value::Map(indexmap::IndexMap::new())),
+            ])),
+        );
+        let root = num(Value::Map(m));
+        let text = emit_document(&root);
+        let read: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+        assert_eq!(read, to_json(&root), "emitted:\n{text}");
+    }
 }
