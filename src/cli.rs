@@ -9,7 +9,13 @@ use crate::values::{CliLayers, SetArg};
 
 /// Merge environment overlays, render Kubernetes manifests, and package them as Helm charts.
 #[derive(Debug, Parser)]
-#[command(name = "kforge", version, about, max_term_width = 100)]
+#[command(
+    name = "kforge",
+    version,
+    about,
+    max_term_width = 100,
+    disable_version_flag = true
+)]
 pub struct Cli {
     /// Run as if kforge was started in DIR (like `git -C`).
     #[arg(
@@ -20,6 +26,10 @@ pub struct Cli {
         env = "KFORGE_DIR"
     )]
     pub directory: Option<PathBuf>,
+
+    /// Print version.
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    pub print_version: Option<bool>,
 
     /// The command.
     #[command(subcommand)]
@@ -39,6 +49,11 @@ pub enum Command {
         after_help = "EXAMPLES:\n  kforge values -e prod\n  kforge values -e prod --show-origin\n  kforge values -e staging -o json"
     )]
     Values(ValuesCmdArgs),
+    /// Package environments as byte-reproducible Helm charts: DIR/<env>/<name>-<version>.tgz.
+    #[command(
+        after_help = "EXAMPLES:\n  kforge package -e prod\n  kforge package --all-envs --version 1.4.0 -d dist\n  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) kforge package --all-envs"
+    )]
+    Package(PackageArgs),
     /// Compare rendered output with golden/<env>/ (check), or rewrite it (update).
     #[command(
         after_help = "EXAMPLES:\n  kforge golden check   # exit 1 with a diff when output drifted\n  kforge golden update  # accept the current output"
@@ -110,6 +125,41 @@ pub struct RenderArgs {
     pub values: ValuesArgs,
 }
 
+/// `kforge package`.
+#[derive(Debug, Args)]
+pub struct PackageArgs {
+    /// Environment to package.
+    #[arg(
+        short = 'e',
+        long = "env",
+        value_name = "ENV",
+        env = "KFORGE_ENV",
+        required_unless_present = "all_envs",
+        conflicts_with = "all_envs"
+    )]
+    pub env: Option<String>,
+    /// Package every environment.
+    #[arg(long = "all-envs")]
+    pub all_envs: bool,
+    /// Chart version (strict SemVer 2); default: chart.version from the values.
+    #[arg(long = "version", value_name = "V")]
+    pub version: Option<String>,
+    /// Application version; default: chart.appVersion, else image.tag.
+    #[arg(long = "app-version", value_name = "V")]
+    pub app_version: Option<String>,
+    /// Output folder; each environment gets DIR/<env>/.
+    #[arg(
+        short = 'd',
+        long = "destination",
+        value_name = "DIR",
+        default_value = "dist"
+    )]
+    pub destination: PathBuf,
+    /// Values layers.
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
 /// `kforge values`.
 #[derive(Debug, Args)]
 pub struct ValuesCmdArgs {
@@ -156,6 +206,7 @@ impl Cli {
         let values = match &mut cli.command {
             Command::Render(a) => Some(&mut a.values),
             Command::Values(a) => Some(&mut a.values),
+            Command::Package(a) => Some(&mut a.values),
             Command::Golden(_) => None,
         };
         if let Some(values) = values {

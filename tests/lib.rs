@@ -5,5 +5,6 @@ mod support;
 mod errors;
 mod golden;
 mod oracles;
+mod package;
 mod render;
 mod values;

@@ -1,6 +1,10 @@
-//! Chart metadata taken from the `chart:` values (the source of Chart.yaml).
+//! Helm charts: metadata from the `chart:` values, Chart.yaml, and reproducible archives.
+
+mod archive;
 
 use serde::Serialize;
+
+pub use archive::{ChartFile, escape_for_helm, source_date_epoch, write_archive};
 
 use crate::diag::Diagnostic;
 use crate::yaml::{Node, Value};
@@ -56,5 +60,31 @@ impl ChartMeta {
             app_version,
             description: text(&["chart", "description"]).unwrap_or_default(),
         })
+    }
+}
+
+impl ChartMeta {
+    /// Chart.yaml (apiVersion v2) for environment `env`.
+    pub fn chart_yaml(&self, env: &str) -> String {
+        use crate::yaml::{Node, Origin, Value, emit_document};
+        let s = |v: &str| Node::new(Value::String(v.to_string()), Origin::Generated);
+        let mut m = indexmap::IndexMap::new();
+        m.insert("apiVersion".to_string(), s("v2"));
+        m.insert("name".to_string(), s(&self.name));
+        m.insert("version".to_string(), s(&self.version));
+        if !self.app_version.is_empty() {
+            m.insert("appVersion".to_string(), s(&self.app_version));
+        }
+        if !self.description.is_empty() {
+            m.insert("description".to_string(), s(&self.description));
+        }
+        m.insert("type".to_string(), s("application"));
+        let mut ann = indexmap::IndexMap::new();
+        ann.insert("kforge.io/environment".to_string(), s(env));
+        m.insert(
+            "annotations".to_string(),
+            Node::new(Value::Map(ann), Origin::Generated),
+        );
+        emit_document(&Node::new(Value::Map(m), Origin::Generated))
     }
 }

@@ -2,6 +2,7 @@
 //! to `main`, which prints them through [`report_error`] and exits 2.
 
 mod golden;
+mod package;
 mod render;
 mod values;
 
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Render(args) => render::run(&args),
         Command::Values(args) => values::run(&args),
         Command::Golden(args) => golden::run(args.action),
+        Command::Package(args) => package::run(&args),
     }
 }
 
@@ -147,13 +149,22 @@ impl Workspace {
     /// Renders `env` into documents in install order; objects that fail the Kubernetes type
     /// check are not emitted (exit 1).
     pub fn render(&self, env: &str, layers: &CliLayers) -> anyhow::Result<Vec<Document>> {
+        Ok(self.render_full(env, layers)?.2)
+    }
+
+    /// Like [`Workspace::render`], also returning the merged values and chart metadata.
+    pub fn render_full(
+        &self,
+        env: &str,
+        layers: &CliLayers,
+    ) -> anyhow::Result<(MergedValues, ChartMeta, Vec<Document>)> {
         let (merged, chart) = self.values(env, layers)?;
         let docs = render_env(&self.templates, &merged.root, &chart, env)?;
         let problems = check_types(&docs);
         if !problems.is_empty() {
             return Err(LintFailed(Diagnostics(problems)).into());
         }
-        Ok(docs)
+        Ok((merged, chart, docs))
     }
 
     /// Renders every environment; failures of all environments are reported together.
