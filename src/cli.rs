@@ -98,10 +98,10 @@ pub enum Format {
     Json,
 }
 
-/// `kforge render`.
+/// `-e ENV` or `--all-envs`, exactly one.
 #[derive(Debug, Args)]
-pub struct RenderArgs {
-    /// Environment to render.
+pub struct EnvSelection {
+    /// One environment.
     #[arg(
         short = 'e',
         long = "env",
@@ -111,9 +111,17 @@ pub struct RenderArgs {
         conflicts_with = "all_envs"
     )]
     pub env: Option<String>,
-    /// Render every environment (needs --output-dir).
-    #[arg(long = "all-envs", requires = "output_dir")]
+    /// Every environment of the project.
+    #[arg(long = "all-envs")]
     pub all_envs: bool,
+}
+
+/// `kforge render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Which environments (--all-envs needs --output-dir).
+    #[command(flatten)]
+    pub select: EnvSelection,
     /// Write one folder per environment, one file per object, instead of stdout.
     #[arg(long = "output-dir", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
@@ -128,19 +136,9 @@ pub struct RenderArgs {
 /// `kforge package`.
 #[derive(Debug, Args)]
 pub struct PackageArgs {
-    /// Environment to package.
-    #[arg(
-        short = 'e',
-        long = "env",
-        value_name = "ENV",
-        env = "KFORGE_ENV",
-        required_unless_present = "all_envs",
-        conflicts_with = "all_envs"
-    )]
-    pub env: Option<String>,
-    /// Package every environment.
-    #[arg(long = "all-envs")]
-    pub all_envs: bool,
+    /// Which environments.
+    #[command(flatten)]
+    pub select: EnvSelection,
     /// Chart version (strict SemVer 2); default: chart.version from the values.
     #[arg(long = "version", value_name = "V")]
     pub version: Option<String>,

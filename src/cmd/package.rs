@@ -23,7 +23,7 @@ pub fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
     let mtime = source_date_epoch().map_err(anyhow::Error::msg)?;
     let ws = Workspace::load()?;
     let layers = args.values.layers();
-    let envs: Vec<String> = match &args.env {
+    let envs: Vec<String> = match &args.select.env {
         Some(e) => vec![e.clone()],
         None => ws.project.envs.keys().cloned().collect(),
     };

@@ -8,9 +8,12 @@ use crate::render::{to_json_list, to_yaml_stream};
 
 /// Renders one environment to stdout, or environments into `--output-dir`.
 pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
+    if args.select.all_envs && args.output_dir.is_none() {
+        anyhow::bail!("--all-envs needs --output-dir DIR (stdout holds one environment)");
+    }
     let ws = Workspace::load()?;
     let layers = args.values.layers();
-    let rendered = match &args.env {
+    let rendered = match &args.select.env {
         Some(env) => vec![(env.clone(), ws.render(env, &layers)?)],
         None => ws.render_all(&layers)?,
     };
