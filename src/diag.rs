@@ -5,18 +5,9 @@ use std::fmt;
 
 use crate::yaml::Origin;
 
-/// How bad a diagnostic is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    /// Stops the run.
-    Error,
-}
-
 /// One problem, located.
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
-    /// Error or warning.
-    pub severity: Severity,
     /// One line saying what is wrong.
     pub message: String,
     /// Where: a file position or a command-line argument.
@@ -31,7 +22,6 @@ impl Diagnostic {
     /// An error with a message.
     pub fn error(message: impl Into<String>) -> Self {
         Self {
-            severity: Severity::Error,
             message: message.into(),
             origin: None,
             key_path: None,
@@ -71,10 +61,7 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let label = match self.severity {
-            Severity::Error => "error",
-        };
-        writeln!(f, "{label}: {}", self.message)?;
+        writeln!(f, "error: {}", self.message)?;
         let gutter = match &self.origin {
             Some(Origin::File { line, .. }) => line.to_string().len(),
             _ => 1,

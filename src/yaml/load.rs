@@ -96,7 +96,7 @@ pub fn parse_documents(
     loop {
         let (event, mark) = parser.next_token().map_err(|e| {
             let m = e.marker();
-            b.error_at(*m, clean_scan_message(e.info()), None)
+            b.error_at(*m, e.info().to_string(), None)
         })?;
         match event {
             Event::StreamEnd => break,
@@ -114,12 +114,13 @@ pub fn parse_documents(
                 b.docs.push(root);
             }
             Event::Alias(id) => {
-                let Some((node, size)) = b.anchors.get(&id) else {
+                let Some(size) = b.anchors.get(&id).map(|(_, size)| *size) else {
                     return Err(b.error_at(mark, "alias refers to an unknown anchor".into(), None));
                 };
-                let (node, size) = (node.clone(), *size);
+                // Check the budget before copying, so a bomb never allocates its expansion.
                 b.count(size, mark)?;
-                b.complete(node, mark, size)?;
+                let node = b.anchors[&id].0.clone();
+                b.attach(node, mark, false)?;
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let value = b.scalar_value(text, style, tag.as_ref(), mark)?;
@@ -129,7 +130,8 @@ pub fn parse_documents(
                 if anchor > 0 {
                     b.anchors.insert(anchor, (node.clone(), 1));
                 }
-                b.complete_with_style(node, mark, style)?;
+                let merge_key = style == TScalarStyle::Plain && node.as_str() == Some("<<");
+                b.attach(node, mark, merge_key)?;
             }
             Event::SequenceStart(anchor, tag) => {
                 b.check_collection_tag(tag.as_ref(), "seq", mark)?;
@@ -196,10 +198,6 @@ fn apply_merges(entries: &mut IndexMap<String, Node>, merges: Vec<Node>) {
             }
         }
     }
-}
-
-fn clean_scan_message(info: &str) -> String {
-    info.to_string()
 }
 
 fn node_count(node: &Node) -> usize {
@@ -273,21 +271,7 @@ impl Builder<'_> {
         if anchor > 0 {
             self.anchors.insert(anchor, (node.clone(), size));
         }
-        self.complete(node, mark, size)
-    }
-
-    fn complete(&mut self, node: Node, mark: Marker, _size: usize) -> Result<(), YamlError> {
         self.attach(node, mark, false)
-    }
-
-    fn complete_with_style(
-        &mut self,
-        node: Node,
-        mark: Marker,
-        style: TScalarStyle,
-    ) -> Result<(), YamlError> {
-        let plain_merge = style == TScalarStyle::Plain && node.as_str() == Some("<<");
-        self.attach(node, mark, plain_merge)
     }
 
     fn attach(&mut self, node: Node, mark: Marker, is_merge_key: bool) -> Result<(), YamlError> {
