@@ -54,6 +54,17 @@ pub enum Command {
         after_help = "EXAMPLES:\n  kforge package -e prod\n  kforge package --all-envs --version 1.4.0 -d dist\n  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) kforge package --all-envs"
     )]
     Package(PackageArgs),
+    /// The main CI job: render, lint and package every environment into DIR/<env>/, each
+    /// folder a chart repository with its index.yaml; one summary line per environment.
+    #[command(
+        after_help = "EXAMPLES:\n  kforge build\n  kforge build -e prod --version 1.4.1\n  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) kforge build -d dist"
+    )]
+    Build(BuildArgs),
+    /// Chart repository tools.
+    #[command(
+        after_help = "EXAMPLES:\n  kforge repo index dist/prod\n  kforge repo index charts/ --url https://charts.example.com --merge published-index.yaml"
+    )]
+    Repo(RepoArgs),
     /// Compare rendered output with golden/<env>/ (check), or rewrite it (update).
     #[command(
         after_help = "EXAMPLES:\n  kforge golden check   # exit 1 with a diff when output drifted\n  kforge golden update  # accept the current output"
@@ -158,6 +169,67 @@ pub struct PackageArgs {
     pub values: ValuesArgs,
 }
 
+/// `kforge build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Only these environments (repeatable); default: every environment.
+    #[arg(short = 'e', long = "env", value_name = "ENV")]
+    pub envs: Vec<String>,
+    /// Chart version (strict SemVer 2); default: chart.version from the values.
+    #[arg(long = "version", value_name = "V")]
+    pub version: Option<String>,
+    /// Application version; default: chart.appVersion, else image.tag.
+    #[arg(long = "app-version", value_name = "V")]
+    pub app_version: Option<String>,
+    /// Output folder; each environment gets DIR/<env>/ with its index.yaml.
+    #[arg(
+        short = 'd',
+        long = "destination",
+        value_name = "DIR",
+        default_value = "dist"
+    )]
+    pub destination: PathBuf,
+    /// Values layers.
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+/// `kforge repo`.
+#[derive(Debug, Args)]
+pub struct RepoArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: RepoAction,
+}
+
+/// `kforge repo index`.
+#[derive(Debug, Subcommand)]
+pub enum RepoAction {
+    /// Write DIR/index.yaml for the chart archives in DIR (and one level below), like `helm
+    /// repo index`: existing entries keep their `created`, only new archives are hashed, a
+    /// version already indexed with other content is refused, and the write is atomic and
+    /// locked against concurrent writers.
+    #[command(
+        after_help = "EXAMPLES:\n  kforge repo index dist/prod\n  kforge repo index charts/ --url https://charts.example.com\n  kforge repo index charts/ --merge published/index.yaml"
+    )]
+    Index(RepoIndexArgs),
+}
+
+/// `kforge repo index` arguments.
+#[derive(Debug, Args)]
+pub struct RepoIndexArgs {
+    /// The repository folder.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Base URL of the repository, put before each archive's path in `urls`.
+    #[arg(long = "url", value_name = "URL")]
+    pub url: Option<String>,
+    /// Keep the entries of this index too (e.g. the published one); its versions stay
+    /// immutable.
+    #[arg(long = "merge", value_name = "FILE")]
+    pub merge: Option<PathBuf>,
+}
+
 /// `kforge values`.
 #[derive(Debug, Args)]
 pub struct ValuesCmdArgs {
@@ -205,7 +277,8 @@ impl Cli {
             Command::Render(a) => Some(&mut a.values),
             Command::Values(a) => Some(&mut a.values),
             Command::Package(a) => Some(&mut a.values),
-            Command::Golden(_) => None,
+            Command::Build(a) => Some(&mut a.values),
+            Command::Golden(_) | Command::Repo(_) => None,
         };
         if let Some(values) = values {
             values.ordered = ordered_sets(leaf);

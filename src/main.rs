@@ -4,6 +4,7 @@ mod chart;
 mod cli;
 mod cmd;
 mod diag;
+mod git;
 mod lint;
 mod project;
 mod render;

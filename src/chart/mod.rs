@@ -1,6 +1,9 @@
 //! Helm charts: metadata from the `chart:` values, Chart.yaml, and reproducible archives.
 
 mod archive;
+pub mod index;
+pub mod read;
+pub mod repo;
 
 use serde::Serialize;
 
@@ -21,6 +24,8 @@ pub struct ChartMeta {
     pub app_version: String,
     /// One line.
     pub description: String,
+    /// The git commit the project was built from, when it is a git checkout.
+    pub source_commit: Option<String>,
 }
 
 impl ChartMeta {
@@ -59,6 +64,7 @@ impl ChartMeta {
             version,
             app_version,
             description: text(&["chart", "description"]).unwrap_or_default(),
+            source_commit: None,
         })
     }
 }
@@ -81,6 +87,9 @@ impl ChartMeta {
         m.insert("type".to_string(), s("application"));
         let mut ann = indexmap::IndexMap::new();
         ann.insert("kforge.io/environment".to_string(), s(env));
+        if let Some(commit) = &self.source_commit {
+            ann.insert("kforge.io/source-commit".to_string(), s(commit));
+        }
         m.insert(
             "annotations".to_string(),
             Node::new(Value::Map(ann), Origin::Generated),

@@ -1,9 +1,11 @@
 //! Subcommands. Each composes the pipeline stages and returns the exit code; errors go back
 //! to `main`, which prints them through [`report_error`] and exits 2.
 
+mod build;
 mod golden;
 mod package;
 mod render;
+mod repo;
 mod values;
 
 use std::fmt;
@@ -31,6 +33,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Values(args) => values::run(&args),
         Command::Golden(args) => golden::run(args.action),
         Command::Package(args) => package::run(&args),
+        Command::Build(args) => build::run(&args),
+        Command::Repo(args) => repo::run(&args.action),
     }
 }
 
@@ -146,13 +150,16 @@ impl Workspace {
         Ok((merged, chart))
     }
 
-    /// Renders `env` into documents in install order; objects that fail the Kubernetes type
-    /// check are not emitted (exit 1).
+    /// Renders `env` into documents in install order, without Helm hooks (those only go into
+    /// packaged charts); objects that fail the Kubernetes type check are not emitted (exit 1).
     pub fn render(&self, env: &str, layers: &CliLayers) -> anyhow::Result<Vec<Document>> {
-        Ok(self.render_full(env, layers)?.2)
+        let mut docs = self.render_full(env, layers)?.2;
+        docs.retain(|d| !d.is_hook());
+        Ok(docs)
     }
 
-    /// Like [`Workspace::render`], also returning the merged values and chart metadata.
+    /// Like [`Workspace::render`], with hooks, also returning the merged values and chart
+    /// metadata.
     pub fn render_full(
         &self,
         env: &str,

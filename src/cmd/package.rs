@@ -1,64 +1,140 @@
 //! `kforge package`: each environment as a byte-reproducible Helm chart archive.
 
-use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
-use crate::chart::{ChartFile, escape_for_helm, source_date_epoch, write_archive};
+use crate::chart::repo::{Repo, sha256_hex};
+use crate::chart::{ChartFile, ChartMeta, escape_for_helm, source_date_epoch, write_archive};
 use crate::cli::PackageArgs;
 use crate::cmd::{Errors, Workspace, env_files};
+use crate::values::CliLayers;
 use crate::yaml::emit_document;
 
-/// Renders, type-checks and packages the selected environments; writes nothing unless every
-/// environment succeeds.
-pub fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
-    if let Some(v) = &args.version {
-        if let Err(e) = semver::Version::parse(v) {
+/// Overrides and fixed inputs shared by every environment of a run.
+pub struct PackageOptions {
+    /// `--version`.
+    pub version: Option<String>,
+    /// `--app-version`.
+    pub app_version: Option<String>,
+    /// Entry mtime (SOURCE_DATE_EPOCH or the default).
+    pub mtime: u64,
+    /// The git commit of the project, if any.
+    pub commit: Option<String>,
+}
+
+impl PackageOptions {
+    /// Checks `--version` and reads SOURCE_DATE_EPOCH and the git commit of `root`.
+    pub fn new(
+        version: Option<&String>,
+        app_version: Option<&String>,
+        root: &Path,
+    ) -> anyhow::Result<Self> {
+        if let Some(v) = version
+            && let Err(e) = semver::Version::parse(v)
+        {
             bail!(
-                "--version `{v}` is not a SemVer 2 version: {e}; use MAJOR.MINOR.PATCH, e.g. 1.4.0"
+                "--version `{v}` is not a SemVer 2 version: {e}; use MAJOR.MINOR.PATCH with optional -prerelease and +build, e.g. 1.4.0 or 1.4.0-rc.1"
             );
         }
+        Ok(Self {
+            version: version.cloned(),
+            app_version: app_version.cloned(),
+            mtime: source_date_epoch().map_err(anyhow::Error::msg)?,
+            commit: crate::git::head_commit(root),
+        })
     }
-    let mtime = source_date_epoch().map_err(anyhow::Error::msg)?;
+}
+
+/// One environment packaged in memory.
+pub struct Packaged {
+    /// The environment.
+    pub env: String,
+    /// Chart.yaml data.
+    pub chart: ChartMeta,
+    /// `<name>-<version>.tgz`.
+    pub file_name: String,
+    /// The archive.
+    pub bytes: Vec<u8>,
+    /// sha256 hex of the archive.
+    pub digest: String,
+    /// Objects in the chart.
+    pub objects: usize,
+    /// Lint findings that did not stop the build (warnings).
+    pub findings: usize,
+}
+
+/// Renders, type-checks and packages the selected environments; writes nothing unless every
+/// environment succeeds, and never replaces an indexed version with different content.
+pub fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
     let ws = Workspace::load()?;
+    let opts = PackageOptions::new(
+        args.version.as_ref(),
+        args.app_version.as_ref(),
+        &ws.project.root,
+    )?;
     let layers = args.values.layers();
     let envs: Vec<String> = match &args.select.env {
         Some(e) => vec![e.clone()],
         None => ws.project.envs.keys().cloned().collect(),
     };
-    let mut archives = Vec::new();
+    let charts = package_all(&ws, &envs, &layers, &opts)?;
+    let mut written = Vec::new();
     let mut errors = Vec::new();
-    for env in &envs {
-        match build_one(&ws, env, &layers, args, mtime) {
-            Ok(a) => archives.push(a),
+    for p in &charts {
+        match store(&args.destination, p, false) {
+            Ok((path, _)) => written.push(path),
+            Err(e) => errors.push(e.context(format!("environment `{}` failed", p.env))),
+        }
+    }
+    for path in &written {
+        eprintln!("packaged {}", path.display());
+    }
+    if errors.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Errors(errors).into())
+    }
+}
+
+/// Packages every environment in memory; all failures are reported together.
+pub fn package_all(
+    ws: &Workspace,
+    envs: &[String],
+    layers: &CliLayers,
+    opts: &PackageOptions,
+) -> anyhow::Result<Vec<Packaged>> {
+    let mut charts = Vec::new();
+    let mut errors = Vec::new();
+    for env in envs {
+        match package_env(ws, env, layers, opts) {
+            Ok(p) => charts.push(p),
             Err(e) => errors.push(e.context(format!("environment `{env}` failed"))),
         }
     }
-    if !errors.is_empty() {
-        return Err(Errors(errors).into());
+    if errors.is_empty() {
+        Ok(charts)
+    } else {
+        Err(Errors(errors).into())
     }
-    for (path, bytes) in archives {
-        write_atomically(&path, &bytes)?;
-        eprintln!("packaged {}", path.display());
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
-fn build_one(
+/// Renders, type-checks and packages one environment.
+pub fn package_env(
     ws: &Workspace,
     env: &str,
-    layers: &crate::values::CliLayers,
-    args: &PackageArgs,
-    mtime: u64,
-) -> anyhow::Result<(std::path::PathBuf, Vec<u8>)> {
+    layers: &CliLayers,
+    opts: &PackageOptions,
+) -> anyhow::Result<Packaged> {
     let (merged, mut chart, docs) = ws.render_full(env, layers)?;
-    if let Some(v) = &args.version {
+    if let Some(v) = &opts.version {
         chart.version.clone_from(v);
     }
-    if let Some(v) = &args.app_version {
+    if let Some(v) = &opts.app_version {
         chart.app_version.clone_from(v);
     }
+    chart.source_commit.clone_from(&opts.commit);
     let mut files = vec![
         ChartFile {
             path: "Chart.yaml".into(),
@@ -69,32 +145,77 @@ fn build_one(
             data: emit_document(&merged.root).into_bytes(),
         },
     ];
-    for (name, text) in env_files(&docs)? {
-        files.push(ChartFile {
-            path: format!("templates/{name}"),
-            data: escape_for_helm(&text).into_bytes(),
-        });
+    let (hooks, manifests): (Vec<_>, Vec<_>) = docs.iter().cloned().partition(|d| d.is_hook());
+    let mut templates = Vec::new();
+    for (folder, set) in [("templates", &manifests), ("templates/tests", &hooks)] {
+        for (name, text) in env_files(set)? {
+            templates.push(ChartFile {
+                path: format!("{folder}/{name}"),
+                data: escape_for_helm(&text).into_bytes(),
+            });
+        }
     }
-    let bytes = write_archive(&chart.name, &files, mtime).context("writing the chart archive")?;
-    let path = args
-        .destination
-        .join(env)
-        .join(format!("{}-{}.tgz", chart.name, chart.version));
-    Ok((path, bytes))
+    templates.sort_by(|a, b| a.path.cmp(&b.path));
+    files.extend(templates);
+    let bytes =
+        write_archive(&chart.name, &files, opts.mtime).context("writing the chart archive")?;
+    Ok(Packaged {
+        env: env.to_string(),
+        file_name: format!("{}-{}.tgz", chart.name, chart.version),
+        digest: sha256_hex(&bytes),
+        objects: docs.len(),
+        findings: 0,
+        chart,
+        bytes,
+    })
 }
 
-/// Writes via a temporary file in the same folder and a rename, so no partial archive ever
-/// sits under its final name.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".kforge-")
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+/// Whether [`store`] wrote the archive or found it already there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// Written (new, or an unindexed archive replaced).
+    Written,
+    /// The same bytes were already indexed.
+    Unchanged,
+}
+
+/// Writes `p` into `dest/<env>/` under the folder's lock: refused if the index holds this
+/// name+version with another digest; with `index`, the folder's index.yaml is updated too.
+pub fn store(dest: &Path, p: &Packaged, index: bool) -> anyhow::Result<(PathBuf, Stored)> {
+    let dir = dest.join(&p.env);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut repo = Repo::open(&dir)?;
+    let path = dir.join(&p.file_name);
+    let indexed = repo.check_immutable(
+        &path.display().to_string(),
+        &p.chart.name,
+        &p.chart.version,
+        &p.digest,
+    )?;
+    let on_disk_same = std::fs::read(&path).is_ok_and(|b| b == p.bytes);
+    let stored = if indexed && on_disk_same {
+        Stored::Unchanged
+    } else {
+        repo.write_archive(&p.file_name, &p.bytes)?;
+        Stored::Written
+    };
+    if index {
+        let opts = crate::chart::repo::IndexOptions {
+            now: now(),
+            ..Default::default()
+        };
+        repo.reindex(&opts)?;
+        repo.write_index(opts.now)?;
+    }
+    Ok((path, stored))
+}
+
+/// SOURCE_DATE_EPOCH when set (reproducible builds), else the wall clock.
+pub fn now() -> u64 {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => v.trim().parse().unwrap_or(0),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    }
 }

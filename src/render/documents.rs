@@ -103,6 +103,14 @@ impl Document {
         format!("{}.yaml", safe.trim_start_matches('.'))
     }
 
+    /// A Helm hook (`helm.sh/hook` annotation, e.g. a `helm test` Pod): packaged into charts
+    /// under `templates/tests/`, left out of `kforge render`.
+    pub fn is_hook(&self) -> bool {
+        self.node
+            .get_path(&["metadata", "annotations", "helm.sh/hook"])
+            .is_some()
+    }
+
     /// The document as YAML with its `---` and `# Source:` header.
     pub fn to_yaml(&self) -> String {
         format!(

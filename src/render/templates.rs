@@ -36,6 +36,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "serviceaccount.yaml",
         include_str!("../../chart-templates/serviceaccount.yaml"),
     ),
+    (
+        "test-connection.yaml",
+        include_str!("../../chart-templates/test-connection.yaml"),
+    ),
     (DEFAULTS, include_str!("../../chart-templates/values.yaml")),
     (
         SCHEMA,

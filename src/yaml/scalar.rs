@@ -19,10 +19,10 @@ pub fn resolve_plain(text: &str) -> Value {
     if let Some(v) = resolve_int(text) {
         return v;
     }
-    if is_core_float(text) {
-        if let Ok(f) = text.parse::<f64>() {
-            return Value::Float(f);
-        }
+    if is_core_float(text)
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return Value::Float(f);
     }
     Value::String(text.to_owned())
 }

@@ -1,0 +1,399 @@
+//! Chart repository indexes (`index.yaml`), as `helm repo index` writes them: apiVersion v1,
+//! `entries` by chart name (names sorted), each chart's versions newest SemVer first, every
+//! entry the chart's metadata plus `created`, `digest` (sha256 hex) and `urls`, keys sorted
+//! (Helm marshals through JSON, which sorts them), then `generated`.
+//!
+//! Unlike Helm, entries are kept as YAML nodes: fields kforge does not know survive a rewrite,
+//! and every problem in an existing index is reported with its file:line.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use crate::diag::Diagnostic;
+use crate::yaml::{Limits, Node, Origin, SourceFile, Value, emit_document, parse_documents};
+
+/// Largest index.yaml read (Helm's own indexes reach tens of MB: helm/helm#9931).
+pub const MAX_INDEX_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Chart metadata fields Helm copies from Chart.yaml into an index entry.
+const METADATA_FIELDS: &[&str] = &[
+    "annotations",
+    "apiVersion",
+    "appVersion",
+    "condition",
+    "dependencies",
+    "deprecated",
+    "description",
+    "home",
+    "icon",
+    "keywords",
+    "kubeVersion",
+    "maintainers",
+    "name",
+    "sources",
+    "tags",
+    "type",
+    "version",
+];
+
+/// A parsed repository index.
+#[derive(Debug, Default)]
+pub struct RepoIndex {
+    /// Chart name → its entries (maps).
+    pub entries: BTreeMap<String, Vec<Node>>,
+    /// Other top-level keys (`annotations`, `serverInfo`, ...), kept as they were.
+    pub extra: IndexMap<String, Node>,
+}
+
+/// The string value of `key` in an entry map.
+pub fn entry_str<'a>(entry: &'a Node, key: &str) -> Option<&'a str> {
+    entry.as_map()?.get(key)?.as_str()
+}
+
+/// The urls of an entry.
+pub fn entry_urls(entry: &Node) -> Vec<&str> {
+    match entry.as_map().and_then(|m| m.get("urls")).map(|n| &n.value) {
+        Some(Value::Seq(items)) => items.iter().filter_map(Node::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn generated_node(value: Value) -> Node {
+    Node::new(value, Origin::Generated)
+}
+
+fn gen_str(s: &str) -> Node {
+    generated_node(Value::String(s.to_string()))
+}
+
+impl RepoIndex {
+    /// Parses an index.yaml, refusing what Helm would refuse and what kforge could not
+    /// rewrite faithfully (an entry without a version, a version that is not SemVer 2).
+    pub fn parse(file: &Arc<SourceFile>) -> Result<Self, Diagnostic> {
+        let limits = Limits {
+            max_depth: 64,
+            max_nodes: 20_000_000,
+        };
+        let at = |node: &Node, msg: String| Diagnostic::error(msg).at(node.origin.clone());
+        let docs = parse_documents(&file.text, file, limits).map_err(|e| {
+            Diagnostic::error(format!("{} is not valid YAML: {}", file.display, e.message)).at(
+                Origin::File {
+                    file: file.clone(),
+                    line: e.line,
+                    col: e.col,
+                },
+            )
+        })?;
+        let root = match docs.as_slice() {
+            [] => {
+                return Err(Diagnostic::error(format!("{} is empty", file.display))
+                    .help("delete it, or let `kforge repo index` write a new one"));
+            }
+            [one] => one,
+            [_, second, ..] => {
+                return Err(at(
+                    second,
+                    format!("{} holds more than one YAML document", file.display),
+                ));
+            }
+        };
+        let Some(map) = root.as_map() else {
+            return Err(at(
+                root,
+                format!(
+                    "{} is not a map (it is a {})",
+                    file.display,
+                    root.value.type_name()
+                ),
+            ));
+        };
+        match map.get("apiVersion") {
+            Some(n) if n.as_str() == Some("v1") => {}
+            Some(n) => {
+                return Err(at(n, "index apiVersion must be `v1`".into()).key("apiVersion"));
+            }
+            None => {
+                return Err(
+                    at(root, format!("{}: no API version specified", file.display))
+                        .key("apiVersion")
+                        .help("a chart repository index starts with `apiVersion: v1`"),
+                );
+            }
+        }
+        let mut index = RepoIndex::default();
+        for (key, node) in map {
+            match key.as_str() {
+                "apiVersion" | "generated" => {}
+                "entries" => index.entries = parse_entries(node)?,
+                _ => {
+                    index.extra.insert(key.clone(), node.clone());
+                }
+            }
+        }
+        Ok(index)
+    }
+
+    /// Looks up an entry by chart name and version.
+    pub fn find(&self, name: &str, version: &str) -> Option<&Node> {
+        self.entries
+            .get(name)?
+            .iter()
+            .find(|e| entry_str(e, "version") == Some(version))
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.values().map(Vec::len).sum()
+    }
+
+    /// The index.yaml text: charts by name, versions newest first, keys sorted, and
+    /// `generated` = the newest `created` (or `fallback` for an empty index), so the same
+    /// entries always give the same bytes.
+    pub fn to_yaml(&self, fallback_generated: &str) -> String {
+        let mut generated: Option<(chrono::DateTime<chrono::FixedOffset>, String)> = None;
+        let mut entries = IndexMap::new();
+        for (name, list) in &self.entries {
+            let mut list: Vec<&Node> = list.iter().collect();
+            list.sort_by(|a, b| compare_versions(b, a));
+            for e in &list {
+                if let Some(c) = entry_str(e, "created")
+                    && let Ok(t) = chrono::DateTime::parse_from_rfc3339(c)
+                    && generated.as_ref().is_none_or(|(g, _)| t > *g)
+                {
+                    generated = Some((t, c.to_string()));
+                }
+            }
+            let items = list.into_iter().map(sorted_keys).collect();
+            entries.insert(name.clone(), generated_node(Value::Seq(items)));
+        }
+        let mut root = IndexMap::new();
+        root.insert("apiVersion".to_string(), gen_str("v1"));
+        root.insert("entries".to_string(), generated_node(Value::Map(entries)));
+        let generated = generated.map_or_else(|| fallback_generated.to_string(), |(_, s)| s);
+        root.insert("generated".to_string(), gen_str(&generated));
+        for (k, v) in &self.extra {
+            root.insert(k.clone(), sorted_keys(v));
+        }
+        root.sort_keys();
+        emit_document(&generated_node(Value::Map(root)))
+    }
+}
+
+fn parse_entries(node: &Node) -> Result<BTreeMap<String, Vec<Node>>, Diagnostic> {
+    let mut out = BTreeMap::new();
+    let map = match &node.value {
+        Value::Null => return Ok(out),
+        Value::Map(m) => m,
+        other => {
+            return Err(Diagnostic::error(format!(
+                "`entries` must be a map of chart names, not a {}",
+                other.type_name()
+            ))
+            .at(node.origin.clone())
+            .key("entries"));
+        }
+    };
+    for (name, list) in map {
+        let key = format!("entries.{name}");
+        let items = match &list.value {
+            Value::Null => Vec::new(),
+            Value::Seq(items) => items.clone(),
+            other => {
+                return Err(Diagnostic::error(format!(
+                    "the entries of chart `{name}` must be a list, not a {}",
+                    other.type_name()
+                ))
+                .at(list.origin.clone())
+                .key(key));
+            }
+        };
+        for (i, e) in items.iter().enumerate() {
+            let key = format!("{key}[{i}]");
+            if e.as_map().is_none() {
+                return Err(Diagnostic::error(format!(
+                    "an index entry must be a map, not a {}",
+                    e.value.type_name()
+                ))
+                .at(e.origin.clone())
+                .key(key));
+            }
+            let Some(version) = entry_str(e, "version") else {
+                return Err(Diagnostic::error(format!(
+                    "the entry of chart `{name}` has no `version` string"
+                ))
+                .at(e.origin.clone())
+                .key(key)
+                .help("every index entry needs the chart's SemVer version"));
+            };
+            if let Err(err) = semver::Version::parse(version) {
+                let n = &e
+                    .as_map()
+                    .and_then(|m| m.get("version"))
+                    .unwrap_or(e)
+                    .origin;
+                return Err(Diagnostic::error(format!(
+                    "chart `{name}` version `{version}` is not a SemVer 2 version: {err}"
+                ))
+                .at(n.clone())
+                .key(format!("{key}.version")));
+            }
+            if entry_urls(e).is_empty() {
+                return Err(
+                    Diagnostic::error(format!("chart `{name}` {version} has no `urls`"))
+                        .at(e.origin.clone())
+                        .key(format!("{key}.urls")),
+                );
+            }
+        }
+        out.insert(name.clone(), items);
+    }
+    Ok(out)
+}
+
+/// SemVer order of two entries (both versions were validated when parsed or built).
+fn compare_versions(a: &Node, b: &Node) -> std::cmp::Ordering {
+    let v = |n: &Node| entry_str(n, "version").and_then(|s| semver::Version::parse(s).ok());
+    v(a).cmp(&v(b))
+}
+
+/// A copy with every map's keys sorted, as Go's JSON marshalling writes them.
+fn sorted_keys(node: &Node) -> Node {
+    match &node.value {
+        Value::Map(m) => {
+            let mut m: IndexMap<String, Node> =
+                m.iter().map(|(k, v)| (k.clone(), sorted_keys(v))).collect();
+            m.sort_keys();
+            Node::new(Value::Map(m), node.origin.clone())
+        }
+        Value::Seq(items) => Node::new(
+            Value::Seq(items.iter().map(sorted_keys).collect()),
+            node.origin.clone(),
+        ),
+        _ => node.clone(),
+    }
+}
+
+/// Chart.yaml of an archive, checked the way Helm validates chart metadata.
+pub struct ChartYaml {
+    /// The parsed map.
+    pub node: Node,
+    /// `name`.
+    pub name: String,
+    /// `version` (SemVer 2).
+    pub version: String,
+}
+
+impl ChartYaml {
+    /// Parses and validates Chart.yaml text read from `display` (e.g. `x.tgz:Chart.yaml`).
+    pub fn parse(file: &Arc<SourceFile>) -> Result<Self, String> {
+        let docs = parse_documents(&file.text, file, Limits::default())
+            .map_err(|e| format!("Chart.yaml:{}:{}: {}", e.line, e.col, e.message))?;
+        let node = docs
+            .into_iter()
+            .next()
+            .filter(|n| n.as_map().is_some())
+            .ok_or("Chart.yaml is not a map")?;
+        let field = |k: &str| entry_str(&node, k).filter(|s| !s.is_empty());
+        if field("apiVersion").is_none() {
+            return Err("validation: chart.metadata.apiVersion is required".into());
+        }
+        let name = field("name").ok_or("validation: chart.metadata.name is required")?;
+        if name.contains(['/', '\\']) || name == "." || name == ".." {
+            return Err(format!(
+                "validation: chart.metadata.name {name:?} is invalid"
+            ));
+        }
+        let version = field("version").ok_or("validation: chart.metadata.version is required")?;
+        if let Err(e) = semver::Version::parse(version) {
+            return Err(format!(
+                "validation: chart.metadata.version {version:?} is invalid: not SemVer 2 ({e})"
+            ));
+        }
+        if let Some(t) = field("type")
+            && t != "application"
+            && t != "library"
+        {
+            return Err(format!(
+                "validation: chart.metadata.type {t:?} must be application or library"
+            ));
+        }
+        let (name, version) = (name.to_string(), version.to_string());
+        Ok(Self {
+            node,
+            name,
+            version,
+        })
+    }
+
+    /// The index entry for this chart: its metadata plus `created`, `digest` and `urls`.
+    pub fn entry(&self, created: &str, digest: &str, url: &str) -> Node {
+        let mut m = IndexMap::new();
+        if let Some(meta) = self.node.as_map() {
+            for (k, v) in meta {
+                if METADATA_FIELDS.contains(&k.as_str()) {
+                    m.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        m.insert("created".into(), gen_str(created));
+        m.insert("digest".into(), gen_str(digest));
+        m.insert(
+            "urls".into(),
+            generated_node(Value::Seq(vec![gen_str(url)])),
+        );
+        m.sort_keys();
+        generated_node(Value::Map(m))
+    }
+}
+
+/// Seconds since 1970 as RFC 3339 in UTC (`2026-11-24T22:35:50Z`).
+pub fn rfc3339(secs: u64) -> String {
+    let secs = i64::try_from(secs).unwrap_or(i64::MAX);
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(text: &str) -> Result<RepoIndex, Diagnostic> {
+        RepoIndex::parse(&SourceFile::new("index.yaml", text))
+    }
+
+    #[test]
+    fn round_trip_sorts_versions_and_keys() {
+        let idx = index(
+            "apiVersion: v1\nentries:\n  a:\n  - version: 1.2.0\n    urls: [a-1.2.0.tgz]\n    created: \"2020-01-01T00:00:00Z\"\n  - version: 1.10.0\n    urls: [a-1.10.0.tgz]\n    created: \"2021-01-01T00:00:00+02:00\"\n",
+        )
+        .unwrap();
+        let out = idx.to_yaml("x");
+        let first = out.find("1.10.0").unwrap();
+        let second = out.find("1.2.0").unwrap();
+        assert!(first < second, "{out}");
+        assert!(
+            out.ends_with("generated: \"2021-01-01T00:00:00+02:00\"\n"),
+            "{out}"
+        );
+        assert!(out.find("created").unwrap() < out.find("urls").unwrap());
+    }
+
+    #[test]
+    fn refuses_entries_it_cannot_rewrite() {
+        let e = index("apiVersion: v1\nentries:\n  a:\n  - urls: [x]\n").unwrap_err();
+        assert!(e.message.contains("no `version`"), "{}", e.message);
+        let e = index("entries: {}\n").unwrap_err();
+        assert!(e.message.contains("no API version"), "{}", e.message);
+        let e =
+            index("apiVersion: v1\nentries:\n  a:\n  - version: v1\n    urls: [x]\n").unwrap_err();
+        assert!(e.message.contains("SemVer"), "{}", e.message);
+    }
+
+    #[test]
+    fn rfc3339_is_utc_seconds() {
+        assert_eq!(rfc3339(946_684_800), "2000-01-01T00:00:00Z");
+    }
+}

@@ -1,0 +1,42 @@
+//! `kforge repo index`: a chart repository's index.yaml, like `helm repo index` but without
+//! churn, immutable versions, and safe against concurrent writers.
+
+use std::process::ExitCode;
+
+use crate::chart::repo::{IndexOptions, Repo};
+use crate::cli::{RepoAction, RepoIndexArgs};
+use crate::cmd::package::now;
+
+/// Runs a `repo` subcommand.
+pub fn run(action: &RepoAction) -> anyhow::Result<ExitCode> {
+    match action {
+        RepoAction::Index(args) => index(args),
+    }
+}
+
+fn index(args: &RepoIndexArgs) -> anyhow::Result<ExitCode> {
+    crate::chart::source_date_epoch().map_err(anyhow::Error::msg)?;
+    let opts = IndexOptions {
+        url: args.url.clone(),
+        merge: args.merge.clone(),
+        now: now(),
+    };
+    let mut repo = Repo::open(&args.dir)?;
+    let summary = repo.reindex(&opts)?;
+    let path = repo.write_index(opts.now)?;
+    for rel in &summary.added {
+        eprintln!("added {rel}");
+    }
+    for gone in &summary.removed {
+        eprintln!("removed {gone} (its archive is no longer in the folder)");
+    }
+    eprintln!(
+        "wrote {}: {} entries ({} added, {} already indexed, {} removed)",
+        path.display(),
+        summary.total,
+        summary.added.len(),
+        summary.kept,
+        summary.removed.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
