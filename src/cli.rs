@@ -65,6 +65,11 @@ pub enum Command {
         after_help = "EXAMPLES:\n  kforge repo index dist/prod\n  kforge repo index charts/ --url https://charts.example.com --merge published-index.yaml"
     )]
     Repo(RepoArgs),
+    /// Push a chart archive to an OCI registry as Helm does (`helm pull oci://...` works).
+    #[command(
+        after_help = "CREDENTIALS (first found): --username with --password-stdin; KFORGE_REGISTRY_USERNAME and\nKFORGE_REGISTRY_PASSWORD; `auths` in $DOCKER_CONFIG/config.json or ~/.docker/config.json, then\nHelm's ~/.config/helm/registry/config.json; else anonymous. They are never printed.\n\nEXAMPLES:\n  kforge push dist/prod/krakend-1.0.0.tgz oci://ghcr.io/acme/charts\n  echo \"$TOKEN\" | kforge push dist/prod/krakend-1.0.0.tgz oci://ghcr.io/acme/charts --username bot --password-stdin\n  kforge push dist/dev/krakend-1.0.0.tgz oci://127.0.0.1:5000/charts --plain-http"
+    )]
+    Push(PushArgs),
     /// Compare rendered output with golden/<env>/ (check), or rewrite it (update).
     #[command(
         after_help = "EXAMPLES:\n  kforge golden check   # exit 1 with a diff when output drifted\n  kforge golden update  # accept the current output"
@@ -230,6 +235,26 @@ pub struct RepoIndexArgs {
     pub merge: Option<PathBuf>,
 }
 
+/// `kforge push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The chart archive.
+    #[arg(value_name = "CHART.tgz")]
+    pub chart: PathBuf,
+    /// oci://HOST[:PORT]/PATH; the chart is stored as PATH/<name>:<version> (`+` becomes `_`).
+    #[arg(value_name = "oci://HOST/PATH")]
+    pub destination: String,
+    /// Use plain HTTP instead of HTTPS (only for a trusted registry on a private network).
+    #[arg(long = "plain-http")]
+    pub plain_http: bool,
+    /// Registry user (the password comes from --password-stdin).
+    #[arg(long = "username", value_name = "U", requires = "password_stdin")]
+    pub username: Option<String>,
+    /// Read the password or token from stdin.
+    #[arg(long = "password-stdin", requires = "username")]
+    pub password_stdin: bool,
+}
+
 /// `kforge values`.
 #[derive(Debug, Args)]
 pub struct ValuesCmdArgs {
@@ -278,7 +303,7 @@ impl Cli {
             Command::Values(a) => Some(&mut a.values),
             Command::Package(a) => Some(&mut a.values),
             Command::Build(a) => Some(&mut a.values),
-            Command::Golden(_) | Command::Repo(_) => None,
+            Command::Golden(_) | Command::Repo(_) | Command::Push(_) => None,
         };
         if let Some(values) = values {
             values.ordered = ordered_sets(leaf);

@@ -6,6 +6,7 @@ mod cmd;
 mod diag;
 mod git;
 mod lint;
+mod oci;
 mod project;
 mod render;
 mod values;

@@ -7,4 +7,5 @@ mod golden;
 mod oracles;
 mod package;
 mod render;
+mod repo;
 mod values;

@@ -193,3 +193,13 @@ pub fn python(script: &str, input: &str) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// sha256 of a file as lowercase hex.
+pub fn sha256_file(path: &Path) -> String {
+    use sha2::Digest;
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

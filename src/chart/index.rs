@@ -296,10 +296,10 @@ impl ChartYaml {
             .filter(|n| n.as_map().is_some())
             .ok_or("Chart.yaml is not a map")?;
         let field = |k: &str| entry_str(&node, k).filter(|s| !s.is_empty());
+        let name = field("name").ok_or("validation: chart.metadata.name is required")?;
         if field("apiVersion").is_none() {
             return Err("validation: chart.metadata.apiVersion is required".into());
         }
-        let name = field("name").ok_or("validation: chart.metadata.name is required")?;
         if name.contains(['/', '\\']) || name == "." || name == ".." {
             return Err(format!(
                 "validation: chart.metadata.name {name:?} is invalid"

@@ -156,17 +156,13 @@ impl Repo {
         // Archives already in the folder's index, matched by their relative path.
         let mut pending = Vec::new();
         let mut matched = std::collections::HashSet::new();
+        let by_path = url_paths(&old);
         for rel in &archives {
-            let found = old.entries.iter().find_map(|(name, list)| {
-                list.iter()
-                    .position(|e| entry_urls(e).iter().any(|u| url_matches(u, rel)))
-                    .map(|i| (name.clone(), i))
-            });
-            match found {
-                Some((name, i)) if matched.insert((name.clone(), i)) => {
-                    let mut entry = old.entries[&name][i].clone();
+            match by_path.get(rel.as_str()) {
+                Some((name, i)) if matched.insert((name.clone(), *i)) => {
+                    let mut entry = old.entries[name][*i].clone();
                     set_urls(&mut entry, &url_for(rel));
-                    next.entries.entry(name).or_default().push(entry);
+                    next.entries.entry(name.clone()).or_default().push(entry);
                     summary.kept += 1;
                 }
                 _ => pending.push(rel.clone()),
@@ -261,12 +257,22 @@ fn check_against(
     }))
 }
 
-/// Does an index url point at the archive with relative path `rel`?
-fn url_matches(url: &str, rel: &str) -> bool {
-    url == rel
-        || url
-            .strip_suffix(rel)
-            .is_some_and(|head| head.ends_with('/'))
+/// Every relative path each entry's urls could stand for (`https://h/x/a.tgz` stands for
+/// `a.tgz`, `x/a.tgz`, ...) → the entry; the first entry claiming a path wins.
+fn url_paths(index: &RepoIndex) -> std::collections::HashMap<&str, (String, usize)> {
+    let mut out = std::collections::HashMap::new();
+    for (name, list) in &index.entries {
+        for (i, e) in list.iter().enumerate() {
+            for url in entry_urls(e) {
+                out.entry(url).or_insert_with(|| (name.clone(), i));
+                for (pos, _) in url.match_indices('/') {
+                    out.entry(&url[pos + 1..])
+                        .or_insert_with(|| (name.clone(), i));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn set_urls(entry: &mut Node, url: &str) {

@@ -4,6 +4,7 @@
 mod build;
 mod golden;
 mod package;
+mod push;
 mod render;
 mod repo;
 mod values;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Package(args) => package::run(&args),
         Command::Build(args) => build::run(&args),
         Command::Repo(args) => repo::run(&args.action),
+        Command::Push(args) => push::run(&args),
     }
 }
 

@@ -1,0 +1,38 @@
+//! `kforge push CHART.tgz oci://HOST/PATH`: upload a chart archive as Helm's OCI artifact.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+
+use crate::cli::PushArgs;
+use crate::oci::{Destination, artifact, credentials, push};
+
+/// Pushes one archive; prints the pushed reference and digest.
+pub fn run(args: &PushArgs) -> anyhow::Result<ExitCode> {
+    let dest = Destination::parse(&args.destination)?;
+    let password = if args.password_stdin {
+        if args.username.is_none() {
+            bail!("--password-stdin needs --username");
+        }
+        let mut buf = String::new();
+        std::io::stdin()
+            .take(64 * 1024)
+            .read_to_string(&mut buf)
+            .context("reading the password from stdin")?;
+        let password = buf.trim_end_matches(['\n', '\r']).to_string();
+        if password.is_empty() {
+            bail!("--password-stdin: stdin was empty; pipe the password or token in");
+        }
+        Some(password)
+    } else {
+        None
+    };
+    let creds = credentials(&dest.registry, args.username.as_deref(), password)?;
+    let art = artifact(&args.chart, &dest)?;
+    let reference = art.reference.whole();
+    push(&art, &creds, args.plain_http)?;
+    println!("pushed {reference}");
+    println!("digest: {}", art.manifest.layers[0].digest);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,477 @@
+//! `kforge push`: a chart archive to an OCI registry as Helm stores it (the registry protocol
+//! itself is oci-client's). The artifact is what `helm push` makes: a config blob holding
+//! Chart.yaml as JSON (`application/vnd.cncf.helm.config.v1+json`), one layer that is the
+//! archive byte for byte (`application/vnd.cncf.helm.chart.content.v1.tar+gzip`), the tag is
+//! the version with `+` replaced by `_`, and the manifest carries Helm's annotations, except
+//! that `org.opencontainers.image.created` is only set from SOURCE_DATE_EPOCH (Helm writes the
+//! wall clock, so two pushes of one chart differ).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use oci_client::client::{ClientConfig, ClientProtocol, Config, ImageLayer};
+use oci_client::manifest::{OciDescriptor, OciImageManifest};
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, Reference};
+use serde_json::{Map, Value as Json};
+
+use crate::chart::index::{ChartYaml, rfc3339};
+use crate::chart::read::{MAX_ARCHIVE_BYTES, read_archive};
+use crate::chart::repo::sha256_hex;
+use crate::yaml::{SourceFile, to_json};
+
+/// Helm's media type of the config blob.
+pub const CONFIG_MEDIA_TYPE: &str = "application/vnd.cncf.helm.config.v1+json";
+/// Helm's media type of the chart layer.
+pub const CHART_MEDIA_TYPE: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
+/// OCI image manifest media type.
+pub const MANIFEST_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
+
+/// Chart.yaml fields in the order Go marshals Helm's `chart.Metadata`, so the config blob
+/// has the bytes `helm push` gives it.
+const METADATA_ORDER: &[&str] = &[
+    "name",
+    "home",
+    "sources",
+    "version",
+    "description",
+    "keywords",
+    "maintainers",
+    "icon",
+    "apiVersion",
+    "condition",
+    "tags",
+    "appVersion",
+    "deprecated",
+    "annotations",
+    "kubeVersion",
+    "dependencies",
+    "type",
+];
+
+/// Where credentials come from; the password itself is never printed or logged.
+pub enum Credentials {
+    /// No credentials.
+    Anonymous,
+    /// Username and password (or token).
+    Basic {
+        /// User.
+        username: String,
+        /// Secret.
+        password: String,
+    },
+}
+
+/// A parsed `oci://HOST[:PORT]/PATH` destination.
+#[derive(Debug)]
+pub struct Destination {
+    /// `HOST[:PORT]`.
+    pub registry: String,
+    /// Repository path under the registry (may be empty).
+    pub path: String,
+}
+
+impl Destination {
+    /// Parses `oci://HOST[:PORT][/PATH]`.
+    pub fn parse(s: &str) -> anyhow::Result<Self> {
+        let Some(rest) = s.strip_prefix("oci://") else {
+            bail!(
+                "`{s}` is not an OCI reference; use oci://HOST[:PORT]/PATH, e.g. oci://ghcr.io/acme/charts"
+            );
+        };
+        let (registry, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let path = path.trim_matches('/');
+        if registry.is_empty() || registry.contains(['@', ' ']) {
+            bail!("`{s}` has no valid registry host; use oci://HOST[:PORT]/PATH");
+        }
+        if path.contains(':') || path.contains('@') {
+            bail!(
+                "`{s}`: give the repository path only; the tag comes from the chart version and the name from the chart"
+            );
+        }
+        Ok(Self {
+            registry: registry.to_string(),
+            path: path.to_string(),
+        })
+    }
+}
+
+/// The artifact built from an archive: what will be pushed, and where.
+pub struct Artifact {
+    /// `HOST/PATH/NAME:TAG`.
+    pub reference: Reference,
+    /// The archive.
+    pub layer: Vec<u8>,
+    /// Chart.yaml as JSON.
+    pub config: Vec<u8>,
+    /// The manifest.
+    pub manifest: OciImageManifest,
+}
+
+/// Reads a chart archive and builds the Helm OCI artifact for `dest`.
+pub fn artifact(chart: &Path, dest: &Destination) -> anyhow::Result<Artifact> {
+    let shown = chart.display().to_string();
+    let meta = std::fs::metadata(chart).with_context(|| format!("reading {shown}"))?;
+    if meta.len() > MAX_ARCHIVE_BYTES {
+        bail!("{shown} is over the {MAX_ARCHIVE_BYTES}-byte limit for a chart archive");
+    }
+    let layer = std::fs::read(chart).with_context(|| format!("reading {shown}"))?;
+    let files =
+        read_archive(&layer).with_context(|| format!("{shown}: not a valid chart archive"))?;
+    let chart_yaml = files
+        .iter()
+        .find(|f| f.name == "Chart.yaml")
+        .ok_or_else(|| anyhow::anyhow!("{shown}: Chart.yaml file is missing"))?;
+    let text = String::from_utf8(chart_yaml.data.clone())
+        .map_err(|_| anyhow::anyhow!("{shown}: Chart.yaml is not UTF-8"))?;
+    let file: Arc<SourceFile> = SourceFile::new(format!("{shown}:Chart.yaml"), text);
+    let parsed = ChartYaml::parse(&file).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    let Json::Object(fields) = to_json(&parsed.node) else {
+        bail!("{shown}: Chart.yaml is not a map");
+    };
+    let mut ordered = Map::new();
+    for key in METADATA_ORDER {
+        if let Some(v) = fields.get(*key).filter(|v| !is_empty(v)) {
+            ordered.insert((*key).to_string(), v.clone());
+        }
+    }
+    let config = serde_json::to_vec(&Json::Object(ordered.clone()))?;
+    let annotations = annotations(&ordered)?;
+    let repository = if dest.path.is_empty() {
+        parsed.name.clone()
+    } else {
+        format!("{}/{}", dest.path, parsed.name)
+    };
+    let tag = parsed.version.replace('+', "_");
+    let manifest = OciImageManifest {
+        schema_version: 2,
+        media_type: Some(MANIFEST_MEDIA_TYPE.to_string()),
+        config: descriptor(CONFIG_MEDIA_TYPE, &config),
+        layers: vec![descriptor(CHART_MEDIA_TYPE, &layer)],
+        subject: None,
+        artifact_type: None,
+        annotations: Some(annotations),
+    };
+    Ok(Artifact {
+        reference: Reference::with_tag(dest.registry.clone(), repository, tag),
+        layer,
+        config,
+        manifest,
+    })
+}
+
+fn descriptor(media_type: &str, data: &[u8]) -> OciDescriptor {
+    OciDescriptor {
+        media_type: media_type.to_string(),
+        digest: format!("sha256:{}", sha256_hex(data)),
+        size: i64::try_from(data.len()).unwrap_or(i64::MAX),
+        urls: None,
+        annotations: None,
+        artifact_type: None,
+    }
+}
+
+fn is_empty(v: &Json) -> bool {
+    match v {
+        Json::Null => true,
+        Json::String(s) => s.is_empty(),
+        Json::Array(a) => a.is_empty(),
+        Json::Object(o) => o.is_empty(),
+        Json::Bool(b) => !b,
+        Json::Number(_) => false,
+    }
+}
+
+/// Helm's manifest annotations (description, title, version, url, source, authors, then the
+/// chart's own annotations, which may not replace title or version); `created` only from
+/// SOURCE_DATE_EPOCH.
+fn annotations(meta: &Map<String, Json>) -> anyhow::Result<BTreeMap<String, String>> {
+    let s = |k: &str| meta.get(k).and_then(Json::as_str).map(str::to_string);
+    let mut out = BTreeMap::new();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            out.insert(format!("org.opencontainers.image.{k}"), v);
+        }
+    };
+    put("description", s("description"));
+    put("title", s("name"));
+    put("version", s("version"));
+    put("url", s("home"));
+    if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
+        let secs = v.trim().parse::<u64>().map_err(|_| {
+            anyhow::anyhow!("SOURCE_DATE_EPOCH `{v}` is not a whole number of seconds since 1970")
+        })?;
+        put("created", Some(rfc3339(secs)));
+    }
+    put(
+        "source",
+        meta.get("sources")
+            .and_then(Json::as_array)
+            .and_then(|a| a.first())
+            .and_then(Json::as_str)
+            .map(str::to_string),
+    );
+    if let Some(list) = meta.get("maintainers").and_then(Json::as_array) {
+        let authors: Vec<String> = list
+            .iter()
+            .filter_map(|m| {
+                let name = m.get("name").and_then(Json::as_str).unwrap_or_default();
+                match m.get("email").and_then(Json::as_str) {
+                    Some(e) if !e.is_empty() => Some(format!("{name} ({e})")),
+                    _ => (!name.is_empty()).then(|| name.to_string()),
+                }
+            })
+            .collect();
+        put("authors", Some(authors.join(", ")));
+    }
+    if let Some(Json::Object(chart_annotations)) = meta.get("annotations") {
+        for (k, v) in chart_annotations {
+            let immutable =
+                k == "org.opencontainers.image.title" || k == "org.opencontainers.image.version";
+            if let (false, Some(v)) = (immutable, v.as_str()) {
+                out.insert(k.clone(), v.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Pushes the artifact; returns the manifest digest the registry reports, if any.
+pub fn push(
+    artifact: &Artifact,
+    credentials: &Credentials,
+    plain_http: bool,
+) -> anyhow::Result<String> {
+    let config = ClientConfig {
+        protocol: if plain_http {
+            ClientProtocol::Http
+        } else {
+            ClientProtocol::Https
+        },
+        connect_timeout: Some(Duration::from_secs(10)),
+        read_timeout: Some(Duration::from_secs(120)),
+        user_agent: concat!("kforge/", env!("CARGO_PKG_VERSION")),
+        ..ClientConfig::default()
+    };
+    let client = Client::new(config);
+    let auth = match credentials {
+        Credentials::Anonymous => RegistryAuth::Anonymous,
+        Credentials::Basic { username, password } => {
+            RegistryAuth::Basic(username.clone(), password.clone())
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the network runtime")?;
+    let layers = [ImageLayer::new(
+        artifact.layer.clone(),
+        CHART_MEDIA_TYPE.to_string(),
+        None,
+    )];
+    let config = Config::new(artifact.config.clone(), CONFIG_MEDIA_TYPE.to_string(), None);
+    let reference = &artifact.reference;
+    let response = runtime
+        .block_on(client.push(
+            reference,
+            &layers,
+            config,
+            &auth,
+            Some(artifact.manifest.clone()),
+        ))
+        .map_err(|e| explain(&e, reference, plain_http))?;
+    Ok(response.manifest_url)
+}
+
+/// A push error with what to do about it. oci-client's messages never contain credentials
+/// (they travel in headers), so they are safe to show.
+fn explain(
+    e: &oci_client::errors::OciDistributionError,
+    r: &Reference,
+    plain_http: bool,
+) -> anyhow::Error {
+    use oci_client::errors::OciDistributionError as E;
+    let text = format!("{e}");
+    let mut chain = String::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        chain.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    let creds = "check the credentials (--username with --password-stdin, KFORGE_REGISTRY_USERNAME and KFORGE_REGISTRY_PASSWORD, or the docker config) and the repository's permissions";
+    let help = match e {
+        E::AuthenticationFailure(_) | E::UnauthorizedError { .. } => creds,
+        E::ServerError {
+            code: 401 | 403, ..
+        } => creds,
+        E::RequestError(r) if r.is_connect() || r.is_timeout() => {
+            if plain_http {
+                "the registry is unreachable: check the host and port"
+            } else {
+                "the registry is unreachable over HTTPS: check the host and port; a registry that speaks plain HTTP on a private network needs --plain-http"
+            }
+        }
+        _ => "check the registry address and that it accepts OCI artifacts",
+    };
+    anyhow::anyhow!(
+        "pushing to {}/{}:{} failed: {text}{chain}\n  help: {help}",
+        r.registry(),
+        r.repository(),
+        r.tag().unwrap_or_default()
+    )
+}
+
+/// Credentials, by priority: `--username` with `--password-stdin`; then
+/// KFORGE_REGISTRY_USERNAME / KFORGE_REGISTRY_PASSWORD; then the docker config files
+/// (`$DOCKER_CONFIG/config.json` or `~/.docker/config.json`, then Helm's
+/// `~/.config/helm/registry/config.json`); else anonymous.
+pub fn credentials(
+    registry: &str,
+    username: Option<&str>,
+    password_stdin: Option<String>,
+) -> anyhow::Result<Credentials> {
+    if let Some(user) = username {
+        let Some(password) = password_stdin else {
+            bail!(
+                "--username needs --password-stdin (passwords are never taken as arguments, which other users can read)"
+            );
+        };
+        return Ok(Credentials::Basic {
+            username: user.to_string(),
+            password,
+        });
+    }
+    if let (Ok(user), Ok(password)) = (
+        std::env::var("KFORGE_REGISTRY_USERNAME"),
+        std::env::var("KFORGE_REGISTRY_PASSWORD"),
+    ) {
+        return Ok(Credentials::Basic {
+            username: user,
+            password,
+        });
+    }
+    for path in config_files() {
+        if let Some(c) = from_docker_config(&path, registry)? {
+            return Ok(c);
+        }
+    }
+    Ok(Credentials::Anonymous)
+}
+
+fn config_files() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    match std::env::var_os("DOCKER_CONFIG") {
+        Some(d) => out.push(PathBuf::from(d).join("config.json")),
+        None => out.extend(home.as_ref().map(|h| h.join(".docker/config.json"))),
+    }
+    let helm = std::env::var_os("HELM_REGISTRY_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("XDG_CONFIG_HOME")
+                .map(|x| PathBuf::from(x).join("helm/registry/config.json"))
+                .or_else(|| home.map(|h| h.join(".config/helm/registry/config.json")))
+        });
+    out.extend(helm);
+    out
+}
+
+/// Reads `auths.<registry>` from a docker-format config file.
+fn from_docker_config(path: &Path, registry: &str) -> anyhow::Result<Option<Credentials>> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(None);
+    };
+    if meta.len() > 1024 * 1024 {
+        bail!("{} is too large for a registry config file", path.display());
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let json: Json = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not valid JSON", path.display()))?;
+    let Some(auths) = json.get("auths").and_then(Json::as_object) else {
+        return Ok(None);
+    };
+    let host = |k: &str| {
+        let k = k
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        k.split('/').next().unwrap_or(k).to_string()
+    };
+    let Some(entry) = auths
+        .iter()
+        .find(|(k, _)| host(k) == registry)
+        .map(|(_, v)| v)
+    else {
+        return Ok(None);
+    };
+    let field = |k: &str| {
+        entry
+            .get(k)
+            .and_then(Json::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    if let (Some(u), Some(p)) = (field("username"), field("password")) {
+        return Ok(Some(Credentials::Basic {
+            username: u.to_string(),
+            password: p.to_string(),
+        }));
+    }
+    if let Some(auth) = field("auth") {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(auth.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok());
+        let Some((u, p)) = decoded.as_deref().and_then(|d| d.split_once(':')) else {
+            bail!(
+                "{}: the `auth` entry for {registry} is not base64 of USER:PASSWORD",
+                path.display()
+            );
+        };
+        return Ok(Some(Credentials::Basic {
+            username: u.to_string(),
+            password: p.to_string(),
+        }));
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destination_parsing() {
+        let d = Destination::parse("oci://127.0.0.1:5000/charts/team").unwrap();
+        assert_eq!(
+            (d.registry.as_str(), d.path.as_str()),
+            ("127.0.0.1:5000", "charts/team")
+        );
+        let d = Destination::parse("oci://ghcr.io").unwrap();
+        assert_eq!(d.path, "");
+        assert!(Destination::parse("https://ghcr.io/x").is_err());
+        assert!(Destination::parse("oci://ghcr.io/x:1.0").is_err());
+        assert!(Destination::parse("oci:///x").is_err());
+    }
+
+    #[test]
+    fn docker_config_auth_is_decoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(
+            &path,
+            r#"{"auths":{"https://reg.example:5000/v1/":{"auth":"dTpwQHNzOndvcmQ="}}}"#,
+        )
+        .unwrap();
+        match from_docker_config(&path, "reg.example:5000").unwrap() {
+            Some(Credentials::Basic { username, password }) => {
+                assert_eq!((username.as_str(), password.as_str()), ("u", "p@ss:word"));
+            }
+            _ => panic!("no credentials"),
+        }
+        assert!(from_docker_config(&path, "other").unwrap().is_none());
+    }
+}
