@@ -70,6 +70,12 @@ pub enum Command {
         after_help = "CREDENTIALS (first found): --username with --password-stdin; KFORGE_REGISTRY_USERNAME and\nKFORGE_REGISTRY_PASSWORD; `auths` in $DOCKER_CONFIG/config.json or ~/.docker/config.json, then\nHelm's ~/.config/helm/registry/config.json; else anonymous. They are never printed.\n\nEXAMPLES:\n  kforge push dist/prod/krakend-1.0.0.tgz oci://ghcr.io/acme/charts\n  echo \"$TOKEN\" | kforge push dist/prod/krakend-1.0.0.tgz oci://ghcr.io/acme/charts --username bot --password-stdin\n  kforge push dist/dev/krakend-1.0.0.tgz oci://127.0.0.1:5000/charts --plain-http"
     )]
     Push(PushArgs),
+    /// Lint the project's environments, or manifest files, folders and stdin: Kubernetes API
+    /// types, API lifecycle, cross-object references, best practice and security.
+    #[command(
+        after_help = "EXAMPLES:\n  kforge lint                          # every environment of the project\n  kforge lint -e prod --format sarif > kforge.sarif\n  helm template . | kforge lint - --allow-unknown-kinds\n  kforge lint manifests/ --kube-version 1.29 --only types,lifecycle\n  kforge lint --explain latest-tag\n\nCONFIG: kforge-lint.yaml in the project (kubeVersion, only, skip, disable, allowUnknownKinds).\nPer object: annotation `kforge.io/ignore: rule-a,rule-b`.\nExit codes: 0 no errors (warnings allowed unless --strict), 1 errors found, 2 unusable input."
+    )]
+    Lint(LintArgs),
     /// Compare rendered output with golden/<env>/ (check), or rewrite it (update).
     #[command(
         after_help = "EXAMPLES:\n  kforge golden check   # exit 1 with a diff when output drifted\n  kforge golden update  # accept the current output"
@@ -199,6 +205,70 @@ pub struct BuildArgs {
     pub values: ValuesArgs,
 }
 
+/// Lint report format.
+pub use crate::lint::report::ReportFormat;
+
+/// `kforge lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files, folders (recursively *.yaml, *.yml, *.json) or `-` for stdin; default: the
+    /// project's rendered environments.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Only this environment (default: every environment).
+    #[arg(
+        short = 'e',
+        long = "env",
+        value_name = "ENV",
+        env = "KFORGE_ENV",
+        conflicts_with = "all_envs"
+    )]
+    pub env: Option<String>,
+    /// Every environment of the project (the default when no PATH is given).
+    #[arg(long = "all-envs")]
+    pub all_envs: bool,
+    /// Target Kubernetes version for API lifecycle checks (default: the newest supported).
+    #[arg(long = "kube-version", value_name = "X.Y")]
+    pub kube_version: Option<String>,
+    /// Report format.
+    #[arg(long = "format", value_enum, default_value_t)]
+    pub format: ReportFormat,
+    /// Only these rule categories.
+    #[arg(
+        long = "only",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "CATEGORY"
+    )]
+    pub only: Vec<crate::lint::Category>,
+    /// Not these rule categories.
+    #[arg(
+        long = "skip",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "CATEGORY"
+    )]
+    pub skip: Vec<crate::lint::Category>,
+    /// Not these rules (repeatable or comma-separated).
+    #[arg(long = "disable", value_delimiter = ',', value_name = "RULE")]
+    pub disable: Vec<String>,
+    /// Kinds kforge has no type for (custom resources) are accepted unchecked.
+    #[arg(long = "allow-unknown-kinds")]
+    pub allow_unknown_kinds: bool,
+    /// Warnings fail the run too (exit 1).
+    #[arg(long = "strict")]
+    pub strict: bool,
+    /// List every rule: id, category, default severity, summary.
+    #[arg(long = "list-rules", exclusive = true)]
+    pub list_rules: bool,
+    /// Explain one rule: what it checks, the fix, equivalent checks in other linters.
+    #[arg(long = "explain", value_name = "RULE", exclusive = true)]
+    pub explain: Option<String>,
+    /// Values layers (for the project's environments).
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
 /// `kforge repo`.
 #[derive(Debug, Args)]
 pub struct RepoArgs {
@@ -303,6 +373,7 @@ impl Cli {
             Command::Values(a) => Some(&mut a.values),
             Command::Package(a) => Some(&mut a.values),
             Command::Build(a) => Some(&mut a.values),
+            Command::Lint(a) => Some(&mut a.values),
             Command::Golden(_) | Command::Repo(_) | Command::Push(_) => None,
         };
         if let Some(values) = values {

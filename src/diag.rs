@@ -5,9 +5,35 @@ use std::fmt;
 
 use crate::yaml::Origin;
 
+/// How bad a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Worth knowing; never fails a run.
+    Info,
+    /// Should be fixed; fails only under `--strict`.
+    Warning,
+    /// Must be fixed.
+    Error,
+}
+
+impl Severity {
+    /// `error`, `warning` or `info`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
 /// One problem, located.
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
+    /// How bad it is.
+    pub severity: Severity,
+    /// The lint rule that found it, if any (`latest-tag`).
+    pub code: Option<&'static str>,
     /// One line saying what is wrong.
     pub message: String,
     /// Where: a file position or a command-line argument.
@@ -16,16 +42,21 @@ pub struct Diagnostic {
     pub key_path: Option<String>,
     /// What to do about it.
     pub help: Option<String>,
+    /// Extra context, e.g. which values file set the offending value.
+    pub notes: Vec<String>,
 }
 
 impl Diagnostic {
     /// An error with a message.
     pub fn error(message: impl Into<String>) -> Self {
         Self {
+            severity: Severity::Error,
+            code: None,
             message: message.into(),
             origin: None,
             key_path: None,
             help: None,
+            notes: Vec::new(),
         }
     }
 
@@ -61,7 +92,10 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        match self.code {
+            Some(code) => writeln!(f, "{}[{code}]: {}", self.severity.as_str(), self.message)?,
+            None => writeln!(f, "{}: {}", self.severity.as_str(), self.message)?,
+        }
         let gutter = match &self.origin {
             Some(Origin::File { line, .. }) => line.to_string().len(),
             _ => 1,
@@ -89,6 +123,9 @@ impl fmt::Display for Diagnostic {
         }
         if let Some(key) = &self.key_path {
             writeln!(f, "{pad} = key: {key}")?;
+        }
+        for note in &self.notes {
+            writeln!(f, "{pad} = note: {note}")?;
         }
         if let Some(help) = &self.help {
             writeln!(f, "{pad} = help: {help}")?;

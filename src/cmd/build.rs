@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use crate::cli::BuildArgs;
 use crate::cmd::package::{PackageOptions, Stored, package_all, store};
 use crate::cmd::{Errors, Workspace};
+use crate::diag::{Diagnostic, Severity};
 
 /// Builds the selected (default: all) environments; prints one line per environment.
 pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
@@ -26,17 +27,31 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     };
     let charts = package_all(&ws, &envs, &args.values.layers(), &opts)?;
     let mut lines = Vec::new();
+    let mut warnings = String::new();
+    for p in &charts {
+        for d in p
+            .findings
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+        {
+            warnings.push_str(&format!("{d}\n"));
+        }
+    }
+    if !warnings.is_empty() {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(warnings.as_bytes());
+    }
     let mut errors = Vec::new();
     for p in &charts {
         match store(&args.destination, p, true) {
             Ok((path, stored)) => lines.push(format!(
-                "{:<10} {} {:<12} sha256:{}  {} objects  {} findings  {}{}",
+                "{:<10} {} {:<12} sha256:{}  {} objects  {}  {}{}",
                 p.env,
                 p.chart.name,
                 p.chart.version,
                 &p.digest[..16],
                 p.objects,
-                p.findings,
+                findings_summary(&p.findings),
                 path.display(),
                 if stored == Stored::Unchanged {
                     " (unchanged)"
@@ -56,5 +71,18 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     } else {
         Err(Errors(errors).into())
+    }
+}
+
+/// `0 findings`, or `2 warnings, 1 info`.
+fn findings_summary(findings: &[Diagnostic]) -> String {
+    let count = |s| findings.iter().filter(|d| d.severity == s).count();
+    let (w, i) = (count(Severity::Warning), count(Severity::Info));
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (w, i) {
+        (0, 0) => "0 findings".to_string(),
+        (w, 0) => plural(w, "warning"),
+        (0, i) => plural(i, "info"),
+        (w, i) => format!("{}, {}", plural(w, "warning"), plural(i, "info")),
     }
 }

@@ -3,6 +3,7 @@
 
 mod build;
 mod golden;
+mod lint;
 mod package;
 mod push;
 mod render;
@@ -18,7 +19,8 @@ use anyhow::Context;
 use crate::chart::ChartMeta;
 use crate::cli::{Cli, Command};
 use crate::diag::Diagnostics;
-use crate::lint::check_types;
+use crate::diag::{Diagnostic, Severity};
+use crate::lint::{Options as LintOptions, lint_rendered};
 use crate::project::Project;
 use crate::render::{Document, TemplateSet, render_env};
 use crate::values::{CliLayers, MergedValues, ValuesSchema, merge_env, validate};
@@ -37,6 +39,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Build(args) => build::run(&args),
         Command::Repo(args) => repo::run(&args.action),
         Command::Push(args) => push::run(&args),
+        Command::Lint(args) => lint::run(&args),
     }
 }
 
@@ -115,6 +118,18 @@ impl fmt::Display for Errors {
 
 impl std::error::Error for Errors {}
 
+/// One rendered environment.
+pub struct Rendered {
+    /// The merged values.
+    pub values: MergedValues,
+    /// Chart metadata from the values.
+    pub chart: ChartMeta,
+    /// Objects in install order, hooks included.
+    pub docs: Vec<Document>,
+    /// Lint warnings and infos (errors fail the render).
+    pub findings: Vec<Diagnostic>,
+}
+
 /// A project with its templates and compiled values schema.
 pub struct Workspace {
     /// The project.
@@ -123,6 +138,8 @@ pub struct Workspace {
     pub templates: TemplateSet,
     /// The compiled values schema.
     pub schema: ValuesSchema,
+    /// Lint options from the project's kforge-lint.yaml.
+    pub lint: LintOptions,
 }
 
 impl Workspace {
@@ -133,10 +150,12 @@ impl Workspace {
         let schema_file = templates.schema();
         let schema = ValuesSchema::compile(&schema_file.text, &schema_file.display)
             .map_err(|d| Diagnostics(vec![d]))?;
+        let lint = LintOptions::from_project(&project.root)?;
         Ok(Self {
             project,
             templates,
             schema,
+            lint,
         })
     }
 
@@ -153,27 +172,38 @@ impl Workspace {
     }
 
     /// Renders `env` into documents in install order, without Helm hooks (those only go into
-    /// packaged charts); objects that fail the Kubernetes type check are not emitted (exit 1).
+    /// packaged charts); if the lint finds errors nothing is emitted (exit 1).
     pub fn render(&self, env: &str, layers: &CliLayers) -> anyhow::Result<Vec<Document>> {
-        let mut docs = self.render_full(env, layers)?.2;
+        let mut docs = self.render_full(env, layers)?.docs;
         docs.retain(|d| !d.is_hook());
         Ok(docs)
     }
 
-    /// Like [`Workspace::render`], with hooks, also returning the merged values and chart
-    /// metadata.
-    pub fn render_full(
-        &self,
-        env: &str,
-        layers: &CliLayers,
-    ) -> anyhow::Result<(MergedValues, ChartMeta, Vec<Document>)> {
-        let (merged, chart) = self.values(env, layers)?;
-        let docs = render_env(&self.templates, &merged.root, &chart, env)?;
-        let problems = check_types(&docs);
-        if !problems.is_empty() {
-            return Err(LintFailed(Diagnostics(problems)).into());
+    /// Renders `env` with hooks and lints it: lint errors fail (exit 1); warnings and infos
+    /// come back with the documents, merged values and chart metadata.
+    pub fn render_full(&self, env: &str, layers: &CliLayers) -> anyhow::Result<Rendered> {
+        let mut rendered = self.render_unchecked(env, layers)?;
+        let findings = lint_rendered(&rendered.docs, &self.lint, Some(&rendered.values.root));
+        let (errors, rest): (Vec<Diagnostic>, Vec<Diagnostic>) = findings
+            .into_iter()
+            .partition(|d| d.severity == Severity::Error);
+        if !errors.is_empty() {
+            return Err(LintFailed(Diagnostics(errors)).into());
         }
-        Ok((merged, chart, docs))
+        rendered.findings = rest;
+        Ok(rendered)
+    }
+
+    /// Merges, validates and renders `env` (with hooks) without linting the result.
+    pub fn render_unchecked(&self, env: &str, layers: &CliLayers) -> anyhow::Result<Rendered> {
+        let (values, chart) = self.values(env, layers)?;
+        let docs = render_env(&self.templates, &values.root, &chart, env)?;
+        Ok(Rendered {
+            values,
+            chart,
+            docs,
+            findings: Vec::new(),
+        })
     }
 
     /// Renders every environment; failures of all environments are reported together.

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use crate::chart::repo::{Repo, sha256_hex};
 use crate::chart::{ChartFile, ChartMeta, escape_for_helm, source_date_epoch, write_archive};
 use crate::cli::PackageArgs;
-use crate::cmd::{Errors, Workspace, env_files};
+use crate::cmd::{Errors, Rendered, Workspace, env_files};
 use crate::values::CliLayers;
 use crate::yaml::emit_document;
 
@@ -61,8 +61,8 @@ pub struct Packaged {
     pub digest: String,
     /// Objects in the chart.
     pub objects: usize,
-    /// Lint findings that did not stop the build (warnings).
-    pub findings: usize,
+    /// Lint findings that did not stop the build (warnings and infos).
+    pub findings: Vec<crate::diag::Diagnostic>,
 }
 
 /// Renders, type-checks and packages the selected environments; writes nothing unless every
@@ -127,7 +127,12 @@ pub fn package_env(
     layers: &CliLayers,
     opts: &PackageOptions,
 ) -> anyhow::Result<Packaged> {
-    let (merged, mut chart, docs) = ws.render_full(env, layers)?;
+    let Rendered {
+        values: merged,
+        mut chart,
+        docs,
+        findings,
+    } = ws.render_full(env, layers)?;
     if let Some(v) = &opts.version {
         chart.version.clone_from(v);
     }
@@ -164,7 +169,7 @@ pub fn package_env(
         file_name: format!("{}-{}.tgz", chart.name, chart.version),
         digest: sha256_hex(&bytes),
         objects: docs.len(),
-        findings: 0,
+        findings,
         chart,
         bytes,
     })

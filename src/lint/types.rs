@@ -1,69 +1,164 @@
-//! Type check against k8s-openapi: every object of a kind we know is deserialised into its
-//! Kubernetes type. Wrong types are reported with their JSON path; unknown fields (which
-//! k8s-openapi silently ignores) are caught with serde_ignored, so a typo never passes.
-//! Missing required fields are not checked here (k8s-openapi does not enforce them).
+//! Type check against k8s-openapi: every object of a built-in kind is deserialised into its
+//! Kubernetes type. Wrong types are found with serde_path_to_error (after each one the field is
+//! removed and the object checked again, so every wrong field is reported, up to a bound);
+//! unknown fields, which k8s-openapi silently ignores, are caught with serde_ignored. Field
+//! formats the types do not check (names, labels, ports, quantities) are checked on the tree.
 
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
-use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
-use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
-use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
-use crate::diag::Diagnostic;
+use super::kinds::{KNOWN, kind};
+use super::schema::{fields_at, missing_required};
+use super::{Options, Sink, lifecycle, path};
+use crate::diag::did_you_mean;
 use crate::render::Document;
-use crate::yaml::{Node, display_key_path, to_json};
+use crate::yaml::{Node, Value, display_key_path, to_json};
 
-/// Problems of one document: `(key path tokens, message)`.
-type Findings = Vec<(Vec<String>, String)>;
+/// Problems of one document: `(key path tokens, rule id, message)`.
+pub type Findings = Vec<(Vec<String>, &'static str, String)>;
 
-/// Type-checks every document; objects of kinds not in the table are left to later stages.
-pub fn check_types(docs: &[Document]) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for doc in docs {
-        let api = doc
-            .node
-            .get_path(&["apiVersion"])
-            .and_then(Node::as_str)
-            .unwrap_or("");
-        let json = to_json(&doc.node);
-        let findings = match (api, doc.kind.as_str()) {
-            ("apps/v1", "Deployment") => check::<Deployment>(json),
-            ("apps/v1", "StatefulSet") => check::<StatefulSet>(json),
-            ("apps/v1", "DaemonSet") => check::<DaemonSet>(json),
-            ("v1", "Service") => check::<Service>(json),
-            ("v1", "ServiceAccount") => check::<ServiceAccount>(json),
-            ("v1", "ConfigMap") => check::<ConfigMap>(json),
-            ("v1", "Secret") => check::<Secret>(json),
-            ("v1", "Pod") => check::<Pod>(json),
-            ("batch/v1", "Job") => check::<Job>(json),
-            ("batch/v1", "CronJob") => check::<CronJob>(json),
-            ("networking.k8s.io/v1", "Ingress") => check::<Ingress>(json),
-            ("networking.k8s.io/v1", "NetworkPolicy") => check::<NetworkPolicy>(json),
-            ("autoscaling/v2", "HorizontalPodAutoscaler") => check::<HorizontalPodAutoscaler>(json),
-            ("policy/v1", "PodDisruptionBudget") => check::<PodDisruptionBudget>(json),
-            _ => continue,
-        };
-        for (tokens, message) in findings {
-            let key = display_key_path(&tokens);
-            // Point at the deepest node that exists (an unknown field's parent at worst).
-            let node = (0..=tokens.len())
-                .rev()
-                .find_map(|n| doc.node.pointer(&tokens[..n]))
-                .unwrap_or(&doc.node);
-            out.push(
-                Diagnostic::error(format!("{} {}: {message}", doc.kind, doc.name))
-                    .at(node.origin.clone())
-                    .key(key),
-            );
-        }
+/// Most wrong-type findings reported per object.
+const MAX_TYPE_ERRORS: usize = 50;
+
+/// Checks one document; returns whether it is a built-in kind (so the workload rules apply; they
+/// read the tree defensively and do not need it to be well-typed).
+pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
+    let api = doc
+        .node
+        .get_path(&["apiVersion"])
+        .and_then(Node::as_str)
+        .unwrap_or("");
+    if doc.node.as_map().is_none() {
+        sink.report(
+            "missing-kind",
+            doc,
+            &[],
+            format!(
+                "a Kubernetes object must be a map, not a {}",
+                doc.node.value.type_name()
+            ),
+        );
+        return false;
     }
-    out
+    if api.is_empty() || doc.kind.is_empty() {
+        let missing = if api.is_empty() { "apiVersion" } else { "kind" };
+        sink.report(
+            "missing-kind",
+            doc,
+            &[],
+            format!("missing or empty `{missing}`"),
+        );
+        return false;
+    }
+    let Some(known) = kind(api, &doc.kind) else {
+        if lifecycle::knows(api, &doc.kind) || opts.allow_unknown_kinds {
+            return false;
+        }
+        let same_kind: Vec<&str> = KNOWN
+            .iter()
+            .filter(|(_, k)| *k == doc.kind)
+            .map(|(a, _)| *a)
+            .collect();
+        let message = if !same_kind.is_empty() {
+            format!(
+                "apiVersion `{api}` has no kind {}; it is served as {}",
+                doc.kind,
+                same_kind.join(", ")
+            )
+        } else if let Some(k) = did_you_mean(&doc.kind, KNOWN.iter().map(|(_, k)| *k)) {
+            format!("unknown kind `{}` in {api}; did you mean `{k}`?", doc.kind)
+        } else {
+            format!(
+                "`{api}` `{}` is not a built-in Kubernetes kind (a custom resource needs --allow-unknown-kinds)",
+                doc.kind
+            )
+        };
+        sink.report("unknown-kind", doc, &path(&["kind"]), message);
+        return false;
+    };
+    let json = to_json(&doc.node);
+    for (tokens, field) in missing_required(known.schema, &json) {
+        let within = if tokens.is_empty() {
+            "the object".to_string()
+        } else {
+            format!("`{}`", display_key_path(&tokens))
+        };
+        sink.report(
+            "missing-required",
+            doc,
+            &tokens,
+            format!("missing required field `{field}` in {within}"),
+        );
+    }
+    let findings = deserialize_all(known.check, json);
+    for (tokens, id, mut message) in findings {
+        if id == "unknown-field"
+            && let Some((field, parent)) = tokens.split_last()
+            && let Some(s) = did_you_mean(field, fields_at(known.schema, parent))
+        {
+            message.push_str(&format!("; did you mean `{s}`?"));
+        }
+        sink.report(id, doc, &tokens, message);
+    }
+    formats(doc, sink);
+    true
 }
 
-fn check<T: DeserializeOwned>(json: Json) -> Findings {
+/// Runs the type check repeatedly, removing each wrongly typed field, so one document reports
+/// all of its wrong fields.
+fn deserialize_all(check_fn: fn(Json) -> Findings, mut json: Json) -> Findings {
+    let mut all: Findings = Vec::new();
+    for _ in 0..MAX_TYPE_ERRORS {
+        let findings = check_fn(json.clone());
+        let mut removed = false;
+        for (tokens, id, message) in findings {
+            if id == "invalid-type" && !removed && remove(&mut json, &tokens) {
+                removed = true;
+            }
+            if !all.iter().any(|(t, i, _)| *t == tokens && *i == id) {
+                all.push((tokens, id, message));
+            }
+        }
+        if !removed {
+            break;
+        }
+    }
+    all
+}
+
+fn remove(json: &mut Json, tokens: &[String]) -> bool {
+    let Some((last, parents)) = tokens.split_last() else {
+        return false;
+    };
+    let mut cur = json;
+    for t in parents {
+        cur = match cur {
+            Json::Object(m) => match m.get_mut(t) {
+                Some(v) => v,
+                None => return false,
+            },
+            Json::Array(a) => match t.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+                Some(v) => v,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    match cur {
+        Json::Object(m) => m.shift_remove(last).is_some(),
+        Json::Array(a) => match last.parse::<usize>() {
+            Ok(i) if i < a.len() => {
+                a[i] = Json::Null;
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Deserialises `json` as `T`, collecting the first wrong type and every ignored field.
+pub fn check_as<T: DeserializeOwned>(json: Json) -> Findings {
     let mut findings = Vec::new();
     let mut unknown = Vec::new();
     let mut record = |path: serde_ignored::Path<'_>| unknown.push(ignored_tokens(&path));
@@ -80,12 +175,13 @@ fn check<T: DeserializeOwned>(json: Json) -> Findings {
                 serde_path_to_error::Segment::Unknown => None,
             })
             .collect();
-        findings.push((tokens, format!("{}", e.inner())));
+        findings.push((tokens, "invalid-type", format!("{}", e.inner())));
     }
     for tokens in unknown {
         let field = tokens.last().cloned().unwrap_or_default();
         findings.push((
             tokens,
+            "unknown-field",
             format!("unknown field `{field}` (not in the Kubernetes API type)"),
         ));
     }
@@ -116,4 +212,261 @@ fn ignored_tokens(path: &serde_ignored::Path<'_>) -> Vec<String> {
     }
     tokens.reverse();
     tokens
+}
+
+/// Names, labels, ports and quantities.
+fn formats(doc: &Document, sink: &mut Sink<'_>) {
+    if let Some(name) = doc
+        .node
+        .get_path(&["metadata", "name"])
+        .and_then(Node::as_str)
+    {
+        let label_only = matches!(doc.kind.as_str(), "Service" | "Namespace");
+        let ok = if label_only {
+            is_dns_label(name)
+        } else {
+            is_dns_subdomain(name)
+        };
+        if !ok {
+            let what = if label_only {
+                "a DNS-1123 label (at most 63 characters)"
+            } else {
+                "a DNS-1123 subdomain"
+            };
+            sink.report(
+                "invalid-name",
+                doc,
+                &path(&["metadata", "name"]),
+                format!("name `{name}` is not {what}"),
+            );
+        }
+    }
+    let mut label_maps = vec![path(&["metadata", "labels"])];
+    label_maps.extend(super::workload::template_labels_path(&doc.kind));
+    label_maps.push(path(&["spec", "selector", "matchLabels"]));
+    for tokens in label_maps {
+        let Some(map) = doc.node.pointer(&tokens).and_then(Node::as_map) else {
+            continue;
+        };
+        for (k, v) in map {
+            let mut at = tokens.clone();
+            at.push(k.clone());
+            if let Some(problem) = label_key_problem(k) {
+                sink.report(
+                    "invalid-label",
+                    doc,
+                    &at,
+                    format!("label key `{k}`: {problem}"),
+                );
+            }
+            let text = scalar_text(v);
+            if let Some(text) = text
+                && !is_label_value(&text)
+            {
+                sink.report(
+                        "invalid-label",
+                        doc,
+                        &at,
+                        format!(
+                            "label value `{text}` must be at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric"
+                        ),
+                    );
+            }
+        }
+    }
+    for spec in super::workload::pod_template_prefixes(&doc.kind) {
+        for (ctokens, container) in super::workload::containers(&doc.node, &spec) {
+            container_formats(doc, sink, &ctokens, container);
+        }
+    }
+    if doc.kind == "Service"
+        && let Some(Value::Seq(ports)) = doc.node.get_path(&["spec", "ports"]).map(|n| &n.value)
+    {
+        for (i, p) in ports.iter().enumerate() {
+            for field in ["port", "targetPort", "nodePort"] {
+                let at = path(&["spec", "ports", &i.to_string(), field]);
+                if let Some(n) = p.get_path(&[field]) {
+                    port_value(doc, sink, &at, n);
+                }
+            }
+        }
+    }
+}
+
+fn container_formats(doc: &Document, sink: &mut Sink<'_>, ctokens: &[String], c: &Node) {
+    if let Some(Value::Seq(ports)) = c.get_path(&["ports"]).map(|n| &n.value) {
+        for (i, p) in ports.iter().enumerate() {
+            let mut at = ctokens.to_vec();
+            at.extend(path(&["ports", &i.to_string()]));
+            if let Some(n) = p.get_path(&["containerPort"]) {
+                let mut t = at.clone();
+                t.push("containerPort".into());
+                port_value(doc, sink, &t, n);
+            }
+            if let Some(name) = p.get_path(&["name"]).and_then(Node::as_str)
+                && !is_port_name(name)
+            {
+                let mut t = at.clone();
+                t.push("name".into());
+                sink.report(
+                    "invalid-port",
+                    doc,
+                    &t,
+                    format!("port name `{name}` is not a valid IANA service name"),
+                );
+            }
+        }
+    }
+    for kind in ["requests", "limits"] {
+        let Some(map) = c.get_path(&["resources", kind]).and_then(Node::as_map) else {
+            continue;
+        };
+        for (res, v) in map {
+            let Some(text) = scalar_text(v) else { continue };
+            if !is_quantity(&text) {
+                let mut t = ctokens.to_vec();
+                t.extend(path(&["resources", kind, res]));
+                sink.report(
+                    "invalid-quantity",
+                    doc,
+                    &t,
+                    format!("`{text}` is not a Kubernetes quantity"),
+                );
+            }
+        }
+    }
+}
+
+fn port_value(doc: &Document, sink: &mut Sink<'_>, at: &[String], n: &Node) {
+    match &n.value {
+        Value::Int(i) if !(1..=65535).contains(i) => sink.report(
+            "invalid-port",
+            doc,
+            at,
+            format!("port {i} is outside 1-65535"),
+        ),
+        Value::String(s) if !is_port_name(s) => {
+            let hint = if s.parse::<i64>().is_ok() {
+                " (a number written as a string; remove the quotes)"
+            } else {
+                ""
+            };
+            sink.report(
+                "invalid-port",
+                doc,
+                at,
+                format!("port name `{s}` is not a valid IANA service name{hint}"),
+            );
+        }
+        _ => {}
+    }
+}
+
+fn scalar_text(n: &Node) -> Option<String> {
+    match &n.value {
+        Value::String(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn is_dns_subdomain(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns_label)
+}
+
+fn label_key_problem(k: &str) -> Option<&'static str> {
+    let (prefix, name) = match k.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, k),
+    };
+    if let Some(p) = prefix
+        && !is_dns_subdomain(p)
+    {
+        return Some("the prefix before `/` must be a DNS-1123 subdomain");
+    }
+    if name.is_empty() || name.len() > 63 {
+        return Some("the name must be 1 to 63 characters");
+    }
+    if !is_label_value(name) {
+        return Some("the name may hold [A-Za-z0-9-_.] only, starting and ending alphanumeric");
+    }
+    None
+}
+
+fn is_label_value(v: &str) -> bool {
+    let b = v.as_bytes();
+    v.len() <= 63
+        && (v.is_empty()
+            || (b[0].is_ascii_alphanumeric()
+                && b[b.len() - 1].is_ascii_alphanumeric()
+                && b.iter()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))))
+}
+
+/// IANA_SVC_NAME: at most 15 characters, [a-z0-9-], at least one letter, no `-` at either end
+/// and no `--`.
+fn is_port_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 15
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes().any(|b| b.is_ascii_lowercase())
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+}
+
+/// Kubernetes resource.Quantity syntax: a signed decimal number, then a binary suffix (Ki..Ei),
+/// a decimal suffix (n, u, m, k, M, G, T, P, E) or a decimal exponent (e3, E-2).
+pub fn is_quantity(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let digits_end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, suffix) = s.split_at(digits_end);
+    if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+        return false;
+    }
+    match suffix {
+        "" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti"
+        | "Pi" | "Ei" => true,
+        _ => {
+            let Some(exp) = suffix.strip_prefix(['e', 'E']) else {
+                return false;
+            };
+            let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+            !exp.is_empty() && exp.bytes().all(|b| b.is_ascii_digit())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        for q in ["500m", "1", "0.5", "128Mi", "1e3", "1.5Gi", "+1", ".5"] {
+            assert!(is_quantity(q), "{q}");
+        }
+        for q in ["", "m", "1x", "1.2.3", "Mi", "1e", "1 Gi"] {
+            assert!(!is_quantity(q), "{q}");
+        }
+        assert!(is_port_name("http") && is_port_name("h2c-8080"));
+        assert!(!is_port_name("8080") && !is_port_name("http--x") && !is_port_name("Http"));
+        assert!(is_dns_subdomain("a.b-c") && !is_dns_subdomain("A") && !is_dns_label("a.b"));
+        assert_eq!(label_key_problem("app.kubernetes.io/name"), None);
+        assert!(label_key_problem("-x").is_some() && label_key_problem("a/").is_some());
+    }
 }

@@ -1,0 +1,142 @@
+//! `kforge lint`: the project's rendered environments, or any manifest files, folders or stdin.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::bail;
+
+use crate::cli::LintArgs;
+use crate::cmd::{Errors, Workspace};
+use crate::diag::Severity;
+use crate::lint::report::render;
+use crate::lint::{Options, RULES, input::read_inputs, lint, lint_rendered, rule};
+
+/// Runs the lint and prints the report; exit 1 on errors (or warnings with --strict).
+pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
+    if args.list_rules {
+        return list_rules();
+    }
+    if let Some(id) = &args.explain {
+        return explain(id);
+    }
+    let mut opts = if args.paths.is_empty() {
+        Options::from_project(std::path::Path::new("."))?
+    } else {
+        Options::default()
+    };
+    apply_flags(&mut opts, args)?;
+    let mut findings = Vec::new();
+    let mut objects = 0;
+    if args.paths.is_empty() {
+        let ws = Workspace::load()?;
+        let envs: Vec<String> = match &args.env {
+            Some(e) => vec![e.clone()],
+            None => ws.project.envs.keys().cloned().collect(),
+        };
+        let layers = args.values.layers();
+        let mut errors = Vec::new();
+        for env in &envs {
+            match ws.render_unchecked(env, &layers) {
+                Ok(rendered) => {
+                    objects += rendered.docs.len();
+                    findings.extend(lint_rendered(
+                        &rendered.docs,
+                        &opts,
+                        Some(&rendered.values.root),
+                    ));
+                }
+                Err(e) => errors.push(e.context(format!("environment `{env}` failed"))),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Errors(errors).into());
+        }
+    } else {
+        if args.env.is_some() {
+            bail!("give either -e ENV or paths to lint, not both");
+        }
+        let docs = read_inputs(&args.paths)?;
+        objects = docs.len();
+        findings = lint(&docs, &opts);
+    }
+    let report = render(args.format, &findings, objects);
+    let mut out = std::io::stdout().lock();
+    out.write_all(report.as_bytes())?;
+    out.flush()?;
+    let failing = findings
+        .iter()
+        .any(|d| d.severity == Severity::Error || (args.strict && d.severity == Severity::Warning));
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn apply_flags(opts: &mut Options, args: &LintArgs) -> anyhow::Result<()> {
+    if let Some(v) = &args.kube_version {
+        opts.kube_version = crate::lint::parse_kube_version(v)?;
+    }
+    if !args.only.is_empty() {
+        opts.only = args.only.iter().copied().collect();
+    }
+    opts.skip.extend(args.skip.iter().copied());
+    for id in &args.disable {
+        if rule(id).is_none() {
+            let known = RULES.iter().map(|r| r.id);
+            match crate::diag::did_you_mean(id, known) {
+                Some(s) => bail!(
+                    "--disable: no rule `{id}`; did you mean `{s}`? (kforge lint --list-rules)"
+                ),
+                None => bail!("--disable: no rule `{id}` (kforge lint --list-rules shows them)"),
+            }
+        }
+        opts.disable.insert(id.clone());
+    }
+    opts.allow_unknown_kinds |= args.allow_unknown_kinds;
+    Ok(())
+}
+
+fn list_rules() -> anyhow::Result<ExitCode> {
+    let mut out = String::new();
+    for r in RULES {
+        out.push_str(&format!(
+            "{:<24} {:<10} {:<8} {}\n",
+            r.id,
+            r.category.as_str(),
+            r.severity.as_str(),
+            r.summary
+        ));
+    }
+    crate::cmd::write_stdout(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(id: &str) -> anyhow::Result<ExitCode> {
+    let Some(r) = rule(id) else {
+        match crate::diag::did_you_mean(id, RULES.iter().map(|r| r.id)) {
+            Some(s) => bail!("no rule `{id}`; did you mean `{s}`?"),
+            None => bail!("no rule `{id}`; `kforge lint --list-rules` lists them"),
+        }
+    };
+    let mut out = format!(
+        "{}  ({} · default severity {})\n\n{}\n\nFix: {}\n",
+        r.id,
+        r.category.as_str(),
+        r.severity.as_str(),
+        r.summary,
+        r.fix
+    );
+    if !r.equivalents.is_empty() {
+        out.push_str("\nEquivalent checks:\n");
+        for (tool, check) in r.equivalents {
+            out.push_str(&format!("  {tool}: {check}\n"));
+        }
+    }
+    out.push_str(&format!(
+        "\nSilence it for one object with the annotation `kforge.io/ignore: {}`, or for a run with --disable {}.\n",
+        r.id, r.id
+    ));
+    crate::cmd::write_stdout(&out)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,243 @@
+//! The rule table: ids are stable (they appear in annotations, config files and CI reports).
+
+use crate::diag::Severity;
+
+/// Rule families, selectable with `--only` / `--skip`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum Category {
+    /// Kubernetes API types and field formats.
+    Types,
+    /// Deprecated and removed apiVersions.
+    Lifecycle,
+    /// Objects that refer to each other.
+    References,
+    /// Best practice.
+    Practice,
+    /// Security.
+    Security,
+}
+
+impl Category {
+    /// The category named `name` (`types`, `lifecycle`, ...).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Types, Lifecycle, References, Practice, Security]
+            .into_iter()
+            .find(|c| c.as_str() == name)
+    }
+
+    /// The name used on the command line and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Types => "types",
+            Category::Lifecycle => "lifecycle",
+            Category::References => "references",
+            Category::Practice => "practice",
+            Category::Security => "security",
+        }
+    }
+}
+
+/// One lint rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable kebab-case id.
+    pub id: &'static str,
+    /// Family.
+    pub category: Category,
+    /// Default severity.
+    pub severity: Severity,
+    /// What it checks, one line.
+    pub summary: &'static str,
+    /// How to fix a finding.
+    pub fix: &'static str,
+    /// Equivalent checks elsewhere: (tool, check name); tools are kube-linter, kube-score,
+    /// polaris, checkov.
+    pub equivalents: &'static [(&'static str, &'static str)],
+}
+
+use Category::{Lifecycle, Practice, References, Security, Types};
+use Severity::{Error, Info, Warning};
+
+macro_rules! rules {
+    ($({$id:literal, $cat:expr, $sev:expr, $summary:literal, $fix:literal, [$(($tool:literal, $check:literal)),* $(,)?]}),* $(,)?) => {
+        /// Every rule, in documentation order.
+        pub static RULES: &[Rule] = &[$(Rule {
+            id: $id,
+            category: $cat,
+            severity: $sev,
+            summary: $summary,
+            fix: $fix,
+            equivalents: &[$(($tool, $check)),*],
+        }),*];
+    };
+}
+
+rules![
+    {"invalid-type", Types, Error,
+        "A field has the wrong type for its Kubernetes API type (e.g. a string where an integer belongs).",
+        "write the value with the type the API expects; quote numbers meant as strings",
+        [("kubeconform", "schema"), ("kube-linter", "schema-validation")]},
+    {"unknown-field", Types, Error,
+        "A field the Kubernetes API type does not have; the API server would drop it silently (a typo).",
+        "fix the field name (see the did-you-mean) or remove it",
+        [("kubeconform", "-strict")]},
+    {"missing-required", Types, Error,
+        "A field the Kubernetes API requires is missing.",
+        "add the field",
+        [("kubeconform", "schema")]},
+    {"missing-kind", Types, Error,
+        "The document has no `apiVersion` or no `kind`.",
+        "add `apiVersion:` and `kind:` at the top of the object",
+        [("kubeconform", "missing kind")]},
+    {"unknown-kind", Types, Error,
+        "The apiVersion/kind is not a built-in Kubernetes kind (a typo, or a custom resource).",
+        "fix the kind or apiVersion; for custom resources pass --allow-unknown-kinds",
+        [("kubeconform", "could not find schema")]},
+    {"invalid-name", Types, Error,
+        "metadata.name is not a valid Kubernetes name for this kind (DNS-1123 subdomain, or label for Services and Namespaces).",
+        "use lower-case letters, digits and `-` (and `.` where allowed), starting and ending with a letter or digit, at most 253 (63) characters",
+        []},
+    {"invalid-label", Types, Error,
+        "A label key or value is not valid Kubernetes label syntax.",
+        "keys: optional DNS prefix `/` name of at most 63 characters of [A-Za-z0-9-_.]; values: at most 63 such characters, starting and ending alphanumeric",
+        []},
+    {"invalid-port", Types, Error,
+        "A port number is outside 1-65535, or a port name is not a valid IANA service name.",
+        "use a number from 1 to 65535, or a name of at most 15 lower-case letters, digits and `-` with at least one letter",
+        []},
+    {"invalid-quantity", Types, Error,
+        "A resource quantity (cpu, memory, ...) is not a valid Kubernetes quantity.",
+        "write quantities like 500m, 0.5, 128Mi or 1G",
+        []},
+    {"deprecated-api", Lifecycle, Warning,
+        "The apiVersion is deprecated in the target Kubernetes version and will be removed.",
+        "move to the replacement apiVersion named in the message",
+        [("kube-score", "stable-version")]},
+    {"removed-api", Lifecycle, Error,
+        "The apiVersion is no longer served by the target Kubernetes version (--kube-version).",
+        "move to the replacement apiVersion named in the message",
+        [("kube-linter", "no-extensions-v1beta")]},
+    {"service-selector", References, Error,
+        "A Service's selector matches the pods of no workload in the set.",
+        "make spec.selector a subset of a workload's pod template labels",
+        [("kube-linter", "dangling-service"), ("kube-score", "service-targets-pod")]},
+    {"service-target-port", References, Error,
+        "A Service's targetPort names a port that the selected pods do not declare.",
+        "use a port name or number declared in the pods' containers[].ports",
+        [("kube-linter", "invalid-target-ports")]},
+    {"ingress-backend", References, Error,
+        "An Ingress backend names a Service, or a Service port, that is not in the set.",
+        "point the backend at a Service in the set and one of its ports (number or name)",
+        [("kube-linter", "dangling-ingress"), ("kube-score", "ingress-targets-service")]},
+    {"hpa-target", References, Error,
+        "A HorizontalPodAutoscaler's scaleTargetRef names a workload that is not in the set.",
+        "fix scaleTargetRef (apiVersion, kind, name)",
+        [("kube-linter", "dangling-horizontalpodautoscaler"), ("kube-score", "horizontalpodautoscaler-has-target")]},
+    {"hpa-replicas", References, Warning,
+        "A workload scaled by a HorizontalPodAutoscaler also sets spec.replicas, so every apply resets the scale.",
+        "remove spec.replicas from the workload (the HPA owns it)",
+        [("kube-score", "deployment-targeted-by-hpa-does-not-have-replicas-configured")]},
+    {"selector-labels", References, Error,
+        "A workload's selector does not match its own pod template labels (the API server rejects it).",
+        "make spec.selector.matchLabels a subset of spec.template.metadata.labels",
+        [("kube-linter", "mismatching-selector"), ("kube-score", "statefulset-pod-selector-labels-match-template-metadata-labels")]},
+    {"duplicate-env", References, Error,
+        "A container defines the same environment variable twice; only the last one counts.",
+        "remove or rename one of them",
+        [("kube-linter", "duplicate-env-var"), ("kube-score", "environment-variable-key-duplication")]},
+    {"duplicate-object", References, Error,
+        "Two objects have the same kind, namespace and name; one overwrites the other.",
+        "rename one of them",
+        []},
+    {"latest-tag", Practice, Error,
+        "A container image has no tag or the `latest` tag, so what runs changes without a change here.",
+        "pin the image with a version tag or a digest (image@sha256:...)",
+        [("kube-linter", "latest-tag"), ("kube-score", "container-image-tag"), ("polaris", "tagNotSpecified"), ("checkov", "CKV_K8S_14")]},
+    {"missing-requests", Practice, Warning,
+        "A container has no cpu or memory request, so the scheduler cannot place it well.",
+        "set resources.requests.cpu and resources.requests.memory",
+        [("kube-linter", "unset-cpu-requirements"), ("polaris", "cpuRequestsMissing"), ("checkov", "CKV_K8S_10")]},
+    {"missing-memory-limit", Practice, Warning,
+        "A container has no memory limit, so it can exhaust its node's memory.",
+        "set resources.limits.memory",
+        [("polaris", "memoryLimitsMissing"), ("checkov", "CKV_K8S_13")]},
+    {"missing-liveness-probe", Practice, Warning,
+        "A long-running container has no liveness probe, so a hung process is never restarted.",
+        "add a livenessProbe",
+        [("kube-linter", "no-liveness-probe"), ("polaris", "livenessProbeMissing"), ("checkov", "CKV_K8S_8")]},
+    {"missing-readiness-probe", Practice, Warning,
+        "A long-running container has no readiness probe, so it gets traffic before it is ready.",
+        "add a readinessProbe",
+        [("kube-linter", "no-readiness-probe"), ("polaris", "readinessProbeMissing"), ("checkov", "CKV_K8S_9")]},
+    {"probe-port", Practice, Error,
+        "A probe uses a named port the container does not declare, so the probe always fails.",
+        "use a port name from the container's ports, or a number",
+        [("kube-linter", "liveness-port"), ("kube-linter", "readiness-port"), ("kube-linter", "startup-port")]},
+    {"image-pull-policy", Practice, Warning,
+        "imagePullPolicy is Never: the pod only starts on nodes that already have the image.",
+        "use IfNotPresent with a pinned tag, or Always",
+        []},
+    {"nodeport-service", Practice, Info,
+        "A NodePort Service opens a port on every node.",
+        "prefer ClusterIP behind an Ingress or a LoadBalancer, unless a node port is intended",
+        [("kube-linter", "exposed-services"), ("kube-score", "service-type")]},
+    {"privileged", Security, Error,
+        "A privileged container has full access to its node.",
+        "remove securityContext.privileged (or set it to false)",
+        [("kube-linter", "privileged-container"), ("kube-score", "container-security-context-privileged"), ("polaris", "privilegeEscalationAllowed"), ("checkov", "CKV_K8S_16")]},
+    {"privilege-escalation", Security, Warning,
+        "allowPrivilegeEscalation is not false, so a process can gain more privileges than its parent.",
+        "set securityContext.allowPrivilegeEscalation: false",
+        [("kube-linter", "privilege-escalation-container"), ("checkov", "CKV_K8S_20")]},
+    {"run-as-root", Security, Warning,
+        "The container may run as root: runAsNonRoot is not true (pod or container), or runAsUser is 0.",
+        "set securityContext.runAsNonRoot: true and a non-zero runAsUser",
+        [("kube-linter", "run-as-non-root"), ("polaris", "runAsRootAllowed"), ("checkov", "CKV_K8S_23")]},
+    {"writable-root-fs", Security, Warning,
+        "The container's root filesystem is writable.",
+        "set securityContext.readOnlyRootFilesystem: true and mount writable volumes where needed",
+        [("kube-linter", "no-read-only-root-fs"), ("kube-score", "container-security-context-readonlyrootfilesystem"), ("polaris", "notReadOnlyRootFilesystem"), ("checkov", "CKV_K8S_22")]},
+    {"host-namespaces", Security, Error,
+        "The pod shares the node's network, PID or IPC namespace.",
+        "remove hostNetwork, hostPID and hostIPC (or set them to false)",
+        [("kube-linter", "host-network"), ("kube-linter", "host-pid"), ("kube-linter", "host-ipc"), ("polaris", "hostNetworkSet"), ("checkov", "CKV_K8S_19")]},
+    {"docker-sock", Security, Error,
+        "The pod mounts the container runtime socket, which gives root on the node.",
+        "remove the hostPath volume for the runtime socket",
+        [("kube-linter", "docker-sock"), ("checkov", "CKV_K8S_27")]},
+    {"sensitive-host-path", Security, Error,
+        "The pod mounts a sensitive host directory (/, /etc, /proc, /sys, /root, /var/lib/kubelet, ...).",
+        "remove the hostPath volume, or use a narrow, read-only path that is safe to share",
+        [("kube-linter", "sensitive-host-mounts")]},
+    {"net-raw", Security, Warning,
+        "The container keeps the NET_RAW capability (raw sockets: spoofing, sniffing).",
+        "add NET_RAW (or ALL) to securityContext.capabilities.drop",
+        [("kube-linter", "drop-net-raw-capability"), ("checkov", "CKV_K8S_28")]},
+    {"automount-token", Security, Warning,
+        "The pod mounts a service-account API token it may not need.",
+        "set automountServiceAccountToken: false on the pod (or its ServiceAccount) unless it calls the API",
+        [("checkov", "CKV_K8S_38")]},
+];
+
+/// The rule with this id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case() {
+        let mut seen = std::collections::HashSet::new();
+        for r in RULES {
+            assert!(seen.insert(r.id), "duplicate {}", r.id);
+            assert!(
+                r.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{}",
+                r.id
+            );
+        }
+    }
+}
