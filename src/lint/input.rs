@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::project::{read_dir_sorted, text_from_bytes};
 use crate::render::Document;
-use crate::yaml::{Limits, Node, SourceFile, Value, parse_documents};
+use crate::yaml::{Limits, Node, Origin, SourceFile, Value, parse_documents_keeping_duplicates};
 
 /// Largest single input (a file or stdin).
 pub const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
@@ -107,9 +107,21 @@ fn read_one(path: &Path) -> Result<Vec<Document>, Vec<Diagnostic>> {
         max_depth: 128,
         max_nodes: 20_000_000,
     };
-    let nodes = parse_documents(&file.text, &file, limits).map_err(|e| one(e.into()))?;
+    let nodes =
+        parse_documents_keeping_duplicates(&file.text, &file, limits).map_err(|e| one(e.into()))?;
     let mut docs = Vec::new();
-    for (index, node) in nodes.into_iter().enumerate() {
+    for (index, (node, dups)) in nodes.into_iter().enumerate() {
+        let dups: Vec<(Origin, String)> = dups
+            .into_iter()
+            .map(|e| {
+                let origin = Origin::File {
+                    file: e.file,
+                    line: e.line,
+                    col: e.col,
+                };
+                (origin, e.message)
+            })
+            .collect();
         if matches!(node.value, Value::Null) {
             continue;
         }
@@ -121,11 +133,45 @@ fn read_one(path: &Path) -> Result<Vec<Document>, Vec<Diagnostic>> {
         match (is_list, node.get_path(&["items"]).map(|n| &n.value)) {
             (true, Some(Value::Seq(items))) => {
                 for item in items {
-                    docs.push(Document::new(&display, index, item.clone()));
+                    let mut doc = Document::new(&display, index, item.clone());
+                    doc.duplicate_keys = within(&dups, item);
+                    docs.push(doc);
                 }
             }
-            _ => docs.push(Document::new(&display, index, node)),
+            _ => {
+                let mut doc = Document::new(&display, index, node);
+                doc.duplicate_keys = dups;
+                docs.push(doc);
+            }
         }
     }
     Ok(docs)
+}
+
+/// The duplicates whose line falls inside `item` (a List item).
+fn within(dups: &[(Origin, String)], item: &Node) -> Vec<(Origin, String)> {
+    let (first, last) = line_span(item);
+    dups.iter()
+        .filter(|(o, _)| {
+            o.file_line()
+                .is_some_and(|(_, l, _)| (first..=last).contains(&l))
+        })
+        .cloned()
+        .collect()
+}
+
+fn line_span(n: &Node) -> (usize, usize) {
+    let own = n.origin.file_line().map_or(0, |(_, l, _)| l);
+    let (mut lo, mut hi) = (own, own);
+    let children: Vec<&Node> = match &n.value {
+        Value::Map(m) => m.values().collect(),
+        Value::Seq(s) => s.iter().collect(),
+        _ => Vec::new(),
+    };
+    for c in children {
+        let (a, b) = line_span(c);
+        lo = lo.min(a);
+        hi = hi.max(b);
+    }
+    (lo, hi)
 }

@@ -20,7 +20,7 @@ pub use rules::{Category, RULES, Rule, rule};
 
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use crate::render::Document;
-use crate::yaml::{Limits, Node, SourceFile, Value, display_key_path, parse_documents};
+use crate::yaml::{Limits, Node, Origin, SourceFile, Value, display_key_path, parse_documents};
 
 /// Newest Kubernetes minor version whose API kforge knows (k8s-openapi feature `v1_37`).
 pub const NEWEST_KUBE: (u32, u32) = (1, 37);
@@ -236,6 +236,29 @@ pub struct Sink<'a> {
 }
 
 impl Sink<'_> {
+    /// Reports rule `id` on `doc` at a position that is not a node of the object.
+    pub fn report_at(
+        &mut self,
+        id: &'static str,
+        doc: &Document,
+        origin: &Origin,
+        message: String,
+    ) {
+        let Some(rule) = rule(id) else {
+            debug_assert!(false, "no lint rule `{id}`");
+            return;
+        };
+        if !self.opts.enabled(rule) || ignored(doc, rule) {
+            return;
+        }
+        let mut d = Diagnostic::error(format!("{}: {message}", object_label(doc)))
+            .at(origin.clone())
+            .help(rule.fix);
+        d.severity = rule.severity;
+        d.code = Some(rule.id);
+        self.out.push(d);
+    }
+
     /// Reports rule `id` on `doc` at the node under `tokens` (or its deepest existing parent),
     /// unless the rule is disabled or the object opts out by annotation.
     pub fn report(&mut self, id: &'static str, doc: &Document, tokens: &[String], message: String) {

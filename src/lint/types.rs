@@ -23,6 +23,9 @@ const MAX_TYPE_ERRORS: usize = 50;
 /// Checks one document; returns whether it is a built-in kind (so the workload rules apply; they
 /// read the tree defensively and do not need it to be well-typed).
 pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
+    for (origin, message) in &doc.duplicate_keys {
+        sink.report_at("duplicate-key", doc, origin, message.clone());
+    }
     let api = doc
         .node
         .get_path(&["apiVersion"])
@@ -41,13 +44,19 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
         return false;
     }
     if api.is_empty() || doc.kind.is_empty() {
-        let missing = if api.is_empty() { "apiVersion" } else { "kind" };
-        sink.report(
-            "missing-kind",
-            doc,
-            &[],
-            format!("missing or empty `{missing}`"),
-        );
+        for (field, missing) in [
+            ("kind", doc.kind.is_empty()),
+            ("apiVersion", api.is_empty()),
+        ] {
+            if missing {
+                sink.report(
+                    "missing-kind",
+                    doc,
+                    &path(&[field]),
+                    format!("missing or empty `{field}`"),
+                );
+            }
+        }
         return false;
     }
     let Some(known) = kind(api, &doc.kind) else {
@@ -285,7 +294,9 @@ fn formats(doc: &Document, sink: &mut Sink<'_>) {
         for (i, p) in ports.iter().enumerate() {
             for field in ["port", "targetPort", "nodePort"] {
                 let at = path(&["spec", "ports", &i.to_string(), field]);
-                if let Some(n) = p.get_path(&[field]) {
+                // 0 is the API's "unset" for nodePort (allocate one) and targetPort (= port).
+                let unset = matches!(p.get_path(&[field]).map(|n| &n.value), Some(Value::Int(0)));
+                if let Some(n) = p.get_path(&[field]).filter(|_| !(unset && field != "port")) {
                     port_value(doc, sink, &at, n);
                 }
             }

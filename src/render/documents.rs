@@ -1,7 +1,7 @@
 //! Rendered documents: identity (kind/namespace/name), Helm's install order, and emission as
 //! YAML (with `# Source:` headers), JSON, or one file per document.
 
-use crate::yaml::{Node, emit_document, to_json};
+use crate::yaml::{Node, Origin, emit_document, to_json};
 
 /// Kinds in the order Helm installs them (helm/helm pkg/release/util/kind_sorter.go).
 const INSTALL_ORDER: &[&str] = &[
@@ -60,6 +60,8 @@ pub struct Document {
     pub namespace: String,
     /// The object.
     pub node: Node,
+    /// Duplicate keys met while reading it (the last value was kept): where, and the message.
+    pub duplicate_keys: Vec<(Origin, String)>,
 }
 
 impl Document {
@@ -78,6 +80,7 @@ impl Document {
             name: text(&["metadata", "name"]),
             namespace: text(&["metadata", "namespace"]),
             node,
+            duplicate_keys: Vec::new(),
         }
     }
 

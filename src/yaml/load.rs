@@ -74,6 +74,10 @@ struct Builder<'a> {
     nodes: usize,
     docs: Vec<Node>,
     root: Option<Node>,
+    /// Keep the last of duplicate keys and record them instead of failing.
+    keep_duplicates: bool,
+    duplicates: Vec<YamlError>,
+    doc_duplicates: Vec<Vec<YamlError>>,
 }
 
 /// Parses every document of a YAML stream. Empty documents are returned as `Null` nodes;
@@ -83,6 +87,28 @@ pub fn parse_documents(
     file: &Arc<SourceFile>,
     limits: Limits,
 ) -> Result<Vec<Node>, YamlError> {
+    Ok(parse(text, file, limits, false)?.0)
+}
+
+/// Like [`parse_documents`], but a duplicate key is not fatal: the last value wins (as in
+/// `kubectl`'s non-strict reading) and each duplicate comes back, per document, to be reported.
+pub fn parse_documents_keeping_duplicates(
+    text: &str,
+    file: &Arc<SourceFile>,
+    limits: Limits,
+) -> Result<Vec<(Node, Vec<YamlError>)>, YamlError> {
+    let (docs, dups) = parse(text, file, limits, true)?;
+    Ok(docs.into_iter().zip(dups).collect())
+}
+
+type Parsed = (Vec<Node>, Vec<Vec<YamlError>>);
+
+fn parse(
+    text: &str,
+    file: &Arc<SourceFile>,
+    limits: Limits,
+    keep_duplicates: bool,
+) -> Result<Parsed, YamlError> {
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder {
         file,
@@ -92,6 +118,9 @@ pub fn parse_documents(
         nodes: 0,
         docs: Vec::new(),
         root: None,
+        keep_duplicates,
+        duplicates: Vec::new(),
+        doc_duplicates: Vec::new(),
     };
     loop {
         let (event, mark) = parser.next_token().map_err(|e| {
@@ -112,6 +141,7 @@ pub fn parse_documents(
                     .take()
                     .unwrap_or_else(|| Node::new(Value::Null, b.origin(mark)));
                 b.docs.push(root);
+                b.doc_duplicates.push(std::mem::take(&mut b.duplicates));
             }
             Event::Alias(id) => {
                 let Some(size) = b.anchors.get(&id).map(|(_, size)| *size) else {
@@ -186,7 +216,7 @@ pub fn parse_documents(
             }
         }
     }
-    Ok(b.docs)
+    Ok((b.docs, b.doc_duplicates))
 }
 
 /// `<<: *base` (or a list of them): keys of the merged maps that the map does not set itself.
@@ -340,7 +370,7 @@ impl Builder<'_> {
                                 _ => (0, 0),
                             };
                             let first_line = first.file_line().map_or(0, |(_, l, _)| l);
-                            Err(YamlError {
+                            let err = YamlError {
                                 file: Arc::clone(file),
                                 line,
                                 col,
@@ -349,7 +379,14 @@ impl Builder<'_> {
                                     e.key()
                                 ),
                                 help: Some("remove one of the two entries".into()),
-                            })
+                            };
+                            if !self.keep_duplicates {
+                                return Err(err);
+                            }
+                            self.duplicates.push(err);
+                            node.origin = k.origin;
+                            *e.into_mut() = node;
+                            Ok(())
                         }
                         Entry::Vacant(e) => {
                             node.origin = k.origin;

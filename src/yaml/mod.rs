@@ -12,7 +12,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 pub use emit::{emit_document, to_json};
-pub use load::{Limits, YamlError, parse_documents};
+pub use load::{Limits, YamlError, parse_documents, parse_documents_keeping_duplicates};
 pub use scalar::resolve_plain;
 
 /// A loaded text file, kept whole so diagnostics can quote the offending line.
