@@ -4,6 +4,7 @@ mod support;
 
 mod errors;
 mod golden;
+mod helm;
 mod oracles;
 mod package;
 mod render;

@@ -1,0 +1,288 @@
+//! Proof with the real consumers (../shared/ORACLES.md): real Helm 4 (the helm-sdkpy shared
+//! library, driven by tests/oracles/helm.py) lints and reads our charts and our index.yaml, and
+//! Debian's docker-registry stores what `kforge push` sends exactly as it stores `helm push`.
+//! `.ci/install-oracles` installs both; these tests fail (never skip) without them.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use crate::support::{TempProject, python, repo_root, sha256_file};
+
+/// Runs tests/oracles/<script> with `args`; returns its JSON output.
+fn oracle(script: &str, args: &[&str]) -> serde_json::Value {
+    let out = Command::new("python3")
+        .arg(repo_root().join("tests/oracles").join(script))
+        .args(args)
+        .output()
+        .expect("python3 must be installed (see .ci/run)");
+    assert!(
+        out.status.success(),
+        "oracle {script} {args:?} failed (run .ci/install-oracles):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "oracle {script} printed no JSON ({e}):\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn helm(args: &[&str]) -> serde_json::Value {
+    oracle("helm.py", args)
+}
+
+/// Problems (severity ≥ 2: warning or error) Helm's lint reports for a chart.
+fn helm_lint_problems(chart: &Path) -> Vec<serde_json::Value> {
+    let out = helm(&["lint", &chart.display().to_string()]);
+    out["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["messages"].as_array().unwrap().clone())
+        .filter(|m| m["severity"].as_i64().unwrap() >= 2)
+        .collect()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process killed (by pid) when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Serves `dir` over HTTP on 127.0.0.1; returns the server and its base URL.
+fn http_server(dir: &Path) -> (Server, String) {
+    let port = free_port();
+    let child = Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1"])
+        .arg(port.to_string())
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    wait_for(port);
+    (server, format!("http://127.0.0.1:{port}"))
+}
+
+fn wait_for(port: u16) {
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("nothing listens on 127.0.0.1:{port}");
+}
+
+/// A running docker-registry, stopped by pid on drop.
+struct Registry {
+    pid: i64,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Registry {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let out = oracle("registry.py", &["start", &dir.path().display().to_string()]);
+        Self {
+            pid: out["pid"].as_i64().unwrap(),
+            port: u16::try_from(out["port"].as_u64().unwrap()).unwrap(),
+            _dir: dir,
+        }
+    }
+
+    fn manifest(&self, repo: &str, tag: &str) -> serde_json::Value {
+        oracle(
+            "registry.py",
+            &["manifest", &self.port.to_string(), repo, tag],
+        )
+    }
+
+    fn blob(&self, repo: &str, digest: &str) -> Vec<u8> {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let path = file.path().display().to_string();
+        let out = Command::new("python3")
+            .arg(repo_root().join("tests/oracles/registry.py"))
+            .args(["blob", &self.port.to_string(), repo, digest, &path])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let mut bytes = Vec::new();
+        std::fs::File::open(file.path())
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        bytes
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = Command::new("python3")
+            .arg(repo_root().join("tests/oracles/registry.py"))
+            .args(["stop", &self.pid.to_string()])
+            .output();
+    }
+}
+
+/// The reference project built with `kforge build`, with the helm test hook on in prod.
+fn built() -> (TempProject, Vec<PathBuf>) {
+    let p = TempProject::reference();
+    p.append("environments/prod.yaml", "\nhelmTest:\n  enabled: true\n");
+    p.kforge().args(["build"]).run().exit(0);
+    let charts = ["dev", "staging", "prod"]
+        .iter()
+        .map(|e| p.path().join(format!("dist/{e}/krakend-1.0.0.tgz")))
+        .collect();
+    (p, charts)
+}
+
+#[test]
+fn real_helm_lints_every_built_chart_clean() {
+    let (_p, charts) = built();
+    for chart in &charts {
+        let problems = helm_lint_problems(chart);
+        assert!(problems.is_empty(), "{}: {problems:?}", chart.display());
+    }
+}
+
+#[test]
+fn real_helm_show_chart_equals_our_chart_yaml() {
+    let (_p, charts) = built();
+    const READ: &str = r#"
+import sys, json, tarfile, yaml
+tgz, helm_yaml = sys.stdin.read().split("\0")
+ours = yaml.safe_load(tarfile.open(tgz).extractfile("krakend/Chart.yaml").read())
+print(json.dumps([ours, yaml.safe_load(helm_yaml)]))
+"#;
+    for chart in &charts {
+        let shown = helm(&["show-chart", &chart.display().to_string()]);
+        let both: serde_json::Value = serde_json::from_str(&python(
+            READ,
+            &format!("{}\0{}", chart.display(), shown["yaml"].as_str().unwrap()),
+        ))
+        .unwrap();
+        assert_eq!(both[0], both[1], "{}", chart.display());
+        assert_eq!(both[0]["version"], "1.0.0");
+    }
+    // The hook is in the chart Helm reads, under templates/tests/.
+    let listing = python(
+        "import sys, tarfile\nprint('\\n'.join(tarfile.open(sys.stdin.read().strip()).getnames()))",
+        &charts[2].display().to_string(),
+    );
+    assert!(
+        listing.contains("krakend/templates/tests/pod-krakend-test-connection.yaml"),
+        "{listing}"
+    );
+}
+
+#[test]
+fn real_helm_repo_add_and_update_accept_our_index() {
+    let (p, _) = built();
+    let (_server, url) = http_server(&p.path().join("dist/prod"));
+    let out = helm(&["repo-add-update", "kforge-prod", &url]);
+    assert_eq!(out["ok"], true);
+}
+
+#[test]
+fn escaped_template_syntax_in_values_lints_clean_in_real_helm() {
+    let p = TempProject::reference();
+    p.kforge()
+        .args([
+            "package",
+            "-e",
+            "dev",
+            "--set-string",
+            r#"podAnnotations.note=\{{ include "nope" . }} and {{- fail "x" -}}"#,
+        ])
+        .run()
+        .exit(0);
+    let chart = p.path().join("dist/dev/krakend-1.0.0.tgz");
+    assert!(helm_lint_problems(&chart).is_empty());
+}
+
+#[test]
+fn push_stores_helms_artifact_and_the_same_layer_as_helm_push() {
+    let (p, charts) = built();
+    let registry = Registry::start();
+    let chart = &charts[2];
+    let target = format!("oci://127.0.0.1:{}/charts", registry.port);
+    p.kforge()
+        .args(["push", &chart.display().to_string(), &target, "--plain-http"])
+        .run()
+        .exit(0)
+        .stdout_has(&format!("pushed 127.0.0.1:{}/charts/krakend:1.0.0", registry.port));
+    let ours = registry.manifest("charts/krakend", "1.0.0");
+    assert_eq!(
+        ours["config"]["mediaType"],
+        "application/vnd.cncf.helm.config.v1+json"
+    );
+    let layers = ours["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 1);
+    assert_eq!(
+        layers[0]["mediaType"],
+        "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
+    );
+    let digest = format!("sha256:{}", sha256_file(chart));
+    assert_eq!(layers[0]["digest"], digest.as_str());
+    assert_eq!(
+        registry.blob("charts/krakend", &digest),
+        std::fs::read(chart).unwrap(),
+        "layer blob is the archive byte for byte"
+    );
+    assert!(
+        ours["annotations"]
+            .get("org.opencontainers.image.created")
+            .is_none(),
+        "no wall-clock time without SOURCE_DATE_EPOCH: {ours}"
+    );
+
+    helm(&["push", &chart.display().to_string(), &format!("oci://127.0.0.1:{}/helm", registry.port)]);
+    let theirs = registry.manifest("helm/krakend", "1.0.0");
+    assert_eq!(theirs["layers"][0]["digest"], digest.as_str());
+    assert_eq!(theirs["config"]["digest"], ours["config"]["digest"], "same config blob");
+    let mut their_ann = theirs["annotations"].as_object().unwrap().clone();
+    their_ann.remove("org.opencontainers.image.created");
+    assert_eq!(&their_ann, ours["annotations"].as_object().unwrap());
+
+    // Pushing is reproducible: the same archive gives the same manifest.
+    p.kforge()
+        .args(["push", &chart.display().to_string(), &target, "--plain-http"])
+        .run()
+        .exit(0);
+    assert_eq!(registry.manifest("charts/krakend", "1.0.0"), ours);
+}
+
+#[test]
+fn push_to_an_unreachable_registry_fails_clearly() {
+    let (p, charts) = built();
+    let port = free_port();
+    p.kforge()
+        .args([
+            "push",
+            &charts[0].display().to_string(),
+            &format!("oci://127.0.0.1:{port}/charts"),
+            "--plain-http",
+        ])
+        .run()
+        .exit(2)
+        .stderr_has(&format!("pushing to 127.0.0.1:{port}/charts/krakend:1.0.0 failed"))
+        .stderr_has("unreachable");
+}
