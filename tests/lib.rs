@@ -5,6 +5,7 @@ mod support;
 mod errors;
 mod golden;
 mod helm;
+mod lint;
 mod oracles;
 mod package;
 mod render;

@@ -41,6 +41,11 @@ impl Cli {
         self
     }
 
+    pub fn stdin(mut self, input: &str) -> Self {
+        self.stdin = Some(input.as_bytes().to_vec());
+        self
+    }
+
     pub fn env(mut self, k: &str, v: &str) -> Self {
         self.cmd.env(k, v);
         self

@@ -19,11 +19,8 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     if let Some(id) = &args.explain {
         return explain(id);
     }
-    let mut opts = if args.paths.is_empty() {
-        Options::from_project(std::path::Path::new("."))?
-    } else {
-        Options::default()
-    };
+    // The config file of the project in the current folder (-C) applies to paths too.
+    let mut opts = Options::from_project(std::path::Path::new("."))?;
     apply_flags(&mut opts, args)?;
     let mut findings = Vec::new();
     let mut objects = 0;

@@ -84,6 +84,7 @@ fn finding_json(d: &Diagnostic) -> serde_json::Value {
         "column": l.as_ref().map(|l| l.col),
         "path": d.key_path,
         "help": d.help,
+        "notes": d.notes,
     })
 }
 
@@ -128,10 +129,7 @@ fn sarif(findings: &[Diagnostic]) -> String {
             let mut r = json!({
                 "ruleId": d.code.unwrap_or("kforge"),
                 "level": sarif_level(d.severity),
-                "message": {"text": match &d.key_path {
-                    Some(k) => format!("{} ({k})", d.message),
-                    None => d.message.clone(),
-                }},
+                "message": {"text": sarif_text(d)},
             });
             if let Some(i) = d.code.and_then(|c| RULES.iter().position(|r| r.id == c)) {
                 r["ruleIndex"] = json!(i);
@@ -163,6 +161,18 @@ fn sarif(findings: &[Diagnostic]) -> String {
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// The message with its key path and notes (e.g. which values file set the value).
+fn sarif_text(d: &Diagnostic) -> String {
+    let mut text = match &d.key_path {
+        Some(k) => format!("{} ({k})", d.message),
+        None => d.message.clone(),
+    };
+    for n in &d.notes {
+        let _ = write!(text, "; {n}");
+    }
+    text
 }
 
 /// A relative URI for a file display name (spaces and the like percent-encoded).
@@ -225,13 +235,11 @@ fn junit(findings: &[Diagnostic], objects: usize) -> String {
             .map(|l| format!("{}:{}:{}", l.file, l.line, l.col))
             .unwrap_or_default();
         let code = d.code.unwrap_or("kforge");
-        let file_attr = l
-            .as_ref()
-            .map(|l| format!(" file=\"{}\" line=\"{}\"", xml(&l.file), l.line))
-            .unwrap_or_default();
+        // No `file`/`line` attributes: they are not in the junit-4 XSD that Jenkins and
+        // others validate against; the location leads the test name instead.
         let _ = writeln!(
             out,
-            "    <testcase classname=\"kforge.{}\" name=\"{}\"{file_attr}>",
+            "    <testcase classname=\"kforge.{}\" name=\"{}\">",
             xml(code),
             xml(&format!("{at} {}", d.message))
         );
@@ -287,6 +295,9 @@ fn github(findings: &[Diagnostic]) -> String {
         let mut msg = d.message.clone();
         if let Some(k) = &d.key_path {
             let _ = write!(msg, " ({k})");
+        }
+        for n in &d.notes {
+            let _ = write!(msg, "\nnote: {n}");
         }
         if let Some(h) = &d.help {
             let _ = write!(msg, "\nhelp: {h}");
