@@ -1,9 +1,41 @@
 //! User-facing diagnostics, printed rustc-style: what is wrong, where (file:line:col with the
 //! source line and a caret, plus the key path), and what to do.
 
+use std::cell::Cell;
 use std::fmt;
+use std::io::IsTerminal;
 
 use crate::yaml::Origin;
+
+thread_local! {
+    static COLOR: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether diagnostics written to `stream` should be coloured: a terminal, and NO_COLOR unset
+/// or empty (https://no-color.org).
+pub fn color_for(stream: &impl IsTerminal) -> bool {
+    stream.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Colours the diagnostics this thread formats from now on (or not).
+pub fn set_color(on: bool) {
+    COLOR.with(|c| c.set(on));
+}
+
+/// ANSI styles, or nothing when colour is off.
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
 
 /// How bad a problem is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -82,6 +114,14 @@ impl Diagnostic {
         self
     }
 
+    /// The diagnostic as plain text, whatever the colour setting (for reports written to files).
+    pub fn plain(&self) -> String {
+        let was = COLOR.with(|c| c.replace(false));
+        let text = self.to_string();
+        set_color(was);
+        text
+    }
+
     /// Sets the help line if there is one.
     #[must_use]
     pub fn maybe_help(mut self, help: Option<String>) -> Self {
@@ -92,22 +132,37 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.code {
-            Some(code) => writeln!(f, "{}[{code}]: {}", self.severity.as_str(), self.message)?,
-            None => writeln!(f, "{}: {}", self.severity.as_str(), self.message)?,
-        }
+        let st = Style {
+            on: COLOR.with(Cell::get),
+        };
+        let sev_code = match self.severity {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+            Severity::Info => "1;36",
+        };
+        let label = match self.code {
+            Some(code) => format!("{}[{code}]", self.severity.as_str()),
+            None => self.severity.as_str().to_string(),
+        };
+        writeln!(
+            f,
+            "{}{}",
+            st.paint(sev_code, &label),
+            st.paint("1", &format!(": {}", self.message))
+        )?;
         let gutter = match &self.origin {
             Some(Origin::File { line, .. }) => line.to_string().len(),
             _ => 1,
         };
         let pad = " ".repeat(gutter);
+        let blue = |t: &str| st.paint("1;34", t);
         match &self.origin {
             Some(Origin::File { file, line, col }) => {
-                writeln!(f, "{pad}--> {}:{line}:{col}", file.display)?;
+                writeln!(f, "{pad}{} {}:{line}:{col}", blue("-->"), file.display)?;
                 if let Some(text) = file.line_text(*line) {
                     let shown: String = text.chars().take(200).collect();
-                    writeln!(f, "{pad} |")?;
-                    writeln!(f, "{line} | {shown}")?;
+                    writeln!(f, "{pad} {}", blue("|"))?;
+                    writeln!(f, "{} {shown}", blue(&format!("{line} |")))?;
                     let start = col.saturating_sub(1).min(shown.chars().count());
                     let width = caret_width(&shown, start);
                     let lead: String = shown
@@ -115,20 +170,26 @@ impl fmt::Display for Diagnostic {
                         .take(start)
                         .map(|c| if c == '\t' { '\t' } else { ' ' })
                         .collect();
-                    writeln!(f, "{pad} | {lead}{}", "^".repeat(width))?;
+                    writeln!(
+                        f,
+                        "{pad} {} {lead}{}",
+                        blue("|"),
+                        st.paint(sev_code, &"^".repeat(width))
+                    )?;
                 }
             }
-            Some(origin @ Origin::Arg { .. }) => writeln!(f, "{pad}--> {origin}")?,
+            Some(origin @ Origin::Arg { .. }) => writeln!(f, "{pad}{} {origin}", blue("-->"))?,
             Some(Origin::Generated) | None => {}
         }
+        let eq = blue("=");
         if let Some(key) = &self.key_path {
-            writeln!(f, "{pad} = key: {key}")?;
+            writeln!(f, "{pad} {eq} key: {key}")?;
         }
         for note in &self.notes {
-            writeln!(f, "{pad} = note: {note}")?;
+            writeln!(f, "{pad} {eq} {}: {note}", st.paint("1", "note"))?;
         }
         if let Some(help) = &self.help {
-            writeln!(f, "{pad} = help: {help}")?;
+            writeln!(f, "{pad} {eq} {}: {help}", st.paint("1", "help"))?;
         }
         Ok(())
     }

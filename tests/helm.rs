@@ -123,7 +123,11 @@ impl Registry {
             .args(["blob", &self.port.to_string(), repo, digest, &path])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let mut bytes = Vec::new();
         std::fs::File::open(file.path())
             .unwrap()
@@ -225,10 +229,18 @@ fn push_stores_helms_artifact_and_the_same_layer_as_helm_push() {
     let chart = &charts[2];
     let target = format!("oci://127.0.0.1:{}/charts", registry.port);
     p.kforge()
-        .args(["push", &chart.display().to_string(), &target, "--plain-http"])
+        .args([
+            "push",
+            &chart.display().to_string(),
+            &target,
+            "--plain-http",
+        ])
         .run()
         .exit(0)
-        .stdout_has(&format!("pushed 127.0.0.1:{}/charts/krakend:1.0.0", registry.port));
+        .stdout_has(&format!(
+            "pushed 127.0.0.1:{}/charts/krakend:1.0.0",
+            registry.port
+        ));
     let ours = registry.manifest("charts/krakend", "1.0.0");
     assert_eq!(
         ours["config"]["mediaType"],
@@ -254,17 +266,29 @@ fn push_stores_helms_artifact_and_the_same_layer_as_helm_push() {
         "no wall-clock time without SOURCE_DATE_EPOCH: {ours}"
     );
 
-    helm(&["push", &chart.display().to_string(), &format!("oci://127.0.0.1:{}/helm", registry.port)]);
+    helm(&[
+        "push",
+        &chart.display().to_string(),
+        &format!("oci://127.0.0.1:{}/helm", registry.port),
+    ]);
     let theirs = registry.manifest("helm/krakend", "1.0.0");
     assert_eq!(theirs["layers"][0]["digest"], digest.as_str());
-    assert_eq!(theirs["config"]["digest"], ours["config"]["digest"], "same config blob");
+    assert_eq!(
+        theirs["config"]["digest"], ours["config"]["digest"],
+        "same config blob"
+    );
     let mut their_ann = theirs["annotations"].as_object().unwrap().clone();
     their_ann.remove("org.opencontainers.image.created");
     assert_eq!(&their_ann, ours["annotations"].as_object().unwrap());
 
     // Pushing is reproducible: the same archive gives the same manifest.
     p.kforge()
-        .args(["push", &chart.display().to_string(), &target, "--plain-http"])
+        .args([
+            "push",
+            &chart.display().to_string(),
+            &target,
+            "--plain-http",
+        ])
         .run()
         .exit(0);
     assert_eq!(registry.manifest("charts/krakend", "1.0.0"), ours);
@@ -283,6 +307,8 @@ fn push_to_an_unreachable_registry_fails_clearly() {
         ])
         .run()
         .exit(2)
-        .stderr_has(&format!("pushing to 127.0.0.1:{port}/charts/krakend:1.0.0 failed"))
+        .stderr_has(&format!(
+            "pushing to 127.0.0.1:{port}/charts/krakend:1.0.0 failed"
+        ))
         .stderr_has("unreachable");
 }

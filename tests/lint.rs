@@ -576,3 +576,32 @@ fn github_annotations_point_at_file_and_line() {
         run.stdout
     );
 }
+
+#[test]
+fn text_is_coloured_on_a_terminal_and_plain_under_no_color() {
+    let p = TempProject::empty();
+    p.write("m.yaml", BAD);
+    // `script` gives the child a pseudo-terminal, as an interactive shell would.
+    let on_tty = |no_color: bool| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args([
+            "-qec",
+            &format!("{} lint m.yaml", env!("CARGO_BIN_EXE_kforge")),
+            "/dev/null",
+        ])
+        .current_dir(p.path());
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        } else {
+            cmd.env_remove("NO_COLOR");
+        }
+        let out = cmd.output().expect("script(1) from util-linux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(on_tty(false).contains("\u{1b}[1;31merror[unknown-field]"));
+    let plain = on_tty(true);
+    assert!(
+        plain.contains("error[unknown-field]") && !plain.contains('\u{1b}'),
+        "{plain}"
+    );
+}

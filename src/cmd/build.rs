@@ -27,6 +27,7 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     };
     let charts = package_all(&ws, &envs, &args.values.layers(), &opts)?;
     let mut lines = Vec::new();
+    crate::diag::set_color(crate::diag::color_for(&std::io::stderr()));
     let mut warnings = String::new();
     for p in &charts {
         for d in p

@@ -8,7 +8,7 @@ use anyhow::bail;
 use crate::cli::LintArgs;
 use crate::cmd::{Errors, Workspace};
 use crate::diag::Severity;
-use crate::lint::report::render;
+use crate::lint::report::{ReportFormat, render};
 use crate::lint::{Options, RULES, input::read_inputs, lint, lint_rendered, rule};
 
 /// Runs the lint and prints the report; exit 1 on errors (or warnings with --strict).
@@ -56,6 +56,9 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
         objects = docs.len();
         findings = lint(&docs, &opts);
     }
+    crate::diag::set_color(
+        args.format == ReportFormat::Text && crate::diag::color_for(&std::io::stdout()),
+    );
     let report = render(args.format, &findings, objects);
     let mut out = std::io::stdout().lock();
     out.write_all(report.as_bytes())?;

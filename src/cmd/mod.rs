@@ -48,6 +48,7 @@ pub fn report_error(err: &anyhow::Error) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
+    crate::diag::set_color(crate::diag::color_for(&io::stderr()));
     let mut stderr = io::stderr().lock();
     let _ = write_error(&mut stderr, err);
     if only_lint_failures(err) {

@@ -243,7 +243,7 @@ fn junit(findings: &[Diagnostic], objects: usize) -> String {
             xml(code),
             xml(&format!("{at} {}", d.message))
         );
-        let body = xml(&d.to_string());
+        let body = xml(&d.plain());
         match d.severity {
             Severity::Error => {
                 let _ = writeln!(
