@@ -63,6 +63,8 @@ pub enum Credentials {
         username: String,
         /// Secret.
         password: String,
+        /// Where they came from, for error messages (never the secret itself).
+        source: String,
     },
 }
 
@@ -260,9 +262,9 @@ pub fn push(
     let client = Client::new(config);
     let auth = match credentials {
         Credentials::Anonymous => RegistryAuth::Anonymous,
-        Credentials::Basic { username, password } => {
-            RegistryAuth::Basic(username.clone(), password.clone())
-        }
+        Credentials::Basic {
+            username, password, ..
+        } => RegistryAuth::Basic(username.clone(), password.clone()),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -283,7 +285,7 @@ pub fn push(
             &auth,
             Some(artifact.manifest.clone()),
         ))
-        .map_err(|e| explain(&e, reference, plain_http))?;
+        .map_err(|e| explain(&e, reference, credentials, plain_http))?;
     Ok(response.manifest_url)
 }
 
@@ -292,9 +294,44 @@ pub fn push(
 fn explain(
     e: &oci_client::errors::OciDistributionError,
     r: &Reference,
+    credentials: &Credentials,
     plain_http: bool,
 ) -> anyhow::Error {
     use oci_client::errors::OciDistributionError as E;
+    let target = format!(
+        "{}/{}:{}",
+        r.registry(),
+        r.repository(),
+        r.tag().unwrap_or_default()
+    );
+    let status = match e {
+        E::ServerError { code, .. } => Some(*code),
+        E::UnauthorizedError { .. } | E::AuthenticationFailure(_) => Some(401),
+        _ => None,
+    };
+    if let Some(code @ (401 | 403)) = status {
+        let registry = r.registry();
+        let why = server_message(e);
+        return match credentials {
+            Credentials::Anonymous => anyhow::anyhow!(
+                "pushing to {target} failed: the registry requires credentials and none were found for {registry} (HTTP {code}{why})\n  \
+                 help: pipe a password or token into `--username USER --password-stdin`, set KFORGE_REGISTRY_USERNAME and KFORGE_REGISTRY_PASSWORD, or log in with `docker login {registry}` or `helm registry login {registry}`"
+            ),
+            Credentials::Basic {
+                username, source, ..
+            } if code == 401 => anyhow::anyhow!(
+                "pushing to {target} failed: the registry rejected the credentials of user `{username}` from {source} (HTTP 401{why})\n  \
+                 help: check the user name and the password or token; tokens often expire"
+            ),
+            Credentials::Basic {
+                username, source, ..
+            } => anyhow::anyhow!(
+                "pushing to {target} failed: user `{username}` (credentials from {source}) may not push to {} (HTTP 403{why})\n  \
+                 help: ask the registry's owner for push permission on this repository, or push to one you own",
+                r.repository()
+            ),
+        };
+    }
     let text = format!("{e}");
     let mut chain = String::new();
     let mut source = std::error::Error::source(e);
@@ -302,12 +339,7 @@ fn explain(
         chain.push_str(&format!(": {s}"));
         source = s.source();
     }
-    let creds = "check the credentials (--username with --password-stdin, KFORGE_REGISTRY_USERNAME and KFORGE_REGISTRY_PASSWORD, or the docker config) and the repository's permissions";
     let help = match e {
-        E::AuthenticationFailure(_) | E::UnauthorizedError { .. } => creds,
-        E::ServerError {
-            code: 401 | 403, ..
-        } => creds,
         E::RequestError(r) if r.is_connect() || r.is_timeout() => {
             if plain_http {
                 "the registry is unreachable: check the host and port"
@@ -317,12 +349,29 @@ fn explain(
         }
         _ => "check the registry address and that it accepts OCI artifacts",
     };
-    anyhow::anyhow!(
-        "pushing to {}/{}:{} failed: {text}{chain}\n  help: {help}",
-        r.registry(),
-        r.repository(),
-        r.tag().unwrap_or_default()
-    )
+    anyhow::anyhow!("pushing to {target} failed: {text}{chain}\n  help: {help}")
+}
+
+/// `: message` from an OCI error envelope in a server error, if there is one.
+fn server_message(e: &oci_client::errors::OciDistributionError) -> String {
+    let oci_client::errors::OciDistributionError::ServerError { message, .. } = e else {
+        return String::new();
+    };
+    let first = serde_json::from_str::<Json>(message).ok().and_then(|j| {
+        let err = j.get("errors")?.get(0)?;
+        Some(format!(
+            "{} {}",
+            err.get("code")?.as_str()?,
+            err.get("message")?.as_str()?
+        ))
+    });
+    match first {
+        Some(m) => format!(": {m}"),
+        None if message.len() <= 200 && !message.trim().is_empty() => {
+            format!(": {}", message.trim())
+        }
+        None => String::new(),
+    }
 }
 
 /// Credentials, by priority: `--username` with `--password-stdin`; then
@@ -343,6 +392,7 @@ pub fn credentials(
         return Ok(Credentials::Basic {
             username: user.to_string(),
             password,
+            source: "--username and --password-stdin".into(),
         });
     }
     if let (Ok(user), Ok(password)) = (
@@ -352,6 +402,7 @@ pub fn credentials(
         return Ok(Credentials::Basic {
             username: user,
             password,
+            source: "KFORGE_REGISTRY_USERNAME and KFORGE_REGISTRY_PASSWORD".into(),
         });
     }
     for path in config_files() {
@@ -418,6 +469,7 @@ fn from_docker_config(path: &Path, registry: &str) -> anyhow::Result<Option<Cred
         return Ok(Some(Credentials::Basic {
             username: u.to_string(),
             password: p.to_string(),
+            source: path.display().to_string(),
         }));
     }
     if let Some(auth) = field("auth") {
@@ -434,6 +486,7 @@ fn from_docker_config(path: &Path, registry: &str) -> anyhow::Result<Option<Cred
         return Ok(Some(Credentials::Basic {
             username: u.to_string(),
             password: p.to_string(),
+            source: path.display().to_string(),
         }));
     }
     Ok(None)
@@ -467,7 +520,9 @@ mod tests {
         )
         .unwrap();
         match from_docker_config(&path, "reg.example:5000").unwrap() {
-            Some(Credentials::Basic { username, password }) => {
+            Some(Credentials::Basic {
+                username, password, ..
+            }) => {
                 assert_eq!((username.as_str(), password.as_str()), ("u", "p@ss:word"));
             }
             _ => panic!("no credentials"),

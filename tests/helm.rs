@@ -99,13 +99,39 @@ struct Registry {
 
 impl Registry {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// A registry that demands HTTP basic auth for `user_pass` (`USER:PASS`).
+    fn with_htpasswd(user_pass: &str) -> Self {
+        Self::start_with(&["--htpasswd", user_pass])
+    }
+
+    fn start_with(extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let out = oracle("registry.py", &["start", &dir.path().display().to_string()]);
+        let dir_arg = dir.path().display().to_string();
+        let mut args = vec!["start", dir_arg.as_str()];
+        args.extend_from_slice(extra);
+        let out = oracle("registry.py", &args);
         Self {
             pid: out["pid"].as_i64().unwrap(),
             port: u16::try_from(out["port"].as_u64().unwrap()).unwrap(),
             _dir: dir,
         }
+    }
+
+    /// The repositories stored, read with `auth` (`USER:PASS`).
+    fn catalog(&self, auth: &str) -> Vec<String> {
+        let out = oracle(
+            "registry.py",
+            &["catalog", &self.port.to_string(), "--auth", auth],
+        );
+        out["repositories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap().to_string())
+            .collect()
     }
 
     fn manifest(&self, repo: &str, tag: &str) -> serde_json::Value {
@@ -311,4 +337,112 @@ fn push_to_an_unreachable_registry_fails_clearly() {
             "pushing to 127.0.0.1:{port}/charts/krakend:1.0.0 failed"
         ))
         .stderr_has("unreachable");
+}
+
+/// A registry that demands credentials: the right ones from each source (stdin, environment,
+/// docker config) push; wrong or missing ones fail with exit 2 and a message that says which
+/// credentials were refused, the secret is never printed, and nothing is stored.
+#[test]
+fn push_with_credentials_from_each_source_and_clear_refusals() {
+    const SECRET: &str = "s3cret-Pa55word";
+    const WRONG: &str = "wrong-Pa55word";
+    let (p, charts) = built();
+    let registry = Registry::with_htpasswd(&format!("ci-bot:{SECRET}"));
+    let auth = format!("ci-bot:{SECRET}");
+    let chart = charts[0].display().to_string();
+    let target = |path: &str| format!("oci://127.0.0.1:{}/{path}", registry.port);
+    // An empty docker config home, so the machine's own credentials never leak in.
+    let empty = tempfile::tempdir().unwrap();
+    let empty_cfg = empty.path().display().to_string();
+    let push = |path: &str| {
+        p.kforge()
+            .args(["push", &chart, &target(path), "--plain-http"])
+            .env("DOCKER_CONFIG", &empty_cfg)
+            .env("HELM_REGISTRY_CONFIG", &format!("{empty_cfg}/helm.json"))
+    };
+    let no_secret = |run: &crate::support::Run| {
+        for s in [SECRET, WRONG] {
+            assert!(
+                !run.stdout.contains(s) && !run.stderr.contains(s),
+                "a password was printed:\n{}{}",
+                run.stdout,
+                run.stderr
+            );
+        }
+    };
+
+    // Refusals first, so the catalog proves nothing was stored by them.
+    let run = push("missing")
+        .run()
+        .exit(2)
+        .stderr_has("the registry requires credentials and none were found")
+        .stderr_has("--password-stdin");
+    no_secret(&run);
+    let run = push("wrong")
+        .args(["--username", "ci-bot", "--password-stdin"])
+        .stdin(&format!("{WRONG}\n"))
+        .run()
+        .exit(2)
+        .stderr_has(
+            "rejected the credentials of user `ci-bot` from --username and --password-stdin",
+        )
+        .stderr_has("HTTP 401");
+    no_secret(&run);
+    let run = push("wrong-env")
+        .env("KFORGE_REGISTRY_USERNAME", "ci-bot")
+        .env("KFORGE_REGISTRY_PASSWORD", WRONG)
+        .run()
+        .exit(2)
+        .stderr_has("from KFORGE_REGISTRY_USERNAME and KFORGE_REGISTRY_PASSWORD");
+    no_secret(&run);
+    let run = push("no-password")
+        .args(["--username", "ci-bot"])
+        .run()
+        .exit(2)
+        .stderr_has("--password-stdin");
+    no_secret(&run);
+    assert_eq!(
+        registry.catalog(&auth),
+        Vec::<String>::new(),
+        "refused pushes stored something"
+    );
+
+    // The right credentials, from each source.
+    let run = push("stdin")
+        .args(["--username", "ci-bot", "--password-stdin"])
+        .stdin(&format!("{SECRET}\n"))
+        .run()
+        .exit(0);
+    no_secret(&run);
+    let run = push("env")
+        .env("KFORGE_REGISTRY_USERNAME", "ci-bot")
+        .env("KFORGE_REGISTRY_PASSWORD", SECRET)
+        .run()
+        .exit(0);
+    no_secret(&run);
+    let docker = tempfile::tempdir().unwrap();
+    let encoded = python(
+        "import base64, sys; print(base64.b64encode(sys.stdin.read().encode()).decode(), end='')",
+        &auth,
+    );
+    std::fs::write(
+        docker.path().join("config.json"),
+        format!(
+            r#"{{"auths":{{"127.0.0.1:{}":{{"auth":"{encoded}"}}}}}}"#,
+            registry.port
+        ),
+    )
+    .unwrap();
+    let run = p
+        .kforge()
+        .args(["push", &chart, &target("docker"), "--plain-http"])
+        .env("DOCKER_CONFIG", &docker.path().display().to_string())
+        .run()
+        .exit(0);
+    no_secret(&run);
+    assert_eq!(
+        registry.catalog(&auth),
+        ["docker/krakend", "env/krakend", "stdin/krakend"],
+        "each authenticated push stored its chart"
+    );
 }

@@ -5,13 +5,18 @@
 Usage (each prints exactly one JSON object on stdout and exits 0; on failure a message goes to
 stderr and the exit code is 1):
 
-    registry.py start DIR                       {"pid": PID, "port": PORT}
-        a detached registry storing under DIR/storage, logging to DIR/registry.log
-    registry.py stop PID                        {"ok": true}
-    registry.py manifest PORT REPO TAG          the OCI image manifest, as the registry serves it
-    registry.py blob PORT REPO DIGEST OUTFILE   {"ok": true, "size": N}   (raw bytes to OUTFILE)
+    registry.py start DIR [--htpasswd USER:PASS]  {"pid": PID, "port": PORT}
+        a detached registry storing under DIR/storage, logging to DIR/registry.log; with
+        --htpasswd it demands HTTP basic auth (bcrypt htpasswd file, realm "kforge-test")
+    registry.py stop PID                          {"ok": true}
+    registry.py manifest PORT REPO TAG [--auth USER:PASS]
+                                                  the OCI image manifest, as the registry serves it
+    registry.py blob PORT REPO DIGEST OUTFILE [--auth USER:PASS]
+                                                  {"ok": true, "size": N}   (raw bytes to OUTFILE)
+    registry.py catalog PORT [--auth USER:PASS]   {"repositories": [...]}   (what is stored)
 """
 
+import base64
 import json
 import os
 import shutil
@@ -48,10 +53,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def get(port: int, path: str, accept: str | None = None, timeout: float = 10.0) -> bytes:
+def get(
+    port: int,
+    path: str,
+    accept: str | None = None,
+    timeout: float = 10.0,
+    auth: str | None = None,
+) -> bytes:
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
     if accept:
         req.add_header("Accept", accept)
+    if auth:
+        req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
     # No proxy: the registry is on loopback.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
@@ -79,12 +92,36 @@ def alive(pid: int) -> bool:
         return True
 
 
-def start(directory: str) -> dict:
+def ready(port: int) -> bool:
+    """The registry answers /v2/ (200, or 401 when it demands credentials)."""
+    try:
+        get(port, "/v2/", timeout=1.0)
+        return True
+    except Failure as e:
+        return isinstance(e.__cause__, urllib.error.HTTPError) and e.__cause__.code == 401
+
+
+def start(directory: str, htpasswd: str | None = None) -> dict:
     binary = registry_binary()
     directory = os.path.abspath(directory)
     storage = os.path.join(directory, "storage")
     os.makedirs(storage, exist_ok=True)
     cfg = os.path.join(directory, "registry.yml")
+    auth_cfg = ""
+    if htpasswd is not None:
+        import bcrypt  # pinned in .ci/requirements.txt
+
+        user, sep, password = htpasswd.partition(":")
+        if not sep or not user:
+            raise Failure("--htpasswd takes USER:PASS")
+        hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=5)).decode()
+        htpasswd_path = os.path.join(directory, "htpasswd")
+        with open(htpasswd_path, "w") as f:
+            f.write(f"{user}:{hashed}\n")
+        auth_cfg = (
+            "auth:\n  htpasswd:\n    realm: kforge-test\n"
+            f"    path: {json.dumps(htpasswd_path)}\n"
+        )
     log_path = os.path.join(directory, "registry.log")
     for _attempt in range(3):
         port = free_port()
@@ -93,7 +130,7 @@ def start(directory: str) -> dict:
                 "version: 0.1\n"
                 "log:\n  level: error\n  accesslog:\n    disabled: true\n"
                 f"storage:\n  filesystem:\n    rootdirectory: {json.dumps(storage)}\n"
-                f"http:\n  addr: 127.0.0.1:{port}\n"
+                f"http:\n  addr: 127.0.0.1:{port}\n" + auth_cfg
             )
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
@@ -108,11 +145,9 @@ def start(directory: str) -> dict:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 break
-            try:
-                get(port, "/v2/", timeout=1.0)
+            if ready(port):
                 return {"pid": proc.pid, "port": port}
-            except Failure:
-                time.sleep(0.05)
+            time.sleep(0.05)
         exited = proc.poll() is not None
         if not exited:
             stop(proc.pid)
@@ -151,12 +186,18 @@ def stop(pid: int) -> dict:
     return {"ok": True}
 
 
-def manifest(port: int, repo: str, tag: str) -> dict:
-    return json.loads(get(port, f"/v2/{repo}/manifests/{tag}", accept=OCI_MANIFEST))
+def manifest(port: int, repo: str, tag: str, auth: str | None = None) -> dict:
+    return json.loads(
+        get(port, f"/v2/{repo}/manifests/{tag}", accept=OCI_MANIFEST, auth=auth)
+    )
 
 
-def blob(port: int, repo: str, digest: str, outfile: str) -> dict:
-    data = get(port, f"/v2/{repo}/blobs/{digest}", timeout=60.0)
+def catalog(port: int, auth: str | None = None) -> dict:
+    return json.loads(get(port, "/v2/_catalog", auth=auth))
+
+
+def blob(port: int, repo: str, digest: str, outfile: str, auth: str | None = None) -> dict:
+    data = get(port, f"/v2/{repo}/blobs/{digest}", timeout=60.0, auth=auth)
     with open(outfile, "wb") as f:
         f.write(data)
     return {"ok": True, "size": len(data)}
@@ -164,11 +205,23 @@ def blob(port: int, repo: str, digest: str, outfile: str) -> dict:
 
 def main() -> int:
     argv = sys.argv[1:]
+    # Options: --htpasswd (start) and --auth (reads), each taking USER:PASS.
+    opts: dict[str, str] = {}
+    for flag in ("--htpasswd", "--auth"):
+        if flag in argv:
+            i = argv.index(flag)
+            if i + 1 >= len(argv):
+                print(f"{flag} needs USER:PASS", file=sys.stderr)
+                return 2
+            opts[flag] = argv[i + 1]
+            del argv[i : i + 2]
+    auth = opts.get("--auth")
     commands = {
-        "start": (1, lambda a: start(a[0])),
+        "start": (1, lambda a: start(a[0], opts.get("--htpasswd"))),
         "stop": (1, lambda a: stop(int(a[0]))),
-        "manifest": (3, lambda a: manifest(int(a[0]), a[1], a[2])),
-        "blob": (4, lambda a: blob(int(a[0]), a[1], a[2], a[3])),
+        "manifest": (3, lambda a: manifest(int(a[0]), a[1], a[2], auth)),
+        "blob": (4, lambda a: blob(int(a[0]), a[1], a[2], a[3], auth)),
+        "catalog": (1, lambda a: catalog(int(a[0]), auth)),
     }
     if not argv or argv[0] not in commands or len(argv) - 1 != commands[argv[0]][0]:
         print("usage:" + USAGE, file=sys.stderr)
