@@ -76,6 +76,34 @@ pub enum Command {
         after_help = "EXAMPLES:\n  kforge lint                          # every environment of the project\n  kforge lint -e prod --format sarif > kforge.sarif\n  helm template . | kforge lint - --allow-unknown-kinds\n  kforge lint manifests/ --kube-version 1.29 --only types,lifecycle\n  kforge lint --explain latest-tag\n\nCONFIG: kforge-lint.yaml in the project (kubeVersion, only, skip, disable, allowUnknownKinds).\nPer object: annotation `kforge.io/ignore: rule-a,rule-b`.\nExit codes: 0 no errors (warnings allowed unless --strict), 1 errors found, 2 unusable input."
     )]
     Lint(LintArgs),
+    /// What CI runs on every commit: values schema, render and lint of every environment,
+    /// golden check, and a package dry run that refuses to change a published version.
+    /// Writes nothing; reports every problem and exits 1 if there is any.
+    #[command(
+        after_help = "EXAMPLES:\n  kforge check\n  kforge -C services/gateway check\n  kforge check -d dist --version 1.4.1\n\nExit codes: 0 everything passed (warnings allowed), 1 problems found, 2 not a project or bad flags."
+    )]
+    Check(CheckArgs),
+    /// Structural diff, per resource (kind/namespace/name) and per path: two environments, or
+    /// one environment against a packaged chart or a folder of manifests.
+    #[command(
+        after_help = "EXAMPLES:\n  kforge diff staging prod\n  kforge diff -e prod --against dist/prod/krakend-1.0.0.tgz\n  kforge diff -e prod --against deployed/ --exit-code\n  kforge diff dev prod -o json\n\nKey order is not a change; list items with a `name` (containers, env, ports) are matched by name.\nExit codes: 0 compared (1 with --exit-code when different), 2 bad input."
+    )]
+    Diff(DiffArgs),
+    /// Create a new project in DIR that passes `kforge check` and `kforge build` at once.
+    #[command(
+        after_help = "EXAMPLES:\n  kforge init my-service\n  kforge init . --name payments-api\n  kforge init svc && cd svc && kforge check && kforge build"
+    )]
+    Init(InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(
+        after_help = "EXAMPLES:\n  kforge completions bash > /etc/bash_completion.d/kforge\n  kforge completions zsh > \"${fpath[1]}/_kforge\"\n  kforge completions fish > ~/.config/fish/completions/kforge.fish\n  kforge completions powershell >> $PROFILE"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    #[command(
+        after_help = "EXAMPLES:\n  kforge man > /usr/local/share/man/man1/kforge.1\n  kforge man | man -l -"
+    )]
+    Man,
     /// Compare rendered output with golden/<env>/ (check), or rewrite it (update).
     #[command(
         after_help = "EXAMPLES:\n  kforge golden check   # exit 1 with a diff when output drifted\n  kforge golden update  # accept the current output"
@@ -172,7 +200,8 @@ pub struct PackageArgs {
         short = 'd',
         long = "destination",
         value_name = "DIR",
-        default_value = "dist"
+        default_value = "dist",
+        env = "KFORGE_DIST"
     )]
     pub destination: PathBuf,
     /// Values layers.
@@ -197,12 +226,88 @@ pub struct BuildArgs {
         short = 'd',
         long = "destination",
         value_name = "DIR",
-        default_value = "dist"
+        default_value = "dist",
+        env = "KFORGE_DIST"
     )]
     pub destination: PathBuf,
     /// Values layers.
     #[command(flatten)]
     pub values: ValuesArgs,
+}
+
+/// `kforge check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Chart version for the dry run (strict SemVer 2); default: chart.version from the values.
+    #[arg(long = "version", value_name = "V")]
+    pub version: Option<String>,
+    /// Application version for the dry run; default: chart.appVersion, else image.tag.
+    #[arg(long = "app-version", value_name = "V")]
+    pub app_version: Option<String>,
+    /// Where `kforge build` writes: DIR/<env>/index.yaml, if present, is checked for a changed
+    /// published version.
+    #[arg(
+        short = 'd',
+        long = "destination",
+        value_name = "DIR",
+        default_value = "dist",
+        env = "KFORGE_DIST"
+    )]
+    pub destination: PathBuf,
+    /// Values layers.
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+/// `kforge diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Two environments to compare (old first), unless -e/--against is given.
+    #[arg(value_name = "ENV", num_args = 0..=2, conflicts_with = "env")]
+    pub envs: Vec<String>,
+    /// The environment to compare with --against.
+    #[arg(short = 'e', long = "env", value_name = "ENV", requires = "against")]
+    pub env: Option<String>,
+    /// A chart archive (.tgz), a manifest file or a folder of manifests: the old side.
+    #[arg(long = "against", value_name = "CHART.tgz|DIR", requires = "env")]
+    pub against: Option<PathBuf>,
+    /// Exit 1 when there are differences.
+    #[arg(long = "exit-code")]
+    pub exit_code: bool,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = DiffFormat::Text)]
+    pub output: DiffFormat,
+    /// Values layers (applied to every environment rendered).
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+/// `kforge diff` output.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DiffFormat {
+    /// For people, coloured on a terminal.
+    Text,
+    /// For programs.
+    Json,
+}
+
+/// `kforge init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project folder (created if missing; must not already hold a project).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Chart and application name (DNS-1123 label); default: the folder's name.
+    #[arg(long = "name", value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// `kforge completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Lint report format.
@@ -228,10 +333,10 @@ pub struct LintArgs {
     #[arg(long = "all-envs")]
     pub all_envs: bool,
     /// Target Kubernetes version for API lifecycle checks (default: the newest supported).
-    #[arg(long = "kube-version", value_name = "X.Y")]
+    #[arg(long = "kube-version", value_name = "X.Y", env = "KFORGE_KUBE_VERSION")]
     pub kube_version: Option<String>,
     /// Report format.
-    #[arg(long = "format", value_enum, default_value_t)]
+    #[arg(long = "format", value_enum, default_value_t, env = "KFORGE_FORMAT")]
     pub format: ReportFormat,
     /// Only these rule categories.
     #[arg(
@@ -374,7 +479,14 @@ impl Cli {
             Command::Package(a) => Some(&mut a.values),
             Command::Build(a) => Some(&mut a.values),
             Command::Lint(a) => Some(&mut a.values),
-            Command::Golden(_) | Command::Repo(_) | Command::Push(_) => None,
+            Command::Check(a) => Some(&mut a.values),
+            Command::Diff(a) => Some(&mut a.values),
+            Command::Golden(_)
+            | Command::Repo(_)
+            | Command::Push(_)
+            | Command::Init(_)
+            | Command::Completions(_)
+            | Command::Man => None,
         };
         if let Some(values) = values {
             values.ordered = ordered_sets(leaf);

@@ -11,3 +11,4 @@ mod package;
 mod render;
 mod repo;
 mod values;
+mod workflow;

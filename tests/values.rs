@@ -25,16 +25,18 @@ fn show_origin_names_the_layer_that_won() {
         .run()
         .exit(0);
     let port_line = p.line_of("environments/prod.yaml", "port: 8000");
-    assert!(
-        origin_line(&run.stdout, "service.port")
-            .ends_with(&format!("# environments/prod.yaml:{port_line}:3"))
-    );
+    assert!(origin_line(&run.stdout, "service.port").contains(&format!(
+        "# environments/prod.yaml:{port_line}:3 (overrides 8080 at environments/base.yaml:"
+    )));
     let repo_line = p.line_of("environments/base.yaml", "repository:");
     assert!(
         origin_line(&run.stdout, "image.repository")
             .ends_with(&format!("# environments/base.yaml:{repo_line}:3"))
     );
-    assert!(origin_line(&run.stdout, "image.tag").ends_with("# --set image.tag=2.10.2"));
+    assert!(
+        origin_line(&run.stdout, "image.tag")
+            .contains("# --set image.tag=2.10.2 (overrides \"2.10.1\" at environments/base.yaml:")
+    );
     assert!(origin_line(&run.stdout, "image.pullPolicy").contains("environments/base.yaml"));
     assert!(
         origin_line(&run.stdout, "nodeSelector").contains("chart-templates/values.yaml (built-in)")

@@ -2,7 +2,10 @@
 //! to `main`, which prints them through [`report_error`] and exits 2.
 
 mod build;
+mod check;
+mod diff;
 mod golden;
+mod init;
 mod lint;
 mod package;
 mod push;
@@ -40,6 +43,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Repo(args) => repo::run(&args.action),
         Command::Push(args) => push::run(&args),
         Command::Lint(args) => lint::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "kforge", &mut out);
+            write_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            write_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -71,7 +91,8 @@ fn only_lint_failures(err: &anyhow::Error) -> bool {
 #[error("{0}")]
 pub struct LintFailed(pub Diagnostics);
 
-fn write_error(out: &mut impl Write, err: &anyhow::Error) -> io::Result<()> {
+/// Writes an error as [`report_error`] does, to `out`.
+pub fn write_error(out: &mut impl Write, err: &anyhow::Error) -> io::Result<()> {
     if let Some(many) = err.downcast_ref::<Errors>() {
         for e in &many.0 {
             write_error(out, e)?;

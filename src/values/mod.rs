@@ -41,6 +41,9 @@ pub struct CliLayers {
 pub struct MergedValues {
     /// The merged tree (a map).
     pub root: Node,
+    /// Each values file as read, lowest first (for `values --show-origin`: what a leaf
+    /// overrode).
+    pub layers: Vec<Node>,
 }
 
 /// Parses a values file: zero or one YAML document, which must be a map.
@@ -92,9 +95,13 @@ pub fn merge_env(
     }
     let mut root = Node::new(Value::Map(IndexMap::new()), Origin::Generated);
     let mut problems = Vec::new();
+    let mut layers = Vec::new();
     for file in &files {
         match parse_values_file(file) {
-            Ok(Some(doc)) => merge_overlay(&mut root, doc),
+            Ok(Some(doc)) => {
+                layers.push(doc.clone());
+                merge_overlay(&mut root, doc);
+            }
             Ok(None) => {}
             Err(d) => problems.push(d),
         }
@@ -110,7 +117,7 @@ pub fn merge_env(
         };
         apply_set(&mut root, flag, &set.arg, set.as_string)?;
     }
-    Ok(MergedValues { root })
+    Ok(MergedValues { root, layers })
 }
 
 /// Validates merged values; all violations are returned together.
@@ -123,14 +130,15 @@ pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diag
     }
 }
 
-/// Every leaf of the tree with its key path, in document order (for `--show-origin`).
-pub fn leaves(root: &Node) -> Vec<(String, &Node)> {
+/// Every leaf (scalar, list or empty map) with its key tokens, in document order (for
+/// `values --show-origin`).
+pub fn leaf_paths(root: &Node) -> Vec<(Vec<String>, &Node)> {
     let mut out = Vec::new();
     walk(root, &mut Vec::new(), &mut out);
     out
 }
 
-fn walk<'a>(node: &'a Node, path: &mut Vec<String>, out: &mut Vec<(String, &'a Node)>) {
+fn walk<'a>(node: &'a Node, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, &'a Node)>) {
     match &node.value {
         Value::Map(m) if !m.is_empty() => {
             for (k, v) in m {
@@ -139,6 +147,6 @@ fn walk<'a>(node: &'a Node, path: &mut Vec<String>, out: &mut Vec<(String, &'a N
                 path.pop();
             }
         }
-        _ => out.push((crate::yaml::display_key_path(path), node)),
+        _ => out.push((path.clone(), node)),
     }
 }

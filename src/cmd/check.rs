@@ -1,0 +1,134 @@
+//! `kforge check`, what CI runs on every commit: values schema, render and lint of every
+//! environment, golden check, and a package dry run with the immutability check against
+//! `DIR/<env>/index.yaml`. Writes nothing; reports every problem, exits 1 if there is any.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::chart::index::entry_str;
+use crate::chart::repo::read_index;
+use crate::cli::CheckArgs;
+use crate::cmd::golden::drift_report;
+use crate::cmd::package::{PackageOptions, package_env};
+use crate::cmd::{Workspace, env_files, write_error};
+use crate::diag::{Diagnostic, Severity};
+
+/// Runs every check; prints each problem as it is found and a summary at the end.
+pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let ws = Workspace::load()?;
+    let opts = PackageOptions::new(
+        args.version.as_ref(),
+        args.app_version.as_ref(),
+        &ws.project.root,
+    )?;
+    crate::diag::set_color(crate::diag::color_for(&std::io::stderr()));
+    let layers = args.values.layers();
+    let mut problems = 0usize;
+    let mut warnings = 0usize;
+    let mut stderr = std::io::stderr().lock();
+    let mut golden_files = Vec::new();
+    let envs: Vec<String> = ws.project.envs.keys().cloned().collect();
+    for env in &envs {
+        // Values, render, lint and the in-memory package, in one go.
+        let packaged = match package_env(&ws, env, &layers, &opts) {
+            Ok(p) => p,
+            Err(e) => {
+                problems += 1;
+                let e = e.context(format!("environment `{env}` failed"));
+                write_error(&mut stderr, &e)?;
+                continue;
+            }
+        };
+        for d in &packaged.findings {
+            if d.severity == Severity::Warning {
+                warnings += 1;
+                writeln!(stderr, "{d}")?;
+            }
+        }
+        // Golden files hold the output without hooks, like `kforge render`.
+        match ws.render(env, &layers).and_then(|docs| env_files(&docs)) {
+            Ok(files) => golden_files.push((env.clone(), files)),
+            Err(e) => {
+                problems += 1;
+                write_error(
+                    &mut stderr,
+                    &e.context(format!("environment `{env}` failed")),
+                )?;
+            }
+        }
+        // The archive must not change a version the environment's repository already holds.
+        let index_path = args.destination.join(env).join("index.yaml");
+        if index_path.is_file() {
+            match immutability(&index_path, &packaged) {
+                Ok(()) => {}
+                Err(d) => {
+                    problems += 1;
+                    writeln!(stderr, "{d}")?;
+                }
+            }
+        }
+    }
+    let golden = Path::new("golden");
+    let golden_state = if !golden.is_dir() {
+        "no golden/"
+    } else if golden_files.len() < envs.len() {
+        "golden/ not compared (render failed)"
+    } else {
+        let report = drift_report(golden, &golden_files)?;
+        if report.is_empty() {
+            "golden/ matches"
+        } else {
+            problems += 1;
+            writeln!(
+                stderr,
+                "error: rendered output differs from golden/:\n{report}  help: review the diff; if the change is intended, run `kforge golden update`"
+            )?;
+            "golden/ differs"
+        }
+    };
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    if problems == 0 {
+        writeln!(
+            stderr,
+            "check passed: {}, {}, {golden_state}",
+            plural(envs.len(), "environment"),
+            plural(warnings, "warning"),
+        )?;
+        Ok(ExitCode::SUCCESS)
+    } else {
+        writeln!(
+            stderr,
+            "check failed: {} in {}, {}, {golden_state}",
+            plural(problems, "problem"),
+            plural(envs.len(), "environment"),
+            plural(warnings, "warning"),
+        )?;
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// The packaged chart against an existing index: the same name+version must have the same
+/// digest (published versions are immutable).
+fn immutability(index_path: &Path, p: &crate::cmd::package::Packaged) -> Result<(), Diagnostic> {
+    let index = read_index(index_path).map_err(|e| Diagnostic::error(format!("{e:#}")))?;
+    let Some(entry) = index.find(&p.chart.name, &p.chart.version) else {
+        return Ok(());
+    };
+    let old = entry_str(entry, "digest").unwrap_or("");
+    if old == p.digest {
+        return Ok(());
+    }
+    Err(Diagnostic::error(format!(
+        "environment `{}`: chart `{}` version {} is already published in {} with digest {old}, but the chart built now has digest {}",
+        p.env,
+        p.chart.name,
+        p.chart.version,
+        index_path.display(),
+        p.digest
+    ))
+    .at(entry
+        .get_path(&["digest"])
+        .map_or_else(|| entry.origin.clone(), |d| d.origin.clone()))
+    .help("published versions are immutable: bump chart.version in the values (or pass --version)"))
+}

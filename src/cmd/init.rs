@@ -1,0 +1,327 @@
+//! `kforge init DIR [--name NAME]`: a new project that passes `kforge check` and `kforge build`
+//! at once: environments base/dev/staging/prod, golden/ rendered from them, a .gitignore for
+//! dist/, and CI jobs for GitHub Actions and GitLab CI.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+
+use crate::cli::InitArgs;
+use crate::cmd::{Workspace, env_files, replace_dir};
+use crate::values::CliLayers;
+
+/// Writes the scaffold (refusing to touch an existing project), then renders golden/.
+pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
+    let dir = &args.dir;
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => {
+            let abs =
+                std::path::absolute(dir).with_context(|| format!("resolving {}", dir.display()))?;
+            abs.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        }
+    };
+    if !is_dns_label(&name) {
+        bail!(
+            "`{name}` is not a valid chart name: use at most 63 lower-case letters, digits and `-`, starting with a letter and ending with a letter or digit\n  help: pass --name, e.g. --name {}",
+            suggest_name(&name)
+        );
+    }
+    if dir.join("environments").exists() {
+        bail!(
+            "{} already holds a kforge project (environments/ exists); init never overwrites files",
+            dir.display()
+        );
+    }
+    let files = scaffold(&name);
+    for (rel, _) in &files {
+        if dir.join(rel).exists() {
+            bail!(
+                "{} already exists; init never overwrites files: move it away or init another folder",
+                dir.join(rel).display()
+            );
+        }
+    }
+    for (rel, text) in &files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    // golden/ is the current output, so `kforge check` passes until something changes.
+    let here = std::env::current_dir().context("reading the current folder")?;
+    std::env::set_current_dir(dir).with_context(|| format!("entering {}", dir.display()))?;
+    let result = write_golden();
+    std::env::set_current_dir(&here).context("returning to the current folder")?;
+    result?;
+    println!("created kforge project `{name}` in {}", dir.display());
+    println!("next:");
+    println!("  cd {}", shell_path(dir));
+    println!("  kforge check            # what CI runs");
+    println!("  kforge build            # charts in dist/<env>/");
+    println!("  kforge render -e dev | kubectl apply -f -");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_golden() -> anyhow::Result<()> {
+    let ws = Workspace::load()?;
+    for (env, docs) in ws.render_all(&CliLayers::default())? {
+        replace_dir(&Path::new("golden").join(&env), &env_files(&docs)?)?;
+    }
+    Ok(())
+}
+
+fn shell_path(dir: &Path) -> String {
+    let s = dir.display().to_string();
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// A DNS-1123 label that also starts with a letter (Helm's chart name rule).
+fn is_dns_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_lowercase()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
+/// `My_Service` → `my-service`.
+fn suggest_name(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while out.contains("--") {
+        out = out.replace("--", "-");
+    }
+    let out = out.trim_matches(|c: char| c == '-' || c.is_ascii_digit());
+    if out.is_empty() {
+        "my-service".to_string()
+    } else {
+        out.chars()
+            .take(63)
+            .collect::<String>()
+            .trim_end_matches('-')
+            .to_string()
+    }
+}
+
+/// Relative path → content.
+fn scaffold(name: &str) -> Vec<(&'static str, String)> {
+    let base = format!(
+        r#"# {name}: values shared by every environment.
+# Layers: built-in defaults < base.yaml < <env>.yaml < -f files < --set.
+# See every key and where it came from: kforge values -e prod --show-origin
+chart:
+  name: {name}
+  version: 0.1.0
+  description: {name} service
+
+image:
+  # Pin images with a version tag or a digest; `latest` fails the lint.
+  repository: nginxinc/nginx-unprivileged
+  tag: "1.27.3"
+  pullPolicy: IfNotPresent
+
+ports:
+  http: 8080
+
+service:
+  type: ClusterIP
+  port: 80
+  targetPort: http
+
+livenessProbe:
+  httpGet:
+    path: /
+    port: http
+readinessProbe:
+  httpGet:
+    path: /
+    port: http
+
+resources:
+  requests:
+    cpu: 50m
+    memory: 64Mi
+  limits:
+    memory: 128Mi
+
+podSecurityContext:
+  runAsNonRoot: true
+  runAsUser: 101
+  seccompProfile:
+    type: RuntimeDefault
+
+securityContext:
+  allowPrivilegeEscalation: false
+  readOnlyRootFilesystem: true
+  capabilities:
+    drop: [ALL]
+
+# nginx writes its pid and caches under /tmp.
+volumes:
+  - name: tmp
+    emptyDir: {{}}
+volumeMounts:
+  - name: tmp
+    mountPath: /tmp
+"#
+    );
+    let dev =
+        "# dev: one replica, reachable inside the cluster only.\nreplicaCount: 1\n".to_string();
+    let staging = format!(
+        r#"# staging: two replicas behind an ingress.
+replicaCount: 2
+ingress:
+  enabled: true
+  className: nginx
+  hosts:
+    {name}.staging.example.com:
+      paths:
+        /:
+          pathType: Prefix
+"#
+    );
+    let prod = format!(
+        r#"# prod: autoscaled on CPU behind an ingress.
+ingress:
+  enabled: true
+  className: nginx
+  hosts:
+    {name}.example.com:
+      paths:
+        /:
+          pathType: Prefix
+autoscaling:
+  enabled: true
+  minReplicas: 3
+  maxReplicas: 10
+  targetCPUUtilizationPercentage: 75
+resources:
+  requests:
+    cpu: 200m
+    memory: 128Mi
+  limits:
+    memory: 256Mi
+"#
+    );
+    let github = r#"# kforge: check every push and pull request; build and push charts on the default branch.
+name: kforge
+on:
+  push:
+  pull_request:
+permissions:
+  contents: read
+  packages: write
+env:
+  # Where your organisation keeps kforge's source (or replace the install step with a download).
+  KFORGE_GIT: https://github.com/YOUR-ORG/kforge
+jobs:
+  kforge:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: dtolnay/rust-toolchain@stable
+      - name: Install kforge
+        run: cargo install --locked --git "$KFORGE_GIT" kforge
+      - name: Check (values, render, lint, golden, immutability)
+        run: kforge check
+      - name: Lint report for code scanning
+        if: always()
+        run: kforge lint --format github
+      - name: Build charts
+        if: github.ref == format('refs/heads/{0}', github.event.repository.default_branch)
+        run: SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) kforge build
+      - name: Push charts
+        if: github.ref == format('refs/heads/{0}', github.event.repository.default_branch)
+        env:
+          REGISTRY_TOKEN: ${{ secrets.GITHUB_TOKEN }}
+        run: |
+          for chart in dist/*/*.tgz; do
+            echo "$REGISTRY_TOKEN" | kforge push "$chart" "oci://ghcr.io/${{ github.repository_owner }}/charts" --username "${{ github.actor }}" --password-stdin
+          done
+"#
+    .to_string();
+    let gitlab = r#"# kforge: check every pipeline; build and push charts on the default branch.
+stages: [check, build]
+
+variables:
+  # Where your organisation keeps kforge's source (or replace the install step with a download).
+  KFORGE_GIT: https://github.com/YOUR-ORG/kforge
+
+.kforge:
+  image: rust:1
+  before_script:
+    - cargo install --locked --git "$KFORGE_GIT" kforge
+
+kforge-check:
+  extends: .kforge
+  stage: check
+  script:
+    - kforge check
+    - kforge lint --format junit > kforge-lint.xml
+  artifacts:
+    when: always
+    reports:
+      junit: kforge-lint.xml
+
+kforge-build:
+  extends: .kforge
+  stage: build
+  rules:
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+  script:
+    - export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)
+    - kforge build
+    - |
+      for chart in dist/*/*.tgz; do
+        echo "$CI_REGISTRY_PASSWORD" | kforge push "$chart" "oci://$CI_REGISTRY/$CI_PROJECT_PATH/charts" --username "$CI_REGISTRY_USER" --password-stdin
+      done
+  artifacts:
+    paths: [dist/]
+"#
+    .to_string();
+    vec![
+        ("environments/base.yaml", base),
+        ("environments/dev.yaml", dev),
+        ("environments/staging.yaml", staging),
+        ("environments/prod.yaml", prod),
+        (".gitignore", "# kforge build output\n/dist/\n".to_string()),
+        (".github/workflows/kforge.yml", github),
+        (".gitlab-ci.yml", gitlab),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(is_dns_label("my-svc2"));
+        assert!(!is_dns_label("My_Svc"));
+        assert!(!is_dns_label("2svc"));
+        assert_eq!(suggest_name("My_Service"), "my-service");
+        assert_eq!(suggest_name("___"), "my-service");
+    }
+}
