@@ -393,3 +393,30 @@ fn every_subcommand_has_examples() {
         );
     }
 }
+
+/// Template typos point at the template line and suggest the name that exists.
+#[test]
+fn template_typos_get_a_did_you_mean() {
+    let p = TempProject::reference();
+    let cm = "{% import \"_helpers.jinja\" as h %}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ h.fullname }}\ndata:\n";
+    p.write(
+        "chart-templates/cm.yaml",
+        &format!("{cm}  tag: {{{{ values.imgae.tag }}}}\n"),
+    );
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(2)
+        .stderr_has("--> chart-templates/cm.yaml:7:")
+        .stderr_has("`values.imgae` is not set in any layer; did you mean `values.image`?");
+    p.write(
+        "chart-templates/cm.yaml",
+        &format!("{cm}  tag: {{{{ values.image.tag | uper }}}}\n"),
+    );
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(1)
+        .stderr_has("--> chart-templates/cm.yaml:7:")
+        .stderr_has("did you mean the filter `upper`?");
+}

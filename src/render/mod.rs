@@ -37,7 +37,7 @@ pub fn render_env(
     let mut problems = Vec::new();
     for (name, file) in set.sources() {
         if let Err(e) = env.add_template_owned(name.to_string(), file.text.clone()) {
-            problems.push(template_error(set, &e));
+            problems.push(template_error(set, &e, values));
         }
     }
     if !problems.is_empty() {
@@ -48,7 +48,7 @@ pub fn render_env(
         let rendered = match env.get_template(name).and_then(|t| t.render(())) {
             Ok(text) => text,
             Err(e) => {
-                problems.push(template_error(set, &e));
+                problems.push(template_error(set, &e, values));
                 continue;
             }
         };
@@ -117,7 +117,58 @@ fn merge_maps(a: JValue, b: JValue) -> Result<JValue, minijinja::Error> {
     Ok(JValue::from(out))
 }
 
-fn template_error(set: &TemplateSet, err: &minijinja::Error) -> Diagnostic {
+/// Filters a template can use: minijinja's built-ins and ours (for did-you-mean).
+const FILTERS: &[&str] = &[
+    "abs",
+    "attr",
+    "batch",
+    "bool",
+    "capitalize",
+    "count",
+    "d",
+    "default",
+    "dictsort",
+    "e",
+    "escape",
+    "first",
+    "float",
+    "groupby",
+    "indent",
+    "int",
+    "items",
+    "join",
+    "last",
+    "length",
+    "lines",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "merge",
+    "min",
+    "pprint",
+    "reject",
+    "rejectattr",
+    "replace",
+    "reverse",
+    "round",
+    "safe",
+    "select",
+    "selectattr",
+    "slice",
+    "sort",
+    "split",
+    "string",
+    "sum",
+    "title",
+    "tojson",
+    "trim",
+    "unique",
+    "upper",
+    "urlencode",
+];
+
+fn template_error(set: &TemplateSet, err: &minijinja::Error, values: &Node) -> Diagnostic {
     let name = err.name().unwrap_or("?");
     let file = set.file(name);
     let mut message = format!("template {name}: {}", err.kind());
@@ -140,8 +191,67 @@ fn template_error(set: &TemplateSet, err: &minijinja::Error) -> Diagnostic {
             col,
         });
     }
-    if err.kind() == minijinja::ErrorKind::UndefinedError {
-        d = d.help("the value is not set in any layer; set it in the values, or guard it with `is defined`");
+    let source = file.and_then(|f| f.text.get(err.range()?));
+    match err.kind() {
+        minijinja::ErrorKind::UndefinedError => {
+            // minijinja's range starts at the failing attribute; take the whole dotted path.
+            let dotted = file.zip(err.range()).and_then(|(f, r)| {
+                let head = f.text.get(..r.start)?;
+                let start = head
+                    .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                    .map_or(0, |i| i + 1);
+                f.text.get(start..r.end)
+            });
+            let suggestion = dotted.and_then(|expr| missing_values_key(expr, values));
+            d = d.help(match suggestion {
+                Some((path, Some(near))) => format!(
+                    "`{path}` is not set in any layer; did you mean `{near}`?"
+                ),
+                Some((path, None)) => format!(
+                    "`{path}` is not set in any layer; set it in the values, or guard it with `is defined`"
+                ),
+                None => "the value is not set in any layer; set it in the values, or guard it with `is defined`".to_string(),
+            });
+        }
+        minijinja::ErrorKind::UnknownFilter => {
+            let name = source.map(|s| s.trim_start_matches('|').trim()).map(|s| {
+                s.split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .next()
+                    .unwrap_or(s)
+            });
+            if let Some(near) =
+                name.and_then(|n| crate::diag::did_you_mean(n, FILTERS.iter().copied()))
+            {
+                d = d.help(format!("did you mean the filter `{near}`?"));
+            }
+        }
+        _ => {}
     }
     d
+}
+
+/// For an undefined `values.a.b.c` expression: the first missing key path, and the closest key
+/// that exists at that level.
+fn missing_values_key(expr: &str, values: &Node) -> Option<(String, Option<String>)> {
+    let expr = expr.trim();
+    let rest = expr.strip_prefix("values.")?;
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-'))
+        .unwrap_or(rest.len());
+    let mut node = values;
+    let mut path = String::from("values");
+    for key in rest[..end].split('.').filter(|k| !k.is_empty()) {
+        let map = node.as_map()?;
+        path.push('.');
+        path.push_str(key);
+        match map.get(key) {
+            Some(next) => node = next,
+            None => {
+                let near = crate::diag::did_you_mean(key, map.keys().map(String::as_str))
+                    .map(|k| format!("{}{k}", &path[..path.len() - key.len()]));
+                return Some((path, near));
+            }
+        }
+    }
+    None
 }
