@@ -11,6 +11,7 @@ mod diag;
 mod git;
 mod lint;
 mod oci;
+mod progress;
 mod project;
 mod render;
 mod values;

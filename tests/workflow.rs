@@ -420,3 +420,35 @@ fn template_typos_get_a_did_you_mean() {
         .stderr_has("--> chart-templates/cm.yaml:7:")
         .stderr_has("did you mean the filter `upper`?");
 }
+
+/// Long runs show a progress line on a terminal only; redirected stderr stays clean.
+#[test]
+fn progress_is_shown_on_a_terminal_only() {
+    let p = TempProject::reference();
+    for i in 0..10 {
+        p.write(&format!("environments/e{i:02}.yaml"), "replicaCount: 2\n");
+    }
+    // `script` gives the child a pseudo-terminal.
+    let out = Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} check", env!("CARGO_BIN_EXE_kforge")),
+            "/dev/null",
+        ])
+        .current_dir(p.path())
+        .env("TERM", "xterm")
+        .output()
+        .expect("script(1) from util-linux");
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(tty.contains("checking environments 13/13"), "{tty}");
+    assert!(
+        tty.contains("\r\u{1b}[2Kcheck passed: 13 environments"),
+        "{tty}"
+    );
+    let piped = p.kforge().args(["check"]).run().exit(0);
+    assert!(
+        !piped.stderr.contains("checking environments") && !piped.stderr.contains('\u{1b}'),
+        "{}",
+        piped.stderr
+    );
+}

@@ -13,6 +13,7 @@ use crate::cmd::golden::drift_report;
 use crate::cmd::package::{PackageOptions, package_env};
 use crate::cmd::{Workspace, env_files, write_error};
 use crate::diag::{Diagnostic, Severity};
+use crate::progress::Progress;
 
 /// Runs every check; prints each problem as it is found and a summary at the end.
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
@@ -26,10 +27,13 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let layers = args.values.layers();
     let mut problems = 0usize;
     let mut warnings = 0usize;
-    let mut stderr = std::io::stderr().lock();
+    // Problems are collected, then printed after the progress line is gone.
+    let mut stderr: Vec<u8> = Vec::new();
     let mut golden_files = Vec::new();
     let envs: Vec<String> = ws.project.envs.keys().cloned().collect();
+    let progress = Progress::new("checking environments", envs.len());
     for env in &envs {
+        progress.tick();
         // Values, render, lint and the in-memory package, in one go.
         let packaged = match package_env(&ws, env, &layers, &opts) {
             Ok(p) => p,
@@ -69,6 +73,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    drop(progress);
+    let mut out = std::io::stderr().lock();
+    out.write_all(&stderr)?;
+    let mut stderr = out;
     let golden = Path::new("golden");
     let golden_state = if !golden.is_dir() {
         "no golden/"
