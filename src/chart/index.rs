@@ -143,6 +143,11 @@ impl RepoIndex {
             .find(|e| entry_str(e, "version") == Some(version))
     }
 
+    /// No entries at all.
+    pub fn is_empty(&self) -> bool {
+        self.entries.values().all(Vec::is_empty)
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.values().map(Vec::len).sum()
