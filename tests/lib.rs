@@ -2,14 +2,18 @@
 
 mod support;
 
+mod adversarial;
+mod crash;
 mod docs;
 mod errors;
 mod golden;
 mod helm;
+mod injection;
 mod lint;
 mod oracles;
 mod package;
 mod render;
 mod repo;
+mod security;
 mod values;
 mod workflow;

@@ -177,10 +177,23 @@ impl Repo {
             }
         }
         if let Some(m) = &merged {
+            // A set, not `find`: a published index can hold 100k versions of one chart.
+            let mut present: std::collections::HashSet<(String, String)> = next
+                .entries
+                .iter()
+                .flat_map(|(n, l)| {
+                    l.iter().map(move |e| {
+                        (
+                            n.clone(),
+                            entry_str(e, "version").unwrap_or_default().to_string(),
+                        )
+                    })
+                })
+                .collect();
             for (name, list) in &m.entries {
                 for e in list {
                     let v = entry_str(e, "version").unwrap_or_default();
-                    if next.find(name, v).is_none() {
+                    if present.insert((name.clone(), v.to_string())) {
                         next.entries
                             .entry(name.clone())
                             .or_default()

@@ -1,0 +1,193 @@
+//! Crash safety: `kforge build` and `kforge repo index` killed with SIGKILL at random points,
+//! over and over. No partial archive ever sits under its final name, and index.yaml is always
+//! a complete, valid index (the old one or the new one), never a torn write.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::support::TempProject;
+
+/// A small deterministic generator (no rand dependency): the same delays on every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+}
+
+/// Starts kforge and kills it with SIGKILL after `delay` (if it has not finished by then).
+/// Returns whether it was killed.
+fn run_and_kill(dir: &Path, args: &[&str], delay: Duration) -> bool {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kforge"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    let killed = matches!(child.try_wait(), Ok(None));
+    if killed {
+        child.kill().unwrap(); // SIGKILL on Unix
+    }
+    let status = child.wait().unwrap();
+    if !killed {
+        assert!(
+            status.success(),
+            "kforge {args:?} failed on its own: {status}"
+        );
+    }
+    killed
+}
+
+/// Every visible `*.tgz` decompresses and untars to the end; returns how many there are.
+fn archives_are_whole(dir: &Path) -> usize {
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with('.') || !name.ends_with(".tgz") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
+        let mut entries = 0;
+        for entry in tar.entries().unwrap_or_else(|e| panic!("{name}: {e}")) {
+            let mut entry = entry.unwrap_or_else(|e| panic!("{name} is torn: {e}"));
+            let mut sink = Vec::new();
+            entry
+                .read_to_end(&mut sink)
+                .unwrap_or_else(|e| panic!("{name} is torn: {e}"));
+            entries += 1;
+        }
+        assert!(entries >= 3, "{name} has only {entries} entries");
+        n += 1;
+    }
+    n
+}
+
+/// index.yaml, if present, is a complete index: valid YAML with `apiVersion: v1`, `entries`
+/// and `generated` (the last key written). Returns the number of entries.
+fn index_is_whole(dir: &Path) -> Option<usize> {
+    let text = std::fs::read_to_string(dir.join("index.yaml")).ok()?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text)
+        .unwrap_or_else(|e| panic!("{}/index.yaml is torn: {e}\n{text}", dir.display()));
+    assert_eq!(doc["apiVersion"], "v1", "{text}");
+    assert!(
+        doc["generated"].is_string(),
+        "no `generated`: torn?\n{text}"
+    );
+    let entries = doc["entries"].as_mapping().expect("entries");
+    Some(
+        entries
+            .values()
+            .map(|v| v.as_sequence().unwrap().len())
+            .sum(),
+    )
+}
+
+#[test]
+fn build_killed_at_random_points_leaves_no_torn_archive_or_index() {
+    let p = TempProject::reference();
+    let mut rng = Lcg(0x6b66_6f72_6765);
+    let mut killed = 0;
+    let mut entries_seen = [0usize; 3];
+    for i in 0..120 {
+        // A new version each time, so every run writes new archives and a new index.
+        let version = format!("1.0.{i}");
+        let delay = Duration::from_micros(rng.next() % 60_000);
+        if run_and_kill(p.path(), &["build", "--version", &version], delay) {
+            killed += 1;
+        }
+        for (k, env) in ["dev", "prod", "staging"].iter().enumerate() {
+            let dir = p.path().join("dist").join(env);
+            if !dir.exists() {
+                continue;
+            }
+            archives_are_whole(&dir);
+            if let Some(n) = index_is_whole(&dir) {
+                assert!(
+                    n >= entries_seen[k],
+                    "{env}: the index lost entries ({} -> {n})",
+                    entries_seen[k]
+                );
+                entries_seen[k] = n;
+            }
+        }
+    }
+    assert!(
+        killed >= 50,
+        "only {killed} of 120 runs were killed mid-way"
+    );
+    // After the storm, a clean build indexes every archive that made it to disk.
+    p.kforge()
+        .args(["build", "--version", "9.9.9"])
+        .run()
+        .exit(0);
+    for env in ["dev", "prod", "staging"] {
+        let dir = p.path().join("dist").join(env);
+        let archives = archives_are_whole(&dir);
+        assert_eq!(index_is_whole(&dir), Some(archives), "{env}");
+    }
+}
+
+#[test]
+fn repo_index_killed_at_random_points_leaves_a_valid_index() {
+    let p = TempProject::reference();
+    // 60 archives to index: 20 versions of each environment's chart, flattened into one folder.
+    for i in 0..20 {
+        p.kforge()
+            .args([
+                "package",
+                "--all-envs",
+                "--version",
+                &format!("2.0.{i}"),
+                "-d",
+                "pkg",
+            ])
+            .run()
+            .exit(0);
+    }
+    let repo = p.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    for env in ["dev", "prod", "staging"] {
+        for e in std::fs::read_dir(p.path().join("pkg").join(env)).unwrap() {
+            let path = e.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            std::fs::create_dir_all(repo.join(env)).unwrap();
+            std::fs::copy(&path, repo.join(env).join(name)).unwrap();
+        }
+    }
+    let mut rng = Lcg(42);
+    let mut killed = 0;
+    for i in 0..120 {
+        // Start from no index half of the time, so both first writes and rewrites are cut.
+        if i % 2 == 0 {
+            let _ = std::fs::remove_file(repo.join("index.yaml"));
+        }
+        let delay = Duration::from_micros(rng.next() % 40_000);
+        if run_and_kill(p.path(), &["repo", "index", "repo"], delay) {
+            killed += 1;
+        }
+        if let Some(n) = index_is_whole(&repo) {
+            assert_eq!(n, 60, "a written index holds every archive");
+        }
+        let stray: Vec<String> = std::fs::read_dir(&repo)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".yaml") && n != "index.yaml")
+            .collect();
+        assert!(stray.is_empty(), "temporary files left visible: {stray:?}");
+    }
+    assert!(
+        killed >= 30,
+        "only {killed} of 120 runs were killed mid-way"
+    );
+}
