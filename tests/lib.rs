@@ -12,6 +12,7 @@ mod injection;
 mod lint;
 mod oracles;
 mod package;
+mod properties;
 mod render;
 mod repo;
 mod security;
