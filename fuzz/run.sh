@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Seeds each fuzz target's corpus from the repository and ../shared/corpora, then runs every
+# target for SECONDS (default 300) with libFuzzer. Needs the nightly toolchain and cargo-fuzz
+# (`cargo install cargo-fuzz`). Crashes land in fuzz/artifacts/<target>/.
+#   fuzz/run.sh [SECONDS] [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-300}
+shift || true
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=(set_parser values_merge render archive_reader index_reader)
+corpora=../shared/corpora
+seed() { mkdir -p "fuzz/corpus/$1"; cp -f "${@:2}" "fuzz/corpus/$1/" 2>/dev/null || true; }
+
+mkdir -p fuzz/corpus/set_parser
+i=0
+for s in 'image.tag=2.10.1' 'a.b=c,d.e=f' 'list={a,b,c}' 'list[2]=x' 'a\.b=1' 'x=' 'n=012' \
+         'env.FOO.value=bar' 'ports[0].containerPort=80' 'a[1][2]=3' 'k=true,v=null'; do
+    printf '%s\nimage:\n  tag: "1"\nlist: [a, b]\n' "$s" > "fuzz/corpus/set_parser/seed$i"
+    i=$((i + 1))
+done
+seed values_merge environments/*.yaml chart-templates/values.yaml
+seed render environments/*.yaml
+mkdir -p dist-fuzz-seed && cargo run -q --release -- build -d dist-fuzz-seed >/dev/null
+seed archive_reader dist-fuzz-seed/*/*.tgz $(find "$corpora/helm" -name '*.tgz')
+seed index_reader dist-fuzz-seed/*/index.yaml $(find "$corpora/helm" -name 'index*.yaml')
+rm -rf dist-fuzz-seed
+
+for t in "${targets[@]}"; do
+    echo "== $t: ${secs}s"
+    cargo +nightly fuzz run "$t" "fuzz/corpus/$t" -- \
+        -max_total_time="$secs" -rss_limit_mb=4096 -timeout=20 -print_final_stats=1 2>&1 |
+        grep -E '^(#[0-9]+ +DONE|stat::|==[0-9]+==|SUMMARY|Test unit written|.*panicked)' || true
+done
