@@ -10,6 +10,7 @@ mod golden;
 mod helm;
 mod injection;
 mod lint;
+mod linters;
 mod oracles;
 mod package;
 mod properties;

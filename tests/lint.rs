@@ -605,3 +605,34 @@ fn text_is_coloured_on_a_terminal_and_plain_under_no_color() {
         "{plain}"
     );
 }
+
+/// IntOrString counts and percentages: strings must be `N%`; numbers and `25%` are fine.
+#[test]
+fn int_or_percent_strings_must_be_percentages() {
+    let p = TempProject::empty();
+    let deployment = |surge: &str, unavailable: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {{app: web}}\n  strategy:\n    rollingUpdate:\n      maxSurge: {surge}\n      maxUnavailable: {unavailable}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n"
+        )
+    };
+    p.write("ok.yaml", &deployment("\"25%\"", "1"));
+    p.kforge()
+        .args(["lint", "--only", "types", "ok.yaml"])
+        .run()
+        .exit(0);
+    p.write("bad.yaml", &deployment("\"25 %\"", "\"1\""));
+    p.write(
+        "pdb.yaml",
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  minAvailable: half\n  selector:\n    matchLabels: {app: web}\n",
+    );
+    p.kforge()
+        .args(["lint", "--only", "types", "bad.yaml", "pdb.yaml"])
+        .run()
+        .exit(1)
+        .stdout_has("error[invalid-int-or-percent]: Deployment web: `25 %` must be a whole number or a percentage")
+        .stdout_has("bad.yaml:10:7")
+        .stdout_has("a count is written as a number, without quotes")
+        .stdout_has("bad.yaml:11:7")
+        .stdout_has("PodDisruptionBudget web: `half`")
+        .stdout_has("pdb.yaml:6:3");
+}

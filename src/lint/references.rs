@@ -101,6 +101,14 @@ pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
     let services: Vec<&Document> = docs.iter().filter(|d| d.kind == "Service").collect();
     for svc in &services {
         service(svc, &workloads, sink);
+        if str_at(&svc.node, &["spec", "type"]) == Some("NodePort") {
+            sink.report(
+                "nodeport-service",
+                svc,
+                &crate::lint::path(&["spec", "type"]),
+                "type NodePort opens a port on every node of the cluster".to_string(),
+            );
+        }
     }
     for ing in docs.iter().filter(|d| d.kind == "Ingress") {
         ingress(ing, &services, sink);
@@ -180,11 +188,14 @@ fn duplicate_env(doc: &Document, sink: &mut Sink<'_>) {
                 if let Some(first) = seen.insert(name, i) {
                     let mut at = ct.clone();
                     at.extend(path(&["env", &i.to_string(), "name"]));
+                    let container = str_at(c, &["name"]).unwrap_or("?");
                     sink.report(
                         "duplicate-env",
                         doc,
                         &at,
-                        format!("environment variable `{name}` is also defined at env[{first}]"),
+                        format!(
+                            "container `{container}`: environment variable `{name}` is also defined at env[{first}]"
+                        ),
                     );
                 }
             }

@@ -302,6 +302,44 @@ fn formats(doc: &Document, sink: &mut Sink<'_>) {
             }
         }
     }
+    int_or_percent(doc, sink);
+}
+
+/// IntOrString fields that take a count or a percentage: as strings they must be `N%`
+/// (the API server rejects "25", "25 %" or "half").
+fn int_or_percent(doc: &Document, sink: &mut Sink<'_>) {
+    let fields: &[&[&str]] = match doc.kind.as_str() {
+        "Deployment" => &[
+            &["spec", "strategy", "rollingUpdate", "maxSurge"],
+            &["spec", "strategy", "rollingUpdate", "maxUnavailable"],
+        ],
+        "DaemonSet" => &[
+            &["spec", "updateStrategy", "rollingUpdate", "maxSurge"],
+            &["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"],
+        ],
+        "StatefulSet" => &[&["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"]],
+        "PodDisruptionBudget" => &[&["spec", "minAvailable"], &["spec", "maxUnavailable"]],
+        _ => &[],
+    };
+    for field in fields {
+        let Some(Value::String(s)) = doc.node.get_path(field).map(|n| &n.value) else {
+            continue;
+        };
+        let digits = s.strip_suffix('%').unwrap_or("");
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            let hint = if s.trim().parse::<u64>().is_ok() {
+                "; a count is written as a number, without quotes"
+            } else {
+                ""
+            };
+            sink.report(
+                "invalid-int-or-percent",
+                doc,
+                &path(field),
+                format!("`{s}` must be a whole number or a percentage like `25%`{hint}"),
+            );
+        }
+    }
 }
 
 fn container_formats(doc: &Document, sink: &mut Sink<'_>, ctokens: &[String], c: &Node) {

@@ -116,6 +116,7 @@ pub fn check(doc: &Document, sink: &mut Sink<'_>) {
         pod_rules(doc, sink, &spec, pod);
         let pod_non_root = bool_at(pod, &["securityContext", "runAsNonRoot"]);
         let pod_user = int_at(pod, &["securityContext", "runAsUser"]);
+        let pod_group = int_at(pod, &["securityContext", "runAsGroup"]);
         let init_count = match pod.get_path(&["initContainers"]).map(|n| &n.value) {
             Some(Value::Seq(s)) => s.len(),
             _ => 0,
@@ -123,7 +124,7 @@ pub fn check(doc: &Document, sink: &mut Sink<'_>) {
         for (i, (ct, c)) in containers(&doc.node, &spec).into_iter().enumerate() {
             let init = i < init_count;
             container_rules(doc, sink, &ct, c, init || batch || hook);
-            security_rules(doc, sink, &ct, c, pod_non_root, pod_user);
+            security_rules(doc, sink, &ct, c, (pod_non_root, pod_user, pod_group));
         }
     }
 }
@@ -285,8 +286,7 @@ fn security_rules(
     sink: &mut Sink<'_>,
     ct: &[String],
     c: &Node,
-    pod_non_root: Option<bool>,
-    pod_user: Option<i64>,
+    (pod_non_root, pod_user, pod_group): (Option<bool>, Option<i64>, Option<i64>),
 ) {
     let name = c.get_path(&["name"]).and_then(Node::as_str).unwrap_or("?");
     let sc = |k: &str| bool_at(c, &["securityContext", k]);
@@ -324,6 +324,16 @@ fn security_rules(
             format!(
                 "container `{name}`: runAsNonRoot is not true and no non-zero runAsUser is set"
             ),
+        );
+    }
+    // Group 0 is root's group: files owned by it on the node or in volumes are writable.
+    let group = int_at(c, &["securityContext", "runAsGroup"]).or(pod_group);
+    if group == Some(0) && user != Some(0) {
+        sink.report(
+            "run-as-root",
+            doc,
+            &tokens(ct, &["securityContext", "runAsGroup"]),
+            format!("container `{name}` runs with group 0 (root's group)"),
         );
     }
     if sc("readOnlyRootFilesystem") != Some(true) {
