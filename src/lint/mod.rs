@@ -221,6 +221,11 @@ impl Options {
         }
     }
 
+    /// Whether any rule of `category` can report (so its checks are worth running).
+    pub fn category_enabled(&self, category: Category) -> bool {
+        (self.only.is_empty() || self.only.contains(&category)) && !self.skip.contains(&category)
+    }
+
     fn enabled(&self, rule: &Rule) -> bool {
         (self.only.is_empty() || self.only.contains(&rule.category))
             && !self.skip.contains(&rule.category)
@@ -333,14 +338,22 @@ pub fn lint_rendered(docs: &[Document], opts: &Options, values: Option<&Node>) -
         values: values.map(ValuesIndex::new),
         out: Vec::new(),
     };
+    let lifecycle_on = opts.category_enabled(Category::Lifecycle);
+    let workload_on = opts.category_enabled(Category::Practice)
+        || opts.category_enabled(Category::Security)
+        || opts.category_enabled(Category::Types);
     for doc in docs {
         let typed = types::check(doc, opts, &mut sink);
-        lifecycle::check(doc, opts, &mut sink);
-        if typed {
+        if lifecycle_on {
+            lifecycle::check(doc, opts, &mut sink);
+        }
+        if typed && workload_on {
             workload::check(doc, &mut sink);
         }
     }
-    references::check(docs, &mut sink);
+    if opts.category_enabled(Category::References) {
+        references::check(docs, &mut sink);
+    }
     let mut out = sink.out;
     out.sort_by_key(|d| match &d.origin {
         Some(o) => match o.file_line() {

@@ -99,8 +99,19 @@ pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
         duplicate_env(w.doc, sink);
     }
     let services: Vec<&Document> = docs.iter().filter(|d| d.kind == "Service").collect();
+    // Workloads by (namespace, label key, label value): a selector's candidates are the
+    // workloads carrying its first pair, so matching stays linear in big sets.
+    let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+    for (i, w) in workloads.iter().enumerate() {
+        for (k, v) in &w.labels {
+            by_label
+                .entry((w.doc.namespace.as_str(), k.as_str(), v.as_str()))
+                .or_default()
+                .push(i);
+        }
+    }
     for svc in &services {
-        service(svc, &workloads, sink);
+        service(svc, &workloads, &by_label, sink);
         if str_at(&svc.node, &["spec", "type"]) == Some("NodePort") {
             sink.report(
                 "nodeport-service",
@@ -203,7 +214,12 @@ fn duplicate_env(doc: &Document, sink: &mut Sink<'_>) {
     }
 }
 
-fn service(svc: &Document, workloads: &[Pods<'_>], sink: &mut Sink<'_>) {
+fn service(
+    svc: &Document,
+    workloads: &[Pods<'_>],
+    by_label: &HashMap<(&str, &str, &str), Vec<usize>>,
+    sink: &mut Sink<'_>,
+) {
     if str_at(&svc.node, &["spec", "type"]) == Some("ExternalName") {
         return;
     }
@@ -211,8 +227,13 @@ fn service(svc: &Document, workloads: &[Pods<'_>], sink: &mut Sink<'_>) {
     if selector.is_empty() || workloads.is_empty() {
         return;
     }
-    let selected: Vec<&Pods<'_>> = workloads
+    let (k, v) = selector.first().expect("not empty");
+    let candidates = by_label
+        .get(&(svc.namespace.as_str(), k.as_str(), v.as_str()))
+        .map_or(&[][..], Vec::as_slice);
+    let selected: Vec<&Pods<'_>> = candidates
         .iter()
+        .map(|&i| &workloads[i])
         .filter(|w| same_namespace(w.doc, svc) && selects(&selector, &w.labels))
         .collect();
     if selected.is_empty() {

@@ -1,0 +1,370 @@
+#!/usr/bin/env python3
+"""kforge benchmarks: builds the workloads under target/bench/, runs each contender RUNS times
+after a warm-up, and writes BENCHMARKS.md (median, min-max, ratios to anchors measured in the
+same run, peak RSS, targets met or not).
+
+    cargo build --release && python3 benches/run.py [--runs N] [--quick]
+
+Needs: the oracles from .ci/install-oracles (real Helm 4 as a library), `pip install
+kubernetes-validate==1.37.0 PyYAML`, and ../shared/corpora. --quick shrinks W2/W3/W4 for a smoke
+run (its numbers are not the published ones).
+"""
+
+import argparse
+import ctypes
+import importlib.util
+import io
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ROOT.parent / "shared" / "corpora"
+WORK = ROOT / "target" / "bench"
+KFORGE = ROOT / "target" / "release" / "kforge"
+FLOOR = ROOT / "benches" / "parse-floor" / "target" / "release" / "parse-floor"
+
+
+def run_once(argv, cwd=None, stdin=None):
+    """Runs argv; returns (wall seconds, peak RSS KiB, user+sys seconds). RSS comes from
+    GNU time: a child forked from this (large) Python process would report Python's pages."""
+    rss_file = WORK / ".rss"
+    start = time.perf_counter()
+    p = subprocess.Popen(["/usr/bin/time", "-f", "%M %U %S", "-o", str(rss_file), *argv],
+                         cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         stdin=open(stdin) if stdin else subprocess.DEVNULL)
+    _, status, _ = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - start
+    err = p.stderr.read().decode(errors="replace")
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{argv} exited {code}: {err}")
+    rss, user, sys_ = rss_file.read_text().split()[-3:]
+    return wall, int(rss), float(user) + float(sys_)
+
+
+def measure(argv, runs, cwd=None, before=None, stdin=None):
+    """Warm-up once, then `runs` timed runs (`before()` runs untimed before each)."""
+    if before:
+        before()
+    run_once(argv, cwd, stdin)
+    walls, rss, cpu = [], [], []
+    for _ in range(runs):
+        if before:
+            before()
+        w, r, c = run_once(argv, cwd, stdin)
+        walls.append(w)
+        rss.append(r)
+        cpu.append(c)
+    return {"median": statistics.median(walls), "min": min(walls), "max": max(walls),
+            "rss_kb": max(rss), "cpu": statistics.median(cpu), "runs": runs}
+
+
+def fmt(s):
+    return f"{s * 1000:.1f} ms" if s < 1 else f"{s:.2f} s"
+
+
+def cell(m):
+    return f"{fmt(m['median'])} ({fmt(m['min'])}–{fmt(m['max'])})"
+
+
+def mb(kb):
+    return f"{kb / 1024:.0f} MB"
+
+
+def machine():
+    cpu = "?"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = int(open("/proc/meminfo").readline().split()[1]) // 1024 // 1024
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    return f"{os.cpu_count()} cores, {cpu}, {mem} GiB RAM, {platform.system()} {platform.release()}, {rustc}"
+
+
+def reference_project(dest):
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    shutil.copytree(ROOT / "environments", dest / "environments")
+
+
+# ---------------------------------------------------------------- W1: kforge build vs Helm
+def deep_merge(a, b):
+    out = dict(a)
+    for k, v in b.items():
+        if v is None:
+            out.pop(k, None)
+        elif isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def w1(runs):
+    proj = WORK / "w1"
+    reference_project(proj)
+    kforge = measure([str(KFORGE), "build", "-d", "dist"], runs, cwd=proj,
+                     before=lambda: shutil.rmtree(proj / "dist", ignore_errors=True))
+    # Helm: one chart folder per environment, values = defaults < base < env (merged here,
+    # untimed, as Helm has no overlay concept), then lint + package each, inside this process.
+    defaults = yaml.safe_load(open(ROOT / "chart-templates" / "values.yaml"))
+    base = yaml.safe_load(open(ROOT / "environments" / "base.yaml"))
+    charts = []
+    for env in ("dev", "prod", "staging"):
+        d = WORK / "w1-helm" / env / "krakend"
+        if d.parent.exists():
+            shutil.rmtree(d.parent)
+        shutil.copytree(ROOT / "benches" / "helm-chart", d)
+        over = yaml.safe_load(open(ROOT / "environments" / f"{env}.yaml")) or {}
+        values = deep_merge(deep_merge(defaults, base), over)
+        yaml.safe_dump(values, open(d / "values.yaml", "w"), sort_keys=False)
+        charts.append(d)
+    spec = importlib.util.spec_from_file_location("helm_oracle", ROOT / "tests" / "oracles" / "helm.py")
+    helm_mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(helm_mod)
+    home = helm_mod.fresh_helm_home()
+    helm = helm_mod.Helm(str(helm_mod.DEFAULT_LIB), {"plain_http": True})
+    out = WORK / "w1-helm" / "out"
+
+    def helm_job():
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        for d in charts:
+            problems = [m for m in helm.lint(str(d))["messages"] if m["severity"] >= 2]
+            if problems:
+                raise SystemExit(f"helm lint {d}: {problems}")
+            helm.package(str(d), str(out))
+
+    helm_job()  # warm-up
+    walls = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        helm_job()
+        walls.append(time.perf_counter() - t)
+    helm.close()
+    shutil.rmtree(home, ignore_errors=True)
+    helm_m = {"median": statistics.median(walls), "min": min(walls), "max": max(walls)}
+    return kforge, helm_m
+
+
+# ---------------------------------------------------------------- W2: lint throughput
+def corpus_documents():
+    """Valid built-in-kind documents from kubernetes/examples (minus the 5 known type errors)
+    and kubeconform's valid fixtures."""
+    ke = CORPORA / "kubernetes-examples"
+    bad = set((ke / "EXPECTED_TYPE_ERRORS_1.37.txt").read_text().split())
+    docs = []
+    for rel in (ke / "SET_valid_current_apis_builtin_kinds_only.txt").read_text().split():
+        if rel in bad:
+            continue
+        try:
+            for d in yaml.safe_load_all(open(ke / rel)):
+                if isinstance(d, dict) and d.get("kind") and d.get("kind") != "List":
+                    docs.append(d)
+        except yaml.YAMLError:
+            pass
+    return docs
+
+
+def w2_file(docs, n):
+    path = WORK / f"w2-{n}.yaml"
+    if path.exists():
+        return path
+    with open(path, "w") as f:
+        for i in range(n):
+            d = json.loads(json.dumps(docs[i % len(docs)]))
+            d.setdefault("metadata", {})["name"] = f"{d['metadata'].get('name', 'x')}-{i}"
+            f.write("---\n")
+            yaml.safe_dump(d, f, sort_keys=False)
+    return path
+
+
+def w2(runs, sizes):
+    docs = corpus_documents()
+    rows = []
+    for n in sizes:
+        path = w2_file(docs, n)
+        k = measure([str(KFORGE), "lint", "--only", "types", str(path)], runs)
+        fl = measure([str(FLOOR), str(path)], runs)
+        kv = None
+        if n <= 1000:
+            kv = measure(["kubernetes-validate", "--strict", "--quiet", "-k", "1.37.0", str(path)], min(runs, 3))
+        rows.append((n, k, fl, kv))
+    return rows
+
+
+# ---------------------------------------------------------------- W3: chart repository
+def w3(runs, count):
+    repo = WORK / f"w3-{count}"
+    if not (repo / f"krakend-1.{count - 1}.0.tgz").exists():
+        shutil.rmtree(repo, ignore_errors=True)
+        repo.mkdir(parents=True)
+        proj = WORK / "w3-src"
+        reference_project(proj)
+        subprocess.run([str(KFORGE), "package", "-e", "prod", "-d", "pkg"], cwd=proj, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        src = proj / "pkg" / "prod" / "krakend-1.0.0.tgz"
+        members = []
+        with tarfile.open(src) as t:
+            for m in t.getmembers():
+                members.append((m, t.extractfile(m).read()))
+        for i in range(count):
+            buf = io.BytesIO()
+            with tarfile.open(fileobj=buf, mode="w:gz") as out:
+                for m, data in members:
+                    if m.name.endswith("/Chart.yaml"):
+                        data = re.sub(rb"(?m)^version: .*$", f"version: 1.{i}.0".encode(), data)
+                    info = tarfile.TarInfo(m.name)
+                    info.size, info.mode, info.mtime = len(data), m.mode, m.mtime
+                    out.addfile(info, io.BytesIO(data))
+            (repo / f"krakend-1.{i}.0.tgz").write_bytes(buf.getvalue())
+    index = repo / "index.yaml"
+    full = measure([str(KFORGE), "repo", "index", str(repo)], runs,
+                   before=lambda: index.unlink(missing_ok=True))
+    archives = sorted(str(p) for p in repo.glob("*.tgz"))
+    sha = measure(["sha256sum", *archives], runs)
+    # Incremental: the full index exists; one new archive appears.
+    subprocess.run([str(KFORGE), "repo", "index", str(repo)], check=True, stdout=subprocess.DEVNULL)
+    saved = index.read_bytes()
+    extra = repo / "krakend-9.9.9.tgz"
+    first = repo / "krakend-1.0.0.tgz"
+
+    def reset():
+        index.write_bytes(saved)
+        data = first.read_bytes()
+        with tarfile.open(fileobj=io.BytesIO(data)) as t:
+            buf = io.BytesIO()
+            with tarfile.open(fileobj=buf, mode="w:gz") as out:
+                for m in t.getmembers():
+                    d = t.extractfile(m).read()
+                    if m.name.endswith("/Chart.yaml"):
+                        d = re.sub(rb"(?m)^version: .*$", b"version: 9.9.9", d)
+                    info = tarfile.TarInfo(m.name)
+                    info.size, info.mode = len(d), m.mode
+                    out.addfile(info, io.BytesIO(d))
+        extra.write_bytes(buf.getvalue())
+
+    inc = measure([str(KFORGE), "repo", "index", str(repo)], runs, before=reset)
+    extra.unlink(missing_ok=True)
+    return full, sha, inc
+
+
+# ---------------------------------------------------------------- W4: project scale
+def w4(runs, sizes):
+    rows = []
+    overlays = {e: (ROOT / "environments" / f"{e}.yaml").read_text() for e in ("dev", "staging", "prod")}
+    for n in sizes:
+        proj = WORK / f"w4-{n}"
+        if proj.exists():
+            shutil.rmtree(proj)
+        (proj / "environments").mkdir(parents=True)
+        shutil.copy(ROOT / "environments" / "base.yaml", proj / "environments" / "base.yaml")
+        names = list(overlays)
+        for i in range(n):
+            src = names[i % 3]
+            (proj / "environments" / f"{src}-{i:03d}.yaml").write_text(overlays[src])
+        m = measure([str(KFORGE), "build", "-d", "dist"], runs, cwd=proj,
+                    before=lambda p=proj: shutil.rmtree(p / "dist", ignore_errors=True))
+        rows.append((n, m))
+    return rows
+
+
+def met(ok):
+    return "met" if ok else "**NOT met**"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    runs = args.runs
+    if not KFORGE.exists():
+        raise SystemExit("build first: cargo build --release")
+    if not FLOOR.exists():
+        subprocess.run(["cargo", "build", "--release", "--manifest-path",
+                        str(ROOT / "benches" / "parse-floor" / "Cargo.toml")], check=True)
+    WORK.mkdir(parents=True, exist_ok=True)
+    sizes2 = [1000, 10000] if args.quick else [1000, 10000, 100000]
+    count3 = 500 if args.quick else 5000
+    sizes4 = [10, 50] if args.quick else [10, 50, 200]
+
+    version = measure([str(KFORGE), "--version"], max(runs, 20))
+    k1, h1 = w1(runs)
+    r2 = w2(runs, sizes2)
+    full3, sha3, inc3 = w3(runs, count3)
+    r4 = w4(runs, sizes4)
+
+    out = []
+    out.append("# Benchmarks\n")
+    out.append("Generated by `python3 benches/run.py` (after `cargo build --release` and `bash .ci/install-oracles`;\n"
+               "`pip install kubernetes-validate==1.37.0`). Every figure is the median of "
+               f"{runs} runs after a warm-up, with min–max; RSS is the peak of any run.\n")
+    out.append(f"Machine: {machine()}.\n")
+    out.append("## Summary\n")
+    out.append("| Target | Result | |\n|---|---|---|")
+    out.append(f"| `kforge --version` < 10 ms | {fmt(version['median'])} | {met(version['median'] < 0.010)} |")
+    ratio1 = h1["median"] / k1["median"]
+    out.append(f"| W1 build ≥ 10× faster than Helm lint+package | {ratio1:.1f}× | {met(ratio1 >= 10)} |")
+    for n, k, fl, kv in r2:
+        r_floor = k["median"] / fl["median"]
+        out.append(f"| W2 {n:,} docs within 3× of the parse floor | {r_floor:.2f}× | {met(r_floor <= 3)} |")
+        if kv:
+            r_kv = kv["median"] / k["median"]
+            out.append(f"| W2 {n:,} docs ≥ 500× faster than kubernetes-validate | {r_kv:.0f}× | {met(r_kv >= 500)} |")
+    rss = [k["rss_kb"] for _, k, _, _ in r2]
+    out.append(f"| W2 peak RSS not growing with documents (streaming) | {' → '.join(mb(r) for r in rss)} | {met(rss[-1] <= 2 * rss[0])} |")
+    r3 = full3["median"] / sha3["median"]
+    out.append(f"| W3 full index of {count3:,} archives within 1.5× of sha256sum | {r3:.2f}× | {met(r3 <= 1.5)} |")
+    out.append(f"| W3 incremental add < 100 ms | {fmt(inc3['median'])} | {met(inc3['median'] < 0.1)} |")
+    per_env = [m["median"] / n for n, m in r4]
+    lin = max(per_env) / min(per_env)
+    util = [m["cpu"] / m["median"] for _, m in r4]
+    out.append(f"| W4 linear in environments | per env {' / '.join(fmt(p) for p in per_env)} (spread {lin:.2f}×) | {met(lin <= 1.5)} |")
+    out.append(f"| W4 both cores busy | CPU/wall {' / '.join(f'{u:.2f}' for u in util)} | {met(min(util) >= 1.5)} |")
+
+    out.append("\n## W1 — the reference project (3 environments)\n")
+    out.append("| Contender | Command | Time | Peak RSS |\n|---|---|---|---|")
+    out.append(f"| kforge | `kforge build -d dist` (render + lint + package + index, 3 envs) | {cell(k1)} | {mb(k1['rss_kb'])} |")
+    out.append(f"| Helm 4 (helm-sdkpy library, timed in-process) | lint + package of benches/helm-chart per env | {cell(h1)} | – |")
+    out.append(f"\nkforge is {ratio1:.1f}× faster. Helm's values are merged beforehand (untimed); its library load is not counted.\n")
+
+    out.append("## W2 — lint throughput (`kforge lint --only types FILE`)\n")
+    out.append("Documents from kubernetes/examples (valid, built-in kinds) repeated with unique names.\n")
+    out.append("| Documents | kforge | docs/s | Peak RSS | parse floor (serde_yaml) | kforge/floor | kubernetes-validate --strict | ratio |\n|---|---|---|---|---|---|---|---|")
+    for n, k, fl, kv in r2:
+        kvs = f"{cell(kv)}" if kv else "not run (too slow; see 1k)"
+        rr = f"{kv['median'] / k['median']:.0f}×" if kv else "–"
+        out.append(f"| {n:,} | {cell(k)} | {n / k['median']:,.0f} | {mb(k['rss_kb'])} | {cell(fl)} ({mb(fl['rss_kb'])}) | {k['median'] / fl['median']:.2f}× | {kvs} | {rr} |")
+
+    out.append(f"\n## W3 — chart repository ({count3:,} archives)\n")
+    out.append("| Job | Time | Peak RSS |\n|---|---|---|")
+    out.append(f"| `kforge repo index DIR` (no index yet) | {cell(full3)} | {mb(full3['rss_kb'])} |")
+    out.append(f"| `sha256sum DIR/*.tgz` (floor) | {cell(sha3)} | {mb(sha3['rss_kb'])} |")
+    out.append(f"| `kforge repo index DIR` adding 1 archive to the {count3:,}-entry index | {cell(inc3)} | {mb(inc3['rss_kb'])} |")
+
+    out.append("\n## W4 — project scale (`kforge build`)\n")
+    out.append("| Environments | Time | Per environment | CPU/wall | Peak RSS |\n|---|---|---|---|---|")
+    for (n, m), p, u in zip(r4, per_env, util):
+        out.append(f"| {n} | {cell(m)} | {fmt(p)} | {u:.2f} | {mb(m['rss_kb'])} |")
+    out.append(f"\n`kforge --version`: {cell(version)}.\n")
+    text = "\n".join(out) + "\n"
+    (ROOT / "BENCHMARKS.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
