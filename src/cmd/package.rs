@@ -105,10 +105,38 @@ pub fn package_all(
     layers: &CliLayers,
     opts: &PackageOptions,
 ) -> anyhow::Result<Vec<Packaged>> {
+    // Environments are independent: package them on every core, results kept in order.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(envs.len())
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<Option<anyhow::Result<Packaged>>> =
+        (0..envs.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(env) = envs.get(i) else { break };
+                        done.push((i, package_env(ws, env, layers, opts)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for h in handles {
+            for (i, r) in h.join().expect("a packaging thread panicked") {
+                results[i] = Some(r);
+            }
+        }
+    });
     let mut charts = Vec::new();
     let mut errors = Vec::new();
-    for env in envs {
-        match package_env(ws, env, layers, opts) {
+    for (env, r) in envs.iter().zip(results) {
+        match r.expect("every environment was packaged") {
             Ok(p) => charts.push(p),
             Err(e) => errors.push(e.context(format!("environment `{env}` failed"))),
         }
