@@ -491,7 +491,8 @@ impl<'a> ValuesIndex<'a> {
     }
 }
 
-fn scalar_text(n: &Node) -> Option<String> {
+/// A scalar's text as the API server would see it in a string field; None for maps and lists.
+pub(crate) fn scalar_text(n: &Node) -> Option<String> {
     match &n.value {
         Value::String(s) => Some(s.clone()),
         Value::Int(i) => Some(i.to_string()),

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 
 use super::kinds::{KNOWN, kind};
 use super::schema::{fields_at, missing_required};
-use super::{Options, Sink, lifecycle, path};
+use super::{Options, Sink, lifecycle, path, scalar_text};
 use crate::diag::did_you_mean;
 use crate::render::Document;
 use crate::yaml::{Node, Value, display_key_path, to_json};
@@ -408,16 +408,6 @@ fn port_value(doc: &Document, sink: &mut Sink<'_>, at: &[String], n: &Node) {
             );
         }
         _ => {}
-    }
-}
-
-fn scalar_text(n: &Node) -> Option<String> {
-    match &n.value {
-        Value::String(s) => Some(s.clone()),
-        Value::Int(i) => Some(i.to_string()),
-        Value::Float(f) => Some(f.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
     }
 }
 
