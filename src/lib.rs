@@ -14,6 +14,7 @@ pub mod diag;
 pub mod git;
 pub mod lint;
 pub mod oci;
+pub mod par;
 pub mod progress;
 pub mod project;
 pub mod render;

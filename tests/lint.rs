@@ -636,3 +636,140 @@ fn int_or_percent_strings_must_be_percentages() {
         .stdout_has("PodDisruptionBudget web: `half`")
         .stdout_has("pdb.yaml:6:3");
 }
+
+/// A stream far longer than one read chunk (32 KiB): documents are cut only where YAML ends
+/// them, every finding carries the file's own line, cross-document checks still see every
+/// object in order, and stdin gives the same report as the file.
+#[test]
+fn long_streams_are_linted_in_pieces_with_the_files_own_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    let mut expected: BTreeSet<(String, usize)> = BTreeSet::new();
+    let line_now = |t: &str| t.matches('\n').count() + 1;
+    let pad = "x".repeat(150);
+    let mut dup_first = 0;
+    for i in 0..600 {
+        match i {
+            // End marker, then a directive that belongs to the next document.
+            200 => text.push_str("...\n%YAML 1.2\n"),
+            // Comments between documents stay with the next one.
+            250 => text.push_str("# a comment\n\n# another\n"),
+            _ => {}
+        }
+        text.push_str("---\n");
+        let name = if i == 10 || i == 500 {
+            "dup".to_string()
+        } else {
+            format!("cm-{i}")
+        };
+        text.push_str(&format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+        ));
+        if i == 10 {
+            dup_first = line_now(&text) - 4;
+        }
+        if i == 500 {
+            expected.insert(("duplicate-object".into(), line_now(&text) - 1));
+        }
+        match i {
+            // A block scalar whose lines look like markers once unindented.
+            300 => text.push_str("data:\n  script: |\n    ---\n    ...\n    echo done\n"),
+            450 => {
+                expected.insert(("unknown-field".into(), line_now(&text)));
+                text.push_str(&format!("dat:\n  k: {pad}\n"));
+            }
+            550 => {
+                text.push_str(&format!("data:\n  k: {pad}\n"));
+                expected.insert(("duplicate-key".into(), line_now(&text)));
+                text.push_str("data:\n  k: again\n");
+            }
+            _ => text.push_str(&format!("data:\n  k: {pad}\n")),
+        }
+    }
+    assert!(
+        text.len() > 4 * 32 * 1024,
+        "the stream must span several chunks"
+    );
+    let file = dir.path().join("stream.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let (code, findings) = lint_json(dir.path(), &["stream.yaml"]);
+    let got: BTreeSet<(String, usize)> = findings
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap() as usize,
+            )
+        })
+        .collect();
+    assert_eq!(got, expected, "{findings:#?}");
+    assert_eq!(code, Some(1), "an unknown field is an error");
+    let dup = findings
+        .iter()
+        .find(|d| d["rule"] == "duplicate-object")
+        .unwrap();
+    assert!(
+        dup["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("(first at stream.yaml:{dup_first})")),
+        "{dup}"
+    );
+    // The quoted source line is the file's line, not a line of the piece it was read in.
+    let text_report = Cli::new()
+        .in_dir(dir.path())
+        .args(["lint", "stream.yaml"])
+        .run();
+    let typo = expected
+        .iter()
+        .find(|(r, _)| r == "unknown-field")
+        .unwrap()
+        .1;
+    assert!(
+        text_report
+            .stdout
+            .contains(&format!("stream.yaml:{typo}:1")),
+        "{}",
+        text_report.stdout
+    );
+    assert!(
+        text_report.stdout.contains("dat:"),
+        "{}",
+        text_report.stdout
+    );
+    assert!(
+        text_report.stdout.contains("600 objects linted"),
+        "{}",
+        text_report.stdout
+    );
+    // stdin is read the same way.
+    let stdin = Cli::new()
+        .in_dir(dir.path())
+        .args(["lint", "--format", "json", "-"])
+        .stdin(&text)
+        .run();
+    let from_stdin: BTreeSet<(String, usize)> = stdin.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap() as usize,
+            )
+        })
+        .collect();
+    assert_eq!(from_stdin, expected);
+    // A bad byte far into the stream is reported at its own line.
+    let mut bytes = text.clone().into_bytes();
+    let at = text.find("name: cm-580").unwrap();
+    bytes[at + 6] = 0xff;
+    std::fs::write(&file, &bytes).unwrap();
+    let bad_line = line_now(&text[..at]);
+    Cli::new()
+        .in_dir(dir.path())
+        .args(["lint", "stream.yaml"])
+        .run()
+        .exit(2)
+        .stderr_has(&format!("stream.yaml:{bad_line}: file is not valid UTF-8"));
+}

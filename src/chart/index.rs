@@ -86,22 +86,22 @@ impl RepoIndex {
                 },
             )
         })?;
-        let root = match docs.as_slice() {
-            [] => {
+        if let Some(second) = docs.get(1) {
+            return Err(at(
+                second,
+                format!("{} holds more than one YAML document", file.display),
+            ));
+        }
+        let root = match docs.into_iter().next() {
+            None => {
                 return Err(Diagnostic::error(format!("{} is empty", file.display))
                     .help("delete it, or let `kforge repo index` write a new one"));
             }
-            [one] => one,
-            [_, second, ..] => {
-                return Err(at(
-                    second,
-                    format!("{} holds more than one YAML document", file.display),
-                ));
-            }
+            Some(one) => one,
         };
         let Some(map) = root.as_map() else {
             return Err(at(
-                root,
+                &root,
                 format!(
                     "{} is not a map (it is a {})",
                     file.display,
@@ -116,19 +116,22 @@ impl RepoIndex {
             }
             None => {
                 return Err(
-                    at(root, format!("{}: no API version specified", file.display))
+                    at(&root, format!("{}: no API version specified", file.display))
                         .key("apiVersion")
                         .help("a chart repository index starts with `apiVersion: v1`"),
                 );
             }
         }
+        let Value::Map(map) = root.value else {
+            unreachable!("checked above")
+        };
         let mut index = RepoIndex::default();
         for (key, node) in map {
             match key.as_str() {
                 "apiVersion" | "generated" => {}
                 "entries" => index.entries = parse_entries(node)?,
                 _ => {
-                    index.extra.insert(key.clone(), node.clone());
+                    index.extra.insert(key, node);
                 }
             }
         }
@@ -155,40 +158,64 @@ impl RepoIndex {
 
     /// The index.yaml text: charts by name, versions newest first, keys sorted, and
     /// `generated` = the newest `created` (or `fallback` for an empty index), so the same
-    /// entries always give the same bytes.
-    pub fn to_yaml(&self, fallback_generated: &str) -> String {
-        let mut generated: Option<(chrono::DateTime<chrono::FixedOffset>, String)> = None;
-        let mut entries = IndexMap::new();
-        for (name, list) in &self.entries {
-            let mut list: Vec<&Node> = list.iter().collect();
-            list.sort_by(|a, b| compare_versions(b, a));
-            for e in &list {
-                if let Some(c) = entry_str(e, "created")
-                    && let Ok(t) = chrono::DateTime::parse_from_rfc3339(c)
-                    && generated.as_ref().is_none_or(|(g, _)| t > *g)
-                {
-                    generated = Some((t, c.to_string()));
-                }
-            }
-            let items = list.into_iter().map(sorted_keys).collect();
-            entries.insert(name.clone(), generated_node(Value::Seq(items)));
+    /// entries always give the same bytes. Entries are put in that order in place (an index
+    /// can hold 100k entries: copying them cost more than emitting them).
+    pub fn to_yaml(&mut self, fallback_generated: &str) -> String {
+        let mut generated: Option<(chrono::DateTime<chrono::FixedOffset>, &str)> = None;
+        for list in self.entries.values_mut() {
+            list.sort_by_cached_key(|e| {
+                std::cmp::Reverse(
+                    entry_str(e, "version").and_then(|s| semver::Version::parse(s).ok()),
+                )
+            });
+            list.iter_mut().for_each(sort_keys);
         }
-        let mut root = IndexMap::new();
+        for e in self.entries.values().flatten() {
+            if let Some(c) = entry_str(e, "created")
+                && let Ok(t) = chrono::DateTime::parse_from_rfc3339(c)
+                && generated.as_ref().is_none_or(|(g, _)| t > *g)
+            {
+                generated = Some((t, c));
+            }
+        }
+        let generated = generated.map_or(fallback_generated, |(_, s)| s).to_string();
+        self.extra.values_mut().for_each(sort_keys);
+        // The document is assembled from the entries moved out and back, not copies.
+        let entries: IndexMap<String, Node> = std::mem::take(&mut self.entries)
+            .into_iter()
+            .map(|(name, list)| (name, generated_node(Value::Seq(list))))
+            .collect();
+        let mut root = std::mem::take(&mut self.extra);
         root.insert("apiVersion".to_string(), gen_str("v1"));
         root.insert("entries".to_string(), generated_node(Value::Map(entries)));
-        let generated = generated.map_or_else(|| fallback_generated.to_string(), |(_, s)| s);
         root.insert("generated".to_string(), gen_str(&generated));
-        for (k, v) in &self.extra {
-            root.insert(k.clone(), sorted_keys(v));
-        }
         root.sort_keys();
-        emit_document(&generated_node(Value::Map(root)))
+        let root = generated_node(Value::Map(root));
+        let text = emit_document(&root);
+        let Value::Map(mut root) = root.value else {
+            unreachable!("built as a map above")
+        };
+        if let Some(Node {
+            value: Value::Map(entries),
+            ..
+        }) = root.shift_remove("entries")
+        {
+            for (name, list) in entries {
+                if let Value::Seq(list) = list.value {
+                    self.entries.insert(name, list);
+                }
+            }
+        }
+        root.shift_remove("apiVersion");
+        root.shift_remove("generated");
+        self.extra = root;
+        text
     }
 }
 
-fn parse_entries(node: &Node) -> Result<BTreeMap<String, Vec<Node>>, Diagnostic> {
+fn parse_entries(node: Node) -> Result<BTreeMap<String, Vec<Node>>, Diagnostic> {
     let mut out = BTreeMap::new();
-    let map = match &node.value {
+    let map = match node.value {
         Value::Null => return Ok(out),
         Value::Map(m) => m,
         other => {
@@ -202,9 +229,9 @@ fn parse_entries(node: &Node) -> Result<BTreeMap<String, Vec<Node>>, Diagnostic>
     };
     for (name, list) in map {
         let key = format!("entries.{name}");
-        let items = match &list.value {
+        let items = match list.value {
             Value::Null => Vec::new(),
-            Value::Seq(items) => items.clone(),
+            Value::Seq(items) => items,
             other => {
                 return Err(Diagnostic::error(format!(
                     "the entries of chart `{name}` must be a list, not a {}",
@@ -252,31 +279,20 @@ fn parse_entries(node: &Node) -> Result<BTreeMap<String, Vec<Node>>, Diagnostic>
                 );
             }
         }
-        out.insert(name.clone(), items);
+        out.insert(name, items);
     }
     Ok(out)
 }
 
-/// SemVer order of two entries (both versions were validated when parsed or built).
-fn compare_versions(a: &Node, b: &Node) -> std::cmp::Ordering {
-    let v = |n: &Node| entry_str(n, "version").and_then(|s| semver::Version::parse(s).ok());
-    v(a).cmp(&v(b))
-}
-
-/// A copy with every map's keys sorted, as Go's JSON marshalling writes them.
-fn sorted_keys(node: &Node) -> Node {
-    match &node.value {
+/// Sorts every map's keys in place, as Go's JSON marshalling writes them.
+fn sort_keys(node: &mut Node) {
+    match &mut node.value {
         Value::Map(m) => {
-            let mut m: IndexMap<String, Node> =
-                m.iter().map(|(k, v)| (k.clone(), sorted_keys(v))).collect();
             m.sort_keys();
-            Node::new(Value::Map(m), node.origin.clone())
+            m.values_mut().for_each(sort_keys);
         }
-        Value::Seq(items) => Node::new(
-            Value::Seq(items.iter().map(sorted_keys).collect()),
-            node.origin.clone(),
-        ),
-        _ => node.clone(),
+        Value::Seq(items) => items.iter_mut().for_each(sort_keys),
+        _ => {}
     }
 }
 
@@ -371,7 +387,7 @@ mod tests {
 
     #[test]
     fn round_trip_sorts_versions_and_keys() {
-        let idx = index(
+        let mut idx = index(
             "apiVersion: v1\nentries:\n  a:\n  - version: 1.2.0\n    urls: [a-1.2.0.tgz]\n    created: \"2020-01-01T00:00:00Z\"\n  - version: 1.10.0\n    urls: [a-1.10.0.tgz]\n    created: \"2021-01-01T00:00:00+02:00\"\n",
         )
         .unwrap();

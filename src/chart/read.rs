@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use flate2::read::GzDecoder;
+use flate2::bufread::GzDecoder;
 
 /// Largest archive file read from disk.
 pub const MAX_ARCHIVE_BYTES: u64 = 100 * 1024 * 1024;
@@ -73,12 +73,31 @@ pub struct ArchiveFile {
 
 /// Reads every file of a `.tgz` chart archive, refusing what Helm refuses.
 pub fn read_archive(bytes: &[u8]) -> Result<Vec<ArchiveFile>, ArchiveError> {
+    read_archive_keeping(bytes, |_| true)
+}
+
+/// Checks a whole `.tgz` chart archive as [`read_archive`] does, but keeps only `Chart.yaml`
+/// (what a repository index needs): the other files are decompressed and measured, not
+/// stored.
+pub fn read_chart_yaml(bytes: &[u8]) -> Result<Vec<u8>, ArchiveError> {
+    read_archive_keeping(bytes, |name| name == "Chart.yaml")?
+        .into_iter()
+        .find(|f| f.name == "Chart.yaml")
+        .map(|f| f.data)
+        .ok_or(ArchiveError::NoChartYaml)
+}
+
+fn read_archive_keeping(
+    bytes: &[u8],
+    keep: impl Fn(&str) -> bool,
+) -> Result<Vec<ArchiveFile>, ArchiveError> {
     if bytes.is_empty() {
         return Err(ArchiveError::Empty);
     }
     let corrupt = |e: std::io::Error| ArchiveError::Corrupt(e.to_string());
     let mut tar = tar::Archive::new(GzDecoder::new(bytes));
     let mut files = Vec::new();
+    let mut any = false;
     let mut remaining = MAX_CHART_BYTES;
     let mut count = 0usize;
     for entry in tar.entries().map_err(corrupt)? {
@@ -103,6 +122,21 @@ pub fn read_archive(bytes: &[u8]) -> Result<Vec<ArchiveFile>, ArchiveError> {
         if size > remaining {
             return Err(ArchiveError::ChartTooLarge);
         }
+        any = true;
+        if !keep(&name) {
+            let len = std::io::copy(
+                &mut (&mut entry).take(MAX_ENTRY_BYTES + 1),
+                &mut std::io::sink(),
+            )
+            .map_err(corrupt)?;
+            if len > MAX_ENTRY_BYTES {
+                return Err(ArchiveError::EntryTooLarge(raw));
+            }
+            remaining = remaining
+                .checked_sub(len)
+                .ok_or(ArchiveError::ChartTooLarge)?;
+            continue;
+        }
         let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
         (&mut entry)
             .take(MAX_ENTRY_BYTES + 1)
@@ -120,7 +154,7 @@ pub fn read_archive(bytes: &[u8]) -> Result<Vec<ArchiveFile>, ArchiveError> {
         }
         files.push(ArchiveFile { name, data });
     }
-    if files.is_empty() {
+    if !any {
         return Err(ArchiveError::NoFiles);
     }
     Ok(files)

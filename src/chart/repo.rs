@@ -2,6 +2,7 @@
 //! file lock and written atomically (temporary file + rename), so concurrent CI jobs never lose
 //! each other's entries and a reader never sees a half-written index.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use anyhow::{Context, bail};
 use sha2::{Digest, Sha256};
 
 use super::index::{ChartYaml, MAX_INDEX_BYTES, RepoIndex, entry_str, entry_urls, rfc3339};
-use super::read::{MAX_ARCHIVE_BYTES, read_archive};
+use super::read::{MAX_ARCHIVE_BYTES, read_chart_yaml};
 use crate::diag::Diagnostics;
 use crate::project::text_from_bytes;
 use crate::yaml::{Node, SourceFile};
@@ -81,6 +82,8 @@ pub struct Repo {
     _lock: File,
     /// The folder's index.yaml as read (empty when there is none).
     pub index: RepoIndex,
+    /// Its text, so an unchanged index is not written again.
+    read_text: Option<Arc<SourceFile>>,
 }
 
 impl Repo {
@@ -102,15 +105,17 @@ impl Repo {
         lock.lock()
             .with_context(|| format!("locking {}", lock_path.display()))?;
         let index_path = dir.join("index.yaml");
-        let index = if index_path.exists() {
-            read_index(&index_path)?
+        let (index, read_text) = if index_path.exists() {
+            let (index, file) = read_index_file(&index_path)?;
+            (index, Some(file))
         } else {
-            RepoIndex::default()
+            (RepoIndex::default(), None)
         };
         Ok(Self {
             dir: dir.to_path_buf(),
             _lock: lock,
             index,
+            read_text,
         })
     }
 
@@ -150,32 +155,38 @@ impl Repo {
         };
         let old = std::mem::take(&mut self.index);
         let mut next = RepoIndex {
-            extra: old.extra.clone(),
+            extra: old.extra,
             ..RepoIndex::default()
         };
-        // Archives already in the folder's index, matched by their relative path.
+        // Archives already in the folder's index, matched by their relative path; their
+        // entries are moved over (an index can hold 100k of them).
+        let mut old_entries: BTreeMap<String, Vec<Option<Node>>> = old
+            .entries
+            .into_iter()
+            .map(|(name, list)| (name, list.into_iter().map(Some).collect()))
+            .collect();
         let mut pending = Vec::new();
-        let mut matched = std::collections::HashSet::new();
-        let by_path = url_paths(&old);
+        let by_path = url_paths(&old_entries);
         for rel in &archives {
-            match by_path.get(rel.as_str()) {
-                Some((name, i)) if matched.insert((name.clone(), *i)) => {
-                    let mut entry = old.entries[name][*i].clone();
+            let entry = by_path
+                .get(rel.as_str())
+                .and_then(|(name, i)| Some((name, old_entries.get_mut(name)?[*i].take()?)));
+            match entry {
+                Some((name, mut entry)) => {
                     set_urls(&mut entry, &url_for(rel));
                     next.entries.entry(name.clone()).or_default().push(entry);
                     summary.kept += 1;
                 }
-                _ => pending.push(rel.clone()),
+                None => pending.push(rel.clone()),
             }
         }
-        for (name, list) in &old.entries {
-            for (i, e) in list.iter().enumerate() {
-                if !matched.contains(&(name.clone(), i)) {
-                    let v = entry_str(e, "version").unwrap_or("?");
-                    summary.removed.push(format!("{name} {v}"));
-                }
+        for (name, list) in &old_entries {
+            for e in list.iter().flatten() {
+                let v = entry_str(e, "version").unwrap_or("?");
+                summary.removed.push(format!("{name} {v}"));
             }
         }
+        drop(old_entries);
         if let Some(m) = &merged {
             // A set, not `find`: a published index can hold 100k versions of one chart.
             let mut present: std::collections::HashSet<(String, String)> = next
@@ -203,31 +214,44 @@ impl Repo {
             }
         }
         let created = rfc3339(opts.now);
-        let scanned = scan_archives(&self.dir, &pending);
+        // (name, version) → position in `next`: `find` per archive would make a full index
+        // quadratic in the number of versions of one chart.
+        let mut known: std::collections::HashMap<(String, String), usize> = next
+            .entries
+            .iter()
+            .flat_map(|(n, l)| {
+                l.iter().enumerate().map(move |(i, e)| {
+                    let v = entry_str(e, "version").unwrap_or_default().to_string();
+                    ((n.clone(), v), i)
+                })
+            })
+            .collect();
+        let scanned = scan_archives(&self.dir, &pending, &|chart, digest, rel| {
+            chart.entry(&created, digest, &url_for(rel))
+        });
         let mut errors = Vec::new();
         for (rel, result) in pending.iter().zip(scanned) {
-            let (chart, digest) = match result {
+            let scanned = match result {
                 Ok(x) => x,
                 Err(e) => {
                     errors.push(e);
                     continue;
                 }
             };
-            match check_against(&next, rel, &chart.name, &chart.version, &digest) {
+            let key = (scanned.name, scanned.version);
+            let existing = known.get(&key).map(|&i| &next.entries[&key.0][i]);
+            match check_entry(existing, rel, &key.0, &key.1, &scanned.digest) {
                 Err(e) => errors.push(e.into()),
                 Ok(true) => summary.kept += 1,
                 Ok(false) => {
-                    let entry = chart.entry(&created, &digest, &url_for(rel));
-                    next.entries
-                        .entry(chart.name.clone())
-                        .or_default()
-                        .push(entry);
+                    let list = next.entries.entry(key.0.clone()).or_default();
+                    known.insert(key, list.len());
+                    list.push(scanned.entry);
                     summary.added.push(rel.clone());
                 }
             }
         }
         if !errors.is_empty() {
-            self.index = old;
             return Err(crate::cmd::Errors(errors).into());
         }
         summary.total = next.len();
@@ -235,10 +259,13 @@ impl Repo {
         Ok(summary)
     }
 
-    /// Writes index.yaml atomically.
-    pub fn write_index(&self, now: u64) -> anyhow::Result<PathBuf> {
+    /// Writes index.yaml atomically, unless it already holds exactly these bytes.
+    pub fn write_index(&mut self, now: u64) -> anyhow::Result<PathBuf> {
         let path = self.dir.join("index.yaml");
-        write_atomically(&path, self.index.to_yaml(&rfc3339(now)).as_bytes())?;
+        let text = self.index.to_yaml(&rfc3339(now));
+        if self.read_text.as_ref().is_none_or(|f| f.text != text) {
+            write_atomically(&path, text.as_bytes())?;
+        }
         Ok(path)
     }
 }
@@ -250,7 +277,18 @@ fn check_against(
     version: &str,
     digest: &str,
 ) -> Result<bool, Box<Immutable>> {
-    let Some(entry) = index.find(name, version) else {
+    check_entry(index.find(name, version), what, name, version, digest)
+}
+
+/// [`check_against`] with the entry already looked up.
+fn check_entry(
+    entry: Option<&Node>,
+    what: &str,
+    name: &str,
+    version: &str,
+    digest: &str,
+) -> Result<bool, Box<Immutable>> {
+    let Some(entry) = entry else {
         return Ok(false);
     };
     let old = entry_str(entry, "digest").unwrap_or("(none)");
@@ -272,14 +310,17 @@ fn check_against(
 
 /// Every relative path each entry's urls could stand for (`https://h/x/a.tgz` stands for
 /// `a.tgz`, `x/a.tgz`, ...) → the entry; the first entry claiming a path wins.
-fn url_paths(index: &RepoIndex) -> std::collections::HashMap<&str, (String, usize)> {
+fn url_paths(
+    entries: &BTreeMap<String, Vec<Option<Node>>>,
+) -> std::collections::HashMap<String, (String, usize)> {
     let mut out = std::collections::HashMap::new();
-    for (name, list) in &index.entries {
+    for (name, list) in entries {
         for (i, e) in list.iter().enumerate() {
-            for url in entry_urls(e) {
-                out.entry(url).or_insert_with(|| (name.clone(), i));
+            for url in e.iter().flat_map(|e| entry_urls(e)) {
+                out.entry(url.to_string())
+                    .or_insert_with(|| (name.clone(), i));
                 for (pos, _) in url.match_indices('/') {
-                    out.entry(&url[pos + 1..])
+                    out.entry(url[pos + 1..].to_string())
                         .or_insert_with(|| (name.clone(), i));
                 }
             }
@@ -306,6 +347,10 @@ fn set_urls(entry: &mut Node, url: &str) {
 
 /// Reads an index.yaml defensively (size limit, UTF-8, structure), errors with file:line.
 pub fn read_index(path: &Path) -> anyhow::Result<RepoIndex> {
+    read_index_file(path).map(|(index, _)| index)
+}
+
+fn read_index_file(path: &Path) -> anyhow::Result<(RepoIndex, Arc<SourceFile>)> {
     let meta = fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
     if !meta.is_file() {
         bail!("{} is not a file", path.display());
@@ -323,7 +368,8 @@ pub fn read_index(path: &Path) -> anyhow::Result<RepoIndex> {
         .with_context(|| format!("reading {}", path.display()))?;
     let text = text_from_bytes(bytes, path)?;
     let file = SourceFile::new(path.display().to_string(), text);
-    RepoIndex::parse(&file).map_err(|d| Diagnostics(vec![d]).into())
+    let index = RepoIndex::parse(&file).map_err(|d| Diagnostics(vec![d]))?;
+    Ok((index, file))
 }
 
 /// `*.tgz` in the folder and one level below (as `helm repo index` looks), relative paths
@@ -359,43 +405,34 @@ fn list_archives(dir: &Path) -> anyhow::Result<Vec<String>> {
     Ok(out)
 }
 
-/// An archive's Chart.yaml and digest, or why it was refused.
-type Scan = anyhow::Result<(ChartYaml, String)>;
-
-/// Hashes and reads the Chart.yaml of each archive, on every core.
-fn scan_archives(dir: &Path, rels: &[String]) -> Vec<Scan> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(rels.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<Scan>>> =
-        rels.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(rel) = rels.get(i) else { break };
-                    let r = scan_one(dir, rel);
-                    if let Ok(mut slot) = results[i].lock() {
-                        *slot = Some(r);
-                    }
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| Err(anyhow::anyhow!("archive scan did not finish")))
-        })
-        .collect()
+/// What the index needs of one archive.
+struct Scanned {
+    name: String,
+    version: String,
+    digest: String,
+    /// The index entry.
+    entry: Node,
 }
 
-fn scan_one(dir: &Path, rel: &str) -> Scan {
+/// An archive's index entry, or why it was refused.
+type Scan = anyhow::Result<Scanned>;
+
+/// Builds an index entry from an archive's Chart.yaml, digest and relative path.
+type MakeEntry<'a> = dyn Fn(&ChartYaml, &str, &str) -> Node + Sync + 'a;
+
+/// Hashes each archive, checks it and reads its Chart.yaml, on every core.
+fn scan_archives(dir: &Path, rels: &[String], make_entry: &MakeEntry) -> Vec<Scan> {
+    crate::par::map(rels, |rel| {
+        scan_one(dir, rel).map(|(chart, digest)| Scanned {
+            entry: make_entry(&chart, &digest, rel),
+            name: chart.name,
+            version: chart.version,
+            digest,
+        })
+    })
+}
+
+fn scan_one(dir: &Path, rel: &str) -> anyhow::Result<(ChartYaml, String)> {
     let path = dir.join(rel);
     let shown = path.display().to_string();
     let meta = fs::symlink_metadata(&path).with_context(|| format!("reading {shown}"))?;
@@ -415,14 +452,9 @@ fn scan_one(dir: &Path, rel: &str) -> Scan {
         .and_then(|f| f.take(MAX_ARCHIVE_BYTES + 1).read_to_end(&mut bytes))
         .with_context(|| format!("reading {shown}"))?;
     let digest = sha256_hex(&bytes);
-    let files =
-        read_archive(&bytes).with_context(|| format!("{shown}: not a valid chart archive"))?;
-    let chart_yaml = files
-        .iter()
-        .find(|f| f.name == "Chart.yaml")
-        .ok_or(super::read::ArchiveError::NoChartYaml)
-        .with_context(|| format!("{shown}: not a valid chart archive"))?;
-    let text = String::from_utf8(chart_yaml.data.clone())
+    let chart_yaml =
+        read_chart_yaml(&bytes).with_context(|| format!("{shown}: not a valid chart archive"))?;
+    let text = String::from_utf8(chart_yaml)
         .map_err(|_| anyhow::anyhow!("{shown}: Chart.yaml is not UTF-8"))?;
     let file: Arc<SourceFile> = SourceFile::new(format!("{shown}:Chart.yaml"), text);
     let chart = ChartYaml::parse(&file).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;

@@ -43,8 +43,11 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         let _ = err.write_all(warnings.as_bytes());
     }
     let mut errors = Vec::new();
-    for p in &charts {
-        match store(&args.destination, p, true) {
+    // Every environment packaged: now store and index them, each folder with its own lock, on
+    // every core.
+    let stored = crate::par::map(&charts, |p| store(&args.destination, p, true));
+    for (p, r) in charts.iter().zip(stored) {
+        match r {
             Ok((path, stored)) => lines.push(format!(
                 "{:<10} {} {:<12} sha256:{}  {} objects  {}  {}{}",
                 p.env,

@@ -9,7 +9,7 @@ use crate::cli::LintArgs;
 use crate::cmd::{Errors, Workspace};
 use crate::diag::Severity;
 use crate::lint::report::{ReportFormat, render};
-use crate::lint::{Options, RULES, input::read_inputs, lint, lint_rendered, rule};
+use crate::lint::{Options, RULES, input::lint_inputs, lint_rendered, rule};
 
 /// Runs the lint and prints the report; exit 1 on errors (or warnings with --strict).
 pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
@@ -52,9 +52,9 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
         if args.env.is_some() {
             bail!("give either -e ENV or paths to lint, not both");
         }
-        let docs = read_inputs(&args.paths)?;
-        objects = docs.len();
-        findings = lint(&docs, &opts);
+        let linted = lint_inputs(&args.paths, &opts)?;
+        objects = linted.objects;
+        findings = linted.findings;
     }
     crate::diag::set_color(
         args.format == ReportFormat::Text && crate::diag::color_for(&std::io::stdout()),

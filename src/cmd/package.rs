@@ -82,8 +82,10 @@ pub fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
     let charts = package_all(&ws, &envs, &layers, &opts)?;
     let mut written = Vec::new();
     let mut errors = Vec::new();
-    for p in &charts {
-        match store(&args.destination, p, false) {
+    // Every environment packaged: now store them, each into its own folder, on every core.
+    let stored = crate::par::map(&charts, |p| store(&args.destination, p, false));
+    for (p, r) in charts.iter().zip(stored) {
+        match r {
             Ok((path, _)) => written.push(path),
             Err(e) => errors.push(e.context(format!("environment `{}` failed", p.env))),
         }
@@ -106,37 +108,11 @@ pub fn package_all(
     opts: &PackageOptions,
 ) -> anyhow::Result<Vec<Packaged>> {
     // Environments are independent: package them on every core, results kept in order.
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(envs.len())
-        .max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<Option<anyhow::Result<Packaged>>> =
-        (0..envs.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(env) = envs.get(i) else { break };
-                        done.push((i, package_env(ws, env, layers, opts)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for h in handles {
-            for (i, r) in h.join().expect("a packaging thread panicked") {
-                results[i] = Some(r);
-            }
-        }
-    });
+    let results = crate::par::map(envs, |env| package_env(ws, env, layers, opts));
     let mut charts = Vec::new();
     let mut errors = Vec::new();
     for (env, r) in envs.iter().zip(results) {
-        match r.expect("every environment was packaged") {
+        match r {
             Ok(p) => charts.push(p),
             Err(e) => errors.push(e.context(format!("environment `{env}` failed"))),
         }

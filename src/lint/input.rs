@@ -1,20 +1,157 @@
 //! Manifests to lint from files, folders (recursively `*.yaml`, `*.yml`, `*.json`) and stdin:
 //! multi-document YAML, JSON, and `kind: List` (each item becomes its own object, keeping its
 //! position in the file).
+//!
+//! Inputs are streamed: a file is read line by line and cut into chunks of whole documents
+//! (at `---` lines, and after `...`, which is where YAML itself ends a document), each chunk
+//! is parsed and linted on a worker thread and dropped, so a 100k-document stream needs the
+//! memory of a few chunks, not of the whole stream, and every core is busy.
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::project::{read_dir_sorted, text_from_bytes};
+use crate::lint::{Options, Sink, lint_document, lint_references, sort_findings};
+use crate::project::read_dir_sorted;
 use crate::render::Document;
 use crate::yaml::{Limits, Node, Origin, SourceFile, Value, parse_documents_keeping_duplicates};
 
 /// Largest single input (a file or stdin).
 pub const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
 
+/// Inputs are cut into chunks of about this many bytes, between documents.
+const CHUNK_BYTES: usize = 32 * 1024;
+
+/// Whole documents of one input, with where they start in it.
+struct Chunk {
+    /// Position among all chunks of all inputs (results are put back in this order).
+    seq: usize,
+    /// The text, its display name and the number of lines before it.
+    file: Arc<SourceFile>,
+    /// Documents of the input before this chunk (orders objects like the whole file would).
+    first_doc: usize,
+}
+
 /// Reads every input; problems with any of them (unreadable, not YAML) are all reported.
 pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Document>, Diagnostics> {
+    let mut docs = Vec::new();
+    let mut bad = Vec::new();
+    let mut problems = for_each_chunk(paths, |chunk| match chunk_documents(&chunk) {
+        Ok(mut d) => docs.append(&mut d),
+        Err(d) => bad.push(d),
+    });
+    problems.append(&mut bad);
+    if problems.is_empty() {
+        Ok(docs)
+    } else {
+        Err(Diagnostics(problems))
+    }
+}
+
+/// What linting the inputs found.
+pub struct Linted {
+    /// Findings, sorted by file position.
+    pub findings: Vec<Diagnostic>,
+    /// Objects linted.
+    pub objects: usize,
+}
+
+/// Reads and lints every input, chunk by chunk on every core. Only findings (and, when the
+/// reference checks are on, the objects they need across documents) are kept.
+pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Result<Linted, Diagnostics> {
+    let keep_docs = opts.category_enabled(crate::lint::Category::References);
+    let workers = crate::par::workers(usize::MAX);
+    let (tx, rx) = mpsc::sync_channel::<Chunk>(workers * 2);
+    let rx = Mutex::new(rx);
+    let mut results: Vec<ChunkResult> = Vec::new();
+    let mut problems = Vec::new();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let next = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok(chunk) = next else { break };
+                        done.push(lint_chunk(&chunk, opts, keep_docs));
+                    }
+                    done
+                })
+            })
+            .collect();
+        problems = for_each_chunk(paths, |chunk| {
+            // A send fails only when every worker is gone, i.e. one panicked; the join
+            // below reports that.
+            let _ = tx.send(chunk);
+        });
+        drop(tx);
+        for h in handles {
+            match h.join() {
+                Ok(mut done) => results.append(&mut done),
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        }
+    });
+    results.sort_by_key(|r| r.seq);
+    let mut findings = Vec::new();
+    let mut objects = 0;
+    let mut docs = Vec::new();
+    for r in results {
+        match r.outcome {
+            Ok((mut f, n, mut d)) => {
+                findings.append(&mut f);
+                objects += n;
+                docs.append(&mut d);
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    if !problems.is_empty() {
+        sort_findings(&mut problems);
+        return Err(Diagnostics(problems));
+    }
+    if keep_docs {
+        let mut sink = Sink::new(opts, None);
+        lint_references(&docs, opts, &mut sink);
+        findings.append(&mut sink.into_findings());
+    }
+    sort_findings(&mut findings);
+    Ok(Linted { findings, objects })
+}
+
+struct ChunkResult {
+    seq: usize,
+    /// Findings, objects, and the documents kept for the reference checks; or why the chunk
+    /// could not be read.
+    outcome: Result<(Vec<Diagnostic>, usize, Vec<Document>), Diagnostic>,
+}
+
+fn lint_chunk(chunk: &Chunk, opts: &Options, keep_docs: bool) -> ChunkResult {
+    let outcome = chunk_documents(chunk).map(|docs| {
+        let mut sink = Sink::new(opts, None);
+        for doc in &docs {
+            lint_document(doc, opts, &mut sink);
+        }
+        let n = docs.len();
+        (
+            sink.into_findings(),
+            n,
+            if keep_docs { docs } else { Vec::new() },
+        )
+    });
+    ChunkResult {
+        seq: chunk.seq,
+        outcome,
+    }
+}
+
+/// Expands the inputs (folders recursively) and feeds every chunk of every input to `f`, in
+/// order; returns the problems of inputs that could not be read.
+fn for_each_chunk(paths: &[PathBuf], mut f: impl FnMut(Chunk)) -> Vec<Diagnostic> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for p in paths {
@@ -28,18 +165,187 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Document>, Diagnostics> {
             files.push(p.clone());
         }
     }
-    let mut docs = Vec::new();
-    for f in files {
-        match read_one(&f) {
-            Ok(mut d) => docs.append(&mut d),
-            Err(mut d) => problems.append(&mut d),
+    let mut seq = 0;
+    for path in files {
+        let result = if path.as_os_str() == "-" {
+            chunks_of(std::io::stdin().lock(), "<stdin>", &mut seq, &mut f)
+        } else {
+            let display = path.display().to_string();
+            match std::fs::metadata(&path).and_then(|meta| {
+                if meta.len() > MAX_INPUT_BYTES {
+                    Ok(Err(Diagnostic::error(format!(
+                        "{display} is {} bytes, over the {MAX_INPUT_BYTES}-byte limit",
+                        meta.len()
+                    ))))
+                } else {
+                    std::fs::File::open(&path).map(Ok)
+                }
+            }) {
+                Ok(Ok(file)) => chunks_of(
+                    std::io::BufReader::with_capacity(64 * 1024, file),
+                    &display,
+                    &mut seq,
+                    &mut f,
+                ),
+                Ok(Err(d)) => Err(d),
+                Err(e) => Err(Diagnostic::error(format!("{display}: {e}"))),
+            }
+        };
+        if let Err(d) = result {
+            problems.push(d);
         }
     }
-    if problems.is_empty() {
-        Ok(docs)
-    } else {
-        Err(Diagnostics(problems))
+    problems
+}
+
+/// Cuts one input into chunks of whole documents. A cut is made only where YAML itself
+/// separates documents: before a `---` line (once the current document has content) and
+/// after a `...` line; directives and comments stay with the document they precede. Each
+/// chunk is checked to be UTF-8 on its own (cuts fall on line starts, never inside a
+/// character).
+fn chunks_of(
+    mut input: impl BufRead,
+    display: &str,
+    seq: &mut usize,
+    f: &mut impl FnMut(Chunk),
+) -> Result<(), Diagnostic> {
+    let mut line = Vec::new();
+    let mut buf: Vec<u8> = Vec::new();
+    let (mut buf_first_line, mut lines, mut read) = (0usize, 0usize, 0u64);
+    let (mut buf_offset, mut buf_first_doc, mut docs) = (0u64, 0usize, 0usize);
+    let mut has_content = false;
+    let mut emit = |buf: &mut Vec<u8>, first_line: usize, offset: u64, first_doc: usize| {
+        let bytes = std::mem::take(buf);
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let bad = e.utf8_error().valid_up_to();
+                let line =
+                    first_line + e.as_bytes()[..bad].iter().filter(|&&b| b == b'\n').count() + 1;
+                let offset = usize::try_from(offset)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(bad);
+                let path = PathBuf::from(display);
+                return Err(Diagnostic::error(
+                    crate::project::ProjectError::NotUtf8 { path, line, offset }.to_string(),
+                ));
+            }
+        };
+        f(Chunk {
+            seq: *seq,
+            file: SourceFile::piece(display, text, first_line),
+            first_doc,
+        });
+        *seq += 1;
+        Ok(())
+    };
+    loop {
+        line.clear();
+        let n = (&mut input)
+            .take(MAX_INPUT_BYTES + 1 - read)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Diagnostic::error(format!("reading {display}: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        if read == 0 && line.starts_with(b"\xEF\xBB\xBF") {
+            line.drain(..3);
+            buf_offset = 3;
+        }
+        read += n as u64;
+        if read > MAX_INPUT_BYTES {
+            return Err(Diagnostic::error(format!(
+                "{display} is over the {MAX_INPUT_BYTES}-byte limit"
+            )));
+        }
+        let start = is_marker(&line, b"---");
+        if start && has_content {
+            docs += 1;
+            has_content = false;
+            if buf.len() >= CHUNK_BYTES {
+                let len = buf.len() as u64;
+                emit(&mut buf, buf_first_line, buf_offset, buf_first_doc)?;
+                buf_first_line = lines;
+                buf_offset += len;
+                buf_first_doc = docs;
+            }
+        }
+        buf.extend_from_slice(&line);
+        lines += 1;
+        if start {
+            has_content = true;
+        } else if is_marker(&line, b"...") {
+            docs += 1;
+            has_content = false;
+            if buf.len() >= CHUNK_BYTES {
+                let len = buf.len() as u64;
+                emit(&mut buf, buf_first_line, buf_offset, buf_first_doc)?;
+                buf_first_line = lines;
+                buf_offset += len;
+                buf_first_doc = docs;
+            }
+        } else if !has_content {
+            let t = line.trim_ascii_start();
+            has_content = !(t.is_empty() || t.starts_with(b"#") || line.starts_with(b"%"));
+        }
     }
+    if !buf.is_empty() {
+        emit(&mut buf, buf_first_line, buf_offset, buf_first_doc)?;
+    }
+    Ok(())
+}
+
+/// A `---` or `...` line: the marker alone or followed by a space, tab or line break.
+fn is_marker(line: &[u8], marker: &[u8]) -> bool {
+    line.strip_prefix(marker)
+        .is_some_and(|rest| matches!(rest.first(), None | Some(b' ' | b'\t' | b'\r' | b'\n')))
+}
+
+/// Parses a chunk into objects: documents, and the items of `kind: List` documents.
+fn chunk_documents(chunk: &Chunk) -> Result<Vec<Document>, Diagnostic> {
+    let file = &chunk.file;
+    let display = &file.display;
+    let limits = Limits {
+        max_depth: 128,
+        max_nodes: 20_000_000,
+    };
+    let nodes = parse_documents_keeping_duplicates(&file.text, file, limits)?;
+    let mut docs = Vec::new();
+    for (i, (node, dups)) in nodes.into_iter().enumerate() {
+        let index = chunk.first_doc + i;
+        let dups: Vec<(Origin, String)> = dups
+            .into_iter()
+            .map(|e| {
+                let origin = Origin::File {
+                    file: e.file,
+                    line: e.line,
+                    col: e.col,
+                };
+                (origin, e.message)
+            })
+            .collect();
+        if matches!(node.value, Value::Null) {
+            continue;
+        }
+        let kind = node.get_path(&["kind"]).and_then(Node::as_str);
+        let is_list = kind == Some("List")
+            || kind.is_some_and(|k| k.ends_with("List") && node.get_path(&["items"]).is_some());
+        match (is_list, node.get_path(&["items"]).map(|n| &n.value)) {
+            (true, Some(Value::Seq(items))) => {
+                for item in items {
+                    let mut doc = Document::new(display, index, item.clone());
+                    doc.duplicate_keys = within(&dups, item);
+                    docs.push(doc);
+                }
+            }
+            _ => {
+                let mut doc = Document::new(display, index, node);
+                doc.duplicate_keys = dups;
+                docs.push(doc);
+            }
+        }
+    }
+    Ok(docs)
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), Diagnostic> {
@@ -67,85 +373,6 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), Diagnost
         }
     }
     Ok(())
-}
-
-fn read_one(path: &Path) -> Result<Vec<Document>, Vec<Diagnostic>> {
-    let one = |d: Diagnostic| vec![d];
-    let (display, bytes) = if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .take(MAX_INPUT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| one(Diagnostic::error(format!("reading stdin: {e}"))))?;
-        ("<stdin>".to_string(), bytes)
-    } else {
-        let display = path.display().to_string();
-        let meta = std::fs::metadata(path)
-            .map_err(|e| one(Diagnostic::error(format!("{display}: {e}"))))?;
-        if meta.len() > MAX_INPUT_BYTES {
-            return Err(one(Diagnostic::error(format!(
-                "{display} is {} bytes, over the {MAX_INPUT_BYTES}-byte limit",
-                meta.len()
-            ))));
-        }
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(|e| one(Diagnostic::error(format!("{display}: {e}"))))?;
-        (display, bytes)
-    };
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(one(Diagnostic::error(format!(
-            "{display} is over the {MAX_INPUT_BYTES}-byte limit"
-        ))));
-    }
-    let text = text_from_bytes(bytes, Path::new(&display))
-        .map_err(|e| one(Diagnostic::error(e.to_string())))?;
-    let file = SourceFile::new(display.clone(), text);
-    let limits = Limits {
-        max_depth: 128,
-        max_nodes: 20_000_000,
-    };
-    let nodes =
-        parse_documents_keeping_duplicates(&file.text, &file, limits).map_err(|e| one(e.into()))?;
-    let mut docs = Vec::new();
-    for (index, (node, dups)) in nodes.into_iter().enumerate() {
-        let dups: Vec<(Origin, String)> = dups
-            .into_iter()
-            .map(|e| {
-                let origin = Origin::File {
-                    file: e.file,
-                    line: e.line,
-                    col: e.col,
-                };
-                (origin, e.message)
-            })
-            .collect();
-        if matches!(node.value, Value::Null) {
-            continue;
-        }
-        let is_list = node.get_path(&["kind"]).and_then(Node::as_str) == Some("List")
-            || node
-                .get_path(&["kind"])
-                .and_then(Node::as_str)
-                .is_some_and(|k| k.ends_with("List") && node.get_path(&["items"]).is_some());
-        match (is_list, node.get_path(&["items"]).map(|n| &n.value)) {
-            (true, Some(Value::Seq(items))) => {
-                for item in items {
-                    let mut doc = Document::new(&display, index, item.clone());
-                    doc.duplicate_keys = within(&dups, item);
-                    docs.push(doc);
-                }
-            }
-            _ => {
-                let mut doc = Document::new(&display, index, node);
-                doc.duplicate_keys = dups;
-                docs.push(doc);
-            }
-        }
-    }
-    Ok(docs)
 }
 
 /// The duplicates whose line falls inside `item` (a List item).

@@ -2,22 +2,66 @@
 //! check by deserialising into its Rust type. Generated from the `impl Resource` list of
 //! k8s-openapi 0.29 (`v1_37`); regenerate when that crate is upgraded.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value as Json;
 
 use super::types::{Findings, check_as};
 
+/// A kind's JSON schema: the root (usually a `$ref`) and every definition it can reach.
+#[derive(Debug)]
+pub struct KindSchema {
+    /// The kind's own schema.
+    pub root: Json,
+    /// `#/$defs/<name>` → the definition.
+    pub defs: HashMap<String, &'static Json>,
+}
+
+impl KindSchema {
+    /// The definition a `$ref` names.
+    pub fn definition(&self, reference: &str) -> Option<&Json> {
+        self.defs
+            .get(reference.strip_prefix("#/$defs/")?)
+            .map(|d| &**d)
+    }
+
+    /// The schema of `T`, built through the shared generator.
+    pub fn of<T: schemars::JsonSchema>() -> &'static Self {
+        // Kinds share most of their definitions (ObjectMeta, PodSpec, ...): one generator
+        // builds each definition once for the whole run, instead of once per kind.
+        static SHARED: Mutex<Option<(schemars::SchemaGenerator, HashMap<String, &'static Json>)>> =
+            Mutex::new(None);
+        let mut guard = SHARED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (generator, defs) = guard.get_or_insert_with(Default::default);
+        let root = generator.subschema_for::<T>().to_value();
+        for (name, def) in generator.definitions() {
+            if !defs.contains_key(name) {
+                // Leaked on purpose: definitions live for the whole run, shared by every kind.
+                defs.insert(name.clone(), Box::leak(Box::new(def.clone())));
+            }
+        }
+        Box::leak(Box::new(Self {
+            root,
+            defs: defs.clone(),
+        }))
+    }
+}
+
 /// A built-in kind: its type check and its JSON schema (for required fields and field names).
 pub struct Kind {
     /// Deserialises an object into the kind's Rust type.
     pub check: fn(Json) -> Findings,
-    /// The kind's JSON schema (draft 2020-12, definitions under `$defs`), built once.
-    pub schema: &'static Json,
+    /// The kind's JSON schema (draft 2020-12), built once.
+    pub schema: &'static KindSchema,
 }
 
-fn schema_of<T: schemars::JsonSchema>(slot: &'static OnceLock<Json>) -> &'static Json {
-    slot.get_or_init(|| schemars::schema_for!(T).to_value())
+fn schema_of<T: schemars::JsonSchema>(
+    slot: &'static OnceLock<&'static KindSchema>,
+) -> &'static KindSchema {
+    slot.get_or_init(KindSchema::of::<T>)
 }
 
 macro_rules! kinds {
@@ -36,7 +80,7 @@ macro_rules! kinds {
                 if api_version == <$ty as k8s_openapi::Resource>::API_VERSION
                     && kind == <$ty as k8s_openapi::Resource>::KIND
                 {
-                    static SCHEMA: OnceLock<Json> = OnceLock::new();
+                    static SCHEMA: OnceLock<&'static KindSchema> = OnceLock::new();
                     return Some(Kind {
                         check: check_as::<$ty>,
                         schema: schema_of::<$ty>(&SCHEMA),

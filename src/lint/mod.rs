@@ -240,7 +240,24 @@ pub struct Sink<'a> {
     out: Vec<Diagnostic>,
 }
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    /// A sink for one run; with `values` (a rendered environment's merged values), findings
+    /// on a value also name the values key and where it was set.
+    pub fn new(opts: &'a Options, values: Option<&'a Node>) -> Self {
+        Self {
+            opts,
+            values: values.map(ValuesIndex::new),
+            out: Vec::new(),
+        }
+    }
+
+    /// The findings so far, sorted by file position.
+    pub fn into_findings(self) -> Vec<Diagnostic> {
+        let mut out = self.out;
+        sort_findings(&mut out);
+        out
+    }
+
     /// Reports rule `id` on `doc` at a position that is not a node of the object.
     pub fn report_at(
         &mut self,
@@ -333,36 +350,46 @@ pub fn lint(docs: &[Document], opts: &Options) -> Vec<Diagnostic> {
 /// [`lint`] for rendered documents: findings on a value that came from the merged `values`
 /// also name the values key and the file:line (or `--set`) that set it.
 pub fn lint_rendered(docs: &[Document], opts: &Options, values: Option<&Node>) -> Vec<Diagnostic> {
-    let mut sink = Sink {
-        opts,
-        values: values.map(ValuesIndex::new),
-        out: Vec::new(),
-    };
-    let lifecycle_on = opts.category_enabled(Category::Lifecycle);
+    let mut sink = Sink::new(opts, values);
+    for doc in docs {
+        lint_document(doc, opts, &mut sink);
+    }
+    lint_references(docs, opts, &mut sink);
+    sink.into_findings()
+}
+
+/// The checks of one object on its own: types, lifecycle, workload practice and security.
+pub fn lint_document(doc: &Document, opts: &Options, sink: &mut Sink<'_>) {
+    let typed = types::check(doc, opts, sink);
+    if opts.category_enabled(Category::Lifecycle) {
+        lifecycle::check(doc, opts, sink);
+    }
     let workload_on = opts.category_enabled(Category::Practice)
         || opts.category_enabled(Category::Security)
         || opts.category_enabled(Category::Types);
-    for doc in docs {
-        let typed = types::check(doc, opts, &mut sink);
-        if lifecycle_on {
-            lifecycle::check(doc, opts, &mut sink);
-        }
-        if typed && workload_on {
-            workload::check(doc, &mut sink);
-        }
+    if typed && workload_on {
+        workload::check(doc, sink);
     }
+}
+
+/// The checks across objects (selectors, backends, scale targets, duplicates), when their
+/// category is on. `docs` must be in input order: "first defined at" depends on it.
+pub fn lint_references(docs: &[Document], opts: &Options, sink: &mut Sink<'_>) {
     if opts.category_enabled(Category::References) {
-        references::check(docs, &mut sink);
+        references::check(docs, sink);
     }
-    let mut out = sink.out;
-    out.sort_by_key(|d| match &d.origin {
-        Some(o) => match o.file_line() {
-            Some((f, line, col)) => (f.display.clone(), line, col),
-            None => (String::new(), 0, 0),
-        },
-        None => (String::new(), 0, 0),
-    });
-    out
+}
+
+/// Findings sorted by file position (stable: findings at one position keep their order).
+pub fn sort_findings(out: &mut [Diagnostic]) {
+    out.sort_by(|a, b| position(a).cmp(&position(b)));
+}
+
+fn position(d: &Diagnostic) -> (&str, usize, usize) {
+    match d.origin.as_ref().and_then(Origin::file_line) {
+        Some((f, line, col)) => (f.display.as_str(), line, col),
+        None => ("", 0, 0),
+    }
 }
 
 /// Parses `X.Y` (also `vX.Y` and `X.Y.Z`) into a supported Kubernetes minor version.

@@ -5,11 +5,13 @@
 
 use serde_json::Value as Json;
 
+use super::kinds::KindSchema;
+
 /// `(path tokens of the object missing it, field name)` for every missing required field.
-pub fn missing_required(schema: &Json, value: &Json) -> Vec<(Vec<String>, String)> {
+pub fn missing_required(schema: &KindSchema, value: &Json) -> Vec<(Vec<String>, String)> {
     let mut out = Vec::new();
     let mut tokens = Vec::new();
-    walk(schema, schema, value, &mut tokens, &mut out, 0);
+    walk(schema, &schema.root, value, &mut tokens, &mut out, 0);
     out
 }
 
@@ -18,7 +20,7 @@ pub fn missing_required(schema: &Json, value: &Json) -> Vec<(Vec<String>, String
 const MAX_DEPTH: usize = 64;
 
 fn walk(
-    root: &Json,
+    root: &KindSchema,
     schema: &Json,
     value: &Json,
     tokens: &mut Vec<String>,
@@ -63,15 +65,12 @@ fn walk(
 }
 
 /// Follows `$ref: "#/$defs/NAME"` (a bounded number of times).
-fn resolve<'a>(root: &'a Json, mut schema: &'a Json) -> &'a Json {
+fn resolve<'a>(root: &'a KindSchema, mut schema: &'a Json) -> &'a Json {
     for _ in 0..16 {
         let Some(r) = schema.get("$ref").and_then(Json::as_str) else {
             break;
         };
-        let Some(name) = r.strip_prefix("#/$defs/") else {
-            break;
-        };
-        match root.get("$defs").and_then(|d| d.get(name)) {
+        match root.definition(r) {
             Some(s) => schema = s,
             None => break,
         }
@@ -80,9 +79,9 @@ fn resolve<'a>(root: &'a Json, mut schema: &'a Json) -> &'a Json {
 }
 
 /// The field names allowed in the object at `tokens` (for a did-you-mean).
-pub fn fields_at<'a>(schema: &'a Json, tokens: &[String]) -> Vec<&'a str> {
+pub fn fields_at<'a>(schema: &'a KindSchema, tokens: &[String]) -> Vec<&'a str> {
     let root = schema;
-    let mut cur = resolve(root, schema);
+    let mut cur = resolve(root, &schema.root);
     for t in tokens {
         let next = if t.parse::<usize>().is_ok() && cur.get("items").is_some() {
             cur.get("items")
@@ -108,12 +107,12 @@ mod tests {
 
     #[test]
     fn required_fields_and_names_come_from_the_schema() {
-        let schema = schemars::schema_for!(k8s_openapi::api::apps::v1::Deployment).to_value();
+        let schema = KindSchema::of::<k8s_openapi::api::apps::v1::Deployment>();
         let obj = serde_json::json!({
             "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"},
             "spec": {"selector": {}, "template": {"spec": {"containers": [{"image": "a:1"}]}}}
         });
-        let missing = missing_required(&schema, &obj);
+        let missing = missing_required(schema, &obj);
         assert_eq!(
             missing,
             vec![(

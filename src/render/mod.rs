@@ -24,25 +24,42 @@ pub fn render_env(
     chart: &ChartMeta,
     environment: &str,
 ) -> Result<Vec<Document>, Diagnostics> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|_| AutoEscape::Json);
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
-    env.set_fuel(Some(FUEL));
-    env.add_filter("merge", merge_maps);
+    let compiled = set.compiled.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| AutoEscape::Json);
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_fuel(Some(FUEL));
+        env.add_filter("merge", merge_maps);
+        let errors: Vec<minijinja::Error> = set
+            .sources()
+            .filter_map(|(name, file)| {
+                env.add_template_owned(name.to_string(), file.text.clone())
+                    .err()
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(env)
+        } else {
+            Err(errors)
+        }
+    });
+    let mut env = match compiled {
+        Ok(env) => env.clone(),
+        Err(errors) => {
+            return Err(Diagnostics(
+                errors
+                    .iter()
+                    .map(|e| template_error(set, e, values))
+                    .collect(),
+            ));
+        }
+    };
     env.add_global("values", JValue::from_serialize(to_json(values)));
     env.add_global("chart", JValue::from_serialize(chart));
     env.add_global("environment", environment);
     let mut problems = Vec::new();
-    for (name, file) in set.sources() {
-        if let Err(e) = env.add_template_owned(name.to_string(), file.text.clone()) {
-            problems.push(template_error(set, &e, values));
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Diagnostics(problems));
-    }
     let mut docs = Vec::new();
     for (name, file) in set.renderable() {
         let rendered = match env.get_template(name).and_then(|t| t.render(())) {

@@ -69,6 +69,10 @@ pub enum TemplateSetError {
 #[derive(Debug)]
 pub struct TemplateSet {
     files: BTreeMap<String, Arc<SourceFile>>,
+    /// The templates compiled once, shared by every environment's render (each render clones
+    /// this, which shares the compiled templates, and adds its own globals).
+    pub(super) compiled:
+        std::sync::OnceLock<Result<minijinja::Environment<'static>, Vec<minijinja::Error>>>,
 }
 
 impl TemplateSet {
@@ -83,7 +87,10 @@ impl TemplateSet {
                 )
             })
             .collect();
-        Self { files }
+        Self {
+            files,
+            compiled: std::sync::OnceLock::new(),
+        }
     }
 
     /// The built-in set overlaid with `root/chart-templates/*` (same name replaces).

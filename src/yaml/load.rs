@@ -248,7 +248,7 @@ impl Builder<'_> {
     fn origin(&self, mark: Marker) -> Origin {
         Origin::File {
             file: Arc::clone(self.file),
-            line: mark.line(),
+            line: mark.line() + self.file.first_line,
             col: mark.col() + 1,
         }
     }
@@ -256,7 +256,7 @@ impl Builder<'_> {
     fn error_at(&self, mark: Marker, message: String, help: Option<String>) -> YamlError {
         YamlError {
             file: Arc::clone(self.file),
-            line: mark.line().max(1),
+            line: mark.line().max(1) + self.file.first_line,
             col: mark.col() + 1,
             message,
             help,
@@ -331,7 +331,7 @@ impl Builder<'_> {
                         Value::Seq(_) | Value::Map(_) => {
                             return Err(YamlError {
                                 file: Arc::clone(file),
-                                line: mark.line().max(1),
+                                line: mark.line().max(1) + file.first_line,
                                 col: mark.col() + 1,
                                 message: "a map or list used as a map key is not supported".into(),
                                 help: Some("use a plain string key".into()),

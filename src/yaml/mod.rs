@@ -20,8 +20,11 @@ pub use scalar::resolve_plain;
 pub struct SourceFile {
     /// Path as shown to the user (relative to the project when possible).
     pub display: String,
-    /// The file's full text.
+    /// The file's full text, or one piece of it (see [`SourceFile::piece`]).
     pub text: String,
+    /// Lines of the file before `text` (0 unless this is a piece of a larger file): line
+    /// numbers are always the file's own.
+    pub first_line: usize,
     /// Byte offset of each line's start, built on first use (diagnostics quote lines; a
     /// linear scan per quote made reporting on big files quadratic).
     line_starts: std::sync::OnceLock<Vec<usize>>,
@@ -30,15 +33,28 @@ pub struct SourceFile {
 impl SourceFile {
     /// Wraps a text under a display name.
     pub fn new(display: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
+        Self::piece(display, text, 0)
+    }
+
+    /// A piece of a larger file that starts after its first `first_line` lines (large inputs
+    /// are read and checked piece by piece, and only pieces with findings stay in memory).
+    pub fn piece(
+        display: impl Into<String>,
+        text: impl Into<String>,
+        first_line: usize,
+    ) -> Arc<Self> {
         Arc::new(Self {
             display: display.into(),
             text: text.into(),
+            first_line,
             line_starts: std::sync::OnceLock::new(),
         })
     }
 
-    /// The text of 1-based line `line`, without its line break.
+    /// The text of 1-based line `line` of the file, without its line break (`None` when the
+    /// line is not in this piece).
     pub fn line_text(&self, line: usize) -> Option<&str> {
+        let line = line.checked_sub(self.first_line)?;
         let starts = self.line_starts.get_or_init(|| {
             std::iter::once(0)
                 .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
