@@ -12,7 +12,10 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::diag::Diagnostic;
-use crate::yaml::{Limits, Node, Origin, SourceFile, Value, emit_document, parse_documents};
+use crate::yaml::{
+    Limits, Node, Origin, SourceFile, Value, emit_document, emit_scalar_key, emit_seq_items,
+    parse_documents,
+};
 
 /// Largest index.yaml read (Helm's own indexes reach tens of MB: helm/helm#9931).
 pub const MAX_INDEX_BYTES: u64 = 256 * 1024 * 1024;
@@ -180,36 +183,67 @@ impl RepoIndex {
         }
         let generated = generated.map_or(fallback_generated, |(_, s)| s).to_string();
         self.extra.values_mut().for_each(sort_keys);
-        // The document is assembled from the entries moved out and back, not copies.
-        let entries: IndexMap<String, Node> = std::mem::take(&mut self.entries)
+        // Top-level keys sorted; `entries` (nearly all of the text) is emitted in parts on
+        // every core and the parts joined, which gives the same bytes as one emitter pass
+        // (a map is emitted key by key, a block sequence item by item).
+        let mut keys: Vec<&str> = ["apiVersion", "entries", "generated"]
             .into_iter()
-            .map(|(name, list)| (name, generated_node(Value::Seq(list))))
+            .chain(self.extra.keys().map(String::as_str))
             .collect();
-        let mut root = std::mem::take(&mut self.extra);
-        root.insert("apiVersion".to_string(), gen_str("v1"));
-        root.insert("entries".to_string(), generated_node(Value::Map(entries)));
-        root.insert("generated".to_string(), gen_str(&generated));
-        root.sort_keys();
-        let root = generated_node(Value::Map(root));
-        let text = emit_document(&root);
-        let Value::Map(mut root) = root.value else {
-            unreachable!("built as a map above")
-        };
-        if let Some(Node {
-            value: Value::Map(entries),
-            ..
-        }) = root.shift_remove("entries")
-        {
-            for (name, list) in entries {
-                if let Value::Seq(list) = list.value {
-                    self.entries.insert(name, list);
-                }
+        keys.sort_unstable();
+        let mut out = String::new();
+        for key in keys {
+            let single = |value: Node| {
+                let mut m = IndexMap::new();
+                m.insert(key.to_string(), value);
+                emit_document(&generated_node(Value::Map(m)))
+            };
+            match key {
+                "apiVersion" => out.push_str(&single(gen_str("v1"))),
+                "generated" => out.push_str(&single(gen_str(&generated))),
+                "entries" => self.emit_entries(&mut out),
+                _ => out.push_str(&single(self.extra[key].clone())),
             }
         }
-        root.shift_remove("apiVersion");
-        root.shift_remove("generated");
-        self.extra = root;
-        text
+        out
+    }
+
+    /// `entries:` and every chart's entries, in parts of [`EMIT_PART`] entries on every core.
+    fn emit_entries(&self, out: &mut String) {
+        if self.entries.is_empty() {
+            out.push_str("entries: {}\n");
+            return;
+        }
+        const EMIT_PART: usize = 256;
+        let parts: Vec<(&str, bool, &[Node])> = self
+            .entries
+            .iter()
+            .flat_map(|(name, list)| {
+                let mut parts: Vec<(&str, bool, &[Node])> = list
+                    .chunks(EMIT_PART)
+                    .enumerate()
+                    .map(|(i, part)| (name.as_str(), i == 0, part))
+                    .collect();
+                if parts.is_empty() {
+                    parts.push((name.as_str(), true, &[]));
+                }
+                parts
+            })
+            .collect();
+        let texts = crate::par::map(&parts, |(name, first, items)| {
+            let mut text = String::new();
+            if *first {
+                text.push_str("  ");
+                text.push_str(&emit_scalar_key(name));
+                text.push_str(if items.is_empty() { ": []\n" } else { ":\n" });
+            }
+            emit_seq_items(&mut text, items, 4);
+            text
+        });
+        out.push_str("entries:\n");
+        for t in texts {
+            out.push_str(&t);
+        }
     }
 }
 

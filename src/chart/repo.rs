@@ -453,7 +453,7 @@ fn scan_one(dir: &Path, rel: &str) -> anyhow::Result<(ChartYaml, String)> {
         .with_context(|| format!("reading {shown}"))?;
     let digest = sha256_hex(&bytes);
     let chart_yaml =
-        read_chart_yaml(&bytes).with_context(|| format!("{shown}: not a valid chart archive"))?;
+        read_chart_yaml(bytes).with_context(|| format!("{shown}: not a valid chart archive"))?;
     let text = String::from_utf8(chart_yaml)
         .map_err(|_| anyhow::anyhow!("{shown}: Chart.yaml is not UTF-8"))?;
     let file: Arc<SourceFile> = SourceFile::new(format!("{shown}:Chart.yaml"), text);

@@ -1,6 +1,8 @@
 //! `kforge repo index`: a chart repository's index.yaml, like `helm repo index` but without
 //! churn, immutable versions, and safe against concurrent writers.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use crate::chart::repo::{IndexOptions, Repo};
@@ -24,13 +26,20 @@ fn index(args: &RepoIndexArgs) -> anyhow::Result<ExitCode> {
     let mut repo = Repo::open(&args.dir)?;
     let summary = repo.reindex(&opts)?;
     let path = repo.write_index(opts.now)?;
+    // One write for the whole report: a line per added archive, written piece by piece to an
+    // unbuffered stderr, cost 15,000 system calls for a 5,000-archive repository.
+    let mut report = String::new();
     for rel in &summary.added {
-        eprintln!("added {rel}");
+        let _ = writeln!(report, "added {rel}");
     }
     for gone in &summary.removed {
-        eprintln!("removed {gone} (its archive is no longer in the folder)");
+        let _ = writeln!(
+            report,
+            "removed {gone} (its archive is no longer in the folder)"
+        );
     }
-    eprintln!(
+    let _ = writeln!(
+        report,
         "wrote {}: {} entries ({} added, {} already indexed, {} removed)",
         path.display(),
         summary.total,
@@ -38,6 +47,9 @@ fn index(args: &RepoIndexArgs) -> anyhow::Result<ExitCode> {
         summary.kept,
         summary.removed.len()
     );
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(report.as_bytes());
+    let _ = err.flush();
     // The index can hold 100k entries; the process ends here and the OS frees them faster
     // than dropping them node by node would.
     std::mem::forget(repo);

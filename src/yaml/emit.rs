@@ -59,6 +59,12 @@ fn emit_seq(out: &mut String, node: &Node, level: usize) {
     let Value::Seq(items) = &node.value else {
         return;
     };
+    emit_seq_items(out, items, level);
+}
+
+/// Block sequence items at indentation `level`, as they appear under a map key (so a long
+/// sequence can be emitted in parts and the parts joined).
+pub fn emit_seq_items(out: &mut String, items: &[Node], level: usize) {
     let mut first = true;
     for item in items {
         if !first || !out.ends_with("- ") {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-pub use emit::{emit_document, to_json};
+pub use emit::{emit_document, emit_scalar_key, emit_seq_items, to_json};
 pub use load::{Limits, YamlError, parse_documents, parse_documents_keeping_duplicates};
 pub use scalar::resolve_plain;
 
