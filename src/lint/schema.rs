@@ -124,7 +124,7 @@ mod tests {
             )]
         );
         let names = fields_at(
-            &schema,
+            schema,
             &[
                 "spec".into(),
                 "template".into(),
