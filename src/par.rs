@@ -15,7 +15,16 @@ pub fn workers(jobs: usize) -> usize {
 /// `items.iter().map(f).collect()`, with the calls spread over every core. A single item (or
 /// a single core) runs on the calling thread.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = workers(items.len());
+    map_on(items, workers(items.len()), f)
+}
+
+/// [`map`] for jobs that mostly wait on the disk (writing and syncing files): more threads
+/// than cores, so one job's `fsync` overlaps the others' work.
+pub fn map_io<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    map_on(items, (workers(usize::MAX) * 4).min(items.len()).max(1), f)
+}
+
+fn map_on<T: Sync, R: Send>(items: &[T], workers: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     if workers == 1 {
         return items.iter().map(f).collect();
     }

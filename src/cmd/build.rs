@@ -43,9 +43,9 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         let _ = err.write_all(warnings.as_bytes());
     }
     let mut errors = Vec::new();
-    // Every environment packaged: now store and index them, each folder with its own lock, on
-    // every core.
-    let stored = crate::par::map(&charts, |p| store(&args.destination, p, true));
+    // Every environment packaged: now store and index them, each folder with its own lock,
+    // several at a time so their fsyncs overlap.
+    let stored = crate::par::map_io(&charts, |p| store(&args.destination, p, true));
     for (p, r) in charts.iter().zip(stored) {
         match r {
             Ok((path, stored)) => lines.push(format!(

@@ -82,8 +82,9 @@ pub fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
     let charts = package_all(&ws, &envs, &layers, &opts)?;
     let mut written = Vec::new();
     let mut errors = Vec::new();
-    // Every environment packaged: now store them, each into its own folder, on every core.
-    let stored = crate::par::map(&charts, |p| store(&args.destination, p, false));
+    // Every environment packaged: now store them, each into its own folder, several at a time
+    // so their fsyncs overlap.
+    let stored = crate::par::map_io(&charts, |p| store(&args.destination, p, false));
     for (p, r) in charts.iter().zip(stored) {
         match r {
             Ok((path, _)) => written.push(path),
