@@ -213,7 +213,7 @@ fn chunks_of(
     let mut buf: Vec<u8> = Vec::new();
     let (mut buf_first_line, mut lines, mut read) = (0usize, 0usize, 0u64);
     let (mut buf_offset, mut buf_first_doc, mut docs) = (0u64, 0usize, 0usize);
-    let mut has_content = false;
+    let (mut has_content, mut after_end) = (false, false);
     let mut emit = |buf: &mut Vec<u8>, first_line: usize, offset: u64, first_doc: usize| {
         let bytes = std::mem::take(buf);
         let text = match String::from_utf8(bytes) {
@@ -258,10 +258,13 @@ fn chunks_of(
                 "{display} is over the {MAX_INPUT_BYTES}-byte limit"
             )));
         }
+        // A document ends before a `---` that follows content, and after a `...` line.
         let start = is_marker(&line, b"---");
-        if start && has_content {
-            docs += 1;
-            has_content = false;
+        if (start && has_content) || after_end {
+            if !after_end {
+                docs += 1;
+            }
+            (has_content, after_end) = (false, false);
             if buf.len() >= CHUNK_BYTES {
                 let len = buf.len() as u64;
                 emit(&mut buf, buf_first_line, buf_offset, buf_first_doc)?;
@@ -276,14 +279,7 @@ fn chunks_of(
             has_content = true;
         } else if is_marker(&line, b"...") {
             docs += 1;
-            has_content = false;
-            if buf.len() >= CHUNK_BYTES {
-                let len = buf.len() as u64;
-                emit(&mut buf, buf_first_line, buf_offset, buf_first_doc)?;
-                buf_first_line = lines;
-                buf_offset += len;
-                buf_first_doc = docs;
-            }
+            after_end = true;
         } else if !has_content {
             let t = line.trim_ascii_start();
             has_content = !(t.is_empty() || t.starts_with(b"#") || line.starts_with(b"%"));
