@@ -30,35 +30,72 @@ fn map_on<T: Sync, R: Send>(items: &[T], workers: usize, f: impl Fn(&T) -> R + S
     }
     let next = AtomicUsize::new(0);
     let mut out: Vec<Option<R>> = items.iter().map(|_| None).collect();
+    let done = on_workers(workers, || {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        items.get(i).map(|item| (i, f(item)))
+    });
+    for (i, r) in done {
+        out[i] = Some(r);
+    }
+    out.into_iter()
+        .map(|r| r.expect("every job ran: the counter visits each index once"))
+        .collect()
+}
+
+/// Jobs produced one by one on the calling thread (`produce` gets a function to hand each
+/// job over) and run by `work` on every core while more are produced; at most two jobs per
+/// worker wait, so a long stream never sits in memory. Results come back in no set order.
+pub fn stream<T: Send, R: Send, P>(
+    produce: impl FnOnce(&dyn Fn(T)) -> P,
+    work: impl Fn(T) -> R + Sync,
+) -> (P, Vec<R>) {
+    let workers = workers(usize::MAX);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<T>(workers * 2);
+    let rx = std::sync::Mutex::new(rx);
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(|| {
+            on_workers(workers, || {
+                let job = rx.lock().ok()?.recv().ok()?;
+                Some(work(job))
+            })
+        });
+        // A send fails only when every worker is gone, i.e. one panicked: the join reports it.
+        let produced = produce(&|job| {
+            let _ = tx.send(job);
+        });
+        drop(tx);
+        let results = match handle.join() {
+            Ok(r) => r,
+            Err(payload) => std::panic::resume_unwind(payload),
+        };
+        (produced, results)
+    })
+}
+
+/// Runs `next` on `workers` scoped threads until it returns `None` on each; collects its
+/// results. A panic in a job is a bug: it surfaces as the panic it was.
+fn on_workers<R: Send>(workers: usize, next: impl Fn() -> Option<R> + Sync) -> Vec<R> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
                     let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        done.push((i, f(item)));
+                    while let Some(r) = next() {
+                        done.push(r);
                     }
                     done
                 })
             })
             .collect();
+        let mut out = Vec::new();
         for h in handles {
             match h.join() {
-                Ok(done) => {
-                    for (i, r) in done {
-                        out[i] = Some(r);
-                    }
-                }
-                // A panic in a job is a bug: let it surface as the panic it was.
+                Ok(mut done) => out.append(&mut done),
                 Err(payload) => std::panic::resume_unwind(payload),
             }
         }
-    });
-    out.into_iter()
-        .map(|r| r.expect("every job ran: the counter visits each index once"))
-        .collect()
+        out
+    })
 }
 
 #[cfg(test)]
@@ -74,5 +111,21 @@ mod tests {
         assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
         assert_eq!(calls.into_inner(), 1000);
         assert!(super::map(&[] as &[u32], |x| *x).is_empty());
+    }
+
+    #[test]
+    fn stream_runs_every_job_handed_over_and_returns_the_producers_value() {
+        let (produced, mut out) = super::stream(
+            |hand_over| {
+                for i in 0..1000u32 {
+                    hand_over(i);
+                }
+                "done"
+            },
+            |i| i * 2,
+        );
+        out.sort_unstable();
+        assert_eq!(produced, "done");
+        assert_eq!(out, (0..1000u32).map(|i| i * 2).collect::<Vec<_>>());
     }
 }

@@ -9,7 +9,7 @@
 
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lint::{Options, Sink, lint_document, lint_references, sort_findings};
@@ -61,41 +61,10 @@ pub struct Linted {
 /// reference checks are on, the objects they need across documents) are kept.
 pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Result<Linted, Diagnostics> {
     let keep_docs = opts.category_enabled(crate::lint::Category::References);
-    let workers = crate::par::workers(usize::MAX);
-    let (tx, rx) = mpsc::sync_channel::<Chunk>(workers * 2);
-    let rx = Mutex::new(rx);
-    let mut results: Vec<ChunkResult> = Vec::new();
-    let mut problems = Vec::new();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let next = match rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => break,
-                        };
-                        let Ok(chunk) = next else { break };
-                        done.push(lint_chunk(&chunk, opts, keep_docs));
-                    }
-                    done
-                })
-            })
-            .collect();
-        problems = for_each_chunk(paths, |chunk| {
-            // A send fails only when every worker is gone, i.e. one panicked; the join
-            // below reports that.
-            let _ = tx.send(chunk);
-        });
-        drop(tx);
-        for h in handles {
-            match h.join() {
-                Ok(mut done) => results.append(&mut done),
-                Err(payload) => std::panic::resume_unwind(payload),
-            }
-        }
-    });
+    let (mut problems, mut results) = crate::par::stream(
+        |hand_over| for_each_chunk(paths, hand_over),
+        |chunk: Chunk| lint_chunk(&chunk, opts, keep_docs),
+    );
     results.sort_by_key(|r| r.seq);
     let mut findings = Vec::new();
     let mut objects = 0;
