@@ -772,4 +772,25 @@ fn long_streams_are_linted_in_pieces_with_the_files_own_lines() {
         .run()
         .exit(2)
         .stderr_has(&format!("stream.yaml:{bad_line}: file is not valid UTF-8"));
+    // YAML errors in different chunks are each reported at their own line.
+    let mut broken = text.clone();
+    let first = broken.find("name: cm-20\n").unwrap();
+    broken.replace_range(first..first + 5, "name: [");
+    let second = broken.find("name: cm-590\n").unwrap();
+    broken.replace_range(second..second + 5, "name: {");
+    std::fs::write(&file, &broken).unwrap();
+    let run = Cli::new()
+        .in_dir(dir.path())
+        .args(["lint", "stream.yaml"])
+        .run()
+        .exit(2);
+    // The parser reports where it notices the unclosed bracket: the line after the break.
+    for at in [first, second] {
+        let line = line_now(&broken[..at]);
+        assert!(
+            (line..=line + 2).any(|l| run.stderr.contains(&format!("stream.yaml:{l}:"))),
+            "no error within 2 lines after line {line}:\n{}",
+            run.stderr
+        );
+    }
 }

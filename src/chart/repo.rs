@@ -30,6 +30,19 @@ pub struct IndexOptions {
     pub merge: Option<PathBuf>,
     /// `created` of new entries, seconds since 1970.
     pub now: u64,
+    /// Archives the caller has just written, with their digest and Chart.yaml: not read back.
+    pub known: Vec<KnownArchive>,
+}
+
+/// An archive whose digest and Chart.yaml the caller already has.
+#[derive(Clone, Debug)]
+pub struct KnownArchive {
+    /// Path relative to the repository folder.
+    pub rel: String,
+    /// sha256 hex of its bytes.
+    pub digest: String,
+    /// Its Chart.yaml text.
+    pub chart_yaml: String,
 }
 
 /// What an index run did.
@@ -226,7 +239,7 @@ impl Repo {
                 })
             })
             .collect();
-        let scanned = scan_archives(&self.dir, &pending, &|chart, digest, rel| {
+        let scanned = scan_archives(&self.dir, &pending, &opts.known, &|chart, digest, rel| {
             chart.entry(&created, digest, &url_for(rel))
         });
         let mut errors = Vec::new();
@@ -421,9 +434,26 @@ type Scan = anyhow::Result<Scanned>;
 type MakeEntry<'a> = dyn Fn(&ChartYaml, &str, &str) -> Node + Sync + 'a;
 
 /// Hashes each archive, checks it and reads its Chart.yaml, on every core.
-fn scan_archives(dir: &Path, rels: &[String], make_entry: &MakeEntry) -> Vec<Scan> {
+fn scan_archives(
+    dir: &Path,
+    rels: &[String],
+    known: &[KnownArchive],
+    make_entry: &MakeEntry,
+) -> Vec<Scan> {
     crate::par::map(rels, |rel| {
-        scan_one(dir, rel).map(|(chart, digest)| Scanned {
+        let scanned = match known.iter().find(|k| k.rel == *rel) {
+            Some(k) => {
+                let file = SourceFile::new(
+                    format!("{}:Chart.yaml", dir.join(rel).display()),
+                    k.chart_yaml.clone(),
+                );
+                ChartYaml::parse(&file)
+                    .map(|chart| (chart, k.digest.clone()))
+                    .map_err(anyhow::Error::msg)
+            }
+            None => scan_one(dir, rel),
+        };
+        scanned.map(|(chart, digest)| Scanned {
             entry: make_entry(&chart, &digest, rel),
             name: chart.name,
             version: chart.version,

@@ -59,6 +59,8 @@ pub struct Packaged {
     pub bytes: Vec<u8>,
     /// sha256 hex of the archive.
     pub digest: String,
+    /// The archive's Chart.yaml text (indexed without reading the archive back).
+    pub chart_yaml: String,
     /// Objects in the chart.
     pub objects: usize,
     /// Lint findings that did not stop the build (warnings and infos).
@@ -145,10 +147,11 @@ pub fn package_env(
         chart.app_version.clone_from(v);
     }
     chart.source_commit.clone_from(&opts.commit);
+    let chart_yaml = chart.chart_yaml(env);
     let mut files = vec![
         ChartFile {
             path: "Chart.yaml".into(),
-            data: chart.chart_yaml(env).into_bytes(),
+            data: chart_yaml.clone().into_bytes(),
         },
         ChartFile {
             path: "values.yaml".into(),
@@ -173,6 +176,7 @@ pub fn package_env(
         env: env.to_string(),
         file_name: format!("{}-{}.tgz", chart.name, chart.version),
         digest: sha256_hex(&bytes),
+        chart_yaml,
         objects: docs.len(),
         findings,
         chart,
@@ -210,8 +214,15 @@ pub fn store(dest: &Path, p: &Packaged, index: bool) -> anyhow::Result<(PathBuf,
         Stored::Written
     };
     if index {
+        // The archive was just written from these bytes under the lock: its digest and
+        // Chart.yaml are known, so the index does not read, hash and inflate it again.
         let opts = crate::chart::repo::IndexOptions {
             now: now(),
+            known: vec![crate::chart::repo::KnownArchive {
+                rel: p.file_name.clone(),
+                digest: p.digest.clone(),
+                chart_yaml: p.chart_yaml.clone(),
+            }],
             ..Default::default()
         };
         repo.reindex(&opts)?;

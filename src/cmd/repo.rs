@@ -22,6 +22,7 @@ fn index(args: &RepoIndexArgs) -> anyhow::Result<ExitCode> {
         url: args.url.clone(),
         merge: args.merge.clone(),
         now: now(),
+        known: Vec::new(),
     };
     let mut repo = Repo::open(&args.dir)?;
     let summary = repo.reindex(&opts)?;

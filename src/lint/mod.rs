@@ -340,14 +340,9 @@ fn ignored(doc: &Document, rule: &Rule) -> bool {
         .any(|(_, check)| annotations.contains_key(&format!("ignore-check.kube-linter.io/{check}")))
 }
 
-/// Lints documents that belong together (one environment, or one lint invocation): per object
-/// types, lifecycle, workload rules; then references across all of them. Findings come back
-/// sorted by file position.
-pub fn lint(docs: &[Document], opts: &Options) -> Vec<Diagnostic> {
-    lint_rendered(docs, opts, None)
-}
-
-/// [`lint`] for rendered documents: findings on a value that came from the merged `values`
+/// Lints documents that belong together (one rendered environment): per-object types,
+/// lifecycle and workload rules, then references across them; findings sorted by file
+/// position. With `values`, findings on a value that came from the merged `values`
 /// also name the values key and the file:line (or `--set`) that set it.
 pub fn lint_rendered(docs: &[Document], opts: &Options, values: Option<&Node>) -> Vec<Diagnostic> {
     let mut sink = Sink::new(opts, values);
