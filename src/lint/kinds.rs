@@ -2,66 +2,18 @@
 //! check by deserialising into its Rust type. Generated from the `impl Resource` list of
 //! k8s-openapi 0.29 (`v1_37`); regenerate when that crate is upgraded.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-
 use serde_json::Value as Json;
 
+use super::schema::Shape;
+use super::schema_table::ROOTS;
 use super::types::{Findings, check_as};
 
-/// A kind's JSON schema: the root (usually a `$ref`) and every definition it can reach.
-#[derive(Debug)]
-pub struct KindSchema {
-    /// The kind's own schema.
-    pub root: Json,
-    /// `#/$defs/<name>` → the definition.
-    pub defs: HashMap<String, &'static Json>,
-}
-
-impl KindSchema {
-    /// The definition a `$ref` names.
-    pub fn definition(&self, reference: &str) -> Option<&Json> {
-        self.defs
-            .get(reference.strip_prefix("#/$defs/")?)
-            .map(|d| &**d)
-    }
-
-    /// The schema of `T`, built through the shared generator.
-    pub fn of<T: schemars::JsonSchema>() -> &'static Self {
-        // Kinds share most of their definitions (ObjectMeta, PodSpec, ...): one generator
-        // builds each definition once for the whole run, instead of once per kind.
-        static SHARED: Mutex<Option<(schemars::SchemaGenerator, HashMap<String, &'static Json>)>> =
-            Mutex::new(None);
-        let mut guard = SHARED
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (generator, defs) = guard.get_or_insert_with(Default::default);
-        let root = generator.subschema_for::<T>().to_value();
-        for (name, def) in generator.definitions() {
-            if !defs.contains_key(name) {
-                // Leaked on purpose: definitions live for the whole run, shared by every kind.
-                defs.insert(name.clone(), Box::leak(Box::new(def.clone())));
-            }
-        }
-        Box::leak(Box::new(Self {
-            root,
-            defs: defs.clone(),
-        }))
-    }
-}
-
-/// A built-in kind: its type check and its JSON schema (for required fields and field names).
+/// A built-in kind: its type check and its schema (for required fields and field names).
 pub struct Kind {
     /// Deserialises an object into the kind's Rust type.
-    pub check: fn(Json) -> Findings,
-    /// The kind's JSON schema (draft 2020-12), built once.
-    pub schema: &'static KindSchema,
-}
-
-fn schema_of<T: schemars::JsonSchema>(
-    slot: &'static OnceLock<&'static KindSchema>,
-) -> &'static KindSchema {
-    slot.get_or_init(KindSchema::of::<T>)
+    pub check: fn(&Json) -> Findings,
+    /// The kind's schema, from the generated table.
+    pub schema: &'static Shape,
 }
 
 macro_rules! kinds {
@@ -74,22 +26,58 @@ macro_rules! kinds {
             )),*
         ];
 
-        /// The built-in kind `apiVersion`/`kind`, if there is one.
-        pub fn kind(api_version: &str, kind: &str) -> Option<Kind> {
-            $(
-                if api_version == <$ty as k8s_openapi::Resource>::API_VERSION
-                    && kind == <$ty as k8s_openapi::Resource>::KIND
-                {
-                    static SCHEMA: OnceLock<&'static KindSchema> = OnceLock::new();
-                    return Some(Kind {
-                        check: check_as::<$ty>,
-                        schema: schema_of::<$ty>(&SCHEMA),
-                    });
-                }
-            )*
-            None
+        /// The type check of each kind, in the order of `KNOWN`.
+        const CHECKS: &[fn(&Json) -> Findings] = &[$(check_as::<$ty>),*];
+
+        /// The JSON schemas `schemars` derives for every kind, in the order of `KNOWN`, and
+        /// the definitions they share (what `schema_table.rs` is generated from).
+        #[cfg(test)]
+        pub fn json_schemas() -> (Vec<Json>, std::collections::BTreeMap<String, Json>) {
+            let mut generator = schemars::SchemaGenerator::default();
+            let roots = vec![$(generator.subschema_for::<$ty>().to_value()),*];
+            let defs = generator
+                .definitions()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            (roots, defs)
         }
     };
+}
+
+/// The built-in kind `apiVersion`/`kind`, if there is one.
+pub fn kind(api_version: &str, kind: &str) -> Option<Kind> {
+    let i = KNOWN
+        .iter()
+        .position(|&(a, k)| k == kind && a == api_version)?;
+    Some(Kind {
+        check: CHECKS[i],
+        schema: ROOTS[i],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed table is what the current k8s-openapi generates. After upgrading it, run
+    /// `KFORGE_REGENERATE=1 cargo test --lib schema_table_is_current` and commit the result.
+    #[test]
+    fn schema_table_is_current() {
+        let (roots, defs) = json_schemas();
+        assert_eq!(roots.len(), KNOWN.len());
+        let text = super::super::schema::generate::table(&roots, &defs);
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/lint/schema_table.rs");
+        if std::env::var_os("KFORGE_REGENERATE").is_some() {
+            std::fs::write(path, &text).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == text,
+            "src/lint/schema_table.rs is stale: run `KFORGE_REGENERATE=1 cargo test --lib \
+             schema_table_is_current` and commit it"
+        );
+    }
 }
 
 kinds![

@@ -10,6 +10,8 @@ mod references;
 pub mod report;
 mod rules;
 mod schema;
+#[rustfmt::skip]
+mod schema_table;
 mod types;
 mod workload;
 

@@ -115,10 +115,10 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
 
 /// Runs the type check repeatedly, removing each wrongly typed field, so one document reports
 /// all of its wrong fields.
-fn deserialize_all(check_fn: fn(Json) -> Findings, mut json: Json) -> Findings {
+fn deserialize_all(check_fn: fn(&Json) -> Findings, mut json: Json) -> Findings {
     let mut all: Findings = Vec::new();
     for _ in 0..MAX_TYPE_ERRORS {
-        let findings = check_fn(json.clone());
+        let findings = check_fn(&json);
         let mut removed = false;
         for (tokens, id, message) in findings {
             if id == "invalid-type" && !removed && remove(&mut json, &tokens) {
@@ -167,7 +167,7 @@ fn remove(json: &mut Json, tokens: &[String]) -> bool {
 }
 
 /// Deserialises `json` as `T`, collecting the first wrong type and every ignored field.
-pub fn check_as<T: DeserializeOwned>(json: Json) -> Findings {
+pub fn check_as<T: DeserializeOwned>(json: &Json) -> Findings {
     let mut findings = Vec::new();
     let mut unknown = Vec::new();
     let mut record = |path: serde_ignored::Path<'_>| unknown.push(ignored_tokens(&path));
