@@ -436,6 +436,38 @@ mod tests {
         assert!(out.find("created").unwrap() < out.find("urls").unwrap());
     }
 
+    /// `entries` is emitted in parts on every core and joined: the bytes must be those of one
+    /// emitter pass over the whole tree, across part boundaries, for an empty list, and for a
+    /// chart name that needs quoting.
+    #[test]
+    fn entries_emitted_in_parts_match_one_emitter_pass() {
+        let mut text = String::from("apiVersion: v1\nserverInfo: {contextPath: /x}\nentries:\n");
+        text.push_str(
+            "  \"yes\": []\n  b:\n  - version: 0.1.0\n    urls: [\"b 0.1.0.tgz\"]\n  a:\n",
+        );
+        for i in 0..(2 * 256 + 7) {
+            text.push_str(&format!(
+                "  - version: 1.{i}.0\n    urls: [a-1.{i}.0.tgz]\n    description: \"line\\nnext: {i}\"\n    created: \"2020-01-01T00:00:00Z\"\n"
+            ));
+        }
+        let mut idx = index(&text).unwrap();
+        let out = idx.to_yaml("x");
+        // The same tree (now in its emitted order) through a single emit_document.
+        let entries = idx
+            .entries
+            .iter()
+            .map(|(name, list)| (name.clone(), generated_node(Value::Seq(list.clone()))))
+            .collect();
+        let mut root = IndexMap::new();
+        root.insert("apiVersion".to_string(), gen_str("v1"));
+        root.insert("entries".to_string(), generated_node(Value::Map(entries)));
+        root.insert("generated".to_string(), gen_str("2020-01-01T00:00:00Z"));
+        root.insert("serverInfo".to_string(), idx.extra["serverInfo"].clone());
+        assert_eq!(out, emit_document(&generated_node(Value::Map(root))));
+        assert!(out.contains("  \"yes\": []\n"), "{out}");
+        assert_eq!(index(&out).unwrap().len(), 2 * 256 + 8);
+    }
+
     #[test]
     fn refuses_entries_it_cannot_rewrite() {
         let e = index("apiVersion: v1\nentries:\n  a:\n  - urls: [x]\n").unwrap_err();

@@ -79,8 +79,8 @@ pub fn read_archive(bytes: &[u8]) -> Result<Vec<ArchiveFile>, ArchiveError> {
     read_archive_keeping(GzDecoder::new(bytes), |_| true)
 }
 
-/// Archives whose tar stream inflates to at most this many bytes are inflated in one go and read
-/// from memory; larger ones are streamed, so memory stays bounded whatever an archive holds.
+/// Archives whose tar stream inflates to at most this many bytes are inflated in one pass and
+/// read from memory; larger ones are streamed, so memory stays bounded whatever an archive holds.
 const IN_MEMORY_TAR_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Checks a whole `.tgz` chart archive as [`read_archive`] does, but keeps only `Chart.yaml`
@@ -90,8 +90,8 @@ const IN_MEMORY_TAR_BYTES: u64 = 8 * 1024 * 1024;
 /// A repository index reads thousands of archives, so this is its hot path:
 /// - each thread keeps one gzip decoder and one buffer, reset per archive, instead of
 ///   allocating and zeroing a fresh 40 KiB inflate state;
-/// - a chart's tar stream (usually well under a megabyte) is inflated in one call into that
-///   buffer and its entries read from memory: tar's 512-byte header reads no longer each go
+/// - a chart's tar stream (usually well under a megabyte) is inflated in one pass into that
+///   buffer (`read_to_end` with large reads) and its entries read from memory: tar's 512-byte header reads no longer each go
 ///   through the inflater, and padding is skipped by seeking instead of reading it into a
 ///   zeroed 32 KiB buffer. A stream that is larger, or that does not inflate cleanly, is read
 ///   again entry by entry, so its errors are exactly those of the streamed check.

@@ -254,13 +254,7 @@ impl Builder<'_> {
     }
 
     fn error_at(&self, mark: Marker, message: String, help: Option<String>) -> YamlError {
-        YamlError {
-            file: Arc::clone(self.file),
-            line: mark.line().max(1) + self.file.first_line,
-            col: mark.col() + 1,
-            message,
-            help,
-        }
+        error_in(self.file, mark, message, help)
     }
 
     fn count(&mut self, n: usize, mark: Marker) -> Result<(), YamlError> {
@@ -329,13 +323,12 @@ impl Builder<'_> {
                         Value::Int(i) => i.to_string(),
                         Value::Float(f) => f.to_string(),
                         Value::Seq(_) | Value::Map(_) => {
-                            return Err(YamlError {
-                                file: Arc::clone(file),
-                                line: mark.line().max(1) + file.first_line,
-                                col: mark.col() + 1,
-                                message: "a map or list used as a map key is not supported".into(),
-                                help: Some("use a plain string key".into()),
-                            });
+                            return Err(error_in(
+                                file,
+                                mark,
+                                "a map or list used as a map key is not supported".into(),
+                                Some("use a plain string key".into()),
+                            ));
                         }
                     };
                     *key = Some(PendingKey {
@@ -458,6 +451,22 @@ impl Builder<'_> {
                 Some("remove the tag; kforge reads plain YAML data".into()),
             )),
         }
+    }
+}
+
+/// An error at a parser mark, as a position in the whole file (`file` may be a piece of it).
+fn error_in(
+    file: &Arc<SourceFile>,
+    mark: Marker,
+    message: String,
+    help: Option<String>,
+) -> YamlError {
+    YamlError {
+        file: Arc::clone(file),
+        line: mark.line().max(1) + file.first_line,
+        col: mark.col() + 1,
+        message,
+        help,
     }
 }
 
