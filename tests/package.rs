@@ -187,3 +187,76 @@ fn lint_failures_write_nothing() {
         .stderr_has("expected a string");
     assert!(!p.path().join("dist").exists());
 }
+
+/// Every file under `dir`, with its bytes.
+fn tree(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                out.push((path, bytes));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_failed_build_leaves_the_output_folder_as_it_was() {
+    let p = TempProject::reference();
+    p.kforge().args(["build"]).run().exit(0);
+    let before = tree(&p.path().join("dist"));
+    // dev and staging package (and are staged beside their final names) before prod fails.
+    p.append("environments/prod.yaml", "image:\n  tag: latest\n");
+    p.kforge()
+        .args(["build", "--version", "1.0.1"])
+        .run()
+        .exit(1)
+        .stderr_has("error[latest-tag]");
+    assert_eq!(
+        tree(&p.path().join("dist")),
+        before,
+        "no archive, index or temporary file changed"
+    );
+    // A folder the failed run would have made is removed again; one that was there stays.
+    p.kforge()
+        .args(["build", "--version", "1.0.1", "-d", "out/new"])
+        .run()
+        .exit(1);
+    assert!(!p.path().join("out").exists());
+    p.kforge()
+        .args(["package", "--all-envs", "--version", "1.0.1"])
+        .run()
+        .exit(1);
+    assert_eq!(tree(&p.path().join("dist")), before);
+}
+
+#[test]
+fn a_broken_values_schema_is_reported_once_and_nothing_is_written() {
+    let p = TempProject::reference();
+    p.write("chart-templates/values.schema.json", "{\"type\": 5}\n");
+    for args in [
+        &["build"][..],
+        &["package", "--all-envs"],
+        &["build", "--version", "x"],
+    ] {
+        let run = p.kforge().args(args).run().exit(2);
+        assert_eq!(
+            run.stderr.matches("not a valid JSON Schema").count(),
+            1,
+            "kforge {args:?}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("environment `"), "{}", run.stderr);
+        assert!(
+            !p.path().join("dist").exists(),
+            "kforge {args:?} wrote dist/"
+        );
+    }
+}
