@@ -4,12 +4,11 @@
 
 use std::cell::RefCell;
 
-use indexmap::IndexMap;
 use kforge::chart::ChartMeta;
 use kforge::render::{TemplateSet, render_env, to_yaml_stream};
 use kforge::values::{merge_overlay, parse_values_file};
 use kforge::yaml::{
-    Limits, Node, Origin, SourceFile, Value, emit_document, parse_documents, to_json,
+    Limits, Map, Node, Origin, SourceFile, Value, emit_document, parse_documents, to_json,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -102,11 +101,11 @@ fn tree() -> impl Strategy<Value = Node> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(|v| node(Value::Seq(v))),
             prop::collection::vec((text(), inner), 0..5)
-                .prop_map(|kv| node(Value::Map(kv.into_iter().collect::<IndexMap<_, _>>()))),
+                .prop_map(|kv| node(Value::Map(kv.into_iter().collect::<Map>()))),
         ]
     });
     prop::collection::vec((text(), inner), 0..6)
-        .prop_map(|kv| node(Value::Map(kv.into_iter().collect::<IndexMap<_, _>>())))
+        .prop_map(|kv| node(Value::Map(kv.into_iter().collect::<Map>())))
 }
 
 /// A map tree without nulls whose paths keep their kind, as values checked by a schema do:
@@ -120,14 +119,14 @@ fn map_without_nulls() -> impl Strategy<Value = Node> {
         prop::collection::vec(any::<bool>().prop_map(|b| node(Value::Bool(b))), 0..3)
             .prop_map(|v| node(Value::Seq(v))),
     ];
-    let empty = Just(node(Value::Map(IndexMap::new())));
+    let empty = Just(node(Value::Map(Map::default())));
     empty.prop_recursive(3, 32, 4, move |inner| {
         (
             prop::collection::vec((prop::sample::select(&["a", "b"][..]), inner), 0..3),
             prop::collection::vec((prop::sample::select(&["c", "d"][..]), leaf.clone()), 0..3),
         )
             .prop_map(|(maps, leaves)| {
-                let mut m = IndexMap::new();
+                let mut m = Map::default();
                 for (k, v) in maps.into_iter().chain(leaves) {
                     m.insert(k.to_string(), v);
                 }

@@ -9,11 +9,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use indexmap::IndexMap;
-
 use crate::diag::Diagnostic;
 use crate::yaml::{
-    Limits, Node, Origin, SourceFile, Value, emit_document, emit_scalar_key, emit_seq_items,
+    Limits, Map, Node, Origin, SourceFile, Value, emit_document, emit_scalar_key, emit_seq_items,
     parse_documents,
 };
 
@@ -47,7 +45,7 @@ pub struct RepoIndex {
     /// Chart name → its entries (maps).
     pub entries: BTreeMap<String, Vec<Node>>,
     /// Other top-level keys (`annotations`, `serverInfo`, ...), kept as they were.
-    pub extra: IndexMap<String, Node>,
+    pub extra: Map,
 }
 
 /// The string value of `key` in an entry map.
@@ -80,15 +78,20 @@ impl RepoIndex {
             max_nodes: 20_000_000,
         };
         let at = |node: &Node, msg: String| Diagnostic::error(msg).at(node.origin.clone());
-        let docs = parse_documents(&file.text, file, limits).map_err(|e| {
-            Diagnostic::error(format!("{} is not valid YAML: {}", file.display, e.message)).at(
-                Origin::File {
-                    file: file.clone(),
-                    line: e.line,
-                    col: e.col,
-                },
-            )
-        })?;
+        // A large index in the usual layout is parsed on every core; anything else (or any
+        // doubt) in one pass.
+        let chunked = super::chunked::parse(file, limits);
+        let docs = chunked
+            .map_or_else(|| parse_documents(&file.text, file, limits), Ok)
+            .map_err(|e| {
+                Diagnostic::error(format!("{} is not valid YAML: {}", file.display, e.message)).at(
+                    Origin::File {
+                        file: file.clone(),
+                        line: e.line,
+                        col: e.col,
+                    },
+                )
+            })?;
         if let Some(second) = docs.get(1) {
             return Err(at(
                 second,
@@ -194,7 +197,7 @@ impl RepoIndex {
         let mut out = String::new();
         for key in keys {
             let single = |value: Node| {
-                let mut m = IndexMap::new();
+                let mut m = Map::default();
                 m.insert(key.to_string(), value);
                 emit_document(&generated_node(Value::Map(m)))
             };
@@ -384,7 +387,7 @@ impl ChartYaml {
 
     /// The index entry for this chart: its metadata plus `created`, `digest` and `urls`.
     pub fn entry(&self, created: &str, digest: &str, url: &str) -> Node {
-        let mut m = IndexMap::new();
+        let mut m = Map::default();
         if let Some(meta) = self.node.as_map() {
             for (k, v) in meta {
                 if METADATA_FIELDS.contains(&k.as_str()) {
@@ -458,7 +461,7 @@ mod tests {
             .iter()
             .map(|(name, list)| (name.clone(), generated_node(Value::Seq(list.clone()))))
             .collect();
-        let mut root = IndexMap::new();
+        let mut root = Map::default();
         root.insert("apiVersion".to_string(), gen_str("v1"));
         root.insert("entries".to_string(), generated_node(Value::Map(entries)));
         root.insert("generated".to_string(), gen_str("2020-01-01T00:00:00Z"));

@@ -1,6 +1,7 @@
 //! Helm charts: metadata from the `chart:` values, Chart.yaml, and reproducible archives.
 
 mod archive;
+mod chunked;
 pub mod index;
 pub mod read;
 pub mod repo;
@@ -74,7 +75,7 @@ impl ChartMeta {
     pub fn chart_yaml(&self, env: &str) -> String {
         use crate::yaml::{Node, Origin, Value, emit_document};
         let s = |v: &str| Node::new(Value::String(v.to_string()), Origin::Generated);
-        let mut m = indexmap::IndexMap::new();
+        let mut m = crate::yaml::Map::default();
         m.insert("apiVersion".to_string(), s("v2"));
         m.insert("name".to_string(), s(&self.name));
         m.insert("version".to_string(), s(&self.version));
@@ -85,7 +86,7 @@ impl ChartMeta {
             m.insert("description".to_string(), s(&self.description));
         }
         m.insert("type".to_string(), s("application"));
-        let mut ann = indexmap::IndexMap::new();
+        let mut ann = crate::yaml::Map::default();
         ann.insert("kforge.io/environment".to_string(), s(env));
         if let Some(commit) = &self.source_commit {
             ann.insert("kforge.io/source-commit".to_string(), s(commit));

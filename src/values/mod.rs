@@ -8,8 +8,6 @@ mod set;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use indexmap::IndexMap;
-
 pub use merge::merge_overlay;
 pub use schema::ValuesSchema;
 pub use set::apply_set;
@@ -17,7 +15,7 @@ pub use set::apply_set;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::project::{Overlay, Project, read_text};
 use crate::render::TemplateSet;
-use crate::yaml::{Limits, Node, Origin, SourceFile, Value, parse_documents};
+use crate::yaml::{Limits, Map, Node, Origin, SourceFile, Value, parse_documents};
 
 /// A `--set` / `--set-string` argument, in command-line order.
 #[derive(Clone, Debug)]
@@ -93,7 +91,7 @@ pub fn merge_env(
         let text = read_text(p)?;
         files.push(SourceFile::new(p.display().to_string(), text));
     }
-    let mut root = Node::new(Value::Map(IndexMap::new()), Origin::Generated);
+    let mut root = Node::new(Value::Map(Map::default()), Origin::Generated);
     let mut problems = Vec::new();
     let mut layers = Vec::new();
     for file in &files {

@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use indexmap::IndexMap;
-
-use crate::yaml::{Node, Origin, Value};
+use crate::yaml::{Map, Node, Origin, Value};
 
 /// Largest list index `--set` accepts (Helm uses the same bound).
 pub const MAX_INDEX: usize = 65_536;
@@ -228,7 +226,7 @@ fn assign(root: &mut Node, path: &[Segment], value: Node) {
         match seg {
             Segment::Key(key) => {
                 if !matches!(node.value, Value::Map(_)) {
-                    *node = Node::new(Value::Map(IndexMap::new()), origin.clone());
+                    *node = Node::new(Value::Map(Map::default()), origin.clone());
                 }
                 let Value::Map(map) = &mut node.value else {
                     unreachable!()
@@ -271,7 +269,7 @@ mod tests {
     use crate::yaml::emit_document;
 
     fn set(args: &[&str]) -> String {
-        let mut root = Node::new(Value::Map(IndexMap::new()), Origin::Generated);
+        let mut root = Node::new(Value::Map(Map::default()), Origin::Generated);
         for a in args {
             apply_set(&mut root, "--set", a, false).unwrap();
         }
@@ -295,7 +293,7 @@ mod tests {
 
     #[test]
     fn bad_syntax_is_rejected() {
-        let mut root = Node::new(Value::Map(IndexMap::new()), Origin::Generated);
+        let mut root = Node::new(Value::Map(Map::default()), Origin::Generated);
         for bad in [
             "",
             "=x",

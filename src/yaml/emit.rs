@@ -317,7 +317,7 @@ mod tests {
             "--flag",
             "http://x:80/a?b=c",
         ];
-        let mut m = indexmap::IndexMap::new();
+        let mut m = crate::yaml::Map::default();
         for (i, s) in strings.iter().enumerate() {
             let leaf = Node::new(
                 Value::String((*s).to_string()),
@@ -337,7 +337,7 @@ mod tests {
                 num(Value::Bool(true)),
                 num(Value::Null),
                 num(Value::Seq(vec![])),
-                num(Value::Map(indexmap::IndexMap::new())),
+                num(Value::Map(crate::yaml::Map::default())),
             ])),
         );
         let root = num(Value::Map(m));

@@ -4,12 +4,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use indexmap::IndexMap;
 use indexmap::map::Entry;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::{Node, Origin, SourceFile, Value, resolve_plain};
+use super::{Map, Node, Origin, SourceFile, Value, resolve_plain};
 
 /// Bounds that keep hostile input from exhausting memory or the stack.
 #[derive(Clone, Copy, Debug)]
@@ -52,7 +51,7 @@ enum Frame {
         anchor: usize,
     },
     Map {
-        entries: IndexMap<String, Node>,
+        entries: Map,
         key: Option<PendingKey>,
         merges: Vec<Node>,
         origin: Origin,
@@ -178,7 +177,7 @@ fn parse(
                 b.check_collection_tag(tag.as_ref(), "map", mark)?;
                 b.push(
                     Frame::Map {
-                        entries: IndexMap::new(),
+                        entries: Map::default(),
                         key: None,
                         merges: Vec::new(),
                         origin: b.origin(mark),
@@ -220,7 +219,7 @@ fn parse(
 }
 
 /// `<<: *base` (or a list of them): keys of the merged maps that the map does not set itself.
-fn apply_merges(entries: &mut IndexMap<String, Node>, merges: Vec<Node>) {
+fn apply_merges(entries: &mut Map, merges: Vec<Node>) {
     for source in merges {
         if let Value::Map(m) = source.value {
             for (k, v) in m {
