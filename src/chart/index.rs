@@ -322,10 +322,14 @@ fn parse_entries(node: Node) -> Result<BTreeMap<String, Vec<Node>>, Diagnostic> 
 }
 
 /// Sorts every map's keys in place, as Go's JSON marshalling writes them.
+/// Keys sorted at every level; a map already in order (every entry of an index kforge wrote,
+/// and new entries, sorted where they are made) is only checked, not sorted and rehashed.
 fn sort_keys(node: &mut Node) {
     match &mut node.value {
         Value::Map(m) => {
-            m.sort_keys();
+            if !m.keys().is_sorted() {
+                m.sort_keys();
+            }
             m.values_mut().for_each(sort_keys);
         }
         Value::Seq(items) => items.iter_mut().for_each(sort_keys),
@@ -401,8 +405,10 @@ impl ChartYaml {
             "urls".into(),
             generated_node(Value::Seq(vec![gen_str(url)])),
         );
-        m.sort_keys();
-        generated_node(Value::Map(m))
+        // Sorted here, on the thread that made it, so the index's serial pass only checks.
+        let mut entry = generated_node(Value::Map(m));
+        sort_keys(&mut entry);
+        entry
     }
 }
 
