@@ -321,9 +321,9 @@ fn parse_entries(node: Node) -> Result<BTreeMap<String, Vec<Node>>, Diagnostic> 
     Ok(out)
 }
 
-/// Sorts every map's keys in place, as Go's JSON marshalling writes them.
-/// Keys sorted at every level; a map already in order (every entry of an index kforge wrote,
-/// and new entries, sorted where they are made) is only checked, not sorted and rehashed.
+/// Sorts every map's keys in place, as Go's JSON marshalling writes them. A map already in
+/// order (every entry of an index kforge wrote, and new entries, sorted where they are made)
+/// is only checked, not sorted and rehashed.
 fn sort_keys(node: &mut Node) {
     match &mut node.value {
         Value::Map(m) => {

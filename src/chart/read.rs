@@ -91,10 +91,12 @@ const IN_MEMORY_TAR_BYTES: u64 = 8 * 1024 * 1024;
 /// - each thread keeps one gzip decoder and one buffer, reset per archive, instead of
 ///   allocating and zeroing a fresh 40 KiB inflate state;
 /// - a chart's tar stream (usually well under a megabyte) is inflated in one pass into that
-///   buffer (`read_to_end` with large reads) and its entries read from memory: tar's 512-byte header reads no longer each go
-///   through the inflater, and padding is skipped by seeking instead of reading it into a
-///   zeroed 32 KiB buffer. A stream that is larger, or that does not inflate cleanly, is read
-///   again entry by entry, so its errors are exactly those of the streamed check.
+///   buffer (`read_to_end` with large reads) and its entries read from memory: tar's 512-byte
+///   header reads no longer each go through the inflater, and the data of skipped entries
+///   and padding are seeked past and measured, not copied through a zeroed buffer;
+/// - a stream that is larger, that does not inflate cleanly, or whose last entry runs past
+///   its end is read again entry by entry, so its errors are exactly those of the streamed
+///   check.
 ///
 /// Either way the gzip trailer is read: an archive whose checksum or length does not match
 /// its contents is refused.
@@ -124,27 +126,20 @@ pub fn read_chart_yaml(bytes: Vec<u8>) -> Result<Vec<u8>, ArchiveError> {
         let files = match whole {
             Ok(n) if n as u64 <= IN_MEMORY_TAR_BYTES => {
                 let mut archive = tar::Archive::new(std::io::Cursor::new(&tar[..]));
-                let checked = archive
+                // `None` when cut short: streamed below, for the streamed check's own error.
+                archive
                     .entries_with_seek()
                     .map_err(corrupt)
-                    .and_then(|entries| check_entries(entries, keep, Some(n as u64)));
-                match checked {
-                    Ok(Some(files)) => Ok(files),
-                    Err(e) => Err(e),
-                    // Cut short: streamed again below, for the streamed check's own error.
-                    Ok(None) => {
-                        let bytes = decoder.reset(std::io::Cursor::new(Vec::new()));
-                        decoder.reset(std::io::Cursor::new(bytes.into_inner()));
-                        read_archive_keeping(&mut decoder, keep)
-                    }
-                }
+                    .and_then(|entries| check_entries(entries, keep, Some(n as u64)))
+                    .transpose()
             }
-            _ => {
-                let bytes = decoder.reset(std::io::Cursor::new(Vec::new()));
-                decoder.reset(std::io::Cursor::new(bytes.into_inner()));
-                read_archive_keeping(&mut decoder, keep)
-            }
+            _ => None,
         };
+        let files = files.unwrap_or_else(|| {
+            let bytes = decoder.reset(std::io::Cursor::new(Vec::new()));
+            decoder.reset(std::io::Cursor::new(bytes.into_inner()));
+            read_archive_keeping(&mut decoder, keep)
+        });
         if tar.capacity() as u64 > IN_MEMORY_TAR_BYTES + 1 {
             tar = Vec::new();
         }
@@ -166,6 +161,7 @@ fn read_archive_keeping(
     keep: impl Fn(&str) -> bool,
 ) -> Result<Vec<ArchiveFile>, ArchiveError> {
     let mut tar = tar::Archive::new(decompressed);
+    // Only an in-memory check answers `None`; a streamed one reports the cut itself.
     let files = check_entries(tar.entries().map_err(corrupt)?, keep, None)?
         .ok_or_else(|| ArchiveError::Corrupt("unexpected end of the tar stream".into()))?;
     // The rest of the stream (padding after the end of the tar, then the gzip trailer), so a
