@@ -37,14 +37,18 @@ FLOOR = ROOT / "benches" / "parse-floor" / "target" / "release" / "parse-floor"
 
 def run_once(argv, cwd=None, stdin=None):
     """Runs argv; returns (wall seconds, peak RSS KiB, user+sys seconds). RSS comes from
-    GNU time: a child forked from this (large) Python process would report Python's pages."""
+    GNU time: a child forked from this (large) Python process would report Python's pages.
+    CPU comes from wait4's rusage of the GNU time process, which counts the command it
+    waited for at microsecond resolution (GNU time prints it in hundredths of a second, which
+    made CPU/wall of a 20 ms run anything from 0.6 to 1.5); it includes GNU time's own CPU,
+    measured on `true` and stated in BENCHMARKS.md."""
     rss_file = WORK / ".rss"
     err_file = open(WORK / ".stderr", "w+b")  # a file, not a pipe: a full pipe would block it
     start = time.perf_counter()
     p = subprocess.Popen(["/usr/bin/time", "-f", "%M %U %S", "-o", str(rss_file), *argv],
                          cwd=cwd, stdout=subprocess.DEVNULL, stderr=err_file,
                          stdin=open(stdin) if stdin else subprocess.DEVNULL)
-    _, status, _ = os.wait4(p.pid, 0)
+    _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - start
     err_file.seek(0)
     err = err_file.read()[-4000:].decode(errors="replace")
@@ -52,8 +56,8 @@ def run_once(argv, cwd=None, stdin=None):
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         raise SystemExit(f"{argv} exited {code}: {err}")
-    rss, user, sys_ = rss_file.read_text().split()[-3:]
-    return wall, int(rss), float(user) + float(sys_)
+    rss = rss_file.read_text().split()[-3]
+    return wall, int(rss), usage.ru_utime + usage.ru_stime
 
 
 def measure(argv, runs, cwd=None, before=None, stdin=None):
@@ -340,9 +344,9 @@ def main():
                f"{runs} runs after a warm-up, with min–max; RSS is the peak of any run.\n")
     out.append(f"Machine: {host}. Nothing else ran during the measurements.\n")
     out.append("Every command is started from Python through GNU time (for its peak RSS). That costs "
-               f"{fmt(harness['median'])} per run, measured on `true`, which is included in every "
-               "process time below (kforge's and the anchors'); Helm's in-process calls do not "
-               "pay it.\n")
+               f"{fmt(harness['median'])} per run ({fmt(harness['cpu'])} of CPU), measured on `true`, "
+               "which is included in every process time and CPU time below (kforge's and the "
+               "anchors'); Helm's in-process calls do not pay it.\n")
     out.append("## Summary\n")
     out.append("| Target | Result | |\n|---|---|---|")
     out.append(f"| `kforge --version` < 10 ms | {fmt(version['median'])} | {met(version['median'] < 0.010)} |")
