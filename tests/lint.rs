@@ -447,7 +447,7 @@ fn the_reference_project_is_lint_clean_and_render_refuses_lint_errors() {
         "{notes:?}"
     );
     p.kforge().args(["build"]).run().exit(1);
-    // dev and staging packaged (and were staged on disk) before prod failed: none is left.
+    // dev and staging packaged before prod failed: none of them is stored.
     assert!(!p.path().join("dist").exists(), "nothing packaged");
 }
 

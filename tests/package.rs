@@ -212,7 +212,7 @@ fn a_failed_build_leaves_the_output_folder_as_it_was() {
     let p = TempProject::reference();
     p.kforge().args(["build"]).run().exit(0);
     let before = tree(&p.path().join("dist"));
-    // dev and staging package (and are staged beside their final names) before prod fails.
+    // dev and staging package before prod fails lint; nothing may be stored.
     p.append("environments/prod.yaml", "image:\n  tag: latest\n");
     p.kforge()
         .args(["build", "--version", "1.0.1"])
