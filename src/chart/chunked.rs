@@ -187,18 +187,16 @@ impl Plan {
                             return None;
                         }
                         item_indent = Some(indent);
-                        let new_list = matches!(s, State::List);
-                        let last = chunks.last_mut();
-                        match last {
-                            Some(c) if !new_list && c.end - c.start < target => {}
-                            _ => {
-                                chunks.push(Chunk {
-                                    start,
-                                    end: start,
-                                    first_line: n,
-                                });
-                                lists.last_mut()?.1 += 1;
-                            }
+                        // A new list, or a full chunk: this item starts the next chunk.
+                        let fits = matches!(s, State::Items)
+                            && chunks.last().is_some_and(|c| c.end - c.start < target);
+                        if !fits {
+                            chunks.push(Chunk {
+                                start,
+                                end: start,
+                                first_line: n,
+                            });
+                            lists.last_mut()?.1 += 1;
                         }
                         state = Some(State::Items);
                     }
