@@ -3,16 +3,18 @@
 //! k8s-openapi 0.29 (`v1_37`); regenerate when that crate is upgraded, then regenerate the kinds'
 //! schema table as the `schema_table_is_current` test says.
 
+#[cfg(test)]
 use serde_json::Value as Json;
 
 use super::schema::Shape;
 use super::schema_table::ROOTS;
 use super::types::{Findings, check_as};
+use crate::yaml::Node;
 
 /// A built-in kind: its type check and its schema (for required fields and field names).
 pub struct Kind {
     /// Deserialises an object into the kind's Rust type.
-    pub check: fn(&Json) -> Findings,
+    pub check: fn(&Node) -> Findings,
     /// The kind's schema, from the generated table.
     pub schema: &'static Shape,
 }
@@ -28,7 +30,7 @@ macro_rules! kinds {
         ];
 
         /// The type check of each kind, in the order of `KNOWN`.
-        const CHECKS: &[fn(&Json) -> Findings] = &[$(check_as::<$ty>),*];
+        const CHECKS: &[fn(&Node) -> Findings] = &[$(check_as::<$ty>),*];
 
         /// The JSON schemas `schemars` derives for every kind, in the order of `KNOWN`, and
         /// the definitions they share (what `schema_table.rs` is generated from).

@@ -361,9 +361,9 @@ pub fn lint_document(doc: &Document, opts: &Options, sink: &mut Sink<'_>) {
     if opts.category_enabled(Category::Lifecycle) {
         lifecycle::check(doc, opts, sink);
     }
-    let workload_on = opts.category_enabled(Category::Practice)
-        || opts.category_enabled(Category::Security)
-        || opts.category_enabled(Category::Types);
+    // The workload rules are all practice or security rules.
+    let workload_on =
+        opts.category_enabled(Category::Practice) || opts.category_enabled(Category::Security);
     if typed && workload_on {
         workload::check(doc, sink);
     }

@@ -9,7 +9,9 @@
 //! object of that kind could be checked; the table costs nothing. The unit test
 //! `schema_table_is_current` regenerates the table and fails if the committed one differs.
 
-use serde_json::Value as Json;
+use std::borrow::Cow;
+
+use crate::yaml::{Node, Value};
 
 /// One node of a kind's schema, with every `$ref` already followed.
 #[derive(Debug)]
@@ -39,7 +41,7 @@ impl Shape {
 }
 
 /// `(path tokens of the object missing it, field name)` for every missing required field.
-pub fn missing_required(shape: &'static Shape, value: &Json) -> Vec<(Vec<String>, String)> {
+pub fn missing_required(shape: &'static Shape, value: &Node) -> Vec<(Vec<String>, String)> {
     let mut out = Vec::new();
     let mut tokens = Vec::new();
     walk(shape, value, &mut tokens, &mut out, 0);
@@ -50,21 +52,26 @@ pub fn missing_required(shape: &'static Shape, value: &Json) -> Vec<(Vec<String>
 /// (JSONSchemaProps) are not.
 const MAX_DEPTH: usize = 64;
 
-fn walk(
+/// The path to the current node is kept borrowed (list indexes are the only tokens made)
+/// and copied only into a finding.
+fn walk<'a>(
     shape: &'static Shape,
-    value: &Json,
-    tokens: &mut Vec<String>,
+    value: &'a Node,
+    tokens: &mut Vec<Cow<'a, str>>,
     out: &mut Vec<(Vec<String>, String)>,
     depth: usize,
 ) {
     if depth > MAX_DEPTH {
         return;
     }
-    match value {
-        Json::Object(map) => {
+    match &value.value {
+        Value::Map(map) => {
             for r in shape.required {
                 if !map.contains_key(*r) {
-                    out.push((tokens.clone(), r.to_string()));
+                    out.push((
+                        tokens.iter().map(|t| t.to_string()).collect(),
+                        r.to_string(),
+                    ));
                 }
             }
             if shape.props.is_empty() && shape.additional.is_none() {
@@ -72,16 +79,16 @@ fn walk(
             }
             for (k, v) in map {
                 if let Some(child) = shape.field(k) {
-                    tokens.push(k.clone());
+                    tokens.push(Cow::Borrowed(k));
                     walk(child, v, tokens, out, depth + 1);
                     tokens.pop();
                 }
             }
         }
-        Json::Array(items) => {
+        Value::Seq(items) => {
             if let Some(item) = shape.items {
                 for (i, v) in items.iter().enumerate() {
-                    tokens.push(i.to_string());
+                    tokens.push(Cow::Owned(i.to_string()));
                     walk(item, v, tokens, out, depth + 1);
                     tokens.pop();
                 }
@@ -227,10 +234,12 @@ mod tests {
     #[test]
     fn required_fields_and_names_come_from_the_schema() {
         let schema = kind("apps/v1", "Deployment").unwrap().schema;
-        let obj = serde_json::json!({
-            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"},
-            "spec": {"selector": {}, "template": {"spec": {"containers": [{"image": "a:1"}]}}}
-        });
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n\
+                    spec: {selector: {}, template: {spec: {containers: [{image: 'a:1'}]}}}\n";
+        let file = crate::yaml::SourceFile::new("t", text);
+        let obj = crate::yaml::parse_documents(text, &file, crate::yaml::Limits::default())
+            .unwrap()
+            .remove(0);
         let missing = missing_required(schema, &obj);
         assert_eq!(
             missing,

@@ -5,14 +5,13 @@
 //! formats the types do not check (names, labels, ports, quantities) are checked on the tree.
 
 use serde::de::DeserializeOwned;
-use serde_json::Value as Json;
 
 use super::kinds::{KNOWN, kind};
 use super::schema::{fields_at, missing_required};
 use super::{Options, Sink, lifecycle, path, scalar_text};
 use crate::diag::did_you_mean;
 use crate::render::Document;
-use crate::yaml::{Node, Value, display_key_path, to_json};
+use crate::yaml::{Node, Value, display_key_path};
 
 /// Problems of one document: `(key path tokens, rule id, message)`.
 pub type Findings = Vec<(Vec<String>, &'static str, String)>;
@@ -85,8 +84,7 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
         sink.report("unknown-kind", doc, &path(&["kind"]), message);
         return false;
     };
-    let json = to_json(&doc.node);
-    for (tokens, field) in missing_required(known.schema, &json) {
+    for (tokens, field) in missing_required(known.schema, &doc.node) {
         let within = if tokens.is_empty() {
             "the object".to_string()
         } else {
@@ -99,7 +97,7 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
             format!("missing required field `{field}` in {within}"),
         );
     }
-    let findings = deserialize_all(known.check, json);
+    let findings = deserialize_all(known.check, &doc.node);
     for (tokens, id, mut message) in findings {
         if id == "unknown-field"
             && let Some((field, parent)) = tokens.split_last()
@@ -114,14 +112,18 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
 }
 
 /// Runs the type check repeatedly, removing each wrongly typed field, so one document reports
-/// all of its wrong fields.
-fn deserialize_all(check_fn: fn(&Json) -> Findings, mut json: Json) -> Findings {
+/// all of its wrong fields. The tree is copied only when there is a field to remove.
+fn deserialize_all(check_fn: fn(&Node) -> Findings, node: &Node) -> Findings {
     let mut all: Findings = Vec::new();
+    let mut pruned: Option<Node> = None;
     for _ in 0..MAX_TYPE_ERRORS {
-        let findings = check_fn(&json);
+        let findings = check_fn(pruned.as_ref().unwrap_or(node));
         let mut removed = false;
         for (tokens, id, message) in findings {
-            if id == "invalid-type" && !removed && remove(&mut json, &tokens) {
+            if id == "invalid-type"
+                && !removed
+                && remove(pruned.get_or_insert_with(|| node.clone()), &tokens)
+            {
                 removed = true;
             }
             if !all.iter().any(|(t, i, _)| *t == tokens && *i == id) {
@@ -135,29 +137,29 @@ fn deserialize_all(check_fn: fn(&Json) -> Findings, mut json: Json) -> Findings 
     all
 }
 
-fn remove(json: &mut Json, tokens: &[String]) -> bool {
+fn remove(node: &mut Node, tokens: &[String]) -> bool {
     let Some((last, parents)) = tokens.split_last() else {
         return false;
     };
-    let mut cur = json;
+    let mut cur = node;
     for t in parents {
-        cur = match cur {
-            Json::Object(m) => match m.get_mut(t) {
+        cur = match &mut cur.value {
+            Value::Map(m) => match m.get_mut(t.as_str()) {
                 Some(v) => v,
                 None => return false,
             },
-            Json::Array(a) => match t.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+            Value::Seq(a) => match t.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
                 Some(v) => v,
                 None => return false,
             },
             _ => return false,
         };
     }
-    match cur {
-        Json::Object(m) => m.shift_remove(last).is_some(),
-        Json::Array(a) => match last.parse::<usize>() {
+    match &mut cur.value {
+        Value::Map(m) => m.shift_remove(last.as_str()).is_some(),
+        Value::Seq(a) => match last.parse::<usize>() {
             Ok(i) if i < a.len() => {
-                a[i] = Json::Null;
+                a[i].value = Value::Null;
                 true
             }
             _ => false,
@@ -166,12 +168,12 @@ fn remove(json: &mut Json, tokens: &[String]) -> bool {
     }
 }
 
-/// Deserialises `json` as `T`, collecting the first wrong type and every ignored field.
-pub fn check_as<T: DeserializeOwned>(json: &Json) -> Findings {
+/// Deserialises `node` as `T`, collecting the first wrong type and every ignored field.
+pub fn check_as<T: DeserializeOwned>(node: &Node) -> Findings {
     let mut findings = Vec::new();
     let mut unknown = Vec::new();
     let mut record = |path: serde_ignored::Path<'_>| unknown.push(ignored_tokens(&path));
-    let ignored = serde_ignored::Deserializer::new(json, &mut record);
+    let ignored = serde_ignored::Deserializer::new(node, &mut record);
     let result = serde_path_to_error::deserialize::<_, T>(ignored);
     if let Err(e) = result {
         let tokens = e

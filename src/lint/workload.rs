@@ -387,4 +387,34 @@ mod tests {
         assert!(image_pin_problem("nginx@sha256:abc").is_none());
         assert!(image_pin_problem("ghcr.io/a/b:1.0").is_none());
     }
+
+    /// `lint_document` skips these rules when neither practice nor security is on (so
+    /// `--only types` does not walk every container); a rule of another category here would
+    /// then never run. Every rule id this file reports is checked.
+    #[test]
+    fn every_rule_here_is_a_practice_or_security_rule() {
+        use crate::lint::rules::{Category, rule};
+        let source = include_str!("workload.rs");
+        let source = &source[..source.find("#[cfg(test)]").unwrap()];
+        let ids: Vec<&str> = source
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| {
+                s.len() > 2
+                    && s.contains('-')
+                    && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+            })
+            .filter(|s| rule(s).is_some())
+            .collect();
+        assert!(ids.len() >= 15, "{ids:?}");
+        for id in ids {
+            let category = rule(id).unwrap().category;
+            assert!(
+                matches!(category, Category::Practice | Category::Security),
+                "{id} is a {} rule",
+                category.as_str()
+            );
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! a loader built on yaml-rust2's event parser, and an emitter whose output reads back the same
 //! under YAML 1.2 (serde_yaml) and YAML 1.1 (PyYAML, go-yaml as used by kubectl).
 
+mod de;
 mod emit;
 mod load;
 mod scalar;
@@ -16,6 +17,7 @@ use indexmap::IndexMap;
 /// chart indexes.
 pub type Map = IndexMap<String, Node, foldhash::fast::RandomState>;
 
+pub use de::DeError;
 pub use emit::{emit_document, emit_scalar_key, emit_seq_items, to_json};
 pub use load::{Limits, YamlError, parse_documents, parse_documents_keeping_duplicates};
 pub use scalar::resolve_plain;
