@@ -452,7 +452,10 @@ impl<'a> ValuesIndex<'a> {
                 Value::Null => {}
                 _ => {
                     if let Some(text) = scalar_text(node) {
-                        by_text.entry(text).or_default().push((path, node));
+                        by_text
+                            .entry(text.into_owned())
+                            .or_default()
+                            .push((path, node));
                     }
                 }
             }
@@ -473,7 +476,11 @@ impl<'a> ValuesIndex<'a> {
                 .unwrap_or("")
                 .to_string()
         };
-        let exact = self.by_text.get(&text).map(Vec::as_slice).unwrap_or(&[]);
+        let exact = self
+            .by_text
+            .get(text.as_ref())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         let same_key: Vec<&(String, &Node)> = exact
             .iter()
             .filter(|(p, _)| key.is_some_and(|k| last_key(p).eq_ignore_ascii_case(k)))
@@ -516,12 +523,12 @@ impl<'a> ValuesIndex<'a> {
 }
 
 /// A scalar's text as the API server would see it in a string field; None for maps and lists.
-pub(crate) fn scalar_text(n: &Node) -> Option<String> {
+pub(crate) fn scalar_text(n: &Node) -> Option<std::borrow::Cow<'_, str>> {
     match &n.value {
-        Value::String(s) => Some(s.clone()),
-        Value::Int(i) => Some(i.to_string()),
-        Value::Float(f) => Some(f.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(s.into()),
+        Value::Int(i) => Some(i.to_string().into()),
+        Value::Float(f) => Some(f.to_string().into()),
+        Value::Bool(b) => Some(b.to_string().into()),
         _ => None,
     }
 }

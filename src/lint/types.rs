@@ -260,13 +260,12 @@ fn formats(doc: &Document, sink: &mut Sink<'_>) {
             continue;
         };
         for (k, v) in map {
-            let mut at = tokens.clone();
-            at.push(k.clone());
+            let at = || [&tokens[..], std::slice::from_ref(k)].concat();
             if let Some(problem) = label_key_problem(k) {
                 sink.report(
                     "invalid-label",
                     doc,
-                    &at,
+                    &at(),
                     format!("label key `{k}`: {problem}"),
                 );
             }
@@ -277,7 +276,7 @@ fn formats(doc: &Document, sink: &mut Sink<'_>) {
                 sink.report(
                         "invalid-label",
                         doc,
-                        &at,
+                        &at(),
                         format!(
                             "label value `{text}` must be at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric"
                         ),
