@@ -177,7 +177,9 @@ impl RepoIndex {
             list.iter_mut().for_each(sort_keys);
         }
         for e in self.entries.values().flatten() {
+            // Entries indexed in one run share one `created`: parsed once, not per entry.
             if let Some(c) = entry_str(e, "created")
+                && generated.is_none_or(|(_, g)| g != c)
                 && let Ok(t) = chrono::DateTime::parse_from_rfc3339(c)
                 && generated.as_ref().is_none_or(|(g, _)| t > *g)
             {
@@ -243,6 +245,8 @@ impl RepoIndex {
             emit_seq_items(&mut text, items, 4);
             text
         });
+        // Grown once: doubling a string of megabytes copies it and faults in fresh pages.
+        out.reserve("entries:\n".len() + texts.iter().map(String::len).sum::<usize>());
         out.push_str("entries:\n");
         for t in texts {
             out.push_str(&t);

@@ -394,7 +394,8 @@ fn list_archives(dir: &Path) -> anyhow::Result<Vec<String>> {
             .with_context(|| format!("listing {}", d.display()))?
             .collect::<Result<_, _>>()
             .with_context(|| format!("listing {}", d.display()))?;
-        v.sort_by_key(fs::DirEntry::file_name);
+        // Cached: `file_name` makes a new OsString each time it is called.
+        v.sort_by_cached_key(fs::DirEntry::file_name);
         Ok(v)
     };
     for entry in list(dir)? {
