@@ -8,7 +8,6 @@ use indexmap::map::Entry;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::scalar::resolve_plain_owned;
 use super::{Map, Node, Origin, SourceFile, Value, resolve_plain};
 
 /// Bounds that keep hostile input from exhausting memory or the stack.
@@ -401,7 +400,7 @@ impl Builder<'_> {
     ) -> Result<Value, YamlError> {
         let Some(tag) = tag else {
             return Ok(if style == TScalarStyle::Plain {
-                resolve_plain_owned(text)
+                resolve_plain(&text)
             } else {
                 Value::String(text)
             });
