@@ -58,8 +58,9 @@ impl fmt::Display for Shown<'_> {
     }
 }
 
-/// A float JSON can hold; `.nan` and `.inf` are null in JSON.
-fn finite(f: f64) -> Option<f64> {
+/// A float as its JSON copy holds it: `.nan` and `.inf` have no JSON number and are null
+/// there. Every place below that reads a float goes through this one rule.
+fn json_float(f: f64) -> Option<f64> {
     f.is_finite().then_some(f)
 }
 
@@ -72,7 +73,7 @@ impl Value {
                 Ok(u) => Unexpected::Unsigned(u),
                 Err(_) => Unexpected::Signed(*i),
             },
-            Value::Float(f) => finite(*f).map_or(Unexpected::Unit, Unexpected::Float),
+            Value::Float(f) => json_float(*f).map_or(Unexpected::Unit, Unexpected::Float),
             Value::String(s) => Unexpected::Str(s),
             Value::Seq(_) => Unexpected::Seq,
             Value::Map(_) => Unexpected::Map,
@@ -80,7 +81,7 @@ impl Value {
     }
 
     fn is_null(&self) -> bool {
-        matches!(self, Value::Null) || matches!(self, Value::Float(f) if !f.is_finite())
+        matches!(self, Value::Null) || matches!(self, Value::Float(f) if json_float(*f).is_none())
     }
 }
 
@@ -94,7 +95,7 @@ fn visit_number<'de, V: Visitor<'de>>(node: &'de Node, visitor: V) -> Result<V::
             Ok(u) => visitor.visit_u64(u),
             Err(_) => visitor.visit_i64(i),
         },
-        Value::Float(f) if f.is_finite() => visitor.visit_f64(f),
+        Value::Float(f) if let Some(f) = json_float(f) => visitor.visit_f64(f),
         _ => Err(invalid(node, &visitor)),
     }
 }
@@ -261,7 +262,7 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.value {
             Value::Null => visitor.visit_unit(),
-            Value::Float(f) if !f.is_finite() => visitor.visit_unit(),
+            Value::Float(_) if self.value.is_null() => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(*b),
             Value::Int(_) | Value::Float(_) => visit_number(self, visitor),
             Value::String(s) => visitor.visit_borrowed_str(s),
