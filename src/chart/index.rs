@@ -42,10 +42,153 @@ const METADATA_FIELDS: &[&str] = &[
 /// A parsed repository index.
 #[derive(Debug, Default)]
 pub struct RepoIndex {
-    /// Chart name → its entries (maps).
-    pub entries: BTreeMap<String, Vec<Node>>,
+    /// Chart name → its entries.
+    pub entries: BTreeMap<String, Vec<Entry>>,
     /// Other top-level keys (`annotations`, `serverInfo`, ...), kept as they were.
     pub extra: Map,
+}
+
+/// One entry of an index: a chart version's metadata, `created`, `digest` and `urls`.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// Its `version` as SemVer: a chart's entries are written newest first.
+    semver: semver::Version,
+    body: Body,
+}
+
+#[derive(Clone, Debug)]
+enum Body {
+    /// Read from an index file: kept whole, so fields kforge does not know survive a rewrite
+    /// and a problem is reported at its file:line.
+    Read(Node),
+    /// Made by this run from an archive's Chart.yaml.
+    Made(Box<Made>),
+}
+
+/// An entry made from an archive: the fields later steps ask for, and its text, emitted on
+/// the thread that read the archive. The tree it was emitted from (a map per entry, a node
+/// per field: several KB where the text is a few hundred bytes) is not kept; a 5,000-archive
+/// index held 25 MB of them until it was written.
+#[derive(Clone, Debug)]
+struct Made {
+    version: String,
+    digest: String,
+    created: Arc<str>,
+    url: String,
+    /// The entry as an item of its chart's list under `entries:` (see [`emit_entry`]).
+    text: Box<str>,
+}
+
+impl Entry {
+    /// An entry read from an index, whose `version` [`parse_entries`] checked.
+    fn read(node: Node, semver: semver::Version) -> Self {
+        Self {
+            semver,
+            body: Body::Read(node),
+        }
+    }
+
+    /// The `version` field.
+    pub fn version(&self) -> &str {
+        self.field("version").unwrap_or_default()
+    }
+
+    /// The `digest` field.
+    pub fn digest(&self) -> Option<&str> {
+        self.field("digest")
+    }
+
+    /// The `created` field.
+    pub fn created(&self) -> Option<&str> {
+        self.field("created")
+    }
+
+    fn field(&self, key: &str) -> Option<&str> {
+        match &self.body {
+            Body::Read(node) => entry_str(node, key),
+            Body::Made(m) => match key {
+                "version" => Some(&m.version),
+                "digest" => Some(&m.digest),
+                "created" => Some(&m.created),
+                _ => None,
+            },
+        }
+    }
+
+    /// The `urls`.
+    pub fn urls(&self) -> Vec<&str> {
+        match &self.body {
+            Body::Read(node) => entry_urls(node),
+            Body::Made(m) => vec![m.url.as_str()],
+        }
+    }
+
+    /// Where field `key` (or else the entry) was read, for diagnostics; an entry made by
+    /// this run is [`Origin::Generated`].
+    pub fn origin_of(&self, key: &str) -> Origin {
+        match &self.body {
+            Body::Read(node) => node
+                .get_path(&[key])
+                .map_or_else(|| node.origin.clone(), |n| n.origin.clone()),
+            Body::Made(_) => Origin::Generated,
+        }
+    }
+
+    /// Where the entry was read (`None` for an entry made by this run).
+    pub fn origin(&self) -> Option<&Origin> {
+        match &self.body {
+            Body::Read(node) => Some(&node.origin),
+            Body::Made(_) => None,
+        }
+    }
+
+    /// Replaces the `urls` with `[url]`.
+    pub fn set_url(&mut self, url: &str) {
+        match &mut self.body {
+            Body::Read(node) => {
+                if let Value::Map(m) = &mut node.value {
+                    m.insert(
+                        "urls".into(),
+                        generated_node(Value::Seq(vec![gen_str(url)])),
+                    );
+                }
+            }
+            Body::Made(m) if m.url == url => {}
+            // Its tree is gone: read back from its text (the emitter's text reads back as
+            // the same tree), then changed as a read entry is.
+            Body::Made(m) => {
+                let file = SourceFile::new("(index entry)", &*m.text);
+                let node = parse_documents(&file.text, &file, Limits::default())
+                    .ok()
+                    .and_then(|docs| docs.into_iter().next())
+                    .and_then(|doc| match doc.value {
+                        Value::Seq(items) => items.into_iter().next(),
+                        _ => None,
+                    });
+                if let Some(mut node) = node {
+                    forget_origin(&mut node);
+                    self.body = Body::Read(node);
+                    self.set_url(url);
+                }
+            }
+        }
+    }
+}
+
+/// Marks a tree as made by kforge (it was read back from kforge's own text).
+fn forget_origin(node: &mut Node) {
+    node.origin = Origin::Generated;
+    match &mut node.value {
+        Value::Map(m) => m.values_mut().for_each(forget_origin),
+        Value::Seq(items) => items.iter_mut().for_each(forget_origin),
+        _ => {}
+    }
+}
+
+/// An entry as an item of its chart's list: what one emitter pass over the whole index
+/// writes for it (a block sequence is written item by item, each after a line break).
+fn emit_entry(out: &mut String, node: &Node) {
+    emit_seq_items(out, std::slice::from_ref(node), 4);
 }
 
 /// The string value of `key` in an entry map.
@@ -145,11 +288,11 @@ impl RepoIndex {
     }
 
     /// Looks up an entry by chart name and version.
-    pub fn find(&self, name: &str, version: &str) -> Option<&Node> {
+    pub fn find(&self, name: &str, version: &str) -> Option<&Entry> {
         self.entries
             .get(name)?
             .iter()
-            .find(|e| entry_str(e, "version") == Some(version))
+            .find(|e| e.version() == version)
     }
 
     /// No entries at all.
@@ -169,16 +312,18 @@ impl RepoIndex {
     pub fn to_yaml(&mut self, fallback_generated: &str) -> String {
         let mut generated: Option<(chrono::DateTime<chrono::FixedOffset>, &str)> = None;
         for list in self.entries.values_mut() {
-            list.sort_by_cached_key(|e| {
-                std::cmp::Reverse(
-                    entry_str(e, "version").and_then(|s| semver::Version::parse(s).ok()),
-                )
-            });
-            list.iter_mut().for_each(sort_keys);
+            // Stable: entries of one version (not SemVer-equal only by build metadata, which
+            // Ord compares) keep their order.
+            list.sort_by(|a, b| b.semver.cmp(&a.semver));
+            for e in list {
+                if let Body::Read(node) = &mut e.body {
+                    sort_keys(node);
+                }
+            }
         }
         for e in self.entries.values().flatten() {
             // Entries indexed in one run share one `created`: parsed once, not per entry.
-            if let Some(c) = entry_str(e, "created")
+            if let Some(c) = e.created()
                 && generated.is_none_or(|(_, g)| g != c)
                 && let Ok(t) = chrono::DateTime::parse_from_rfc3339(c)
                 && generated.as_ref().is_none_or(|(g, _)| t > *g)
@@ -220,11 +365,11 @@ impl RepoIndex {
             return;
         }
         const EMIT_PART: usize = 256;
-        let parts: Vec<(&str, bool, &[Node])> = self
+        let parts: Vec<(&str, bool, &[Entry])> = self
             .entries
             .iter()
             .flat_map(|(name, list)| {
-                let mut parts: Vec<(&str, bool, &[Node])> = list
+                let mut parts: Vec<(&str, bool, &[Entry])> = list
                     .chunks(EMIT_PART)
                     .enumerate()
                     .map(|(i, part)| (name.as_str(), i == 0, part))
@@ -235,26 +380,58 @@ impl RepoIndex {
                 parts
             })
             .collect();
-        let texts = crate::par::map(&parts, |(name, first, items)| {
-            let mut text = String::new();
+        // A part of entries made by this run is already text: copied straight into `out`
+        // below, not first into a part (a second copy of the whole index in memory).
+        let write_part = |text: &mut String, (name, first, items): &(&str, bool, &[Entry])| {
             if *first {
                 text.push_str("  ");
                 text.push_str(&emit_scalar_key(name));
                 text.push_str(if items.is_empty() { ": []\n" } else { ":\n" });
             }
-            emit_seq_items(&mut text, items, 4);
-            text
+            for e in *items {
+                match &e.body {
+                    Body::Read(node) => emit_entry(text, node),
+                    Body::Made(m) => text.push_str(&m.text),
+                }
+            }
+        };
+        let made = |e: &Entry| matches!(e.body, Body::Made(_));
+        let texts = crate::par::map(&parts, |part| {
+            (!part.2.iter().all(made)).then(|| {
+                let mut text = String::new();
+                write_part(&mut text, part);
+                text
+            })
         });
         // Grown once: doubling a string of megabytes copies it and faults in fresh pages.
-        out.reserve("entries:\n".len() + texts.iter().map(String::len).sum::<usize>());
+        let made_len = |(name, _, items): &(&str, bool, &[Entry])| {
+            name.len() * 2
+                + 8
+                + items
+                    .iter()
+                    .map(|e| match &e.body {
+                        Body::Made(m) => m.text.len(),
+                        Body::Read(_) => 0,
+                    })
+                    .sum::<usize>()
+        };
+        let len = parts
+            .iter()
+            .zip(&texts)
+            .map(|(part, text)| text.as_ref().map_or_else(|| made_len(part), String::len))
+            .sum::<usize>();
+        out.reserve("entries:\n".len() + len);
         out.push_str("entries:\n");
-        for t in texts {
-            out.push_str(&t);
+        for (part, text) in parts.iter().zip(texts) {
+            match text {
+                Some(t) => out.push_str(&t),
+                None => write_part(out, part),
+            }
         }
     }
 }
 
-fn parse_entries(node: Node) -> Result<BTreeMap<String, Vec<Node>>, Diagnostic> {
+fn parse_entries(node: Node) -> Result<BTreeMap<String, Vec<Entry>>, Diagnostic> {
     let mut out = BTreeMap::new();
     let map = match node.value {
         Value::Null => return Ok(out),
@@ -282,7 +459,8 @@ fn parse_entries(node: Node) -> Result<BTreeMap<String, Vec<Node>>, Diagnostic> 
                 .key(key));
             }
         };
-        for (i, e) in items.iter().enumerate() {
+        let mut entries = Vec::with_capacity(items.len());
+        for (i, e) in items.into_iter().enumerate() {
             let key = format!("{key}[{i}]");
             if e.as_map().is_none() {
                 return Err(Diagnostic::error(format!(
@@ -292,7 +470,7 @@ fn parse_entries(node: Node) -> Result<BTreeMap<String, Vec<Node>>, Diagnostic> 
                 .at(e.origin.clone())
                 .key(key));
             }
-            let Some(version) = entry_str(e, "version") else {
+            let Some(version) = entry_str(&e, "version") else {
                 return Err(Diagnostic::error(format!(
                     "the entry of chart `{name}` has no `version` string"
                 ))
@@ -300,27 +478,31 @@ fn parse_entries(node: Node) -> Result<BTreeMap<String, Vec<Node>>, Diagnostic> 
                 .key(key)
                 .help("every index entry needs the chart's SemVer version"));
             };
-            if let Err(err) = semver::Version::parse(version) {
-                let n = &e
-                    .as_map()
-                    .and_then(|m| m.get("version"))
-                    .unwrap_or(e)
-                    .origin;
-                return Err(Diagnostic::error(format!(
-                    "chart `{name}` version `{version}` is not a SemVer 2 version: {err}"
-                ))
-                .at(n.clone())
-                .key(format!("{key}.version")));
-            }
-            if entry_urls(e).is_empty() {
+            let semver = match semver::Version::parse(version) {
+                Ok(v) => v,
+                Err(err) => {
+                    let n = &e
+                        .as_map()
+                        .and_then(|m| m.get("version"))
+                        .unwrap_or(&e)
+                        .origin;
+                    return Err(Diagnostic::error(format!(
+                        "chart `{name}` version `{version}` is not a SemVer 2 version: {err}"
+                    ))
+                    .at(n.clone())
+                    .key(format!("{key}.version")));
+                }
+            };
+            if entry_urls(&e).is_empty() {
                 return Err(
                     Diagnostic::error(format!("chart `{name}` {version} has no `urls`"))
                         .at(e.origin.clone())
                         .key(format!("{key}.urls")),
                 );
             }
+            entries.push(Entry::read(e, semver));
         }
-        out.insert(name, items);
+        out.insert(name, entries);
     }
     Ok(out)
 }
@@ -349,6 +531,8 @@ pub struct ChartYaml {
     pub name: String,
     /// `version` (SemVer 2).
     pub version: String,
+    /// `version`, parsed.
+    semver: semver::Version,
 }
 
 impl ChartYaml {
@@ -372,11 +556,9 @@ impl ChartYaml {
             ));
         }
         let version = field("version").ok_or("validation: chart.metadata.version is required")?;
-        if let Err(e) = semver::Version::parse(version) {
-            return Err(format!(
-                "validation: chart.metadata.version {version:?} is invalid: not SemVer 2 ({e})"
-            ));
-        }
+        let semver = semver::Version::parse(version).map_err(|e| {
+            format!("validation: chart.metadata.version {version:?} is invalid: not SemVer 2 ({e})")
+        })?;
         if let Some(t) = field("type")
             && t != "application"
             && t != "library"
@@ -390,11 +572,12 @@ impl ChartYaml {
             node,
             name,
             version,
+            semver,
         })
     }
 
     /// The index entry for this chart: its metadata plus `created`, `digest` and `urls`.
-    pub fn entry(&self, created: &str, digest: &str, url: &str) -> Node {
+    pub fn entry(&self, created: &Arc<str>, digest: String, url: String) -> Entry {
         let mut m = Map::default();
         if let Some(meta) = self.node.as_map() {
             for (k, v) in meta {
@@ -404,15 +587,25 @@ impl ChartYaml {
             }
         }
         m.insert("created".into(), gen_str(created));
-        m.insert("digest".into(), gen_str(digest));
+        m.insert("digest".into(), gen_str(&digest));
         m.insert(
             "urls".into(),
-            generated_node(Value::Seq(vec![gen_str(url)])),
+            generated_node(Value::Seq(vec![gen_str(&url)])),
         );
-        // Sorted here, on the thread that made it, so the index's serial pass only checks.
-        let mut entry = generated_node(Value::Map(m));
-        sort_keys(&mut entry);
-        entry
+        let mut node = generated_node(Value::Map(m));
+        sort_keys(&mut node);
+        let mut text = String::new();
+        emit_entry(&mut text, &node);
+        Entry {
+            semver: self.semver.clone(),
+            body: Body::Made(Box::new(Made {
+                version: self.version.clone(),
+                digest,
+                created: created.clone(),
+                url,
+                text: text.into_boxed_str(),
+            })),
+        }
     }
 }
 
@@ -466,10 +659,17 @@ mod tests {
         let mut idx = index(&text).unwrap();
         let out = idx.to_yaml("x");
         // The same tree (now in its emitted order) through a single emit_document.
+        let node = |e: &Entry| match &e.body {
+            Body::Read(node) => node.clone(),
+            Body::Made(_) => unreachable!("every entry here was read"),
+        };
         let entries = idx
             .entries
             .iter()
-            .map(|(name, list)| (name.clone(), generated_node(Value::Seq(list.clone()))))
+            .map(|(name, list)| {
+                let items = list.iter().map(node).collect();
+                (name.clone(), generated_node(Value::Seq(items)))
+            })
             .collect();
         let mut root = Map::default();
         root.insert("apiVersion".to_string(), gen_str("v1"));
@@ -490,6 +690,79 @@ mod tests {
         let e =
             index("apiVersion: v1\nentries:\n  a:\n  - version: v1\n    urls: [x]\n").unwrap_err();
         assert!(e.message.contains("SemVer"), "{}", e.message);
+    }
+
+    fn made(chart_yaml: &str, created: &str, digest: &str, url: &str) -> (String, Entry) {
+        let chart = ChartYaml::parse(&SourceFile::new("x.tgz:Chart.yaml", chart_yaml)).unwrap();
+        let entry = chart.entry(&Arc::from(created), digest.into(), url.into());
+        (chart.name, entry)
+    }
+
+    /// An entry made from an archive keeps only its text: the index must be the bytes that
+    /// emitting its tree gives, as it does for an entry read back from that index.
+    #[test]
+    fn an_entry_made_from_an_archive_is_written_as_its_tree_is() {
+        let charts = [
+            "apiVersion: v2\nname: app\nversion: 1.2.0\nappVersion: \"2.10\"\ndescription: |\n  two\n  lines: here\nkeywords: [a, \"yes\", '1.0']\nmaintainers:\n- name: Zoë\n  email: z@example.com\nannotations:\n  b: \"x: y\"\n  a: 'null'\ndependencies:\n- name: redis\n  version: ~17\n  condition: redis.enabled\nnotAnIndexField: dropped\n",
+            "apiVersion: v2\nname: app\nversion: 1.10.0-rc.1+build.7\ntype: library\ndeprecated: true\nhome: https://example.com/#x\n",
+            "apiVersion: v1\nname: \"yes\"\nversion: 0.0.1\ndescription: \"  padded  \"\nicon: \"@icon\"\n",
+        ];
+        let mut idx = RepoIndex::default();
+        for (i, c) in charts.iter().enumerate() {
+            let (name, entry) = made(
+                c,
+                "2026-11-25T10:00:00Z",
+                &format!("{i:064x}"),
+                &format!("https://h/c/{name}-{i}.tgz", name = "n"),
+            );
+            idx.entries.entry(name).or_default().push(entry);
+        }
+        let text = idx.to_yaml("x");
+        assert!(!text.contains("notAnIndexField"), "{text}");
+        assert!(text.find("1.10.0-rc.1+build.7").unwrap() < text.find("1.2.0").unwrap());
+        let mut read = index(&text).unwrap();
+        assert!(
+            read.entries
+                .values()
+                .flatten()
+                .all(|e| e.origin().is_some())
+        );
+        assert_eq!(read.to_yaml("x"), text);
+        assert_eq!(read.len(), 3);
+        let e = read.find("app", "1.2.0").unwrap();
+        assert_eq!(e.digest(), Some(format!("{:064x}", 0).as_str()));
+        assert_eq!(e.urls(), ["https://h/c/n-0.tgz"]);
+        // Read and made entries in one list, over more than one emitted part.
+        for i in 0..300 {
+            let chart = charts[0].replace("1.2.0", &format!("1.3.{i}"));
+            let (name, entry) = made(&chart, "2026-11-26T00:00:00Z", "cd", "u.tgz");
+            read.entries.entry(name).or_default().push(entry);
+        }
+        let mixed = read.to_yaml("x");
+        assert!(
+            mixed.ends_with("generated: \"2026-11-26T00:00:00Z\"\n"),
+            "{mixed}"
+        );
+        assert_eq!(index(&mixed).unwrap().to_yaml("x"), mixed);
+    }
+
+    /// A made entry whose url changes is read back from its text first: the same bytes as an
+    /// entry made with that url, and reported as made by kforge, not at a file:line.
+    #[test]
+    fn a_made_entry_takes_a_new_url() {
+        let chart = "apiVersion: v2\nname: app\nversion: 1.0.0\ndescription: \"a: b\"\n";
+        let (_, mut moved) = made(chart, "2026-01-01T00:00:00Z", "ab", "old/app-1.0.0.tgz");
+        moved.set_url("new/app-1.0.0.tgz");
+        let (_, direct) = made(chart, "2026-01-01T00:00:00Z", "ab", "new/app-1.0.0.tgz");
+        let write = |e: Entry| {
+            let mut idx = RepoIndex::default();
+            idx.entries.insert("app".into(), vec![e]);
+            idx.to_yaml("x")
+        };
+        assert_eq!(moved.urls(), ["new/app-1.0.0.tgz"]);
+        assert!(matches!(moved.origin_of("digest"), Origin::Generated));
+        assert_eq!(moved.version(), "1.0.0");
+        assert_eq!(write(moved), write(direct));
     }
 
     #[test]

@@ -9,13 +9,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use foldhash::HashMap;
 use sha2::{Digest, Sha256};
 
-use super::index::{ChartYaml, MAX_INDEX_BYTES, RepoIndex, entry_str, entry_urls, rfc3339};
+use super::index::{ChartYaml, Entry, MAX_INDEX_BYTES, RepoIndex, rfc3339};
 use super::read::{MAX_ARCHIVE_BYTES, read_chart_yaml};
 use crate::diag::Diagnostics;
 use crate::project::text_from_bytes;
-use crate::yaml::{Node, SourceFile};
+use crate::yaml::{Origin, SourceFile};
 
 /// Name of the lock file kept in the repository folder. It is never deleted: removing a lock
 /// file while another process waits on it would let two writers in.
@@ -173,7 +174,7 @@ impl Repo {
         };
         // Archives already in the folder's index, matched by their relative path; their
         // entries are moved over (an index can hold 100k of them).
-        let mut old_entries: BTreeMap<String, Vec<Option<Node>>> = old
+        let mut old_entries: BTreeMap<String, Vec<Option<Entry>>> = old
             .entries
             .into_iter()
             .map(|(name, list)| (name, list.into_iter().map(Some).collect()))
@@ -186,7 +187,7 @@ impl Repo {
                 .and_then(|(name, i)| Some((name, old_entries.get_mut(name)?[*i].take()?)));
             match entry {
                 Some((name, mut entry)) => {
-                    set_urls(&mut entry, &url_for(rel));
+                    entry.set_url(&url_for(rel));
                     next.entries.entry(name.clone()).or_default().push(entry);
                     summary.kept += 1;
                 }
@@ -195,8 +196,7 @@ impl Repo {
         }
         for (name, list) in &old_entries {
             for e in list.iter().flatten() {
-                let v = entry_str(e, "version").unwrap_or("?");
-                summary.removed.push(format!("{name} {v}"));
+                summary.removed.push(format!("{name} {}", e.version()));
             }
         }
         drop(old_entries);
@@ -205,19 +205,11 @@ impl Repo {
             let mut present: std::collections::HashSet<(String, String)> = next
                 .entries
                 .iter()
-                .flat_map(|(n, l)| {
-                    l.iter().map(move |e| {
-                        (
-                            n.clone(),
-                            entry_str(e, "version").unwrap_or_default().to_string(),
-                        )
-                    })
-                })
+                .flat_map(|(n, l)| l.iter().map(move |e| (n.clone(), e.version().to_string())))
                 .collect();
             for (name, list) in &m.entries {
                 for e in list {
-                    let v = entry_str(e, "version").unwrap_or_default();
-                    if present.insert((name.clone(), v.to_string())) {
+                    if present.insert((name.clone(), e.version().to_string())) {
                         next.entries
                             .entry(name.clone())
                             .or_default()
@@ -226,21 +218,20 @@ impl Repo {
                 }
             }
         }
-        let created = rfc3339(opts.now);
+        let created: Arc<str> = rfc3339(opts.now).into();
         // (name, version) → position in `next`: `find` per archive would make a full index
         // quadratic in the number of versions of one chart.
-        let mut known: std::collections::HashMap<(String, String), usize> = next
+        let mut known: HashMap<(String, String), usize> = next
             .entries
             .iter()
             .flat_map(|(n, l)| {
-                l.iter().enumerate().map(move |(i, e)| {
-                    let v = entry_str(e, "version").unwrap_or_default().to_string();
-                    ((n.clone(), v), i)
-                })
+                l.iter()
+                    .enumerate()
+                    .map(move |(i, e)| ((n.clone(), e.version().to_string()), i))
             })
             .collect();
         let scanned = scan_archives(&self.dir, &pending, &opts.known, &|chart, digest, rel| {
-            chart.entry(&created, digest, &url_for(rel))
+            chart.entry(&created, digest, url_for(rel))
         });
         let mut errors = Vec::new();
         for (rel, result) in pending.iter().zip(scanned) {
@@ -253,11 +244,15 @@ impl Repo {
             };
             let key = (scanned.name, scanned.version);
             let existing = known.get(&key).map(|&i| &next.entries[&key.0][i]);
-            match check_entry(existing, rel, &key.0, &key.1, &scanned.digest) {
+            let digest = scanned.entry.digest().unwrap_or_default();
+            match check_entry(existing, rel, &key.0, &key.1, digest) {
                 Err(e) => errors.push(e.into()),
                 Ok(true) => summary.kept += 1,
                 Ok(false) => {
-                    let list = next.entries.entry(key.0.clone()).or_default();
+                    let list = match next.entries.get_mut(&key.0) {
+                        Some(list) => list,
+                        None => next.entries.entry(key.0.clone()).or_default(),
+                    };
                     known.insert(key, list.len());
                     list.push(scanned.entry);
                     summary.added.push(rel.clone());
@@ -295,7 +290,7 @@ fn check_against(
 
 /// [`check_against`] with the entry already looked up.
 fn check_entry(
-    entry: Option<&Node>,
+    entry: Option<&Entry>,
     what: &str,
     name: &str,
     version: &str,
@@ -304,7 +299,7 @@ fn check_entry(
     let Some(entry) = entry else {
         return Ok(false);
     };
-    let old = entry_str(entry, "digest").unwrap_or("(none)");
+    let old = entry.digest().unwrap_or("(none)");
     if old == digest {
         return Ok(true);
     }
@@ -312,7 +307,7 @@ fn check_entry(
         what: what.to_string(),
         name: name.to_string(),
         version: version.to_string(),
-        index: match entry.origin.file_line() {
+        index: match entry.origin().and_then(Origin::file_line) {
             Some((file, line, _)) => format!("{}:{line}", file.display),
             None => "the index".to_string(),
         },
@@ -323,13 +318,11 @@ fn check_entry(
 
 /// Every relative path each entry's urls could stand for (`https://h/x/a.tgz` stands for
 /// `a.tgz`, `x/a.tgz`, ...) → the entry; the first entry claiming a path wins.
-fn url_paths(
-    entries: &BTreeMap<String, Vec<Option<Node>>>,
-) -> std::collections::HashMap<String, (String, usize)> {
-    let mut out = std::collections::HashMap::new();
+fn url_paths(entries: &BTreeMap<String, Vec<Option<Entry>>>) -> HashMap<String, (String, usize)> {
+    let mut out = HashMap::default();
     for (name, list) in entries {
         for (i, e) in list.iter().enumerate() {
-            for url in e.iter().flat_map(|e| entry_urls(e)) {
+            for url in e.iter().flat_map(Entry::urls) {
                 out.entry(url.to_string())
                     .or_insert_with(|| (name.clone(), i));
                 for (pos, _) in url.match_indices('/') {
@@ -340,22 +333,6 @@ fn url_paths(
         }
     }
     out
-}
-
-fn set_urls(entry: &mut Node, url: &str) {
-    use crate::yaml::{Origin, Value};
-    if let Value::Map(m) = &mut entry.value {
-        m.insert(
-            "urls".into(),
-            Node::new(
-                Value::Seq(vec![Node::new(
-                    Value::String(url.into()),
-                    Origin::Generated,
-                )]),
-                Origin::Generated,
-            ),
-        );
-    }
 }
 
 /// Reads an index.yaml defensively (size limit, UTF-8, structure), errors with file:line.
@@ -423,16 +400,15 @@ fn list_archives(dir: &Path) -> anyhow::Result<Vec<String>> {
 struct Scanned {
     name: String,
     version: String,
-    digest: String,
     /// The index entry.
-    entry: Node,
+    entry: Entry,
 }
 
 /// An archive's index entry, or why it was refused.
 type Scan = anyhow::Result<Scanned>;
 
 /// Builds an index entry from an archive's Chart.yaml, digest and relative path.
-type MakeEntry<'a> = dyn Fn(&ChartYaml, &str, &str) -> Node + Sync + 'a;
+type MakeEntry<'a> = dyn Fn(&ChartYaml, String, &str) -> Entry + Sync + 'a;
 
 /// Hashes each archive, checks it and reads its Chart.yaml, on every core.
 fn scan_archives(
@@ -455,10 +431,9 @@ fn scan_archives(
             None => scan_one(dir, rel),
         };
         scanned.map(|(chart, digest)| Scanned {
-            entry: make_entry(&chart, &digest, rel),
+            entry: make_entry(&chart, digest, rel),
             name: chart.name,
             version: chart.version,
-            digest,
         })
     })
 }

@@ -6,7 +6,6 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::chart::index::entry_str;
 use crate::chart::repo::read_index;
 use crate::cli::CheckArgs;
 use crate::cmd::golden::drift_report;
@@ -123,7 +122,7 @@ fn immutability(index_path: &Path, p: &crate::cmd::package::Packaged) -> Result<
     let Some(entry) = index.find(&p.chart.name, &p.chart.version) else {
         return Ok(());
     };
-    let old = entry_str(entry, "digest").unwrap_or("");
+    let old = entry.digest().unwrap_or("");
     if old == p.digest {
         return Ok(());
     }
@@ -135,8 +134,6 @@ fn immutability(index_path: &Path, p: &crate::cmd::package::Packaged) -> Result<
         index_path.display(),
         p.digest
     ))
-    .at(entry
-        .get_path(&["digest"])
-        .map_or_else(|| entry.origin.clone(), |d| d.origin.clone()))
+    .at(entry.origin_of("digest"))
     .help("published versions are immutable: bump chart.version in the values (or pass --version)"))
 }
