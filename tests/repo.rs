@@ -292,6 +292,47 @@ with tarfile.open(path + "/big-1.0.0.tgz", "w:gz") as t:
         .stderr_has("larger than the maximum file size");
 }
 
+/// A symlink, a FIFO and a socket named like archives (in the folder and one level down)
+/// are refused by name without being followed or waited on; the real archive beside them is
+/// fine, and no index is written.
+#[cfg(unix)]
+#[test]
+fn links_and_special_files_named_as_archives_are_refused() {
+    let p = TempProject::empty();
+    let repo = p.path().join("repo");
+    std::fs::create_dir_all(repo.join("sub")).unwrap();
+    hostile_archive(
+        &repo.join("ok-1.0.0.tgz"),
+        &[(
+            "ok/Chart.yaml",
+            "apiVersion: v2\nname: ok\nversion: 1.0.0\n",
+        )],
+    );
+    std::os::unix::fs::symlink("ok-1.0.0.tgz", repo.join("link-1.0.0.tgz")).unwrap();
+    std::os::unix::fs::symlink("../ok-1.0.0.tgz", repo.join("sub/deep-1.0.0.tgz")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(repo.join("fifo-1.0.0.tgz"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    let _socket = std::os::unix::net::UnixListener::bind(repo.join("sock-1.0.0.tgz")).unwrap();
+    let mut run = p.kforge().args(["repo", "index", "repo"]).run().exit(2);
+    for name in ["link", "sub/deep", "fifo", "sock"] {
+        run = run.stderr_has(&format!("repo/{name}-1.0.0.tgz: not a regular file"));
+    }
+    assert!(!run.stderr.contains("repo/ok-1.0.0.tgz:"), "{}", run.stderr);
+    assert!(!repo.join("index.yaml").exists(), "index written");
+    std::fs::remove_file(repo.join("sock-1.0.0.tgz")).unwrap();
+    for name in ["link", "sub/deep", "fifo"] {
+        std::fs::remove_file(repo.join(format!("{name}-1.0.0.tgz"))).unwrap();
+    }
+    p.kforge()
+        .args(["repo", "index", "repo"])
+        .run()
+        .exit(0)
+        .stderr_has("1 entries (1 added");
+}
+
 #[test]
 fn concurrent_builds_into_one_repository_lose_nothing() {
     let p = TempProject::reference();

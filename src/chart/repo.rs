@@ -181,7 +181,13 @@ impl Repo {
             .collect();
         let mut pending = Vec::new();
         let by_path = url_paths(&old_entries);
-        for rel in &archives {
+        // Archives the listing found not to be regular files: refused without being opened.
+        let irregular: foldhash::HashSet<&str> = archives
+            .iter()
+            .filter(|(_, regular)| !regular)
+            .map(|(rel, _)| rel.as_str())
+            .collect();
+        for (rel, _) in &archives {
             let entry = by_path
                 .get(rel.as_str())
                 .and_then(|(name, i)| Some((name, old_entries.get_mut(name)?[*i].take()?)));
@@ -230,9 +236,13 @@ impl Repo {
                     .map(move |(i, e)| ((n.clone(), e.version().to_string()), i))
             })
             .collect();
-        let scanned = scan_archives(&self.dir, &pending, &opts.known, &|chart, digest, rel| {
-            chart.entry(&created, digest, url_for(rel))
-        });
+        let scanned = scan_archives(
+            &self.dir,
+            &pending,
+            &irregular,
+            &opts.known,
+            &|chart, digest, rel| chart.entry(&created, digest, url_for(rel)),
+        );
         let mut errors = Vec::new();
         for (rel, result) in pending.iter().zip(scanned) {
             let scanned = match result {
@@ -363,8 +373,9 @@ fn read_index_file(path: &Path) -> anyhow::Result<(RepoIndex, Arc<SourceFile>)> 
 }
 
 /// `*.tgz` in the folder and one level below (as `helm repo index` looks), relative paths
-/// with `/`, sorted; hidden files (our temporary files among them) are skipped.
-fn list_archives(dir: &Path) -> anyhow::Result<Vec<String>> {
+/// with `/`, sorted; hidden files (our temporary files among them) are skipped. Each with
+/// whether the listing says it is a regular file (the directory entry's type, so no `stat`).
+fn list_archives(dir: &Path) -> anyhow::Result<Vec<(String, bool)>> {
     let mut out = Vec::new();
     let list = |d: &Path| -> anyhow::Result<Vec<fs::DirEntry>> {
         let mut v: Vec<fs::DirEntry> = fs::read_dir(d)
@@ -375,6 +386,7 @@ fn list_archives(dir: &Path) -> anyhow::Result<Vec<String>> {
         v.sort_by_cached_key(fs::DirEntry::file_name);
         Ok(v)
     };
+    let regular = |e: &fs::DirEntry| e.file_type().map(|t| t.is_file());
     for entry in list(dir)? {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') {
@@ -385,11 +397,11 @@ fn list_archives(dir: &Path) -> anyhow::Result<Vec<String>> {
             for sub in list(&entry.path())? {
                 let sub_name = sub.file_name().to_string_lossy().into_owned();
                 if !sub_name.starts_with('.') && sub_name.ends_with(".tgz") {
-                    out.push(format!("{name}/{sub_name}"));
+                    out.push((format!("{name}/{sub_name}"), regular(&sub)?));
                 }
             }
         } else if name.ends_with(".tgz") {
-            out.push(name);
+            out.push((name, ty.is_file()));
         }
     }
     out.sort();
@@ -414,6 +426,7 @@ type MakeEntry<'a> = dyn Fn(&ChartYaml, String, &str) -> Entry + Sync + 'a;
 fn scan_archives(
     dir: &Path,
     rels: &[String],
+    irregular: &foldhash::HashSet<&str>,
     known: &[KnownArchive],
     make_entry: &MakeEntry,
 ) -> Vec<Scan> {
@@ -428,7 +441,7 @@ fn scan_archives(
                     .map(|chart| (chart, k.digest.clone()))
                     .map_err(anyhow::Error::msg)
             }
-            None => scan_one(dir, rel),
+            None => scan_one(dir, rel, !irregular.contains(rel.as_str())),
         };
         scanned.map(|(chart, digest)| Scanned {
             entry: make_entry(&chart, digest, rel),
@@ -438,24 +451,27 @@ fn scan_archives(
     })
 }
 
-fn scan_one(dir: &Path, rel: &str) -> anyhow::Result<(ChartYaml, String)> {
+/// Reads, hashes and checks one archive. `listed_regular`: the folder listing's word that it
+/// is a regular file; what is opened is checked again, since it may have been replaced since.
+fn scan_one(dir: &Path, rel: &str, listed_regular: bool) -> anyhow::Result<(ChartYaml, String)> {
     let path = dir.join(rel);
     let shown = path.display().to_string();
-    let meta = fs::symlink_metadata(&path).with_context(|| format!("reading {shown}"))?;
-    if !meta.is_file() {
+    let opened = if listed_regular {
+        open_regular(&path).with_context(|| format!("reading {shown}"))?
+    } else {
+        None
+    };
+    let Some((file, len)) = opened else {
         bail!(
             "{shown}: not a regular file (a symlink or special file); the repository folder may only hold chart archives"
         );
+    };
+    if len > MAX_ARCHIVE_BYTES {
+        bail!("{shown}: {len} bytes, over the {MAX_ARCHIVE_BYTES}-byte limit for a chart archive");
     }
-    if meta.len() > MAX_ARCHIVE_BYTES {
-        bail!(
-            "{shown}: {} bytes, over the {MAX_ARCHIVE_BYTES}-byte limit for a chart archive",
-            meta.len()
-        );
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    File::open(&path)
-        .and_then(|f| f.take(MAX_ARCHIVE_BYTES + 1).read_to_end(&mut bytes))
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(MAX_ARCHIVE_BYTES + 1)
+        .read_to_end(&mut bytes)
         .with_context(|| format!("reading {shown}"))?;
     let digest = sha256_hex(&bytes);
     let chart_yaml =
@@ -465,6 +481,33 @@ fn scan_one(dir: &Path, rel: &str) -> anyhow::Result<(ChartYaml, String)> {
     let file: Arc<SourceFile> = SourceFile::new(format!("{shown}:Chart.yaml"), text);
     let chart = ChartYaml::parse(&file).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
     Ok((chart, digest))
+}
+
+/// Opens a file and gives it with its length, or `None` when it is not a regular file: a
+/// symlink is not followed and a FIFO is not waited on (`O_NOFOLLOW | O_NONBLOCK`), and the
+/// type is read from the opened file (`fstat`), which a path lookup per archive cost more than.
+fn open_regular(path: &Path) -> std::io::Result<Option<(File, u64)>> {
+    #[cfg(unix)]
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        let opened = File::options()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(path);
+        match opened {
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Ok(None),
+            other => other?,
+        }
+    };
+    #[cfg(not(unix))]
+    let file = {
+        if !fs::symlink_metadata(path)?.is_file() {
+            return Ok(None);
+        }
+        File::open(path)?
+    };
+    let meta = file.metadata()?;
+    Ok(meta.is_file().then_some((file, meta.len())))
 }
 
 /// Writes via a temporary file in the same folder and a rename, so no partial file ever sits
@@ -495,4 +538,38 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 fn readable() -> fs::Permissions {
     use std::os::unix::fs::PermissionsExt;
     fs::Permissions::from_mode(0o644)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the listing said may have changed by the time a file is opened: a symlink or FIFO
+    /// found there is refused, not followed or waited on.
+    #[cfg(unix)]
+    #[test]
+    fn open_regular_refuses_what_is_not_a_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.tgz");
+        fs::write(&file, b"12345").unwrap();
+        let (_, len) = open_regular(&file).unwrap().expect("a regular file");
+        assert_eq!(len, 5);
+        std::os::unix::fs::symlink(&file, dir.path().join("link.tgz")).unwrap();
+        assert!(
+            open_regular(&dir.path().join("link.tgz"))
+                .unwrap()
+                .is_none()
+        );
+        let fifo = dir.path().join("fifo.tgz");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert!(open_regular(&fifo).unwrap().is_none());
+        assert!(open_regular(dir.path()).unwrap().is_none());
+        assert!(open_regular(&dir.path().join("missing.tgz")).is_err());
+    }
 }
