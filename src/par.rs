@@ -18,6 +18,27 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     map_on(items, workers(items.len()), f)
 }
 
+/// `items.iter_mut().for_each(f)` in contiguous parts of at least [`MIN_PART`] items, one
+/// per core (many small jobs, where a thread per part is worth it only for a long slice).
+pub fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(&mut T) + Sync) {
+    let workers = workers(items.len().div_ceil(MIN_PART));
+    if workers == 1 {
+        items.iter_mut().for_each(f);
+        return;
+    }
+    let part = items.len().div_ceil(workers);
+    let f = &f;
+    // A panic in a part is a bug: the scope's end surfaces it.
+    std::thread::scope(|scope| {
+        for chunk in items.chunks_mut(part) {
+            scope.spawn(move || chunk.iter_mut().for_each(f));
+        }
+    });
+}
+
+/// The fewest items [`for_each_mut`] gives a thread of its own.
+pub const MIN_PART: usize = 256;
+
 /// [`map`] for jobs that mostly wait on the disk (writing and syncing files): more threads
 /// than cores, so one job's `fsync` overlaps the others' work.
 pub fn map_io<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
@@ -111,6 +132,21 @@ mod tests {
         assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
         assert_eq!(calls.into_inner(), 1000);
         assert!(super::map(&[] as &[u32], |x| *x).is_empty());
+    }
+
+    #[test]
+    fn for_each_mut_visits_every_item_once() {
+        for n in [
+            0,
+            1,
+            super::MIN_PART,
+            super::MIN_PART + 1,
+            10 * super::MIN_PART + 3,
+        ] {
+            let mut items: Vec<usize> = (0..n).collect();
+            super::for_each_mut(&mut items, |x| *x = *x * 2 + 1);
+            assert_eq!(items, (0..n).map(|x| x * 2 + 1).collect::<Vec<_>>());
+        }
     }
 
     #[test]

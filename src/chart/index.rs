@@ -145,6 +145,8 @@ impl Entry {
     /// Replaces the `urls` with `[url]`.
     pub fn set_url(&mut self, url: &str) {
         match &mut self.body {
+            // Already so (an index kept across runs): left as read.
+            Body::Read(node) if only_url(node) == Some(url) => {}
             Body::Read(node) => {
                 if let Value::Map(m) = &mut node.value {
                     m.insert(
@@ -172,6 +174,14 @@ impl Entry {
                 }
             }
         }
+    }
+}
+
+/// The url of an entry whose `urls` is a list of exactly one string.
+fn only_url(entry: &Node) -> Option<&str> {
+    match &entry.as_map()?.get("urls")?.value {
+        Value::Seq(items) if items.len() == 1 => items[0].as_str(),
+        _ => None,
     }
 }
 
@@ -315,12 +325,20 @@ impl RepoIndex {
             // Stable: entries of one version (not SemVer-equal only by build metadata, which
             // Ord compares) keep their order.
             list.sort_by(|a, b| b.semver.cmp(&a.semver));
-            for e in list {
-                if let Body::Read(node) = &mut e.body {
-                    sort_keys(node);
-                }
-            }
         }
+        // Read entries' keys put in order (mostly only checked: an index kforge wrote is in
+        // order) on every core: a serial pass over 5,000 entries' maps was 8% of adding one
+        // archive to such an index.
+        let mut read: Vec<&mut Node> = self
+            .entries
+            .values_mut()
+            .flatten()
+            .filter_map(|e| match &mut e.body {
+                Body::Read(node) => Some(node),
+                Body::Made(_) => None,
+            })
+            .collect();
+        crate::par::for_each_mut(&mut read, |node| sort_keys(node));
         for e in self.entries.values().flatten() {
             // Entries indexed in one run share one `created`: parsed once, not per entry.
             if let Some(c) = e.created()
