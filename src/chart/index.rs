@@ -398,52 +398,53 @@ impl RepoIndex {
                 parts
             })
             .collect();
-        // A part of entries made by this run is already text: copied straight into `out`
-        // below, not first into a part (a second copy of the whole index in memory).
-        let write_part = |text: &mut String, (name, first, items): &(&str, bool, &[Entry])| {
+        // Each part's text on every core: its chart's key when it starts the list, then its
+        // entries. A part of entries made by this run gives only the key: their texts are
+        // copied straight into `out` below, not first into a second copy of the index.
+        let made = |e: &Entry| matches!(e.body, Body::Made(_));
+        let texts = crate::par::map(&parts, |(name, first, items)| {
+            let mut text = String::new();
             if *first {
                 text.push_str("  ");
                 text.push_str(&emit_scalar_key(name));
                 text.push_str(if items.is_empty() { ": []\n" } else { ":\n" });
             }
-            for e in *items {
-                match &e.body {
-                    Body::Read(node) => emit_entry(text, node),
-                    Body::Made(m) => text.push_str(&m.text),
+            let whole = !items.iter().all(made);
+            if whole {
+                for e in *items {
+                    match &e.body {
+                        Body::Read(node) => emit_entry(&mut text, node),
+                        Body::Made(m) => text.push_str(&m.text),
+                    }
                 }
             }
-        };
-        let made = |e: &Entry| matches!(e.body, Body::Made(_));
-        let texts = crate::par::map(&parts, |part| {
-            (!part.2.iter().all(made)).then(|| {
-                let mut text = String::new();
-                write_part(&mut text, part);
-                text
-            })
+            (text, whole)
         });
+        fn made_texts(items: &[Entry]) -> impl Iterator<Item = &str> {
+            items.iter().filter_map(|e| match &e.body {
+                Body::Made(m) => Some(&*m.text),
+                Body::Read(_) => None,
+            })
+        }
         // Grown once: doubling a string of megabytes copies it and faults in fresh pages.
-        let made_len = |(name, _, items): &(&str, bool, &[Entry])| {
-            name.len() * 2
-                + 8
-                + items
-                    .iter()
-                    .map(|e| match &e.body {
-                        Body::Made(m) => m.text.len(),
-                        Body::Read(_) => 0,
-                    })
-                    .sum::<usize>()
-        };
         let len = parts
             .iter()
             .zip(&texts)
-            .map(|(part, text)| text.as_ref().map_or_else(|| made_len(part), String::len))
+            .map(|((_, _, items), (text, whole))| {
+                let rest = if *whole {
+                    0
+                } else {
+                    made_texts(items).map(str::len).sum()
+                };
+                text.len() + rest
+            })
             .sum::<usize>();
         out.reserve("entries:\n".len() + len);
         out.push_str("entries:\n");
-        for (part, text) in parts.iter().zip(texts) {
-            match text {
-                Some(t) => out.push_str(&t),
-                None => write_part(out, part),
+        for ((_, _, items), (text, whole)) in parts.iter().zip(texts) {
+            out.push_str(&text);
+            if !whole {
+                made_texts(items).for_each(|t| out.push_str(t));
             }
         }
     }
