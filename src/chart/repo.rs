@@ -180,13 +180,7 @@ impl Repo {
             .collect();
         let mut pending = Vec::new();
         let by_path = url_paths(&old_entries);
-        // Archives the listing found not to be regular files: refused without being opened.
-        let irregular: foldhash::HashSet<&str> = archives
-            .iter()
-            .filter(|(_, regular)| !regular)
-            .map(|(rel, _)| rel.as_str())
-            .collect();
-        for (rel, _) in &archives {
+        for (rel, regular) in &archives {
             let entry = by_path
                 .get(rel.as_str())
                 .and_then(|(name, i)| Some((name, old_entries.get_mut(name)?[*i].take()?)));
@@ -196,7 +190,7 @@ impl Repo {
                     next.entries.entry(name.clone()).or_default().push(entry);
                     summary.kept += 1;
                 }
-                None => pending.push(rel.clone()),
+                None => pending.push((rel.clone(), *regular)),
             }
         }
         for (name, list) in &old_entries {
@@ -235,15 +229,11 @@ impl Repo {
                     .map(move |(i, e)| ((n.clone(), e.version().to_string()), i))
             })
             .collect();
-        let scanned = scan_archives(
-            &self.dir,
-            &pending,
-            &irregular,
-            &opts.known,
-            &|chart, digest, rel| chart.entry(&created, digest, url_for(rel)),
-        );
+        let scanned = scan_archives(&self.dir, &pending, &opts.known, &|chart, digest, rel| {
+            chart.entry(&created, digest, url_for(rel))
+        });
         let mut errors = Vec::new();
-        for (rel, result) in pending.iter().zip(scanned) {
+        for ((rel, _), result) in pending.iter().zip(scanned) {
             let scanned = match result {
                 Ok(x) => x,
                 Err(e) => {
@@ -431,15 +421,16 @@ type Scan = anyhow::Result<Scanned>;
 /// Builds an index entry from an archive's Chart.yaml, digest and relative path.
 type MakeEntry<'a> = dyn Fn(&ChartYaml, String, &str) -> Entry + Sync + 'a;
 
-/// Hashes each archive, checks it and reads its Chart.yaml, on every core.
+/// Hashes each archive, checks it and reads its Chart.yaml, on every core. Each archive
+/// comes with whether the folder listing found it a regular file (one that is not is
+/// refused without being opened).
 fn scan_archives(
     dir: &Path,
-    rels: &[String],
-    irregular: &foldhash::HashSet<&str>,
+    rels: &[(String, bool)],
     known: &[KnownArchive],
     make_entry: &MakeEntry,
 ) -> Vec<Scan> {
-    crate::par::map(rels, |rel| {
+    crate::par::map(rels, |(rel, regular)| {
         let scanned = match known.iter().find(|k| k.rel == *rel) {
             Some(k) => {
                 let file = SourceFile::new(
@@ -450,7 +441,7 @@ fn scan_archives(
                     .map(|chart| (chart, k.digest.clone()))
                     .map_err(anyhow::Error::msg)
             }
-            None => scan_one(dir, rel, !irregular.contains(rel.as_str())),
+            None => scan_one(dir, rel, *regular),
         };
         scanned.map(|(chart, digest)| Scanned {
             entry: make_entry(&chart, digest, rel),
