@@ -6,10 +6,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Worker threads to use for `jobs` jobs: one per core, never more than there are jobs.
 pub fn workers(jobs: usize) -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(jobs)
-        .max(1)
+    cores().min(jobs).max(1)
+}
+
+/// The cores this process may use, asked once: each `available_parallelism` call reads the
+/// cgroup's CPU quota from /proc and /sys, about ten system calls.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES
+        .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
 }
 
 /// `items.iter().map(f).collect()`, with the calls spread over every core. A single item (or

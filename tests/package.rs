@@ -260,3 +260,52 @@ fn a_broken_values_schema_is_reported_once_and_nothing_is_written() {
         );
     }
 }
+
+#[test]
+fn values_problems_come_before_what_rendering_the_values_would_cause() {
+    // The values schema compiles on another core while environments render, so values are
+    // checked after rendering; what the user sees must not change: the values problem, at its
+    // file and line, and nothing written.
+    for (overlay, problem, at) in [
+        // Rendering would fail on an undefined `values.image.repository`.
+        (
+            "image:\n  repository: null\n",
+            "missing required key `image.repository`",
+            "chart-templates/values.yaml (built-in):7:1",
+        ),
+        // Rendering would succeed: only the schema catches it.
+        (
+            "image:\n  tag: 5\n",
+            "`image.tag` must be a string, not an integer (5)",
+            "environments/prod.yaml:",
+        ),
+    ] {
+        let p = TempProject::reference();
+        p.append("environments/prod.yaml", overlay);
+        for args in [
+            &["build"][..],
+            &["package", "--all-envs"],
+            &["render", "-e", "prod"],
+        ] {
+            let run = p.kforge().args(args).run().exit(2);
+            assert_eq!(
+                run.stderr.matches(problem).count(),
+                1,
+                "kforge {args:?}: {}",
+                run.stderr
+            );
+            assert!(run.stderr.contains(at), "kforge {args:?}: {}", run.stderr);
+            assert!(
+                !run.stderr.contains("undefined") && !run.stderr.contains("deployment.yaml"),
+                "kforge {args:?} reported a template error: {}",
+                run.stderr
+            );
+            assert!(
+                !p.path().join("dist").exists(),
+                "kforge {args:?} wrote dist/"
+            );
+        }
+        let run = p.kforge().args(["check"]).run().exit(1);
+        assert_eq!(run.stderr.matches(problem).count(), 1, "{}", run.stderr);
+    }
+}

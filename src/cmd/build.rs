@@ -11,20 +11,8 @@ use crate::diag::{Diagnostic, Severity};
 
 /// Builds the selected (default: all) environments; prints one line per environment.
 pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
-    let ws = Workspace::load()?;
-    let opts = PackageOptions::new(
-        args.version.as_ref(),
-        args.app_version.as_ref(),
-        &ws.project.root,
-    )?;
-    let envs: Vec<String> = if args.envs.is_empty() {
-        ws.project.envs.keys().cloned().collect()
-    } else {
-        for e in &args.envs {
-            ws.project.overlay(e)?;
-        }
-        args.envs.clone()
-    };
+    let ws = Workspace::load_overlapped()?;
+    let (opts, envs) = build_plan(&ws, args).map_err(|e| ws.schema_first(e))?;
     let charts = package_all(&ws, &envs, &args.values.layers(), &opts)?;
     let mut lines = Vec::new();
     crate::diag::set_color(crate::diag::color_for(&std::io::stderr()));
@@ -76,6 +64,24 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     } else {
         Err(Errors(errors).into())
     }
+}
+
+/// The package options and the environments to build (default: all).
+fn build_plan(ws: &Workspace, args: &BuildArgs) -> anyhow::Result<(PackageOptions, Vec<String>)> {
+    let opts = PackageOptions::new(
+        args.version.as_ref(),
+        args.app_version.as_ref(),
+        &ws.project.root,
+    )?;
+    let envs: Vec<String> = if args.envs.is_empty() {
+        ws.project.envs.keys().cloned().collect()
+    } else {
+        for e in &args.envs {
+            ws.project.overlay(e)?;
+        }
+        args.envs.clone()
+    };
+    Ok((opts, envs))
 }
 
 /// `0 findings`, or `2 warnings, 1 info`.

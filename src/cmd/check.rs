@@ -16,12 +16,14 @@ use crate::progress::Progress;
 
 /// Runs every check; prints each problem as it is found and a summary at the end.
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    let ws = Workspace::load()?;
+    // The values schema compiles on another core while the first environment renders.
+    let ws = Workspace::load_overlapped()?;
     let opts = PackageOptions::new(
         args.version.as_ref(),
         args.app_version.as_ref(),
         &ws.project.root,
-    )?;
+    )
+    .map_err(|e| ws.schema_first(e))?;
     crate::diag::set_color(crate::diag::color_for(&std::io::stderr()));
     let layers = args.values.layers();
     let mut problems = 0usize;
@@ -37,6 +39,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         let packaged = match package_env(&ws, env, &layers, &opts) {
             Ok(p) => p,
             Err(e) => {
+                // A broken values schema fails every environment: an input error, as from
+                // loading the project.
+                ws.schema()?;
                 problems += 1;
                 let e = e.context(format!("environment `{env}` failed"));
                 write_error(&mut stderr, &e)?;

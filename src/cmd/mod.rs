@@ -26,7 +26,7 @@ use crate::diag::{Diagnostic, Severity};
 use crate::lint::{Options as LintOptions, lint_rendered};
 use crate::project::Project;
 use crate::render::{Document, TemplateSet, render_env};
-use crate::values::{CliLayers, MergedValues, ValuesSchema, merge_env, validate};
+use crate::values::{CliLayers, MergedValues, PendingSchema, ValuesSchema, merge_env, validate};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -158,27 +158,61 @@ pub struct Workspace {
     pub project: Project,
     /// Built-in templates overlaid with the project's.
     pub templates: TemplateSet,
-    /// The compiled values schema.
-    pub schema: ValuesSchema,
+    /// The values schema, compiling on another core until first needed.
+    schema: PendingSchema,
     /// Lint options from the project's kforge-lint.yaml.
     pub lint: LintOptions,
 }
 
 impl Workspace {
-    /// Loads the project in the current directory.
+    /// Loads the project in the current directory, its values schema compiled.
     pub fn load() -> anyhow::Result<Self> {
+        let ws = Self::load_overlapped()?;
+        ws.schema()?;
+        Ok(ws)
+    }
+
+    /// [`Workspace::load`] without waiting for the values schema, which compiles on another
+    /// core while the caller renders ([`Workspace::render_full`] validates last). A broken
+    /// schema then surfaces in every environment: callers ask [`Workspace::schema`] before
+    /// reporting environments' errors, so it is reported once, as [`Workspace::load`] would.
+    pub fn load_overlapped() -> anyhow::Result<Self> {
         let project = Project::discover(std::path::Path::new("."))?;
         let templates = TemplateSet::load(&project.root)?;
         let schema_file = templates.schema();
-        let schema = ValuesSchema::compile(&schema_file.text, &schema_file.display)
+        let schema = PendingSchema::start(&schema_file.text, &schema_file.display)
             .map_err(|d| Diagnostics(vec![d]))?;
-        let lint = LintOptions::from_project(&project.root)?;
+        let lint = match LintOptions::from_project(&project.root) {
+            Ok(lint) => lint,
+            Err(e) => {
+                if let Err(d) = schema.get() {
+                    return Err(Diagnostics(vec![d.clone()]).into());
+                }
+                return Err(e.into());
+            }
+        };
         Ok(Self {
             project,
             templates,
             schema,
             lint,
         })
+    }
+
+    /// The compiled values schema (waiting for it); a broken schema is an input error.
+    pub fn schema(&self) -> anyhow::Result<&ValuesSchema> {
+        self.schema
+            .get()
+            .map_err(|d| Diagnostics(vec![d.clone()]).into())
+    }
+
+    /// `err`, unless the values schema is broken: that comes first, as it would have from
+    /// [`Workspace::load`].
+    pub fn schema_first(&self, err: anyhow::Error) -> anyhow::Error {
+        match self.schema() {
+            Ok(_) => err,
+            Err(broken) => broken,
+        }
     }
 
     /// Merges and validates the values of `env`.
@@ -188,7 +222,7 @@ impl Workspace {
         layers: &CliLayers,
     ) -> anyhow::Result<(MergedValues, ChartMeta)> {
         let merged = merge_env(&self.project, &self.templates, env, layers)?;
-        validate(&self.schema, &merged)?;
+        validate(self.schema()?, &merged)?;
         let chart = ChartMeta::from_values(&merged.root).map_err(|d| Diagnostics(vec![d]))?;
         Ok((merged, chart))
     }
@@ -203,17 +237,39 @@ impl Workspace {
 
     /// Renders `env` with hooks and lints it: lint errors fail (exit 1); warnings and infos
     /// come back with the documents, merged values and chart metadata.
+    ///
+    /// The values are checked against the schema last, when it has had time to compile on
+    /// another core; a problem in the values is reported instead of whatever rendering them
+    /// caused, as if they had been checked first.
     pub fn render_full(&self, env: &str, layers: &CliLayers) -> anyhow::Result<Rendered> {
-        let mut rendered = self.render_unchecked(env, layers)?;
-        let findings = lint_rendered(&rendered.docs, &self.lint, Some(&rendered.values.root));
+        let values = merge_env(&self.project, &self.templates, env, layers)?;
+        let rendered = self.render_and_lint(&values, env);
+        validate(self.schema()?, &values)?;
+        let (chart, docs, findings) = rendered?;
+        Ok(Rendered {
+            values,
+            chart,
+            docs,
+            findings,
+        })
+    }
+
+    /// Chart metadata, documents and the lint's warnings and infos of merged values.
+    fn render_and_lint(
+        &self,
+        values: &MergedValues,
+        env: &str,
+    ) -> anyhow::Result<(ChartMeta, Vec<Document>, Vec<Diagnostic>)> {
+        let chart = ChartMeta::from_values(&values.root).map_err(|d| Diagnostics(vec![d]))?;
+        let docs = render_env(&self.templates, &values.root, &chart, env)?;
+        let findings = lint_rendered(&docs, &self.lint, Some(&values.root));
         let (errors, rest): (Vec<Diagnostic>, Vec<Diagnostic>) = findings
             .into_iter()
             .partition(|d| d.severity == Severity::Error);
         if !errors.is_empty() {
             return Err(LintFailed(Diagnostics(errors)).into());
         }
-        rendered.findings = rest;
-        Ok(rendered)
+        Ok((chart, docs, rest))
     }
 
     /// Merges, validates and renders `env` (with hooks) without linting the result.

@@ -70,12 +70,13 @@ pub struct Packaged {
 /// Renders, type-checks and packages the selected environments; writes nothing unless every
 /// environment succeeds, and never replaces an indexed version with different content.
 pub fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
-    let ws = Workspace::load()?;
+    let ws = Workspace::load_overlapped()?;
     let opts = PackageOptions::new(
         args.version.as_ref(),
         args.app_version.as_ref(),
         &ws.project.root,
-    )?;
+    )
+    .map_err(|e| ws.schema_first(e))?;
     let layers = args.values.layers();
     let envs: Vec<String> = match &args.select.env {
         Some(e) => vec![e.clone()],
@@ -112,6 +113,8 @@ pub fn package_all(
 ) -> anyhow::Result<Vec<Packaged>> {
     // Environments are independent: package them on every core, results kept in order.
     let results = crate::par::map(envs, |env| package_env(ws, env, layers, opts));
+    // A broken values schema failed every environment: reported once.
+    ws.schema()?;
     let mut charts = Vec::new();
     let mut errors = Vec::new();
     for (env, r) in envs.iter().zip(results) {

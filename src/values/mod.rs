@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use merge::merge_overlay;
-pub use schema::ValuesSchema;
+pub use schema::{PendingSchema, ValuesSchema};
 pub use set::apply_set;
 
 use crate::diag::{Diagnostic, Diagnostics};

@@ -1,6 +1,9 @@
 //! Validation of merged values against `values.schema.json` (JSON Schema via boon), reporting
 //! each problem at the file:line of the value that caused it, with did-you-mean hints.
 
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::thread::JoinHandle;
+
 use boon::{Compiler, ErrorKind, Schemas, ValidationError};
 use serde_json::Value as Json;
 
@@ -20,13 +23,11 @@ pub struct ValuesSchema {
 impl ValuesSchema {
     /// Compiles a schema; `display` names its file in messages.
     pub fn compile(text: &str, display: &str) -> Result<Self, Diagnostic> {
-        let raw: Json = serde_json::from_str(text).map_err(|e| {
-            Diagnostic::error(format!(
-                "{display}:{}:{}: invalid JSON: {e}",
-                e.line(),
-                e.column()
-            ))
-        })?;
+        Self::from_json(parse(text, display)?, display.to_string())
+    }
+
+    /// Compiles a schema already read as JSON.
+    fn from_json(raw: Json, display: String) -> Result<Self, Diagnostic> {
         let mut compiler = Compiler::new();
         compiler
             .add_resource(SCHEMA_URL, raw.clone())
@@ -39,7 +40,7 @@ impl ValuesSchema {
             schemas,
             index,
             raw,
-            display: display.to_string(),
+            display,
         })
     }
 
@@ -247,5 +248,108 @@ fn short(v: &Json) -> String {
         format!("{}…", s.chars().take(60).collect::<String>())
     } else {
         s
+    }
+}
+
+/// The schema text as JSON; a syntax error is located at its line and column.
+fn parse(text: &str, display: &str) -> Result<Json, Diagnostic> {
+    serde_json::from_str(text).map_err(|e| {
+        Diagnostic::error(format!(
+            "{display}:{}:{}: invalid JSON: {e}",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+/// A values schema compiling on a thread of its own. Compiling costs a few milliseconds of one
+/// core (boon first compiles the metaschemas of every JSON Schema draft), which environments
+/// can spend rendering on the other cores; the first validation waits for it.
+pub struct PendingSchema {
+    compiled: OnceLock<Result<ValuesSchema, Diagnostic>>,
+    thread: Mutex<Option<Compiling>>,
+}
+
+type Compiling = JoinHandle<Result<ValuesSchema, Diagnostic>>;
+
+impl PendingSchema {
+    /// Reads the schema's JSON (a syntax error is returned at once) and starts compiling it.
+    pub fn start(text: &str, display: &str) -> Result<Self, Diagnostic> {
+        let raw = parse(text, display)?;
+        let owned = display.to_string();
+        let thread = std::thread::Builder::new()
+            .name("values-schema".into())
+            .spawn(move || ValuesSchema::from_json(raw, owned))
+            .ok();
+        let compiled = OnceLock::new();
+        if thread.is_none() {
+            // No thread to be had: compiled here, slower but the same.
+            let _ = compiled.set(ValuesSchema::compile(text, display));
+        }
+        Ok(Self {
+            compiled,
+            thread: Mutex::new(thread),
+        })
+    }
+
+    /// The compiled schema, or why it does not compile; waits until it is compiled.
+    pub fn get(&self) -> Result<&ValuesSchema, &Diagnostic> {
+        self.compiled
+            .get_or_init(|| {
+                let handle = self
+                    .thread
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take()
+                    .expect("the schema thread is joined once, by the first caller");
+                // A panic while compiling is a bug: it surfaces as the panic it was.
+                handle
+                    .join()
+                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+            })
+            .as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pending_schema_is_compiled_once_for_every_caller() {
+        let pending = PendingSchema::start(
+            r#"{"type": "object", "properties": {"a": {"type": "string"}}}"#,
+            "s.json",
+        )
+        .unwrap();
+        // Callers on several threads wait for the one compile and share it.
+        let seen: Vec<usize> = std::thread::scope(|s| {
+            let callers: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| std::ptr::from_ref(pending.get().unwrap()) as usize))
+                .collect();
+            callers.into_iter().map(|c| c.join().unwrap()).collect()
+        });
+        assert!(seen.windows(2).all(|w| w[0] == w[1]));
+        let text = "a: 5\n";
+        let file = crate::yaml::SourceFile::new("v.yaml", text);
+        let bad = crate::yaml::parse_documents(text, &file, crate::yaml::Limits::default())
+            .unwrap()
+            .remove(0);
+        assert_eq!(pending.get().unwrap().validate(&bad).len(), 1);
+    }
+
+    #[test]
+    fn a_pending_schema_reports_bad_json_at_once_and_a_bad_schema_when_asked() {
+        let e = PendingSchema::start("{\"type\": ", "s.json").err().unwrap();
+        assert!(e.message.starts_with("s.json:1:"), "{}", e.message);
+        let pending = PendingSchema::start(r#"{"type": 5}"#, "s.json").unwrap();
+        let e = pending.get().err().unwrap();
+        assert!(
+            e.message.contains("not a valid JSON Schema"),
+            "{}",
+            e.message
+        );
+        // Asked again: the same answer, not a second compile.
+        assert!(std::ptr::eq(e, pending.get().err().unwrap()));
     }
 }
