@@ -108,7 +108,8 @@ fn check_writes_nothing_and_reports_every_environment() {
     // Two environments broken in different ways: both are reported.
     p.append("environments/dev.yaml", "\nimage:\n  tag: latest\n");
     p.append("environments/prod.yaml", "\nreplicaCont: 2\n");
-    p.kforge()
+    let run = p
+        .kforge()
         .args(["check"])
         .run()
         .exit(1)
@@ -117,6 +118,15 @@ fn check_writes_nothing_and_reports_every_environment() {
         .stderr_has("replicaCont")
         .stderr_has("check failed: 2 problems in 3 environments")
         .stderr_has("no golden/");
+    // Environments are checked on every core but reported in their order, every run alike.
+    let (dev, prod) = (
+        run.stderr.find("latest").unwrap(),
+        run.stderr.find("replicaCont").unwrap(),
+    );
+    assert!(dev < prod, "{}", run.stderr);
+    for _ in 0..5 {
+        assert_eq!(p.kforge().args(["check"]).run().exit(1).stderr, run.stderr);
+    }
     assert_eq!(listing(p.path()), before, "check wrote files");
 }
 

@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use crate::chart::repo::read_index;
 use crate::cli::CheckArgs;
 use crate::cmd::golden::drift_report;
-use crate::cmd::package::{PackageOptions, package_env};
+use crate::cmd::package::{PackageOptions, package_rendered};
 use crate::cmd::{Workspace, env_files, write_error};
 use crate::diag::{Diagnostic, Severity};
 use crate::progress::Progress;
+use crate::values::CliLayers;
 
 /// Runs every check; prints each problem as it is found and a summary at the end.
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
@@ -26,55 +27,29 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     .map_err(|e| ws.schema_first(e))?;
     crate::diag::set_color(crate::diag::color_for(&std::io::stderr()));
     let layers = args.values.layers();
+    let envs: Vec<String> = ws.project.envs.keys().cloned().collect();
+    let progress = Progress::new("checking environments", envs.len());
+    // Environments are independent: checked on every core, reported in order.
+    let reports = crate::par::map(&envs, |env| {
+        let report = check_env(&ws, env, &layers, &opts, &args.destination);
+        progress.tick();
+        report
+    });
+    // A broken values schema fails every environment: an input error, reported once, as
+    // from loading the project.
+    ws.schema()?;
     let mut problems = 0usize;
     let mut warnings = 0usize;
     // Problems are collected, then printed after the progress line is gone.
     let mut stderr: Vec<u8> = Vec::new();
     let mut golden_files = Vec::new();
-    let envs: Vec<String> = ws.project.envs.keys().cloned().collect();
-    let progress = Progress::new("checking environments", envs.len());
-    for env in &envs {
-        progress.tick();
-        // Values, render, lint and the in-memory package, in one go.
-        let packaged = match package_env(&ws, env, &layers, &opts) {
-            Ok(p) => p,
-            Err(e) => {
-                // A broken values schema fails every environment: an input error, as from
-                // loading the project.
-                ws.schema()?;
-                problems += 1;
-                let e = e.context(format!("environment `{env}` failed"));
-                write_error(&mut stderr, &e)?;
-                continue;
-            }
-        };
-        for d in &packaged.findings {
-            if d.severity == Severity::Warning {
-                warnings += 1;
-                writeln!(stderr, "{d}")?;
-            }
-        }
-        // Golden files hold the output without hooks, like `kforge render`.
-        match ws.render(env, &layers).and_then(|docs| env_files(&docs)) {
-            Ok(files) => golden_files.push((env.clone(), files)),
-            Err(e) => {
-                problems += 1;
-                write_error(
-                    &mut stderr,
-                    &e.context(format!("environment `{env}` failed")),
-                )?;
-            }
-        }
-        // The archive must not change a version the environment's repository already holds.
-        let index_path = args.destination.join(env).join("index.yaml");
-        if index_path.is_file() {
-            match immutability(&index_path, &packaged) {
-                Ok(()) => {}
-                Err(d) => {
-                    problems += 1;
-                    writeln!(stderr, "{d}")?;
-                }
-            }
+    for (env, report) in envs.iter().zip(reports) {
+        let report = report?;
+        problems += report.problems;
+        warnings += report.warnings;
+        stderr.extend_from_slice(&report.text);
+        if let Some(files) = report.golden {
+            golden_files.push((env.clone(), files));
         }
     }
     drop(progress);
@@ -118,6 +93,74 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         )?;
         Ok(ExitCode::from(1))
     }
+}
+
+/// What checking one environment found.
+struct EnvReport {
+    /// Errors.
+    problems: usize,
+    /// Warnings.
+    warnings: usize,
+    /// Each problem and warning, as printed.
+    text: Vec<u8>,
+    /// The rendered files for the golden comparison, when rendering succeeded.
+    golden: Option<Vec<(String, String)>>,
+}
+
+/// Values, render, lint, the in-memory package and its immutability against
+/// `destination/<env>/index.yaml`, in one go.
+fn check_env(
+    ws: &Workspace,
+    env: &str,
+    layers: &CliLayers,
+    opts: &PackageOptions,
+    destination: &Path,
+) -> anyhow::Result<EnvReport> {
+    let mut report = EnvReport {
+        problems: 0,
+        warnings: 0,
+        text: Vec::new(),
+        golden: None,
+    };
+    let rendered = ws
+        .render_full(env, layers)
+        .and_then(|r| package_rendered(env, r, opts));
+    let (packaged, docs) = match rendered {
+        Ok(x) => x,
+        Err(e) => {
+            report.problems += 1;
+            let e = e.context(format!("environment `{env}` failed"));
+            write_error(&mut report.text, &e)?;
+            return Ok(report);
+        }
+    };
+    for d in &packaged.findings {
+        if d.severity == Severity::Warning {
+            report.warnings += 1;
+            writeln!(report.text, "{d}")?;
+        }
+    }
+    // Golden files hold the output without hooks, like `kforge render`.
+    let manifests: Vec<_> = docs.into_iter().filter(|d| !d.is_hook()).collect();
+    match env_files(&manifests) {
+        Ok(files) => report.golden = Some(files),
+        Err(e) => {
+            report.problems += 1;
+            write_error(
+                &mut report.text,
+                &e.context(format!("environment `{env}` failed")),
+            )?;
+        }
+    }
+    // The archive must not change a version the environment's repository already holds.
+    let index_path = destination.join(env).join("index.yaml");
+    if index_path.is_file()
+        && let Err(d) = immutability(&index_path, &packaged)
+    {
+        report.problems += 1;
+        writeln!(report.text, "{d}")?;
+    }
+    Ok(report)
 }
 
 /// The packaged chart against an existing index: the same name+version must have the same

@@ -9,6 +9,7 @@ use crate::chart::repo::{Repo, sha256_hex};
 use crate::chart::{ChartFile, ChartMeta, escape_for_helm, source_date_epoch, write_archive};
 use crate::cli::PackageArgs;
 use crate::cmd::{Errors, Rendered, Workspace, env_files};
+use crate::render::Document;
 use crate::values::CliLayers;
 use crate::yaml::emit_document;
 
@@ -137,12 +138,22 @@ pub fn package_env(
     layers: &CliLayers,
     opts: &PackageOptions,
 ) -> anyhow::Result<Packaged> {
+    let rendered = ws.render_full(env, layers)?;
+    package_rendered(env, rendered, opts).map(|(packaged, _)| packaged)
+}
+
+/// Packages an environment already rendered (and linted); its documents come back with it.
+pub fn package_rendered(
+    env: &str,
+    rendered: Rendered,
+    opts: &PackageOptions,
+) -> anyhow::Result<(Packaged, Vec<Document>)> {
     let Rendered {
         values: merged,
         mut chart,
         docs,
         findings,
-    } = ws.render_full(env, layers)?;
+    } = rendered;
     if let Some(v) = &opts.version {
         chart.version.clone_from(v);
     }
@@ -175,7 +186,7 @@ pub fn package_env(
     files.extend(templates);
     let bytes =
         write_archive(&chart.name, &files, opts.mtime).context("writing the chart archive")?;
-    Ok(Packaged {
+    let packaged = Packaged {
         env: env.to_string(),
         file_name: format!("{}-{}.tgz", chart.name, chart.version),
         digest: sha256_hex(&bytes),
@@ -184,7 +195,8 @@ pub fn package_env(
         findings,
         chart,
         bytes,
-    })
+    };
+    Ok((packaged, docs))
 }
 
 /// Whether [`store`] wrote the archive or found it already there.
