@@ -241,10 +241,17 @@ fn a_failed_build_leaves_the_output_folder_as_it_was() {
 fn a_broken_values_schema_is_reported_once_and_nothing_is_written() {
     let p = TempProject::reference();
     p.write("chart-templates/values.schema.json", "{\"type\": 5}\n");
+    // Commands that render while the schema compiles on another core, too.
     for args in [
         &["build"][..],
         &["package", "--all-envs"],
         &["build", "--version", "x"],
+        &["check"],
+        &["render", "-e", "prod"],
+        &["render", "-e", "nope"],
+        &["render", "--all-envs", "--output-dir", "out"],
+        &["golden", "check"],
+        &["lint"],
     ] {
         let run = p.kforge().args(args).run().exit(2);
         assert_eq!(

@@ -31,16 +31,19 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
             None => ws.project.envs.keys().cloned().collect(),
         };
         let layers = args.values.layers();
+        // Environments render and lint on every core; reported in their order.
+        let results = crate::par::map(&envs, |env| {
+            ws.render_unchecked(env, &layers).map(|rendered| {
+                let found = lint_rendered(&rendered.docs, &opts, Some(&rendered.values.root));
+                (rendered.docs.len(), found)
+            })
+        });
         let mut errors = Vec::new();
-        for env in &envs {
-            match ws.render_unchecked(env, &layers) {
-                Ok(rendered) => {
-                    objects += rendered.docs.len();
-                    findings.extend(lint_rendered(
-                        &rendered.docs,
-                        &opts,
-                        Some(&rendered.values.root),
-                    ));
+        for (env, r) in envs.iter().zip(results) {
+            match r {
+                Ok((n, found)) => {
+                    objects += n;
+                    findings.extend(found);
                 }
                 Err(e) => errors.push(e.context(format!("environment `{env}` failed"))),
             }

@@ -284,12 +284,16 @@ impl Workspace {
         })
     }
 
-    /// Renders every environment; failures of all environments are reported together.
+    /// Renders every environment, on every core; failures of all environments are reported
+    /// together (a broken values schema once).
     pub fn render_all(&self, layers: &CliLayers) -> anyhow::Result<Vec<(String, Vec<Document>)>> {
+        let envs: Vec<&String> = self.project.envs.keys().collect();
+        let results = crate::par::map(&envs, |env| self.render(env, layers));
+        self.schema()?;
         let mut out = Vec::new();
         let mut errors = Vec::new();
-        for env in self.project.envs.keys() {
-            match self.render(env, layers) {
+        for (env, r) in envs.into_iter().zip(results) {
+            match r {
                 Ok(docs) => out.push((env.clone(), docs)),
                 Err(e) => errors.push(e.context(format!("environment `{env}` failed"))),
             }

@@ -11,10 +11,14 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
     if args.select.all_envs && args.output_dir.is_none() {
         anyhow::bail!("--all-envs needs --output-dir DIR (stdout holds one environment)");
     }
-    let ws = Workspace::load()?;
+    // The values schema compiles on another core while environments render.
+    let ws = Workspace::load_overlapped()?;
     let layers = args.values.layers();
     let rendered = match &args.select.env {
-        Some(env) => vec![(env.clone(), ws.render(env, &layers)?)],
+        Some(env) => vec![(
+            env.clone(),
+            ws.render(env, &layers).map_err(|e| ws.schema_first(e))?,
+        )],
         None => ws.render_all(&layers)?,
     };
     match &args.output_dir {
