@@ -1,8 +1,7 @@
 //! Validation of merged values against `values.schema.json` (JSON Schema via boon), reporting
 //! each problem at the file:line of the value that caused it, with did-you-mean hints.
 
-use std::sync::{Mutex, OnceLock, PoisonError};
-use std::thread::JoinHandle;
+use std::sync::LazyLock;
 
 use boon::{Compiler, ErrorKind, Schemas, ValidationError};
 use serde_json::Value as Json;
@@ -265,49 +264,37 @@ fn parse(text: &str, display: &str) -> Result<Json, Diagnostic> {
 /// A values schema compiling on a thread of its own. Compiling costs a few milliseconds of one
 /// core (boon first compiles the metaschemas of every JSON Schema draft), which environments
 /// can spend rendering on the other cores; the first validation waits for it.
-pub struct PendingSchema {
-    compiled: OnceLock<Result<ValuesSchema, Diagnostic>>,
-    thread: Mutex<Option<Compiling>>,
-}
+pub struct PendingSchema(LazyLock<Compiled, Box<dyn FnOnce() -> Compiled + Send>>);
 
-type Compiling = JoinHandle<Result<ValuesSchema, Diagnostic>>;
+type Compiled = Result<ValuesSchema, Diagnostic>;
 
 impl PendingSchema {
     /// Reads the schema's JSON (a syntax error is returned at once) and starts compiling it.
     pub fn start(text: &str, display: &str) -> Result<Self, Diagnostic> {
         let raw = parse(text, display)?;
         let owned = display.to_string();
-        let thread = std::thread::Builder::new()
+        let compiling = std::thread::Builder::new()
             .name("values-schema".into())
-            .spawn(move || ValuesSchema::from_json(raw, owned))
-            .ok();
-        let compiled = OnceLock::new();
-        if thread.is_none() {
-            // No thread to be had: compiled here, slower but the same.
-            let _ = compiled.set(ValuesSchema::compile(text, display));
-        }
-        Ok(Self {
-            compiled,
-            thread: Mutex::new(thread),
-        })
+            .spawn(move || ValuesSchema::from_json(raw, owned));
+        let join: Box<dyn FnOnce() -> Compiled + Send> = match compiling {
+            // A panic while compiling is a bug: it surfaces as the panic it was.
+            Ok(thread) => Box::new(|| {
+                thread
+                    .join()
+                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+            }),
+            // No thread to be had: compiled when first needed, slower but the same.
+            Err(_) => {
+                let (text, display) = (text.to_string(), display.to_string());
+                Box::new(move || ValuesSchema::compile(&text, &display))
+            }
+        };
+        Ok(Self(LazyLock::new(join)))
     }
 
     /// The compiled schema, or why it does not compile; waits until it is compiled.
     pub fn get(&self) -> Result<&ValuesSchema, &Diagnostic> {
-        self.compiled
-            .get_or_init(|| {
-                let handle = self
-                    .thread
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .take()
-                    .expect("the schema thread is joined once, by the first caller");
-                // A panic while compiling is a bug: it surfaces as the panic it was.
-                handle
-                    .join()
-                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
-            })
-            .as_ref()
+        LazyLock::force(&self.0).as_ref()
     }
 }
 
