@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 
 use crate::cli::LintArgs;
-use crate::cmd::{Errors, Workspace};
+use crate::cmd::Workspace;
 use crate::diag::Severity;
 use crate::lint::report::{ReportFormat, render};
 use crate::lint::{Options, RULES, input::lint_inputs, lint_rendered, rule};
@@ -31,25 +31,14 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
             None => ws.project.envs.keys().cloned().collect(),
         };
         let layers = args.values.layers();
-        // Environments render and lint on every core; reported in their order.
-        let results = crate::par::map(&envs, |env| {
-            ws.render_unchecked(env, &layers).map(|rendered| {
-                let found = lint_rendered(&rendered.docs, &opts, Some(&rendered.values.root));
-                (rendered.docs.len(), found)
-            })
-        });
-        let mut errors = Vec::new();
-        for (env, r) in envs.iter().zip(results) {
-            match r {
-                Ok((n, found)) => {
-                    objects += n;
-                    findings.extend(found);
-                }
-                Err(e) => errors.push(e.context(format!("environment `{env}` failed"))),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(Errors(errors).into());
+        let linted = ws.each_env(&envs, |env| {
+            let rendered = ws.render_unchecked(env, &layers)?;
+            let found = lint_rendered(&rendered.docs, &opts, Some(&rendered.values.root));
+            Ok((rendered.docs.len(), found))
+        })?;
+        for (n, found) in linted {
+            objects += n;
+            findings.extend(found);
         }
     } else {
         if args.env.is_some() {

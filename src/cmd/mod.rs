@@ -287,19 +287,31 @@ impl Workspace {
     /// Renders every environment, on every core; failures of all environments are reported
     /// together (a broken values schema once).
     pub fn render_all(&self, layers: &CliLayers) -> anyhow::Result<Vec<(String, Vec<Document>)>> {
-        let envs: Vec<&String> = self.project.envs.keys().collect();
-        let results = crate::par::map(&envs, |env| self.render(env, layers));
+        let envs: Vec<String> = self.project.envs.keys().cloned().collect();
+        let docs = self.each_env(&envs, |env| self.render(env, layers))?;
+        Ok(envs.into_iter().zip(docs).collect())
+    }
+
+    /// `job` for each environment, on every core, results in the environments' order. Every
+    /// environment's failure is reported together, except a broken values schema, which fails
+    /// them all and is reported once.
+    pub fn each_env<T: Send>(
+        &self,
+        envs: &[String],
+        job: impl Fn(&str) -> anyhow::Result<T> + Sync,
+    ) -> anyhow::Result<Vec<T>> {
+        let results = crate::par::map(envs, |env| job(env));
         self.schema()?;
-        let mut out = Vec::new();
+        let mut done = Vec::new();
         let mut errors = Vec::new();
-        for (env, r) in envs.into_iter().zip(results) {
+        for (env, r) in envs.iter().zip(results) {
             match r {
-                Ok(docs) => out.push((env.clone(), docs)),
+                Ok(t) => done.push(t),
                 Err(e) => errors.push(e.context(format!("environment `{env}` failed"))),
             }
         }
         if errors.is_empty() {
-            Ok(out)
+            Ok(done)
         } else {
             Err(Errors(errors).into())
         }

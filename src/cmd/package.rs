@@ -112,23 +112,7 @@ pub fn package_all(
     layers: &CliLayers,
     opts: &PackageOptions,
 ) -> anyhow::Result<Vec<Packaged>> {
-    // Environments are independent: package them on every core, results kept in order.
-    let results = crate::par::map(envs, |env| package_env(ws, env, layers, opts));
-    // A broken values schema failed every environment: reported once.
-    ws.schema()?;
-    let mut charts = Vec::new();
-    let mut errors = Vec::new();
-    for (env, r) in envs.iter().zip(results) {
-        match r {
-            Ok(p) => charts.push(p),
-            Err(e) => errors.push(e.context(format!("environment `{env}` failed"))),
-        }
-    }
-    if errors.is_empty() {
-        Ok(charts)
-    } else {
-        Err(Errors(errors).into())
-    }
+    ws.each_env(envs, |env| package_env(ws, env, layers, opts))
 }
 
 /// Renders, type-checks and packages one environment.
