@@ -379,3 +379,109 @@ for i in range(1500):
         );
     }
 }
+
+/// Waits for `child` at most `secs` seconds (a hang is a failure, not a stuck test run).
+fn wait_or_kill(mut child: std::process::Child, secs: u64, what: &str) -> std::process::Output {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what}: still running after {secs} s (deadlocked?)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn spawn_build(dir: &Path, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kforge"))
+        .current_dir(dir)
+        .arg("build")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Each environment's folder has its own lock: one another writer holds holds up only that
+/// environment; the others are stored meanwhile, and it is stored once the lock is released.
+#[test]
+fn a_build_stores_the_other_folders_while_one_is_locked_then_waits_for_it() {
+    let p = TempProject::reference();
+    let dev = p.path().join("dist/dev");
+    std::fs::create_dir_all(&dev).unwrap();
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dev.join(".kforge-index.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let child = spawn_build(p.path(), &[]);
+    let stored = |env: &str| p.path().join(format!("dist/{env}/index.yaml")).exists();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !(stored("staging") && stored("prod")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "staging and prod not stored while dev was locked"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        !stored("dev"),
+        "dev written while another writer held its lock"
+    );
+    drop(lock);
+    let out = wait_or_kill(child, 120, "build waiting for dev's lock");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stored("dev"));
+    assert!(dev.join("krakend-1.0.0.tgz").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(&dev)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with(".kforge-") && n != ".kforge-index.lock")
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+/// Concurrent builds of every environment into one repository: none may wait on another's
+/// lock while holding one (a deadlock), nor lose another's entries.
+#[test]
+fn concurrent_builds_of_every_environment_neither_deadlock_nor_lose_entries() {
+    let p = TempProject::reference();
+    let children: Vec<_> = (0..6)
+        .map(|i| {
+            let version = format!("2.0.{i}");
+            spawn_build(p.path(), &["-d", "shared", "--version", &version])
+        })
+        .collect();
+    for c in children {
+        let out = wait_or_kill(c, 300, "concurrent build");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for env in ["dev", "staging", "prod"] {
+        let text =
+            String::from_utf8(read(&p.path().join(format!("shared/{env}/index.yaml")))).unwrap();
+        for i in 0..6 {
+            assert_eq!(
+                text.matches(&format!("version: \"2.0.{i}\"")).count(),
+                1,
+                "{env}: 2.0.{i} lost or duplicated:\n{text}"
+            );
+            assert!(
+                p.path()
+                    .join(format!("shared/{env}/krakend-2.0.{i}.tgz"))
+                    .exists()
+            );
+        }
+    }
+}
