@@ -252,6 +252,9 @@ fn a_broken_values_schema_is_reported_once_and_nothing_is_written() {
         &["render", "--all-envs", "--output-dir", "out"],
         &["golden", "check"],
         &["lint"],
+        &["diff", "dev", "prod"],
+        &["diff", "dev"],
+        &["diff", "-e", "prod", "--against", "nothing.tgz"],
     ] {
         let run = p.kforge().args(args).run().exit(2);
         assert_eq!(

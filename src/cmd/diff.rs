@@ -35,13 +35,17 @@ enum Change {
 
 /// Compares two sides and prints the differences.
 pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
-    let ws = Workspace::load()?;
+    // The schema compiles on another core while the environments render.
+    let ws = Workspace::load_overlapped()?;
     let layers = args.values.layers();
     let (old_label, old, new_label, new) = match (&args.env, &args.against) {
         (Some(env), Some(against)) => {
             let is_chart = against.extension().is_some_and(|e| e == "tgz" || e == "gz");
             // A chart holds the test hooks too; a folder from `render` does not.
-            let mut docs = ws.render_full(env, &layers)?.docs;
+            let mut docs = ws
+                .render_full(env, &layers)
+                .map_err(|e| ws.schema_first(e))?
+                .docs;
             if !is_chart {
                 docs.retain(|d| !d.is_hook());
             }
@@ -59,15 +63,20 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         }
         _ => {
             let [a, b] = args.envs.as_slice() else {
-                bail!(
+                return Err(ws.schema_first(anyhow::anyhow!(
                     "diff needs two environments (`kforge diff staging prod`) or one with --against (`kforge diff -e prod --against CHART.tgz|DIR`)"
-                );
+                )));
             };
+            // Both rendered at once, on every core.
+            let [old, new]: [Vec<Document>; 2] = ws
+                .each_env(args.envs.as_slice(), |env| ws.render(env, &layers))?
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("diff renders exactly two environments"))?;
             (
                 format!("environment {a}"),
-                ws.render(a, &layers)?,
+                old,
                 format!("environment {b}"),
-                ws.render(b, &layers)?,
+                new,
             )
         }
     };
