@@ -351,18 +351,15 @@ for i in range(1500):
     python(script, &p.path().join("shared/dev").display().to_string());
     let children: Vec<_> = (0..8)
         .map(|i| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_kforge"))
-                .current_dir(p.path())
-                .args(["build", "-e", "dev", "-d", "shared", "--version"])
-                .arg(format!("1.0.{i}"))
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
+            let version = format!("1.0.{i}");
+            spawn_build(
+                p.path(),
+                &["-e", "dev", "-d", "shared", "--version", &version],
+            )
         })
         .collect();
     for c in children {
-        let out = c.wait_with_output().unwrap();
+        let out = wait_or_kill(c, 300, "concurrent build");
         assert!(
             out.status.success(),
             "{}",
