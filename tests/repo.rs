@@ -349,23 +349,7 @@ for i in range(1500):
         t.addfile(info, io.BytesIO(data))
 "#;
     python(script, &p.path().join("shared/dev").display().to_string());
-    let children: Vec<_> = (0..8)
-        .map(|i| {
-            let version = format!("1.0.{i}");
-            spawn_build(
-                p.path(),
-                &["-e", "dev", "-d", "shared", "--version", &version],
-            )
-        })
-        .collect();
-    for c in children {
-        let out = wait_or_kill(c, 300, "concurrent build");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    build_concurrently(p.path(), &["-e", "dev", "-d", "shared"], "1.0", 8);
     let text = String::from_utf8(read(&p.path().join("shared/dev/index.yaml"))).unwrap();
     assert_eq!(text.matches("- other-0.0.").count(), 1500);
     for i in 0..8 {
@@ -388,6 +372,27 @@ fn wait_or_kill(mut child: std::process::Child, secs: u64, what: &str) -> std::p
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     child.wait_with_output().unwrap()
+}
+
+/// `n` builds at once with `args`, versions `{prefix}.0` to `{prefix}.{n-1}`; each must
+/// succeed within 300 s.
+fn build_concurrently(dir: &Path, args: &[&str], prefix: &str, n: usize) {
+    let children: Vec<_> = (0..n)
+        .map(|i| {
+            let version = format!("{prefix}.{i}");
+            let mut all = args.to_vec();
+            all.extend(["--version", &version]);
+            spawn_build(dir, &all)
+        })
+        .collect();
+    for c in children {
+        let out = wait_or_kill(c, 300, "concurrent build");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 fn spawn_build(dir: &Path, args: &[&str]) -> std::process::Child {
@@ -451,20 +456,7 @@ fn a_build_stores_the_other_folders_while_one_is_locked_then_waits_for_it() {
 #[test]
 fn concurrent_builds_of_every_environment_neither_deadlock_nor_lose_entries() {
     let p = TempProject::reference();
-    let children: Vec<_> = (0..6)
-        .map(|i| {
-            let version = format!("2.0.{i}");
-            spawn_build(p.path(), &["-d", "shared", "--version", &version])
-        })
-        .collect();
-    for c in children {
-        let out = wait_or_kill(c, 300, "concurrent build");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    build_concurrently(p.path(), &["-d", "shared"], "2.0", 6);
     for env in ["dev", "staging", "prod"] {
         let text =
             String::from_utf8(read(&p.path().join(format!("shared/{env}/index.yaml")))).unwrap();
