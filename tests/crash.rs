@@ -185,3 +185,130 @@ fn repo_index_killed_at_random_points_leaves_a_valid_index() {
         "only {killed} of 120 runs were killed mid-way"
     );
 }
+
+/// One traced system call: `fsync` of a path, or a rename to a path (both as strace -y
+/// prints them), with its time.
+#[derive(Debug, PartialEq)]
+enum Call {
+    Sync(String),
+    RenameTo(String),
+}
+
+/// Reads the per-thread files of `strace -ff -ttt -y -o PREFIX`: each thread's calls in
+/// order, with their times (seconds since the epoch, as printed).
+fn traced_calls(dir: &Path, prefix: &str) -> Vec<Vec<(f64, Call)>> {
+    let mut threads = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with(&format!("{prefix}.")) {
+            continue;
+        }
+        let mut calls = Vec::new();
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            let Some((time, call)) = line.split_once(' ') else {
+                continue;
+            };
+            let time: f64 = time.parse().unwrap_or_else(|_| panic!("{name}: {line}"));
+            if !call.ends_with("= 0") {
+                panic!("{name}: a sync or rename failed: {line}");
+            }
+            if let Some(rest) = call.strip_prefix("fsync(") {
+                // fsync(4</tmp/x/dist/dev>) = 0
+                let path = rest.split_once('<').unwrap().1.split_once(">)").unwrap().0;
+                calls.push((time, Call::Sync(path.to_owned())));
+            } else if call.starts_with("rename") {
+                // renameat(AT_FDCWD</tmp/x>, "/tmp/x/dist/dev/.kforge-a", AT_FDCWD</tmp/x>, "dist/dev/index.yaml") = 0
+                let to = call.rsplit('"').nth(1).unwrap();
+                calls.push((time, Call::RenameTo(to.to_owned())));
+            } else {
+                panic!("{name}: unexpected line {line}");
+            }
+        }
+        threads.push(calls);
+    }
+    threads
+}
+
+/// What makes a build survive a power loss, which no kill can show, read from the system
+/// calls themselves. In each environment's folder: the archive's data is synced, it is
+/// renamed into place, and the folder is synced, all before index.yaml is renamed (so an
+/// index never names an archive whose name could still be lost); index.yaml's data is
+/// synced before its rename and the folder after it. The new folders (`dist/`, and each
+/// environment's in it) are made durable before anything is renamed into them.
+#[cfg(target_os = "linux")]
+#[test]
+fn build_syncs_each_file_and_then_its_folder_after_every_rename() {
+    let project = TempProject::reference();
+    let root = project.path().canonicalize().unwrap();
+    let traces = tempfile::tempdir().unwrap();
+    let status = Command::new("strace")
+        .args(["-f", "-ff", "-qq", "-ttt", "-y", "-e"])
+        .arg("trace=fsync,fdatasync,rename,renameat,renameat2")
+        .arg("-o")
+        .arg(traces.path().join("t"))
+        .arg(env!("CARGO_BIN_EXE_kforge"))
+        .args(["build", "-d", "dist"])
+        .current_dir(&root)
+        .stdout(Stdio::null())
+        .status()
+        .expect("strace runs (.ci/install-oracles installs it)");
+    assert!(status.success());
+    let threads = traced_calls(traces.path(), "t");
+    let dist = root.join("dist").display().to_string();
+    let first_rename = threads
+        .iter()
+        .flatten()
+        .filter(|(_, c)| matches!(c, Call::RenameTo(_)))
+        .map(|(t, _)| *t)
+        .fold(f64::INFINITY, f64::min);
+    for folder in [root.display().to_string(), dist.clone()] {
+        let synced = threads
+            .iter()
+            .flatten()
+            .find(|(_, c)| *c == Call::Sync(folder.clone()))
+            .unwrap_or_else(|| panic!("{folder}, where a folder was created, is never synced"));
+        assert!(
+            synced.0 <= first_rename,
+            "{folder} is synced only after a rename"
+        );
+    }
+    for env in ["dev", "prod", "staging"] {
+        let folder = format!("{dist}/{env}");
+        let archive = format!("dist/{env}/krakend-1.0.0.tgz");
+        let calls = threads
+            .iter()
+            .find(|calls| {
+                calls
+                    .iter()
+                    .any(|(_, c)| *c == Call::RenameTo(archive.clone()))
+            })
+            .unwrap_or_else(|| panic!("{archive} is never renamed into place"));
+        // This environment's calls, in order, with the temporary files' names generalised.
+        let seen: Vec<String> = calls
+            .iter()
+            .filter_map(|(_, c)| match c {
+                Call::Sync(p) if *p == folder => Some("sync folder".to_owned()),
+                Call::Sync(p) if p.starts_with(&format!("{folder}/.kforge-")) => {
+                    Some("sync temporary file".to_owned())
+                }
+                Call::RenameTo(to) if to.starts_with(&format!("dist/{env}/")) => {
+                    Some(format!("rename to {}", &to[format!("dist/{env}/").len()..]))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                "sync temporary file",
+                "rename to krakend-1.0.0.tgz",
+                "sync folder",
+                "sync temporary file",
+                "rename to index.yaml",
+                "sync folder",
+            ],
+            "{env}"
+        );
+    }
+}

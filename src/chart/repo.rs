@@ -513,13 +513,15 @@ fn open_regular(path: &Path) -> std::io::Result<Option<(File, u64)>> {
 }
 
 /// Writes via a temporary file in the same folder and a rename, so no partial file ever sits
-/// under its final name; the data is synced before the rename.
+/// under its final name. The data is synced before the rename and the folder after it, so
+/// once this returns the new file survives a crash or power loss under its name; an archive
+/// written before its index.yaml is therefore never lost while the index that lists it is kept.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    create_dir_durably(dir)?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".kforge-");
     #[cfg(unix)]
@@ -532,6 +534,46 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", path.display()))?;
     tmp.persist(path)
         .with_context(|| format!("writing {}", path.display()))?;
+    sync_dir(dir)
+}
+
+/// Creates `dir` and any missing parents, and syncs the folder holding each one it created,
+/// so a new folder's entry is as durable as the files written into it.
+pub fn create_dir_durably(dir: &Path) -> anyhow::Result<()> {
+    create_dirs_durably([dir])
+}
+
+/// [`create_dir_durably`] for several folders, syncing each parent once: `build` creates
+/// every environment's folder in `dist/` with one sync of `dist/`, not one per environment.
+pub fn create_dirs_durably<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> anyhow::Result<()> {
+    let mut parents = std::collections::BTreeSet::new();
+    for dir in dirs {
+        let missing = dir
+            .ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && !a.exists());
+        parents.extend(missing.map(|created| match created.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }));
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    parents.iter().try_for_each(|p| sync_dir(p))
+}
+
+/// fsync of a folder, which makes the names created, renamed or removed in it durable. A
+/// file system that cannot sync a folder (EINVAL, ENOTSUP: some network and FUSE ones) is
+/// not an error: there is nothing more to do there.
+fn sync_dir(dir: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let synced = File::open(dir).and_then(|d| d.sync_all());
+        match synced {
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOTSUP)) => {}
+            other => other.with_context(|| format!("syncing the folder {}", dir.display()))?,
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
     Ok(())
 }
 

@@ -33,6 +33,12 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     let mut errors = Vec::new();
     // Every environment packaged: now store and index them, each folder with its own lock,
     // several at a time so their fsyncs overlap.
+    // The new folders first, with one sync of the folder holding them.
+    let folders: Vec<_> = charts
+        .iter()
+        .map(|p| args.destination.join(&p.env))
+        .collect();
+    crate::chart::repo::create_dirs_durably(folders.iter().map(|f| f.as_path()))?;
     let stored = crate::par::map_io(&charts, |p| store(&args.destination, p, true));
     for (p, r) in charts.iter().zip(stored) {
         match r {

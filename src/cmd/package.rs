@@ -88,6 +88,12 @@ pub fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
     let mut errors = Vec::new();
     // Every environment packaged: now store them, each into its own folder, several at a time
     // so their fsyncs overlap.
+    // The new folders first, with one sync of the folder holding them.
+    let folders: Vec<_> = charts
+        .iter()
+        .map(|p| args.destination.join(&p.env))
+        .collect();
+    crate::chart::repo::create_dirs_durably(folders.iter().map(|f| f.as_path()))?;
     let stored = crate::par::map_io(&charts, |p| store(&args.destination, p, false));
     for (p, r) in charts.iter().zip(stored) {
         match r {
@@ -196,7 +202,7 @@ pub enum Stored {
 /// name+version with another digest; with `index`, the folder's index.yaml is updated too.
 pub fn store(dest: &Path, p: &Packaged, index: bool) -> anyhow::Result<(PathBuf, Stored)> {
     let dir = dest.join(&p.env);
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    crate::chart::repo::create_dir_durably(&dir)?;
     let mut repo = Repo::open(&dir)?;
     let path = dir.join(&p.file_name);
     let indexed = repo.check_immutable(
