@@ -539,7 +539,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Creates `dir` and any missing parents, and syncs the folder holding each one it created,
 /// so a new folder's entry is as durable as the files written into it.
-pub fn create_dir_durably(dir: &Path) -> anyhow::Result<()> {
+fn create_dir_durably(dir: &Path) -> anyhow::Result<()> {
     create_dirs_durably([dir])
 }
 

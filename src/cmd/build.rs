@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::BuildArgs;
-use crate::cmd::package::{PackageOptions, Stored, package_all, store};
+use crate::cmd::package::{PackageOptions, Stored, package_all, store_all};
 use crate::cmd::{Errors, Workspace};
 use crate::diag::{Diagnostic, Severity};
 
@@ -31,15 +31,8 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         let _ = err.write_all(warnings.as_bytes());
     }
     let mut errors = Vec::new();
-    // Every environment packaged: now store and index them, each folder with its own lock,
-    // several at a time so their fsyncs overlap.
-    // The new folders first, with one sync of the folder holding them.
-    let folders: Vec<_> = charts
-        .iter()
-        .map(|p| args.destination.join(&p.env))
-        .collect();
-    crate::chart::repo::create_dirs_durably(folders.iter().map(|f| f.as_path()))?;
-    let stored = crate::par::map_io(&charts, |p| store(&args.destination, p, true));
+    // Every environment packaged: now store and index them, each folder with its own lock.
+    let stored = store_all(&args.destination, &charts, true)?;
     for (p, r) in charts.iter().zip(stored) {
         match r {
             Ok((path, stored)) => lines.push(format!(

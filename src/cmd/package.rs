@@ -86,15 +86,8 @@ pub fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
     let charts = package_all(&ws, &envs, &layers, &opts)?;
     let mut written = Vec::new();
     let mut errors = Vec::new();
-    // Every environment packaged: now store them, each into its own folder, several at a time
-    // so their fsyncs overlap.
-    // The new folders first, with one sync of the folder holding them.
-    let folders: Vec<_> = charts
-        .iter()
-        .map(|p| args.destination.join(&p.env))
-        .collect();
-    crate::chart::repo::create_dirs_durably(folders.iter().map(|f| f.as_path()))?;
-    let stored = crate::par::map_io(&charts, |p| store(&args.destination, p, false));
+    // Every environment packaged: now store them, each into its own folder.
+    let stored = store_all(&args.destination, &charts, false)?;
     for (p, r) in charts.iter().zip(stored) {
         match r {
             Ok((path, _)) => written.push(path),
@@ -198,11 +191,23 @@ pub enum Stored {
     Unchanged,
 }
 
-/// Writes `p` into `dest/<env>/` under the folder's lock: refused if the index holds this
-/// name+version with another digest; with `index`, the folder's index.yaml is updated too.
-pub fn store(dest: &Path, p: &Packaged, index: bool) -> anyhow::Result<(PathBuf, Stored)> {
+/// [`store`] for every chart, several at a time so their syncs overlap, after their folders
+/// are created with one sync of the folder holding them. One result per chart, in order.
+pub fn store_all(
+    dest: &Path,
+    charts: &[Packaged],
+    index: bool,
+) -> anyhow::Result<Vec<anyhow::Result<(PathBuf, Stored)>>> {
+    let folders: Vec<PathBuf> = charts.iter().map(|p| dest.join(&p.env)).collect();
+    crate::chart::repo::create_dirs_durably(folders.iter().map(PathBuf::as_path))?;
+    Ok(crate::par::map_io(charts, |p| store(dest, p, index)))
+}
+
+/// Writes `p` into `dest/<env>/` (which [`store_all`] created) under the folder's lock:
+/// refused if the index holds this name+version with another digest; with `index`, the
+/// folder's index.yaml is updated too.
+fn store(dest: &Path, p: &Packaged, index: bool) -> anyhow::Result<(PathBuf, Stored)> {
     let dir = dest.join(&p.env);
-    crate::chart::repo::create_dir_durably(&dir)?;
     let mut repo = Repo::open(&dir)?;
     let path = dir.join(&p.file_name);
     let indexed = repo.check_immutable(
