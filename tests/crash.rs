@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::support::TempProject;
+use crate::support::{TempProject, file_names};
 
 /// A small deterministic generator (no rand dependency): the same delays on every run.
 struct Lcg(u64);
@@ -173,9 +173,8 @@ fn repo_index_killed_at_random_points_leaves_a_valid_index() {
         if let Some(n) = index_is_whole(&repo) {
             assert_eq!(n, 40, "a written index holds every archive");
         }
-        let stray: Vec<String> = std::fs::read_dir(&repo)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        let stray: Vec<String> = file_names(&repo)
+            .into_iter()
             .filter(|n| n.ends_with(".yaml") && n != "index.yaml")
             .collect();
         assert!(stray.is_empty(), "temporary files left visible: {stray:?}");
@@ -198,12 +197,11 @@ enum Call {
 /// order, with their times (seconds since the epoch, as printed).
 fn traced_calls(dir: &Path, prefix: &str) -> Vec<Vec<(f64, Call)>> {
     let mut threads = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    for name in file_names(dir) {
         if !name.starts_with(&format!("{prefix}.")) {
             continue;
         }
+        let path = dir.join(&name);
         let mut calls = Vec::new();
         for line in std::fs::read_to_string(&path).unwrap().lines() {
             let Some((time, call)) = line.split_once(' ') else {

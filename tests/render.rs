@@ -1,6 +1,6 @@
 //! `kforge render`: the reference project, ordering, determinism, formats, overrides.
 
-use crate::support::{Cli, TempProject};
+use crate::support::{Cli, TempProject, file_names};
 
 fn kinds(yaml: &str) -> Vec<&str> {
     yaml.lines()
@@ -168,11 +168,7 @@ fn all_envs_writes_one_folder_per_env_one_file_per_object() {
         ])
         .run()
         .exit(0);
-    let mut prod: Vec<_> = std::fs::read_dir(dir.join("prod"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    prod.sort();
+    let prod = file_names(&dir.join("prod"));
     assert_eq!(
         prod,
         [

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{TempProject, python, repo_root};
+use crate::support::{TempProject, file_names, python, repo_root};
 
 fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -443,9 +443,8 @@ fn a_build_stores_the_other_folders_while_one_is_locked_then_waits_for_it() {
     );
     assert!(stored("dev"));
     assert!(dev.join("krakend-1.0.0.tgz").exists());
-    let leftovers: Vec<_> = std::fs::read_dir(&dev)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
+    let leftovers: Vec<_> = file_names(&dev)
+        .into_iter()
         .filter(|n| n.starts_with(".kforge-") && n != ".kforge-index.lock")
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");

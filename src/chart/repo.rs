@@ -517,10 +517,7 @@ fn open_regular(path: &Path) -> std::io::Result<Option<(File, u64)>> {
 /// once this returns the new file survives a crash or power loss under its name; an archive
 /// written before its index.yaml is therefore never lost while the index that lists it is kept.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     create_dir_durably(dir)?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".kforge-");
@@ -551,13 +548,17 @@ pub fn create_dirs_durably<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> anyh
         let missing = dir
             .ancestors()
             .take_while(|a| !a.as_os_str().is_empty() && !a.exists());
-        parents.extend(missing.map(|created| match created.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        }));
+        parents.extend(missing.map(|created| parent_dir(created).to_path_buf()));
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     parents.iter().try_for_each(|p| sync_dir(p))
+}
+
+/// The folder holding `path`: `.` for a bare file name.
+pub fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// fsync of a folder, which makes the names created, renamed or removed in it durable. A

@@ -348,10 +348,7 @@ pub fn env_files(docs: &[Document]) -> anyhow::Result<Vec<(String, String)>> {
 /// Replaces `dir` with exactly `files`, building the new folder beside it first so a failure
 /// leaves the old one in place.
 pub fn replace_dir(dir: &std::path::Path, files: &[(String, String)]) -> anyhow::Result<()> {
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
+    let parent = crate::chart::repo::parent_dir(dir);
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     let tmp = tempfile::Builder::new()
         .prefix(".kforge-tmp-")
