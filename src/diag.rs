@@ -1,40 +1,183 @@
 //! User-facing diagnostics, printed rustc-style: what is wrong, where (file:line:col with the
 //! source line and a caret, plus the key path), and what to do.
 
-use std::cell::Cell;
 use std::fmt;
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal, Write};
 
 use crate::yaml::Origin;
 
-thread_local! {
-    static COLOR: Cell<bool> = const { Cell::new(false) };
-}
+/// Whether output is coloured: a value passed down to whatever formats it (as ripgrep's
+/// printers take their colour spec), never a global, so any thread formats it alike.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Color(pub bool);
 
-/// Whether diagnostics written to `stream` should be coloured: a terminal, and NO_COLOR unset
-/// or empty (https://no-color.org).
-pub fn color_for(stream: &impl IsTerminal) -> bool {
-    stream.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
+impl Color {
+    /// Plain text.
+    pub const NEVER: Color = Color(false);
 
-/// Colours the diagnostics this thread formats from now on (or not).
-pub fn set_color(on: bool) {
-    COLOR.with(|c| c.set(on));
-}
+    /// Colour for `stream`: a terminal, and NO_COLOR unset or empty (https://no-color.org).
+    pub fn for_stream(stream: &impl IsTerminal) -> Self {
+        Color(stream.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
+    }
 
-/// ANSI styles, or nothing when colour is off.
-struct Style {
-    on: bool,
-}
-
-impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.on {
+    /// `text` in the ANSI style `code`, or as it is when colour is off.
+    pub fn paint(self, code: &str, text: &str) -> String {
+        if self.0 {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
             text.to_string()
         }
     }
+}
+
+/// How a failed run ends: the process exit code of the command contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// The check found problems (lint errors, golden drift, a diff with `--exit-code`): 1.
+    Findings = 1,
+    /// The input or the invocation is wrong (bad YAML, unknown environment, bad flag): 2.
+    Input = 2,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// An error of a library module as the user meets it: it carries its exit code and writes
+/// itself (diagnostics rustc-style, in colour when asked). Every typed error implements it, so
+/// the command layer never downcasts to find either.
+pub trait Failure: std::error::Error + Send + Sync + 'static {
+    /// The exit code a run that fails with this error ends with.
+    fn exit(&self) -> Exit {
+        Exit::Input
+    }
+
+    /// Writes the error for a user: `error: ...`, then each cause.
+    fn report(&self, out: &mut dyn Write, _color: Color) -> io::Result<()> {
+        writeln!(out, "error: {self}")?;
+        write_causes(out, self.source())
+    }
+
+    /// The diagnostics this failure consists of, if it is made of diagnostics (so that one
+    /// met in several environments can be reported once).
+    fn diagnostics(&self) -> Option<&Diagnostics> {
+        None
+    }
+
+    /// Writes the error as the cause of another (under its `error:` line).
+    fn report_cause(&self, out: &mut dyn Write, _color: Color) -> io::Result<()> {
+        writeln!(out, "  caused by: {self}")?;
+        write_causes(out, self.source())
+    }
+}
+
+/// A failure with what was being done when it happened (`environment `dev` failed`).
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+pub struct Context {
+    /// What failed, one line.
+    pub what: String,
+    /// Why.
+    pub cause: Box<dyn Failure>,
+}
+
+impl Context {
+    /// `cause`, said to have happened while doing `what`.
+    pub fn new(what: impl Into<String>, cause: impl Failure) -> Self {
+        Self {
+            what: what.into(),
+            cause: Box::new(cause),
+        }
+    }
+}
+
+impl Failure for Context {
+    fn exit(&self) -> Exit {
+        self.cause.exit()
+    }
+
+    fn report(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
+        writeln!(out, "error: {}", self.what)?;
+        self.cause.report_cause(out, color)
+    }
+
+    fn report_cause(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
+        writeln!(out, "  caused by: {}", self.what)?;
+        self.cause.report_cause(out, color)
+    }
+}
+
+/// Several independent failures (one per environment, one per archive), all reported; the
+/// run exits 1 only when every one of them is a finding.
+#[derive(Debug, Default)]
+pub struct Failures(pub Vec<Box<dyn Failure>>);
+
+impl Failures {
+    /// Adds one.
+    pub fn push(&mut self, f: impl Failure) {
+        self.0.push(Box::new(f));
+    }
+
+    /// `Ok(value)` when nothing failed, else these failures.
+    pub fn into_result<T>(self, value: T) -> Result<T, Failures> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl fmt::Display for Failures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.0 {
+            writeln!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Failures {}
+
+impl Failure for Failures {
+    fn exit(&self) -> Exit {
+        self.0.iter().map(|f| f.exit()).max().unwrap_or(Exit::Input)
+    }
+
+    fn report(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
+        for f in &self.0 {
+            f.report(out, color)?;
+        }
+        Ok(())
+    }
+
+    fn report_cause(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
+        for f in &self.0 {
+            f.report_cause(out, color)?;
+        }
+        Ok(())
+    }
+}
+
+/// `error: {err}` and a `caused by:` line per source.
+pub fn write_chain(out: &mut dyn Write, err: &(dyn std::error::Error + 'static)) -> io::Result<()> {
+    writeln!(out, "error: {err}")?;
+    write_causes(out, err.source())
+}
+
+/// A `caused by:` line for `cause` and each of its sources.
+fn write_causes(
+    out: &mut dyn Write,
+    mut cause: Option<&(dyn std::error::Error + 'static)>,
+) -> io::Result<()> {
+    while let Some(c) = cause {
+        writeln!(out, "  caused by: {c}")?;
+        cause = c.source();
+    }
+    Ok(())
 }
 
 /// How bad a problem is.
@@ -114,12 +257,9 @@ impl Diagnostic {
         self
     }
 
-    /// The diagnostic as plain text, whatever the colour setting (for reports written to files).
-    pub fn plain(&self) -> String {
-        let was = COLOR.with(|c| c.replace(false));
-        let text = self.to_string();
-        set_color(was);
-        text
+    /// The diagnostic as it is printed, coloured or not; its `Display` is the plain text.
+    pub fn styled(&self, color: Color) -> Styled<'_> {
+        Styled { diag: self, color }
     }
 
     /// Sets the help line if there is one.
@@ -132,31 +272,41 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = Style {
-            on: COLOR.with(Cell::get),
-        };
-        let sev_code = match self.severity {
+        self.styled(Color::NEVER).fmt(f)
+    }
+}
+
+/// A [`Diagnostic`] formatted with a colour choice.
+pub struct Styled<'a> {
+    diag: &'a Diagnostic,
+    color: Color,
+}
+
+impl fmt::Display for Styled<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (st, this) = (self.color, self.diag);
+        let sev_code = match this.severity {
             Severity::Error => "1;31",
             Severity::Warning => "1;33",
             Severity::Info => "1;36",
         };
-        let label = match self.code {
-            Some(code) => format!("{}[{code}]", self.severity.as_str()),
-            None => self.severity.as_str().to_string(),
+        let label = match this.code {
+            Some(code) => format!("{}[{code}]", this.severity.as_str()),
+            None => this.severity.as_str().to_string(),
         };
         writeln!(
             f,
             "{}{}",
             st.paint(sev_code, &label),
-            st.paint("1", &format!(": {}", self.message))
+            st.paint("1", &format!(": {}", this.message))
         )?;
-        let gutter = match &self.origin {
+        let gutter = match &this.origin {
             Some(Origin::File { line, .. }) => line.to_string().len(),
             _ => 1,
         };
         let pad = " ".repeat(gutter);
         let blue = |t: &str| st.paint("1;34", t);
-        match &self.origin {
+        match &this.origin {
             Some(Origin::File { file, line, col }) => {
                 writeln!(f, "{pad}{} {}:{line}:{col}", blue("-->"), file.display)?;
                 if let Some(text) = file.line_text(*line) {
@@ -182,13 +332,13 @@ impl fmt::Display for Diagnostic {
             Some(Origin::Generated) | None => {}
         }
         let eq = blue("=");
-        if let Some(key) = &self.key_path {
+        if let Some(key) = &this.key_path {
             writeln!(f, "{pad} {eq} key: {key}")?;
         }
-        for note in &self.notes {
+        for note in &this.notes {
             writeln!(f, "{pad} {eq} {}: {note}", st.paint("1", "note"))?;
         }
-        if let Some(help) = &self.help {
+        if let Some(help) = &this.help {
             writeln!(f, "{pad} {eq} {}: {help}", st.paint("1", "help"))?;
         }
         Ok(())
@@ -210,6 +360,19 @@ fn caret_width(line: &str, start: usize) -> usize {
 #[derive(Debug, thiserror::Error)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
+impl Diagnostics {
+    /// Writes every diagnostic, a blank line between them.
+    pub fn write(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            write!(out, "{}", d.styled(color))?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, d) in self.0.iter().enumerate() {
@@ -217,6 +380,170 @@ impl fmt::Display for Diagnostics {
                 writeln!(f)?;
             }
             write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Self {
+        Diagnostics(vec![d])
+    }
+}
+
+impl Failure for Diagnostics {
+    fn diagnostics(&self) -> Option<&Diagnostics> {
+        Some(self)
+    }
+
+    fn report(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
+        self.write(out, color)?;
+        writeln!(out)
+    }
+
+    fn report_cause(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
+        self.report(out, color)
+    }
+}
+
+/// Rendered objects failed the lint stage: reported, and the run exits 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct LintFailed(pub Diagnostics);
+
+impl Failure for LintFailed {
+    fn exit(&self) -> Exit {
+        Exit::Findings
+    }
+
+    fn diagnostics(&self) -> Option<&Diagnostics> {
+        Some(&self.0)
+    }
+
+    fn report(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
+        self.0.report(out, color)
+    }
+
+    fn report_cause(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
+        self.0.report(out, color)
+    }
+}
+
+/// The failures of several environments of one run. A problem met identically in several
+/// of them (a typo in `base.yaml`) is reported once, under the names of all of them.
+#[derive(Debug, Default)]
+pub struct EnvFailures(pub Vec<(String, Box<dyn Failure>)>);
+
+impl EnvFailures {
+    /// Records that `env` failed with `failure`.
+    pub fn push(&mut self, env: &str, failure: impl Failure) {
+        self.0.push((env.to_string(), Box::new(failure)));
+    }
+
+    /// Whether no environment failed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many distinct problems the failures hold (one in `base.yaml` counts once).
+    pub fn distinct_problems(&self) -> usize {
+        self.grouped().len()
+    }
+
+    /// Each distinct problem (a diagnostic, or a whole failure that is not made of them) with
+    /// the environments it was met in, in the order first met.
+    fn grouped(&self) -> Vec<(Vec<&str>, Problem<'_>)> {
+        let mut groups: Vec<(Vec<&str>, Problem<'_>, String)> = Vec::new();
+        for (env, failure) in &self.0 {
+            let problems: Vec<Problem<'_>> = match failure.diagnostics() {
+                Some(diags) => diags.0.iter().map(Problem::Diagnostic).collect(),
+                None => vec![Problem::Other(failure.as_ref())],
+            };
+            for p in problems {
+                let key = p.key();
+                match groups.iter_mut().find(|(_, _, k)| *k == key) {
+                    Some((envs, _, _)) if !envs.contains(&env.as_str()) => envs.push(env),
+                    Some(_) => {}
+                    None => groups.push((vec![env.as_str()], p, key)),
+                }
+            }
+        }
+        groups.into_iter().map(|(e, p, _)| (e, p)).collect()
+    }
+}
+
+/// One problem of an environment.
+enum Problem<'a> {
+    Diagnostic(&'a Diagnostic),
+    Other(&'a dyn Failure),
+}
+
+impl Problem<'_> {
+    fn key(&self) -> String {
+        match self {
+            Problem::Diagnostic(d) => d.to_string(),
+            Problem::Other(f) => {
+                let mut text = Vec::new();
+                let _ = f.report_cause(&mut text, Color::NEVER);
+                String::from_utf8_lossy(&text).into_owned()
+            }
+        }
+    }
+}
+
+/// `environment `dev``, or `environments `dev`, `prod` and `staging``.
+fn env_list(envs: &[&str]) -> String {
+    let quoted: Vec<String> = envs.iter().map(|e| format!("`{e}`")).collect();
+    match quoted.as_slice() {
+        [one] => format!("environment {one}"),
+        [rest @ .., last] => format!("environments {} and {last}", rest.join(", ")),
+        [] => "no environment".to_string(),
+    }
+}
+
+impl fmt::Display for EnvFailures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (env, e) in &self.0 {
+            writeln!(f, "environment `{env}` failed: {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for EnvFailures {}
+
+impl Failure for EnvFailures {
+    fn exit(&self) -> Exit {
+        self.0
+            .iter()
+            .map(|(_, f)| f.exit())
+            .max()
+            .unwrap_or(Exit::Input)
+    }
+
+    fn report(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
+        let groups = self.grouped();
+        let mut i = 0;
+        while i < groups.len() {
+            let envs = &groups[i].0;
+            writeln!(out, "error: {} failed", env_list(envs))?;
+            // Consecutive problems of the same environments share one heading.
+            let mut diags = Vec::new();
+            while i < groups.len() && groups[i].0 == *envs {
+                match &groups[i].1 {
+                    Problem::Diagnostic(d) => diags.push((*d).clone()),
+                    Problem::Other(f) => {
+                        if !diags.is_empty() {
+                            Diagnostics(std::mem::take(&mut diags)).report(out, color)?;
+                        }
+                        f.report_cause(out, color)?;
+                    }
+                }
+                i += 1;
+            }
+            if !diags.is_empty() {
+                Diagnostics(diags).report(out, color)?;
+            }
         }
         Ok(())
     }

@@ -68,6 +68,8 @@ pub enum ProjectError {
     },
 }
 
+impl crate::diag::Failure for ProjectError {}
+
 /// How an environment's overlay is stored.
 #[derive(Clone, Debug)]
 pub enum Overlay {

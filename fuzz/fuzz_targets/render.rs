@@ -3,7 +3,8 @@
 #![no_main]
 
 use kforge::chart::ChartMeta;
-use kforge::render::{TemplateSet, render_env, to_yaml_stream};
+use kforge::manifest::to_yaml_stream;
+use kforge::render::{RenderContext, TemplateSet, render_env};
 use kforge::values::{merge_overlay, parse_values_file};
 use kforge::yaml::SourceFile;
 use libfuzzer_sys::fuzz_target;
@@ -24,8 +25,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(chart) = ChartMeta::from_values(&values) else {
         return;
     };
-    let first = render_env(&set, &values, &chart, "fuzz").map(|d| to_yaml_stream(&d));
-    let second = render_env(&set, &values, &chart, "fuzz").map(|d| to_yaml_stream(&d));
+    let first = render_env(&set, &RenderContext { values: &values, chart: &chart, environment: "fuzz" }).map(|d| to_yaml_stream(&d));
+    let second = render_env(&set, &RenderContext { values: &values, chart: &chart, environment: "fuzz" }).map(|d| to_yaml_stream(&d));
     if let (Ok(a), Ok(b)) = (&first, &second) {
         assert_eq!(a, b, "render is not deterministic");
     }

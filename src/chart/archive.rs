@@ -7,10 +7,6 @@ use std::io::Write;
 
 use flate2::{Compression, GzBuilder};
 
-/// mtime of every entry when SOURCE_DATE_EPOCH is not set: 2000-01-01T00:00:00Z. Not zero,
-/// because some tools treat a zero mtime as "unknown".
-pub const DEFAULT_MTIME: u64 = 946_684_800;
-
 /// One file of a chart, relative to the chart folder (e.g. `templates/service.yaml`).
 pub struct ChartFile {
     /// Path inside the chart folder.
@@ -43,16 +39,6 @@ pub fn write_archive(name: &str, files: &[ChartFile], mtime: u64) -> std::io::Re
     let mut gz = tar.into_inner()?;
     gz.flush()?;
     gz.finish()
-}
-
-/// The mtime for archive entries: SOURCE_DATE_EPOCH when set and valid, else the default.
-pub fn source_date_epoch() -> Result<u64, String> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Err(_) => Ok(DEFAULT_MTIME),
-        Ok(v) => v.trim().parse::<u64>().map_err(|_| {
-            format!("SOURCE_DATE_EPOCH `{v}` is not a whole number of seconds since 1970")
-        }),
-    }
 }
 
 /// Escapes `{{` and `}}` so Helm renders a static manifest back byte-identical. One pass over
@@ -98,8 +84,8 @@ mod tests {
             path: "Chart.yaml".into(),
             data: b"apiVersion: v2\n".to_vec(),
         }];
-        let a = write_archive("c", &files, DEFAULT_MTIME).unwrap();
-        let b = write_archive("c", &files, DEFAULT_MTIME).unwrap();
+        let a = write_archive("c", &files, crate::epoch::DEFAULT_MTIME).unwrap();
+        let b = write_archive("c", &files, crate::epoch::DEFAULT_MTIME).unwrap();
         assert_eq!(a, b);
         assert_eq!(&a[4..8], &[0, 0, 0, 0], "gzip header mtime is zero");
     }

@@ -8,9 +8,29 @@ pub mod repo;
 
 use serde::Serialize;
 
-pub use archive::{ChartFile, escape_for_helm, source_date_epoch, write_archive};
+pub use archive::{ChartFile, escape_for_helm, write_archive};
 
 use crate::diag::Diagnostic;
+
+/// Why a chart could not be written, stored or indexed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The archive could not be written in memory.
+    #[error("writing the chart archive: {0}")]
+    WriteArchive(#[source] std::io::Error),
+    /// A file-system operation failed.
+    #[error(transparent)]
+    Fs(#[from] crate::fs::Error),
+    /// A published version would change.
+    #[error(transparent)]
+    Immutable(#[from] Box<repo::Immutable>),
+    /// A chart repository folder could not be read, locked or written.
+    #[error("{0:#}")]
+    Repo(#[from] anyhow::Error),
+}
+
+impl crate::diag::Failure for Error {}
+
 use crate::yaml::{Node, Value};
 
 /// Name, version and description of the chart built for one environment.

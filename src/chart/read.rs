@@ -62,6 +62,8 @@ pub enum ArchiveError {
     NoChartYaml,
 }
 
+impl crate::diag::Failure for ArchiveError {}
+
 /// One file of an archive, named relative to the chart folder (`templates/x.yaml`).
 #[derive(Debug)]
 pub struct ArchiveFile {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::index::{ChartYaml, Entry, MAX_INDEX_BYTES, RepoIndex, rfc3339};
 use super::read::{MAX_ARCHIVE_BYTES, read_chart_yaml};
 use crate::diag::Diagnostics;
+use crate::fs::write_atomically;
 use crate::project::text_from_bytes;
 use crate::yaml::{Origin, SourceFile};
 
@@ -263,7 +264,8 @@ impl Repo {
             }
         }
         if !errors.is_empty() {
-            return Err(crate::cmd::Errors(errors).into());
+            let text: Vec<String> = errors.iter().map(|e| format!("{e:#}")).collect();
+            bail!("{}", text.join("\nerror: "));
         }
         summary.total = next.len();
         self.index = next;
@@ -510,79 +512,6 @@ fn open_regular(path: &Path) -> std::io::Result<Option<(File, u64)>> {
     };
     let meta = file.metadata()?;
     Ok(meta.is_file().then_some((file, meta.len())))
-}
-
-/// Writes via a temporary file in the same folder and a rename, so no partial file ever sits
-/// under its final name. The data is synced before the rename and the folder after it, so
-/// once this returns the new file survives a crash or power loss under its name; an archive
-/// written before its index.yaml is therefore never lost while the index that lists it is kept.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = parent_dir(path);
-    create_dir_durably(dir)?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".kforge-");
-    #[cfg(unix)]
-    builder.permissions(readable());
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("writing {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    sync_dir(dir)
-}
-
-/// Creates `dir` and any missing parents, and syncs the folder holding each one it created,
-/// so a new folder's entry is as durable as the files written into it.
-fn create_dir_durably(dir: &Path) -> anyhow::Result<()> {
-    create_dirs_durably([dir])
-}
-
-/// [`create_dir_durably`] for several folders, syncing each parent once: `build` creates
-/// every environment's folder in `dist/` with one sync of `dist/`, not one per environment.
-pub fn create_dirs_durably<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> anyhow::Result<()> {
-    let mut parents = std::collections::BTreeSet::new();
-    for dir in dirs {
-        let missing = dir
-            .ancestors()
-            .take_while(|a| !a.as_os_str().is_empty() && !a.exists());
-        parents.extend(missing.map(|created| parent_dir(created).to_path_buf()));
-        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    parents.iter().try_for_each(|p| sync_dir(p))
-}
-
-/// The folder holding `path`: `.` for a bare file name.
-pub fn parent_dir(path: &Path) -> &Path {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-}
-
-/// fsync of a folder, which makes the names created, renamed or removed in it durable. A
-/// file system that cannot sync a folder (EINVAL, ENOTSUP: some network and FUSE ones) is
-/// not an error: there is nothing more to do there.
-fn sync_dir(dir: &Path) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        let synced = File::open(dir).and_then(|d| d.sync_all());
-        match synced {
-            Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOTSUP)) => {}
-            other => other.with_context(|| format!("syncing the folder {}", dir.display()))?,
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
-}
-
-/// rw-r--r-- (before the umask): archives and indexes are served to others.
-#[cfg(unix)]
-fn readable() -> fs::Permissions {
-    use std::os::unix::fs::PermissionsExt;
-    fs::Permissions::from_mode(0o644)
 }
 
 #[cfg(test)]

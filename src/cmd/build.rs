@@ -5,17 +5,17 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::BuildArgs;
-use crate::cmd::package::{PackageOptions, Stored, package_all, store_all};
-use crate::cmd::{Errors, Workspace};
-use crate::diag::{Diagnostic, Severity};
+use crate::cmd::Result;
+use crate::diag::{Color, Diagnostic, EnvFailures, Severity};
+use crate::pipeline::{PackageOptions, Stored, Workspace, store_all};
 
 /// Builds the selected (default: all) environments; prints one line per environment.
-pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     let ws = Workspace::load_overlapped()?;
     let (opts, envs) = build_plan(&ws, args).map_err(|e| ws.schema_first(e))?;
-    let charts = package_all(&ws, &envs, &args.values.layers(), &opts)?;
+    let charts = ws.package_all(&envs, &args.values.layers(), &opts)?;
     let mut lines = Vec::new();
-    crate::diag::set_color(crate::diag::color_for(&std::io::stderr()));
+    let color = Color::for_stream(&std::io::stderr());
     let mut warnings = String::new();
     for p in &charts {
         for d in p
@@ -23,16 +23,16 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .filter(|d| d.severity == Severity::Warning)
         {
-            warnings.push_str(&format!("{d}\n"));
+            warnings.push_str(&format!("{}\n", d.styled(color)));
         }
     }
     if !warnings.is_empty() {
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(warnings.as_bytes());
     }
-    let mut errors = Vec::new();
+    let mut failed = EnvFailures::default();
     // Every environment packaged: now store and index them, each folder with its own lock.
-    let stored = store_all(&args.destination, &charts, true)?;
+    let stored = store_all(&args.destination, &charts, Some(opts.time))?;
     for (p, r) in charts.iter().zip(stored) {
         match r {
             Ok((path, stored)) => lines.push(format!(
@@ -50,7 +50,7 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
                     ""
                 }
             )),
-            Err(e) => errors.push(e.context(format!("environment `{}` failed", p.env))),
+            Err(e) => failed.push(&p.env, e),
         }
     }
     let mut out = std::io::stdout().lock();
@@ -58,22 +58,25 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "{line}")?;
     }
     out.flush()?;
-    if errors.is_empty() {
+    if failed.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
-        Err(Errors(errors).into())
+        Err(failed.into())
     }
 }
 
 /// The package options and the environments to build (default: all).
-fn build_plan(ws: &Workspace, args: &BuildArgs) -> anyhow::Result<(PackageOptions, Vec<String>)> {
+fn build_plan(
+    ws: &Workspace,
+    args: &BuildArgs,
+) -> crate::pipeline::Result<(PackageOptions, Vec<String>)> {
     let opts = PackageOptions::new(
         args.version.as_ref(),
         args.app_version.as_ref(),
         &ws.project.root,
     )?;
     let envs: Vec<String> = if args.envs.is_empty() {
-        ws.project.envs.keys().cloned().collect()
+        ws.envs()
     } else {
         for e in &args.envs {
             ws.project.overlay(e)?;

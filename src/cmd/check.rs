@@ -8,15 +8,16 @@ use std::process::ExitCode;
 
 use crate::chart::repo::read_index;
 use crate::cli::CheckArgs;
-use crate::cmd::golden::drift_report;
-use crate::cmd::package::{PackageOptions, package_rendered};
-use crate::cmd::{Workspace, env_files, write_error};
-use crate::diag::{Diagnostic, Severity};
+use crate::cmd::Result;
+use crate::diag::{Color, Diagnostic, EnvFailures, Failure, Severity};
+use crate::pipeline::{
+    PackageOptions, Packaged, Workspace, drift_report, env_files, package_rendered,
+};
 use crate::progress::Progress;
 use crate::values::CliLayers;
 
 /// Runs every check; prints each problem as it is found and a summary at the end.
-pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     // The values schema compiles on another core while the first environment renders.
     let ws = Workspace::load_overlapped()?;
     let opts = PackageOptions::new(
@@ -25,13 +26,13 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         &ws.project.root,
     )
     .map_err(|e| ws.schema_first(e))?;
-    crate::diag::set_color(crate::diag::color_for(&std::io::stderr()));
+    let color = Color::for_stream(&std::io::stderr());
     let layers = args.values.layers();
-    let envs: Vec<String> = ws.project.envs.keys().cloned().collect();
+    let envs = ws.envs();
     let progress = Progress::new("checking environments", envs.len());
     // Environments are independent: checked on every core, reported in order.
     let reports = crate::par::map(&envs, |env| {
-        let report = check_env(&ws, env, &layers, &opts, &args.destination);
+        let report = check_env(&ws, env, &layers, &opts, &args.destination, color);
         progress.tick();
         report
     });
@@ -40,18 +41,22 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     ws.schema()?;
     let mut problems = 0usize;
     let mut warnings = 0usize;
-    // Problems are collected, then printed after the progress line is gone.
+    // Problems are collected, then printed after the progress line is gone. A problem met
+    // identically in several environments (in base.yaml) is printed once.
+    let mut failed = EnvFailures::default();
     let mut stderr: Vec<u8> = Vec::new();
     let mut golden_files = Vec::new();
     for (env, report) in envs.iter().zip(reports) {
-        let report = report?;
         problems += report.problems;
         warnings += report.warnings;
         stderr.extend_from_slice(&report.text);
-        if let Some(files) = report.golden {
-            golden_files.push((env.clone(), files));
+        match report.rendered {
+            Ok(files) => golden_files.push((env.clone(), files)),
+            Err(e) => failed.push(env, e),
         }
     }
+    problems += failed.distinct_problems();
+    failed.report(&mut stderr, color)?;
     drop(progress);
     let mut out = std::io::stderr().lock();
     out.write_all(&stderr)?;
@@ -97,14 +102,14 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
 
 /// What checking one environment found.
 struct EnvReport {
-    /// Errors.
+    /// Problems other than a failed render.
     problems: usize,
     /// Warnings.
     warnings: usize,
-    /// Each problem and warning, as printed.
+    /// Each warning and problem other than a failed render, as printed.
     text: Vec<u8>,
-    /// The rendered files for the golden comparison, when rendering succeeded.
-    golden: Option<Vec<(String, String)>>,
+    /// The rendered files for the golden comparison, or why rendering failed.
+    rendered: crate::pipeline::Result<Vec<(String, String)>>,
 }
 
 /// Values, render, lint, the in-memory package and its immutability against
@@ -115,12 +120,13 @@ fn check_env(
     layers: &CliLayers,
     opts: &PackageOptions,
     destination: &Path,
-) -> anyhow::Result<EnvReport> {
+    color: Color,
+) -> EnvReport {
     let mut report = EnvReport {
         problems: 0,
         warnings: 0,
         text: Vec::new(),
-        golden: None,
+        rendered: Ok(Vec::new()),
     };
     let rendered = ws
         .render_full(env, layers)
@@ -128,44 +134,33 @@ fn check_env(
     let (packaged, docs) = match rendered {
         Ok(x) => x,
         Err(e) => {
-            report.problems += 1;
-            let e = e.context(format!("environment `{env}` failed"));
-            write_error(&mut report.text, &e)?;
-            return Ok(report);
+            report.rendered = Err(e);
+            return report;
         }
     };
     for d in &packaged.findings {
         if d.severity == Severity::Warning {
             report.warnings += 1;
-            writeln!(report.text, "{d}")?;
+            let _ = writeln!(report.text, "{}", d.styled(color));
         }
     }
     // Golden files hold the output without hooks, like `kforge render`.
-    let manifests: Vec<_> = docs.into_iter().filter(|d| !d.is_hook()).collect();
-    match env_files(&manifests) {
-        Ok(files) => report.golden = Some(files),
-        Err(e) => {
-            report.problems += 1;
-            write_error(
-                &mut report.text,
-                &e.context(format!("environment `{env}` failed")),
-            )?;
-        }
-    }
+    let manifests: Vec<_> = docs.into_iter().filter(|d| d.hook().is_none()).collect();
+    report.rendered = env_files(&manifests);
     // The archive must not change a version the environment's repository already holds.
     let index_path = destination.join(env).join("index.yaml");
     if index_path.is_file()
         && let Err(d) = immutability(&index_path, &packaged)
     {
         report.problems += 1;
-        writeln!(report.text, "{d}")?;
+        let _ = writeln!(report.text, "{}", d.styled(color));
     }
-    Ok(report)
+    report
 }
 
 /// The packaged chart against an existing index: the same name+version must have the same
 /// digest (published versions are immutable).
-fn immutability(index_path: &Path, p: &crate::cmd::package::Packaged) -> Result<(), Diagnostic> {
+fn immutability(index_path: &Path, p: &Packaged) -> std::result::Result<(), Diagnostic> {
     let index = read_index(index_path).map_err(|e| Diagnostic::error(format!("{e:#}")))?;
     let Some(entry) = index.find(&p.chart.name, &p.chart.version) else {
         return Ok(());

@@ -7,16 +7,20 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+
+use crate::cmd::bail;
 use serde_json::{Map, Value as Json};
 
 use crate::chart::read::read_archive;
 use crate::cli::{DiffArgs, DiffFormat};
-use crate::cmd::{Workspace, write_stdout};
-use crate::diag::color_for;
+use crate::cmd::Result;
+use crate::cmd::write_stdout;
+use crate::diag::Color;
 use crate::lint::input::read_inputs;
+use crate::manifest::Document;
+use crate::pipeline::Workspace;
 use crate::project::text_from_bytes;
-use crate::render::Document;
 use crate::yaml::{Limits, SourceFile, Value, parse_documents, to_json};
 
 /// (kind, namespace, name).
@@ -34,7 +38,7 @@ enum Change {
 }
 
 /// Compares two sides and prints the differences.
-pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &DiffArgs) -> Result<ExitCode> {
     // The schema compiles on another core while the environments render.
     let ws = Workspace::load_overlapped()?;
     let layers = args.values.layers();
@@ -47,7 +51,7 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
                 .map_err(|e| ws.schema_first(e))?
                 .docs;
             if !is_chart {
-                docs.retain(|d| !d.is_hook());
+                docs.retain(|d| d.hook().is_none());
             }
             let theirs = if is_chart {
                 chart_documents(against)?
@@ -63,9 +67,10 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         }
         _ => {
             let [a, b] = args.envs.as_slice() else {
-                return Err(ws.schema_first(anyhow::anyhow!(
-                    "diff needs two environments (`kforge diff staging prod`) or one with --against (`kforge diff -e prod --against CHART.tgz|DIR`)"
-                )));
+                return Err(ws.schema_first(crate::pipeline::Error::Usage(
+                    "diff needs two environments (`kforge diff staging prod`) or one with --against (`kforge diff -e prod --against CHART.tgz|DIR`)".to_string()
+                ))
+                .into());
             };
             // Both rendered at once, on every core.
             let [old, new]: [Vec<Document>; 2] = ws
@@ -121,7 +126,7 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
                 "removed": ids(&removed),
                 "changed": changed,
             });
-            let mut s = serde_json::to_string_pretty(&out)?;
+            let mut s = serde_json::to_string_pretty(&out).context("writing the diff as JSON")?;
             s.push('\n');
             s
         }
@@ -131,7 +136,7 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
             &added,
             &removed,
             &changed,
-            color_for(&std::io::stdout()),
+            Color::for_stream(&std::io::stdout()).0,
         ),
     };
     write_stdout(&text)?;
@@ -144,7 +149,7 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
 
 /// The manifests of a chart archive's `templates/`, with kforge's `{{ "{{" }}` escapes undone.
 /// Charts with real Go template actions cannot be compared without rendering them.
-fn chart_documents(path: &Path) -> anyhow::Result<Vec<Document>> {
+fn chart_documents(path: &Path) -> Result<Vec<Document>> {
     let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
     if meta.len() > 100 * 1024 * 1024 {
         bail!("{} is over the 100 MiB limit for a chart", path.display());
@@ -202,7 +207,7 @@ fn unescape_helm(text: &str) -> Result<String, usize> {
 }
 
 /// Resources by identity; the same identity twice on one side is an error.
-fn by_key(docs: Vec<Document>, label: &str) -> anyhow::Result<BTreeMap<Key, Json>> {
+fn by_key(docs: Vec<Document>, label: &str) -> Result<BTreeMap<Key, Json>> {
     let mut out = BTreeMap::new();
     for d in docs {
         let key = (d.kind.clone(), d.namespace.clone(), d.name.clone());

@@ -5,14 +5,18 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+
+use crate::cmd::bail;
 
 use crate::cli::InitArgs;
-use crate::cmd::{Workspace, env_files, replace_dir};
+use crate::cmd::Result;
+use crate::fs::replace_dir;
+use crate::pipeline::{Workspace, env_files};
 use crate::values::CliLayers;
 
 /// Writes the scaffold (refusing to touch an existing project), then renders golden/.
-pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &InitArgs) -> Result<ExitCode> {
     let dir = &args.dir;
     let name = match &args.name {
         Some(n) => n.clone(),
@@ -68,7 +72,7 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_golden() -> anyhow::Result<()> {
+fn write_golden() -> Result<()> {
     let ws = Workspace::load()?;
     for (env, docs) in ws.render_all(&CliLayers::default())? {
         replace_dir(&Path::new("golden").join(&env), &env_files(&docs)?)?;

@@ -3,16 +3,17 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::bail;
+use crate::cmd::bail;
 
 use crate::cli::LintArgs;
-use crate::cmd::Workspace;
-use crate::diag::Severity;
+use crate::cmd::Result;
+use crate::diag::{Color, Severity};
 use crate::lint::report::{ReportFormat, render};
 use crate::lint::{Options, RULES, input::lint_inputs, lint_rendered, rule};
+use crate::pipeline::Workspace;
 
 /// Runs the lint and prints the report; exit 1 on errors (or warnings with --strict).
-pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &LintArgs) -> Result<ExitCode> {
     if args.list_rules {
         return list_rules();
     }
@@ -48,10 +49,8 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
         objects = linted.objects;
         findings = linted.findings;
     }
-    crate::diag::set_color(
-        args.format == ReportFormat::Text && crate::diag::color_for(&std::io::stdout()),
-    );
-    let report = render(args.format, &findings, objects);
+    let color = Color(args.format == ReportFormat::Text && Color::for_stream(&std::io::stdout()).0);
+    let report = render(args.format, &findings, objects, color);
     let mut out = std::io::stdout().lock();
     out.write_all(report.as_bytes())?;
     out.flush()?;
@@ -65,7 +64,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn apply_flags(opts: &mut Options, args: &LintArgs) -> anyhow::Result<()> {
+fn apply_flags(opts: &mut Options, args: &LintArgs) -> Result<()> {
     if let Some(v) = &args.kube_version {
         opts.kube_version = crate::lint::parse_kube_version(v)?;
     }
@@ -89,7 +88,7 @@ fn apply_flags(opts: &mut Options, args: &LintArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn list_rules() -> anyhow::Result<ExitCode> {
+fn list_rules() -> Result<ExitCode> {
     let mut out = String::new();
     for r in RULES {
         out.push_str(&format!(
@@ -104,7 +103,7 @@ fn list_rules() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn explain(id: &str) -> anyhow::Result<ExitCode> {
+fn explain(id: &str) -> Result<ExitCode> {
     let Some(r) = rule(id) else {
         match crate::diag::did_you_mean(id, RULES.iter().map(|r| r.id)) {
             Some(s) => bail!("no rule `{id}`; did you mean `{s}`?"),

@@ -3,13 +3,16 @@
 use std::io::Read;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+
+use crate::cmd::bail;
 
 use crate::cli::PushArgs;
+use crate::cmd::Result;
 use crate::oci::{Destination, artifact, credentials, push};
 
 /// Pushes one archive; prints the pushed reference and digest.
-pub fn run(args: &PushArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &PushArgs) -> Result<ExitCode> {
     let dest = Destination::parse(&args.destination)?;
     let password = if args.password_stdin {
         if args.username.is_none() {

@@ -3,13 +3,16 @@
 use std::process::ExitCode;
 
 use crate::cli::{Format, RenderArgs};
-use crate::cmd::{Workspace, env_files, replace_dir, write_stdout};
-use crate::render::{to_json_list, to_yaml_stream};
+use crate::cmd::Result;
+use crate::cmd::{bail, write_stdout};
+use crate::fs::replace_dir;
+use crate::manifest::{to_json_list, to_yaml_stream};
+use crate::pipeline::{Workspace, env_files};
 
 /// Renders one environment to stdout, or environments into `--output-dir`.
-pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     if args.select.all_envs && args.output_dir.is_none() {
-        anyhow::bail!("--all-envs needs --output-dir DIR (stdout holds one environment)");
+        bail!("--all-envs needs --output-dir DIR (stdout holds one environment)");
     }
     // The values schema compiles on another core while environments render.
     let ws = Workspace::load_overlapped()?;

@@ -7,21 +7,22 @@ use std::process::ExitCode;
 
 use crate::chart::repo::{IndexOptions, Repo};
 use crate::cli::{RepoAction, RepoIndexArgs};
-use crate::cmd::package::now;
+use crate::cmd::Result;
+use crate::epoch::BuildTime;
 
 /// Runs a `repo` subcommand.
-pub fn run(action: &RepoAction) -> anyhow::Result<ExitCode> {
+pub fn run(action: &RepoAction) -> Result<ExitCode> {
     match action {
         RepoAction::Index(args) => index(args),
     }
 }
 
-fn index(args: &RepoIndexArgs) -> anyhow::Result<ExitCode> {
-    crate::chart::source_date_epoch().map_err(anyhow::Error::msg)?;
+fn index(args: &RepoIndexArgs) -> Result<ExitCode> {
+    let time = BuildTime::from_env()?;
     let opts = IndexOptions {
         url: args.url.clone(),
         merge: args.merge.clone(),
-        now: now(),
+        now: time.now(),
         known: Vec::new(),
     };
     let mut repo = Repo::open(&args.dir)?;

@@ -3,12 +3,14 @@
 use std::process::ExitCode;
 
 use crate::cli::{Format, ValuesCmdArgs};
-use crate::cmd::{Workspace, write_stdout};
+use crate::cmd::Result;
+use crate::cmd::write_stdout;
+use crate::pipeline::Workspace;
 use crate::values::{MergedValues, leaf_paths};
 use crate::yaml::{Node, Value, display_key_path, emit_document, to_json};
 
 /// Prints the merged values, or each leaf with its origin.
-pub fn run(args: &ValuesCmdArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ValuesCmdArgs) -> Result<ExitCode> {
     let ws = Workspace::load()?;
     let (merged, _) = ws.values(&args.env, &args.values.layers())?;
     let text = match (args.show_origin, args.output) {

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lint::{Options, Sink, lint_document, lint_references, sort_findings};
+use crate::manifest::Document;
 use crate::project::read_dir_sorted;
-use crate::render::Document;
 use crate::yaml::{Limits, Node, Origin, SourceFile, Value, parse_documents_keeping_duplicates};
 
 /// Largest single input (a file or stdin).

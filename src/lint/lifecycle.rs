@@ -3,7 +3,7 @@
 //! references (an HPA's `scaleTargetRef`, a metric's `describedObject`) are both checked.
 
 use super::{Options, Sink, path};
-use crate::render::Document;
+use crate::manifest::Document;
 use crate::yaml::Node;
 
 /// One apiVersion of a kind that is or will be gone.

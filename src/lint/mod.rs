@@ -21,7 +21,7 @@ use std::path::Path;
 pub use rules::{Category, RULES, Rule, rule};
 
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
-use crate::render::Document;
+use crate::manifest::Document;
 use crate::yaml::{Limits, Node, Origin, SourceFile, Value, display_key_path, parse_documents};
 
 /// Newest Kubernetes minor version whose API kforge knows (k8s-openapi feature `v1_37`).

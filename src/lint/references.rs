@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 
 use super::workload::{containers, pod_template_prefixes, template_labels_path};
 use super::{Sink, path};
-use crate::render::Document;
+use crate::manifest::Document;
 use crate::yaml::{Node, Value};
 
 const WORKLOADS: &[&str] = &[

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::{RULES, rule};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Color, Diagnostic, Severity};
 
 /// Output format of `kforge lint`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -47,9 +47,14 @@ pub fn counts(findings: &[Diagnostic]) -> (usize, usize, usize) {
 }
 
 /// The report text for `findings` from `objects` linted objects.
-pub fn render(format: ReportFormat, findings: &[Diagnostic], objects: usize) -> String {
+pub fn render(
+    format: ReportFormat,
+    findings: &[Diagnostic],
+    objects: usize,
+    color: Color,
+) -> String {
     match format {
-        ReportFormat::Text => text(findings, objects),
+        ReportFormat::Text => text(findings, objects, color),
         ReportFormat::Json => json_report(findings, objects),
         ReportFormat::Sarif => sarif(findings),
         ReportFormat::Junit => junit(findings, objects),
@@ -57,10 +62,10 @@ pub fn render(format: ReportFormat, findings: &[Diagnostic], objects: usize) -> 
     }
 }
 
-fn text(findings: &[Diagnostic], objects: usize) -> String {
+fn text(findings: &[Diagnostic], objects: usize, color: Color) -> String {
     let mut out = String::new();
     for d in findings {
-        let _ = writeln!(out, "{d}");
+        let _ = writeln!(out, "{}", d.styled(color));
     }
     let (e, w, i) = counts(findings);
     let _ = writeln!(
@@ -243,7 +248,7 @@ fn junit(findings: &[Diagnostic], objects: usize) -> String {
             xml(code),
             xml(&format!("{at} {}", d.message))
         );
-        let body = xml(&d.plain());
+        let body = xml(&d.to_string());
         match d.severity {
             Severity::Error => {
                 let _ = writeln!(

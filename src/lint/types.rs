@@ -10,7 +10,7 @@ use super::kinds::{KNOWN, kind};
 use super::schema::{fields_at, missing_required};
 use super::{Options, Sink, lifecycle, path, scalar_text};
 use crate::diag::did_you_mean;
-use crate::render::Document;
+use crate::manifest::Document;
 use crate::yaml::{Node, Value, display_key_path};
 
 /// Problems of one document: `(key path tokens, rule id, message)`.

@@ -3,7 +3,7 @@
 //! and init container.
 
 use super::{Sink, path};
-use crate::render::Document;
+use crate::manifest::Document;
 use crate::yaml::{Node, Value};
 
 /// Path to the pod spec(s) of a kind.
@@ -108,7 +108,7 @@ pub fn check(doc: &Document, sink: &mut Sink<'_>) {
                 .get_path(&["spec", "restartPolicy"])
                 .and_then(Node::as_str)
                 .is_some_and(|p| p != "Always"));
-    let hook = doc.is_hook();
+    let hook = doc.hook().is_some();
     for spec in pod_template_prefixes(&doc.kind) {
         let Some(pod) = doc.node.pointer(&spec) else {
             continue;

@@ -1,29 +1,43 @@
 //! Rendering: minijinja with strict undefined and JSON auto-escaping (so every `{{ value }}`
 //! lands in the YAML as data, never as markup), then parse back into documents.
 
-mod documents;
 mod templates;
 
 use minijinja::value::Value as JValue;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
-pub use documents::{Document, sort_install_order, to_json_list, to_yaml_stream};
-pub use templates::TemplateSet;
+pub use templates::{TemplateSet, TemplateSetError};
 
 use crate::chart::ChartMeta;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::manifest::{Document, sort_install_order};
 use crate::yaml::{Limits, Node, Origin, SourceFile, Value, parse_documents, to_json};
 
 /// Upper bound on template work (minijinja fuel), against runaway loops.
 const FUEL: u64 = 50_000_000;
 
-/// Renders every template of `set` with `values`, returning documents in install order.
+/// What templates see: the template globals `values`, `chart` and `environment`. One struct,
+/// so a new global (a component being rendered) is a new field, not a new argument everywhere.
+#[derive(Clone, Copy)]
+pub struct RenderContext<'a> {
+    /// The merged values (`values`).
+    pub values: &'a Node,
+    /// Chart metadata (`chart`).
+    pub chart: &'a ChartMeta,
+    /// The environment's name (`environment`).
+    pub environment: &'a str,
+}
+
+/// Renders every template of `set` in `ctx`, returning documents in install order.
 pub fn render_env(
     set: &TemplateSet,
-    values: &Node,
-    chart: &ChartMeta,
-    environment: &str,
+    ctx: &RenderContext<'_>,
 ) -> Result<Vec<Document>, Diagnostics> {
+    let RenderContext {
+        values,
+        chart,
+        environment,
+    } = *ctx;
     let compiled = set.compiled.get_or_init(|| {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);

@@ -65,6 +65,8 @@ pub enum TemplateSetError {
     },
 }
 
+impl crate::diag::Failure for TemplateSetError {}
+
 /// Every template file by name (`deployment.yaml`, `_helpers.jinja`, ...).
 #[derive(Debug)]
 pub struct TemplateSet {

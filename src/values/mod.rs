@@ -10,11 +10,10 @@ use std::sync::Arc;
 
 pub use merge::merge_overlay;
 pub use schema::{PendingSchema, ValuesSchema};
-pub use set::apply_set;
+pub use set::{SetError, apply_set};
 
-use crate::diag::{Diagnostic, Diagnostics};
-use crate::project::{Overlay, Project, read_text};
-use crate::render::TemplateSet;
+use crate::diag::{Color, Diagnostic, Diagnostics, Failure};
+use crate::project::{Overlay, Project, ProjectError, read_text};
 use crate::yaml::{Limits, Map, Node, Origin, SourceFile, Value, parse_documents};
 
 /// A `--set` / `--set-string` argument, in command-line order.
@@ -68,16 +67,46 @@ pub fn parse_values_file(file: &Arc<SourceFile>) -> Result<Option<Node>, Diagnos
     Ok(Some(doc))
 }
 
-/// Loads and merges every layer of `env`: built-in or project defaults, base, the overlay
-/// file(s), `-f` files, then `--set`/`--set-string` in order.
+/// Why the values of an environment could not be loaded and merged.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A values file could not be found or read.
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    /// A values file is not valid (YAML, not a map...).
+    #[error(transparent)]
+    Invalid(#[from] Diagnostics),
+    /// A `--set` argument is not valid.
+    #[error(transparent)]
+    Set(#[from] SetError),
+}
+
+impl Failure for Error {
+    fn report(&self, out: &mut dyn std::io::Write, color: Color) -> std::io::Result<()> {
+        match self {
+            Error::Invalid(d) => d.report(out, color),
+            other => crate::diag::write_chain(out, other),
+        }
+    }
+
+    fn diagnostics(&self) -> Option<&Diagnostics> {
+        match self {
+            Error::Invalid(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// Loads and merges every layer of `env`: `defaults` (built-in or the project's), base, the
+/// overlay file(s), `-f` files, then `--set`/`--set-string` in order.
 pub fn merge_env(
     project: &Project,
-    templates: &TemplateSet,
+    defaults: &Arc<SourceFile>,
     env: &str,
     cli: &CliLayers,
-) -> anyhow::Result<MergedValues> {
+) -> Result<MergedValues, Error> {
     let overlay = project.overlay(env)?;
-    let mut files: Vec<Arc<SourceFile>> = vec![templates.defaults().clone()];
+    let mut files: Vec<Arc<SourceFile>> = vec![defaults.clone()];
     files.push(project.read_source(&project.base)?);
     match overlay {
         Overlay::File(p) => files.push(project.read_source(p)?),
@@ -105,7 +134,7 @@ pub fn merge_env(
         }
     }
     if !problems.is_empty() {
-        return Err(Diagnostics(problems).into());
+        return Err(Error::Invalid(Diagnostics(problems)));
     }
     for set in &cli.sets {
         let flag = if set.as_string {

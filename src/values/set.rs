@@ -21,6 +21,8 @@ pub struct SetError {
     pub reason: String,
 }
 
+impl crate::diag::Failure for SetError {}
+
 #[derive(Debug, PartialEq)]
 enum Segment {
     Key(String),

@@ -1,4 +1,4 @@
-//! Rendered documents: identity (kind/namespace/name), Helm's install order, and emission as
+//! Manifests, shared by render, lint, package and diff. Rendered documents: identity (kind/namespace/name), Helm's install order, and emission as
 //! YAML (with `# Source:` headers), JSON, or one file per document.
 
 use crate::yaml::{Node, Origin, emit_document, to_json};
@@ -44,6 +44,26 @@ const INSTALL_ORDER: &[&str] = &[
     "MutatingWebhookConfiguration",
     "ValidatingWebhookConfiguration",
 ];
+
+/// What a Helm hook is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HookKind {
+    /// `helm test` (events `test`, `test-success`).
+    Test,
+    /// A release lifecycle event (`pre-install`, `pre-upgrade`, `post-install`...).
+    Lifecycle,
+}
+
+/// A Helm hook: an object Helm runs at an event instead of installing with the release.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hook {
+    /// Test or lifecycle.
+    pub kind: HookKind,
+    /// The events of `helm.sh/hook`, in the order written.
+    pub events: Vec<String>,
+    /// `helm.sh/hook-weight`: hooks of one event run in ascending weight.
+    pub weight: i64,
+}
 
 /// One rendered Kubernetes object.
 #[derive(Clone, Debug)]
@@ -106,12 +126,32 @@ impl Document {
         format!("{}.yaml", safe.trim_start_matches('.'))
     }
 
-    /// A Helm hook (`helm.sh/hook` annotation, e.g. a `helm test` Pod): packaged into charts
-    /// under `templates/tests/`, left out of `kforge render`.
-    pub fn is_hook(&self) -> bool {
-        self.node
-            .get_path(&["metadata", "annotations", "helm.sh/hook"])
-            .is_some()
+    /// The Helm hook this object is (`helm.sh/hook` annotation), if any, with its kind and
+    /// weight (`helm.sh/hook-weight`, 0 when absent or not a number, as Helm reads it).
+    pub fn hook(&self) -> Option<Hook> {
+        let annotation = |key: &str| {
+            self.node
+                .get_path(&["metadata", "annotations", key])
+                .map(|n| n.as_str().unwrap_or_default())
+        };
+        let events: Vec<String> = annotation("helm.sh/hook")?
+            .split(',')
+            .map(|e| e.trim().to_string())
+            .filter(|e| !e.is_empty())
+            .collect();
+        let kind = if events.iter().any(|e| e == "test" || e == "test-success") {
+            HookKind::Test
+        } else {
+            HookKind::Lifecycle
+        };
+        let weight = annotation("helm.sh/hook-weight")
+            .and_then(|w| w.trim().parse().ok())
+            .unwrap_or(0);
+        Some(Hook {
+            kind,
+            events,
+            weight,
+        })
     }
 
     /// The document as YAML with its `---` and `# Source:` header.

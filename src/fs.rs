@@ -1,0 +1,137 @@
+//! File-system helpers shared by the stages: durable atomic writes, folders created and
+//! replaced durably, and size-limited reads.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::Path;
+
+/// A file-system operation failed: what was being done, and the OS error.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}: {source}")]
+pub struct Error {
+    /// What was being done, with the path (`writing dist/dev/index.yaml`).
+    pub what: String,
+    /// The OS error.
+    pub source: std::io::Error,
+}
+
+impl Error {
+    /// `source`, met while doing `what`.
+    pub fn new(what: String, source: std::io::Error) -> Self {
+        Self { what, source }
+    }
+}
+
+impl crate::diag::Failure for Error {
+    fn report(&self, out: &mut dyn Write, _color: crate::diag::Color) -> std::io::Result<()> {
+        writeln!(out, "error: {self}")
+    }
+}
+
+/// A file-system result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Writes via a temporary file in the same folder and a rename, so no partial file ever sits
+/// under its final name. The data is synced before the rename and the folder after it, so
+/// once this returns the new file survives a crash or power loss under its name; an archive
+/// written before its index.yaml is therefore never lost while the index that lists it is kept.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = parent_dir(path);
+    create_dir_durably(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".kforge-");
+    #[cfg(unix)]
+    builder.permissions(readable());
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .map_err(|e| Error::new(format!("creating a temporary file in {}", dir.display()), e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| Error::new(format!("writing {}", path.display()), e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::new(format!("writing {}", path.display()), e.error))?;
+    sync_dir(dir)
+}
+
+/// Creates `dir` and any missing parents, and syncs the folder holding each one it created,
+/// so a new folder's entry is as durable as the files written into it.
+fn create_dir_durably(dir: &Path) -> Result<()> {
+    create_dirs_durably([dir])
+}
+
+/// [`create_dir_durably`] for several folders, syncing each parent once: `build` creates
+/// every environment's folder in `dist/` with one sync of `dist/`, not one per environment.
+pub fn create_dirs_durably<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Result<()> {
+    let mut parents = std::collections::BTreeSet::new();
+    for dir in dirs {
+        let missing = dir
+            .ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && !a.exists());
+        parents.extend(missing.map(|created| parent_dir(created).to_path_buf()));
+        fs::create_dir_all(dir)
+            .map_err(|e| Error::new(format!("creating {}", dir.display()), e))?;
+    }
+    parents.iter().try_for_each(|p| sync_dir(p))
+}
+
+/// The folder holding `path`: `.` for a bare file name.
+pub fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// fsync of a folder, which makes the names created, renamed or removed in it durable. A
+/// file system that cannot sync a folder (EINVAL, ENOTSUP: some network and FUSE ones) is
+/// not an error: there is nothing more to do there.
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let synced = File::open(dir).and_then(|d| d.sync_all());
+        match synced {
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOTSUP)) => {}
+            other => {
+                other.map_err(|e| Error::new(format!("syncing the folder {}", dir.display()), e))?
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// rw-r--r-- (before the umask): archives and indexes are served to others.
+#[cfg(unix)]
+fn readable() -> fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    fs::Permissions::from_mode(0o644)
+}
+
+/// Replaces `dir` with exactly `files` (name → text), building the new folder beside it first
+/// so a failure leaves the old one in place.
+pub fn replace_dir(dir: &Path, files: &[(String, String)]) -> Result<()> {
+    let parent = parent_dir(dir);
+    fs::create_dir_all(parent)
+        .map_err(|e| Error::new(format!("creating {}", parent.display()), e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".kforge-tmp-")
+        .tempdir_in(parent)
+        .map_err(|e| {
+            Error::new(
+                format!("creating a temporary folder in {}", parent.display()),
+                e,
+            )
+        })?;
+    for (name, text) in files {
+        fs::write(tmp.path().join(name), text)
+            .map_err(|e| Error::new(format!("writing {name}"), e))?;
+    }
+    if dir.exists() {
+        fs::remove_dir_all(dir)
+            .map_err(|e| Error::new(format!("removing old {}", dir.display()), e))?;
+    }
+    let kept = tmp.keep();
+    fs::rename(&kept, dir)
+        .map_err(|e| Error::new(format!("moving output into {}", dir.display()), e))?;
+    Ok(())
+}

@@ -1,0 +1,327 @@
+//! The pipeline as a library: a workspace (project, templates, values schema, lint options)
+//! and what is done to its environments — merge values, render, lint, package, store. Commands
+//! compose these calls; nothing here prints.
+
+mod golden;
+mod package;
+
+use crate::chart::ChartMeta;
+use crate::diag::{
+    Color, Diagnostic, Diagnostics, EnvFailures, Exit, Failure, LintFailed, Severity,
+};
+use crate::lint::{Options as LintOptions, lint_rendered};
+use crate::manifest::Document;
+use crate::project::{Project, ProjectError};
+use crate::render::{RenderContext, TemplateSet, TemplateSetError, render_env};
+use crate::values::{CliLayers, MergedValues, PendingSchema, ValuesSchema, merge_env, validate};
+
+pub use golden::{drift_report, stale_envs};
+pub use package::{PackageOptions, Packaged, Stored, package_rendered, store_all};
+
+/// Why a stage of the pipeline failed. Each variant keeps the stage's own typed error, and so
+/// its exit code and the way it is written.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Finding or reading the project.
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    /// Loading the templates.
+    #[error(transparent)]
+    Templates(#[from] TemplateSetError),
+    /// Loading and merging values.
+    #[error(transparent)]
+    Values(#[from] crate::values::Error),
+    /// Located problems in the input (values, templates, chart metadata): exit 2.
+    #[error(transparent)]
+    Input(#[from] Diagnostics),
+    /// The rendered objects have lint errors: exit 1.
+    #[error(transparent)]
+    Lint(#[from] LintFailed),
+    /// SOURCE_DATE_EPOCH is not valid.
+    #[error(transparent)]
+    Epoch(#[from] crate::epoch::InvalidEpoch),
+    /// Several environments failed.
+    #[error(transparent)]
+    Envs(#[from] EnvFailures),
+    /// Packaging or storing a chart.
+    #[error(transparent)]
+    Chart(#[from] crate::chart::Error),
+    /// Reading or writing a file.
+    #[error(transparent)]
+    Fs(#[from] crate::fs::Error),
+    /// A problem of the command line given to a stage (`--version` not SemVer).
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// The failure inside, whatever the stage.
+    fn inner(&self) -> Option<&dyn Failure> {
+        Some(match self {
+            Error::Project(e) => e,
+            Error::Templates(e) => e,
+            Error::Values(e) => e,
+            Error::Input(e) => e,
+            Error::Lint(e) => e,
+            Error::Epoch(e) => e,
+            Error::Envs(e) => e,
+            Error::Chart(e) => e,
+            Error::Fs(e) => e,
+            Error::Usage(_) => return None,
+        })
+    }
+}
+
+impl Failure for Error {
+    fn exit(&self) -> Exit {
+        self.inner().map_or(Exit::Input, Failure::exit)
+    }
+
+    fn report(&self, out: &mut dyn std::io::Write, color: Color) -> std::io::Result<()> {
+        match self.inner() {
+            Some(f) => f.report(out, color),
+            None => crate::diag::write_chain(out, self),
+        }
+    }
+
+    fn report_cause(&self, out: &mut dyn std::io::Write, color: Color) -> std::io::Result<()> {
+        match self.inner() {
+            Some(f) => f.report_cause(out, color),
+            None => writeln!(out, "  caused by: {self}"),
+        }
+    }
+
+    fn diagnostics(&self) -> Option<&Diagnostics> {
+        self.inner().and_then(Failure::diagnostics)
+    }
+}
+
+/// A pipeline result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One rendered environment.
+pub struct Rendered {
+    /// The merged values.
+    pub values: MergedValues,
+    /// Chart metadata from the values.
+    pub chart: ChartMeta,
+    /// Objects in install order, hooks included.
+    pub docs: Vec<Document>,
+    /// Lint warnings and infos (errors fail the render).
+    pub findings: Vec<Diagnostic>,
+}
+
+/// A project with its templates and compiled values schema.
+pub struct Workspace {
+    /// The project.
+    pub project: Project,
+    /// Built-in templates overlaid with the project's.
+    pub templates: TemplateSet,
+    /// The values schema, compiling on another core until first needed.
+    schema: PendingSchema,
+    /// Lint options from the project's kforge-lint.yaml.
+    pub lint: LintOptions,
+}
+
+impl Workspace {
+    /// Loads the project in the current directory, its values schema compiled.
+    pub fn load() -> Result<Self> {
+        let ws = Self::load_overlapped()?;
+        ws.schema()?;
+        Ok(ws)
+    }
+
+    /// [`Workspace::load`] without waiting for the values schema, which compiles on another
+    /// core while the caller renders ([`Workspace::render_full`] validates last). A broken
+    /// schema then surfaces in every environment: callers ask [`Workspace::schema`] before
+    /// reporting environments' errors, so it is reported once, as [`Workspace::load`] would.
+    pub fn load_overlapped() -> Result<Self> {
+        let project = Project::discover(std::path::Path::new("."))?;
+        let templates = TemplateSet::load(&project.root)?;
+        let schema_file = templates.schema();
+        let schema = PendingSchema::start(&schema_file.text, &schema_file.display)
+            .map_err(Diagnostics::from)?;
+        let lint = match LintOptions::from_project(&project.root) {
+            Ok(lint) => lint,
+            Err(e) => {
+                if let Err(d) = schema.get() {
+                    return Err(Diagnostics(vec![d.clone()]).into());
+                }
+                return Err(e.into());
+            }
+        };
+        Ok(Self {
+            project,
+            templates,
+            schema,
+            lint,
+        })
+    }
+
+    /// The environments of the project, in name order.
+    pub fn envs(&self) -> Vec<String> {
+        self.project.envs.keys().cloned().collect()
+    }
+
+    /// The compiled values schema (waiting for it); a broken schema is an input error.
+    pub fn schema(&self) -> Result<&ValuesSchema> {
+        self.schema
+            .get()
+            .map_err(|d| Diagnostics(vec![d.clone()]).into())
+    }
+
+    /// `err`, unless the values schema is broken: that comes first, as it would have from
+    /// [`Workspace::load`].
+    pub fn schema_first<E: Into<Error>>(&self, err: E) -> Error {
+        match self.schema() {
+            Ok(_) => err.into(),
+            Err(broken) => broken,
+        }
+    }
+
+    /// Merges and validates the values of `env`.
+    pub fn values(&self, env: &str, layers: &CliLayers) -> Result<(MergedValues, ChartMeta)> {
+        let merged = merge_env(&self.project, self.templates.defaults(), env, layers)?;
+        validate(self.schema()?, &merged)?;
+        let chart = ChartMeta::from_values(&merged.root).map_err(Diagnostics::from)?;
+        Ok((merged, chart))
+    }
+
+    /// Renders `env` into documents in install order, without Helm hooks (those only go into
+    /// packaged charts); if the lint finds errors nothing is emitted (exit 1).
+    pub fn render(&self, env: &str, layers: &CliLayers) -> Result<Vec<Document>> {
+        let mut docs = self.render_full(env, layers)?.docs;
+        docs.retain(|d| d.hook().is_none());
+        Ok(docs)
+    }
+
+    /// Renders `env` with hooks and lints it: lint errors fail (exit 1); warnings and infos
+    /// come back with the documents, merged values and chart metadata.
+    ///
+    /// The values are checked against the schema last, when it has had time to compile on
+    /// another core; a problem in the values is reported instead of whatever rendering them
+    /// caused, as if they had been checked first.
+    pub fn render_full(&self, env: &str, layers: &CliLayers) -> Result<Rendered> {
+        let values = merge_env(&self.project, self.templates.defaults(), env, layers)?;
+        let rendered = self.render_and_lint(&values, env);
+        validate(self.schema()?, &values)?;
+        let (chart, docs, findings) = rendered?;
+        Ok(Rendered {
+            values,
+            chart,
+            docs,
+            findings,
+        })
+    }
+
+    /// Chart metadata, documents and the lint's warnings and infos of merged values.
+    fn render_and_lint(
+        &self,
+        values: &MergedValues,
+        env: &str,
+    ) -> Result<(ChartMeta, Vec<Document>, Vec<Diagnostic>)> {
+        let chart = ChartMeta::from_values(&values.root).map_err(Diagnostics::from)?;
+        let docs = self.render_docs(values, &chart, env)?;
+        let findings = lint_rendered(&docs, &self.lint, Some(&values.root));
+        let (errors, rest): (Vec<Diagnostic>, Vec<Diagnostic>) = findings
+            .into_iter()
+            .partition(|d| d.severity == Severity::Error);
+        if !errors.is_empty() {
+            return Err(LintFailed(Diagnostics(errors)).into());
+        }
+        Ok((chart, docs, rest))
+    }
+
+    /// The templates rendered with `values`.
+    fn render_docs(
+        &self,
+        values: &MergedValues,
+        chart: &ChartMeta,
+        env: &str,
+    ) -> Result<Vec<Document>> {
+        let ctx = RenderContext {
+            values: &values.root,
+            chart,
+            environment: env,
+        };
+        Ok(render_env(&self.templates, &ctx)?)
+    }
+
+    /// Merges, validates and renders `env` (with hooks) without linting the result.
+    pub fn render_unchecked(&self, env: &str, layers: &CliLayers) -> Result<Rendered> {
+        let (values, chart) = self.values(env, layers)?;
+        let docs = self.render_docs(&values, &chart, env)?;
+        Ok(Rendered {
+            values,
+            chart,
+            docs,
+            findings: Vec::new(),
+        })
+    }
+
+    /// Renders every environment, on every core; failures of all environments are reported
+    /// together (a broken values schema once).
+    pub fn render_all(&self, layers: &CliLayers) -> Result<Vec<(String, Vec<Document>)>> {
+        let envs = self.envs();
+        let docs = self.each_env(&envs, |env| self.render(env, layers))?;
+        Ok(envs.into_iter().zip(docs).collect())
+    }
+
+    /// Renders, lints and packages each of `envs` in memory; all failures are reported
+    /// together.
+    pub fn package_all(
+        &self,
+        envs: &[String],
+        layers: &CliLayers,
+        opts: &PackageOptions,
+    ) -> Result<Vec<Packaged>> {
+        self.each_env(envs, |env| {
+            let rendered = self.render_full(env, layers)?;
+            package_rendered(env, rendered, opts).map(|(packaged, _)| packaged)
+        })
+    }
+
+    /// `job` for each environment, on every core, results in the environments' order. Every
+    /// environment's failure is reported together, except a broken values schema, which fails
+    /// them all and is reported once.
+    pub fn each_env<T: Send>(
+        &self,
+        envs: &[String],
+        job: impl Fn(&str) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
+        let results = crate::par::map(envs, |env| job(env));
+        self.schema()?;
+        let mut done = Vec::new();
+        let mut failed = EnvFailures::default();
+        for (env, r) in envs.iter().zip(results) {
+            match r {
+                Ok(t) => done.push(t),
+                Err(e) => failed.push(env, e),
+            }
+        }
+        if failed.is_empty() {
+            Ok(done)
+        } else {
+            Err(failed.into())
+        }
+    }
+}
+
+/// The files of one environment's output folder (`render --output-dir`, `golden/`): name →
+/// content, in name order.
+pub fn env_files(docs: &[Document]) -> Result<Vec<(String, String)>> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for doc in docs {
+        let name = doc.file_name();
+        if files.iter().any(|(n, _)| *n == name) {
+            return Err(Diagnostics::from(Diagnostic::error(format!(
+                "two rendered objects would both be written to {name} ({} {}/{}); give them distinct names",
+                doc.kind, doc.namespace, doc.name
+            )))
+            .into());
+        }
+        files.push((name, doc.to_yaml()));
+    }
+    files.sort();
+    Ok(files)
+}

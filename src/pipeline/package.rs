@@ -1,0 +1,190 @@
+//! Packaging: each rendered environment as a byte-reproducible chart archive in memory, then
+//! stored into its chart repository folder under the folder's lock.
+
+use std::path::{Path, PathBuf};
+
+use super::{Error, Rendered, Result};
+use crate::chart::repo::{Repo, sha256_hex};
+use crate::chart::{ChartFile, ChartMeta, Error as ChartError, escape_for_helm, write_archive};
+use crate::diag::Diagnostic;
+use crate::epoch::BuildTime;
+use crate::manifest::Document;
+use crate::yaml::emit_document;
+
+/// Overrides and fixed inputs shared by every environment of a run.
+pub struct PackageOptions {
+    /// `--version`.
+    pub version: Option<String>,
+    /// `--app-version`.
+    pub app_version: Option<String>,
+    /// SOURCE_DATE_EPOCH: entry mtimes and index `created` times.
+    pub time: BuildTime,
+    /// The git commit of the project, if any.
+    pub commit: Option<String>,
+}
+
+impl PackageOptions {
+    /// Checks `--version` and reads SOURCE_DATE_EPOCH and the git commit of `root`.
+    pub fn new(
+        version: Option<&String>,
+        app_version: Option<&String>,
+        root: &Path,
+    ) -> Result<Self> {
+        if let Some(v) = version
+            && let Err(e) = semver::Version::parse(v)
+        {
+            return Err(Error::Usage(format!(
+                "--version `{v}` is not a SemVer 2 version: {e}; use MAJOR.MINOR.PATCH with optional -prerelease and +build, e.g. 1.4.0 or 1.4.0-rc.1"
+            )));
+        }
+        Ok(Self {
+            version: version.cloned(),
+            app_version: app_version.cloned(),
+            time: BuildTime::from_env()?,
+            commit: crate::git::head_commit(root),
+        })
+    }
+}
+
+/// One environment packaged in memory.
+pub struct Packaged {
+    /// The environment.
+    pub env: String,
+    /// Chart.yaml data.
+    pub chart: ChartMeta,
+    /// `<name>-<version>.tgz`.
+    pub file_name: String,
+    /// The archive.
+    pub bytes: Vec<u8>,
+    /// sha256 hex of the archive.
+    pub digest: String,
+    /// The archive's Chart.yaml text (indexed without reading the archive back).
+    pub chart_yaml: String,
+    /// Objects in the chart.
+    pub objects: usize,
+    /// Lint findings that did not stop the build (warnings and infos).
+    pub findings: Vec<Diagnostic>,
+}
+
+/// Packages an environment already rendered (and linted); its documents come back with it.
+pub fn package_rendered(
+    env: &str,
+    rendered: Rendered,
+    opts: &PackageOptions,
+) -> Result<(Packaged, Vec<Document>)> {
+    let Rendered {
+        values: merged,
+        mut chart,
+        docs,
+        findings,
+    } = rendered;
+    if let Some(v) = &opts.version {
+        chart.version.clone_from(v);
+    }
+    if let Some(v) = &opts.app_version {
+        chart.app_version.clone_from(v);
+    }
+    chart.source_commit.clone_from(&opts.commit);
+    let chart_yaml = chart.chart_yaml(env);
+    let mut files = vec![
+        ChartFile {
+            path: "Chart.yaml".into(),
+            data: chart_yaml.clone().into_bytes(),
+        },
+        ChartFile {
+            path: "values.yaml".into(),
+            data: emit_document(&merged.root).into_bytes(),
+        },
+    ];
+    let (hooks, manifests): (Vec<_>, Vec<_>) =
+        docs.iter().cloned().partition(|d| d.hook().is_some());
+    let mut templates = Vec::new();
+    // Every hook is packaged as a test for now (the next step tells lifecycle hooks apart).
+    for (folder, set) in [("templates", &manifests), ("templates/tests", &hooks)] {
+        for (name, text) in super::env_files(set)? {
+            templates.push(ChartFile {
+                path: format!("{folder}/{name}"),
+                data: escape_for_helm(&text).into_bytes(),
+            });
+        }
+    }
+    templates.sort_by(|a, b| a.path.cmp(&b.path));
+    files.extend(templates);
+    let bytes =
+        write_archive(&chart.name, &files, opts.time.mtime()).map_err(ChartError::WriteArchive)?;
+    let packaged = Packaged {
+        env: env.to_string(),
+        file_name: format!("{}-{}.tgz", chart.name, chart.version),
+        digest: sha256_hex(&bytes),
+        chart_yaml,
+        objects: docs.len(),
+        findings,
+        chart,
+        bytes,
+    };
+    Ok((packaged, docs))
+}
+
+/// Whether [`store`] wrote the archive or found it already there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// Written (new, or an unindexed archive replaced).
+    Written,
+    /// The same bytes were already indexed.
+    Unchanged,
+}
+
+/// [`store`] for every chart, several at a time so their syncs overlap, after their folders
+/// are created with one sync of the folder holding them. One result per chart, in order.
+/// With `index` (the time for new entries' `created`), each folder's index.yaml is updated.
+pub fn store_all(
+    dest: &Path,
+    charts: &[Packaged],
+    index: Option<BuildTime>,
+) -> Result<Vec<Result<(PathBuf, Stored)>>> {
+    let folders: Vec<PathBuf> = charts.iter().map(|p| dest.join(&p.env)).collect();
+    crate::fs::create_dirs_durably(folders.iter().map(PathBuf::as_path))
+        .map_err(ChartError::from)?;
+    Ok(crate::par::map_io(charts, |p| store(dest, p, index)))
+}
+
+/// Writes `p` into `dest/<env>/` (which [`store_all`] created) under the folder's lock:
+/// refused if the index holds this name+version with another digest; with `index`, the
+/// folder's index.yaml is updated too.
+fn store(dest: &Path, p: &Packaged, index: Option<BuildTime>) -> Result<(PathBuf, Stored)> {
+    let dir = dest.join(&p.env);
+    let mut repo = Repo::open(&dir).map_err(ChartError::from)?;
+    let path = dir.join(&p.file_name);
+    let indexed = repo
+        .check_immutable(
+            &path.display().to_string(),
+            &p.chart.name,
+            &p.chart.version,
+            &p.digest,
+        )
+        .map_err(ChartError::from)?;
+    let on_disk_same = std::fs::read(&path).is_ok_and(|b| b == p.bytes);
+    let stored = if indexed && on_disk_same {
+        Stored::Unchanged
+    } else {
+        repo.write_archive(&p.file_name, &p.bytes)
+            .map_err(ChartError::from)?;
+        Stored::Written
+    };
+    if let Some(time) = index {
+        // The archive was just written from these bytes under the lock: its digest and
+        // Chart.yaml are known, so the index does not read, hash and inflate it again.
+        let opts = crate::chart::repo::IndexOptions {
+            now: time.now(),
+            known: vec![crate::chart::repo::KnownArchive {
+                rel: p.file_name.clone(),
+                digest: p.digest.clone(),
+                chart_yaml: p.chart_yaml.clone(),
+            }],
+            ..Default::default()
+        };
+        repo.reindex(&opts).map_err(ChartError::from)?;
+        repo.write_index(opts.now).map_err(ChartError::from)?;
+    }
+    Ok((path, stored))
+}
