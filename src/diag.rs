@@ -549,6 +549,8 @@ impl Failure for EnvFailures {
     }
 }
 
+impl Failure for crate::yaml::YamlError {}
+
 impl From<crate::yaml::YamlError> for Diagnostic {
     fn from(e: crate::yaml::YamlError) -> Self {
         Diagnostic::error(e.message)

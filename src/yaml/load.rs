@@ -44,8 +44,6 @@ pub struct YamlError {
     pub help: Option<String>,
 }
 
-impl crate::diag::Failure for YamlError {}
-
 enum Frame {
     Seq {
         items: Vec<Node>,
