@@ -183,19 +183,17 @@ pub struct RenderArgs {
     pub values: ValuesArgs,
 }
 
-/// `kforge package`.
+/// The chart options shared by `package`, `build` and `check`.
 #[derive(Debug, Args)]
-pub struct PackageArgs {
-    /// Which environments.
-    #[command(flatten)]
-    pub select: EnvSelection,
+pub struct ChartArgs {
     /// Chart version (strict SemVer 2); default: chart.version from the values.
     #[arg(long = "version", value_name = "V")]
     pub version: Option<String>,
     /// Application version; default: chart.appVersion, else image.tag.
     #[arg(long = "app-version", value_name = "V")]
     pub app_version: Option<String>,
-    /// Output folder; each environment gets DIR/<env>/.
+    /// Chart repository folder: each environment gets DIR/<env>/ (`build` keeps its index.yaml
+    /// there; `check` refuses a change to a version that index already holds).
     #[arg(
         short = 'd',
         long = "destination",
@@ -204,6 +202,17 @@ pub struct PackageArgs {
         env = "KFORGE_DIST"
     )]
     pub destination: PathBuf,
+}
+
+/// `kforge package`.
+#[derive(Debug, Args)]
+pub struct PackageArgs {
+    /// Which environments.
+    #[command(flatten)]
+    pub select: EnvSelection,
+    /// Version and destination.
+    #[command(flatten)]
+    pub chart: ChartArgs,
     /// Values layers.
     #[command(flatten)]
     pub values: ValuesArgs,
@@ -215,21 +224,9 @@ pub struct BuildArgs {
     /// Only these environments (repeatable); default: every environment.
     #[arg(short = 'e', long = "env", value_name = "ENV")]
     pub envs: Vec<String>,
-    /// Chart version (strict SemVer 2); default: chart.version from the values.
-    #[arg(long = "version", value_name = "V")]
-    pub version: Option<String>,
-    /// Application version; default: chart.appVersion, else image.tag.
-    #[arg(long = "app-version", value_name = "V")]
-    pub app_version: Option<String>,
-    /// Output folder; each environment gets DIR/<env>/ with its index.yaml.
-    #[arg(
-        short = 'd',
-        long = "destination",
-        value_name = "DIR",
-        default_value = "dist",
-        env = "KFORGE_DIST"
-    )]
-    pub destination: PathBuf,
+    /// Version and destination.
+    #[command(flatten)]
+    pub chart: ChartArgs,
     /// Values layers.
     #[command(flatten)]
     pub values: ValuesArgs,
@@ -238,22 +235,9 @@ pub struct BuildArgs {
 /// `kforge check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Chart version for the dry run (strict SemVer 2); default: chart.version from the values.
-    #[arg(long = "version", value_name = "V")]
-    pub version: Option<String>,
-    /// Application version for the dry run; default: chart.appVersion, else image.tag.
-    #[arg(long = "app-version", value_name = "V")]
-    pub app_version: Option<String>,
-    /// Where `kforge build` writes: DIR/<env>/index.yaml, if present, is checked for a changed
-    /// published version.
-    #[arg(
-        short = 'd',
-        long = "destination",
-        value_name = "DIR",
-        default_value = "dist",
-        env = "KFORGE_DIST"
-    )]
-    pub destination: PathBuf,
+    /// Version (for the dry run) and destination.
+    #[command(flatten)]
+    pub chart: ChartArgs,
     /// Values layers.
     #[command(flatten)]
     pub values: ValuesArgs,

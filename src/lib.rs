@@ -11,6 +11,7 @@ pub mod chart;
 pub mod cli;
 pub mod cmd;
 pub mod diag;
+pub mod diff;
 pub mod epoch;
 pub mod fs;
 pub mod git;

@@ -32,7 +32,7 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     }
     let mut failed = EnvFailures::default();
     // Every environment packaged: now store and index them, each folder with its own lock.
-    let stored = store_all(&args.destination, &charts, Some(opts.time))?;
+    let stored = store_all(&args.chart.destination, &charts, Some(opts.time))?;
     for (p, r) in charts.iter().zip(stored) {
         match r {
             Ok((path, stored)) => lines.push(format!(
@@ -71,8 +71,8 @@ fn build_plan(
     args: &BuildArgs,
 ) -> crate::pipeline::Result<(PackageOptions, Vec<String>)> {
     let opts = PackageOptions::new(
-        args.version.as_ref(),
-        args.app_version.as_ref(),
+        args.chart.version.as_ref(),
+        args.chart.app_version.as_ref(),
         &ws.project.root,
     )?;
     let envs: Vec<String> = if args.envs.is_empty() {

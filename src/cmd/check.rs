@@ -21,8 +21,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     // The values schema compiles on another core while the first environment renders.
     let ws = Workspace::load_overlapped()?;
     let opts = PackageOptions::new(
-        args.version.as_ref(),
-        args.app_version.as_ref(),
+        args.chart.version.as_ref(),
+        args.chart.app_version.as_ref(),
         &ws.project.root,
     )
     .map_err(|e| ws.schema_first(e))?;
@@ -32,7 +32,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let progress = Progress::new("checking environments", envs.len());
     // Environments are independent: checked on every core, reported in order.
     let reports = crate::par::map(&envs, |env| {
-        let report = check_env(&ws, env, &layers, &opts, &args.destination, color);
+        let report = check_env(&ws, env, &layers, &opts, &args.chart.destination, color);
         progress.tick();
         report
     });

@@ -12,8 +12,8 @@ use crate::pipeline::{PackageOptions, Workspace, store_all};
 pub fn run(args: &PackageArgs) -> Result<ExitCode> {
     let ws = Workspace::load_overlapped()?;
     let opts = PackageOptions::new(
-        args.version.as_ref(),
-        args.app_version.as_ref(),
+        args.chart.version.as_ref(),
+        args.chart.app_version.as_ref(),
         &ws.project.root,
     )
     .map_err(|e| ws.schema_first(e))?;
@@ -26,7 +26,7 @@ pub fn run(args: &PackageArgs) -> Result<ExitCode> {
     let mut written = Vec::new();
     let mut failed = EnvFailures::default();
     // Every environment packaged: now store them, each into its own folder.
-    let stored = store_all(&args.destination, &charts, None)?;
+    let stored = store_all(&args.chart.destination, &charts, None)?;
     for (p, r) in charts.iter().zip(stored) {
         match r {
             Ok((path, _)) => written.push(path),
