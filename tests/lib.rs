@@ -3,6 +3,7 @@
 mod support;
 
 mod adversarial;
+mod architecture;
 mod crash;
 mod docs;
 mod errors;
