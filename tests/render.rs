@@ -452,3 +452,36 @@ fn objects_failing_the_kubernetes_type_check_are_not_emitted() {
     );
     assert!(run.stderr.contains("key: data.n"));
 }
+
+// The component helpers of _helpers.jinja (the seam for applications of several components):
+// a suffixed name kept within 63 characters, and the component label in selectors and labels.
+#[test]
+fn component_helpers_name_and_label_a_component() {
+    let p = TempProject::reference();
+    p.write(
+        "chart-templates/worker.yaml",
+        r#"{% import "_helpers.jinja" as h %}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ h.component_name("worker") }}
+  labels: {{ h.component_labels("worker") }}
+data:
+  selector: {{ h.component_selector_labels("worker") | tojson }}
+  plain: {{ h.component_name() }}
+"#,
+    );
+    let run = p.kforge().args(["render", "-e", "prod"]).run().exit(0);
+    assert!(run.stdout.contains("name: krakend-worker\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("app.kubernetes.io/component: worker"), "{}", run.stdout);
+    assert!(run.stdout.contains("plain: krakend\n"), "{}", run.stdout);
+    let long = "x".repeat(70);
+    let run = p
+        .kforge()
+        .args(["render", "-e", "prod", "--set", &format!("fullnameOverride={long}")])
+        .run()
+        .exit(0);
+    let name = format!("name: {}-worker\n", &"x".repeat(56));
+    assert_eq!(name.trim_end().len() - "name: ".len(), 63);
+    assert!(run.stdout.contains(&name), "{}", run.stdout);
+}
