@@ -5,9 +5,8 @@ use std::process::ExitCode;
 use kforge::{cli, cmd};
 
 // mimalloc: the work is many small allocations (YAML nodes) on several threads, where glibc's
-// malloc spent 10-15% of the time (and grew per-thread arenas with hundreds of mprotect calls).
-// `no_thp`: a short-lived CLI gains nothing from huge pages; zeroing 2 MiB per fresh page cost
-// time and 20 MB of RSS.
+// malloc was a large share of every profile. `no_thp`: a short-lived CLI gains nothing from huge
+// pages, and zeroing them costs time and memory. Measurements: benches/HISTORY.md.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -47,7 +47,7 @@ pub const MIN_PART: usize = 256;
 /// [`map`] for jobs that mostly wait on the disk (writing and syncing files): many more
 /// threads than cores, so many `fsync`s are waiting at once and the file system commits them
 /// together. Storing an environment is a chain of four syncs (archive, folder, index, folder);
-/// 16 threads stored 50 and 200 environments 5-8% faster than 8 did (benches/HISTORY.md).
+/// 16 threads, not 8: more syncs wait at once and commit together (benches/HISTORY.md).
 pub fn map_io<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     map_on(items, (cores() * 2).max(16).min(items.len()).max(1), f)
 }
