@@ -178,6 +178,10 @@ pub struct RenderArgs {
     /// Output format on stdout.
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     pub output: Format,
+    /// Leave out lifecycle hooks (pre-install, pre-upgrade... Jobs), which are otherwise shown
+    /// after the manifests, as `helm template` does. `helm test` hooks are never shown.
+    #[arg(long = "no-hooks")]
+    pub no_hooks: bool,
     /// Values layers.
     #[command(flatten)]
     pub values: ValuesArgs,

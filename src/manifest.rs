@@ -181,6 +181,30 @@ pub fn sort_install_order(docs: &mut [Document]) {
     });
 }
 
+/// Which hooks a rendering shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hooks {
+    /// Lifecycle hooks after the manifests, as `helm template` prints them.
+    Lifecycle,
+    /// No hooks at all (`kforge render --no-hooks`).
+    None,
+}
+
+/// The objects `kforge render` emits, in the order `helm template` prints them: the release's
+/// manifests in install order, then its lifecycle hooks (in install order of their kinds, as Helm
+/// sorts hooks). `helm test` hooks are never shown: they are only packaged, for `helm test`.
+/// `docs` must already be in install order ([`sort_install_order`]).
+pub fn release_view(docs: Vec<Document>, hooks: Hooks) -> Vec<Document> {
+    let (mut manifests, lifecycle): (Vec<Document>, Vec<Document>) = docs
+        .into_iter()
+        .filter(|d| d.hook().is_none_or(|h| h.kind == HookKind::Lifecycle))
+        .partition(|d| d.hook().is_none());
+    if hooks == Hooks::Lifecycle {
+        manifests.extend(lifecycle);
+    }
+    manifests
+}
+
 /// All documents as one YAML stream.
 pub fn to_yaml_stream(docs: &[Document]) -> String {
     docs.iter().map(Document::to_yaml).collect()

@@ -472,16 +472,135 @@ data:
 "#,
     );
     let run = p.kforge().args(["render", "-e", "prod"]).run().exit(0);
-    assert!(run.stdout.contains("name: krakend-worker\n"), "{}", run.stdout);
-    assert!(run.stdout.contains("app.kubernetes.io/component: worker"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("name: krakend-worker\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("app.kubernetes.io/component: worker"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("plain: krakend\n"), "{}", run.stdout);
     let long = "x".repeat(70);
     let run = p
         .kforge()
-        .args(["render", "-e", "prod", "--set", &format!("fullnameOverride={long}")])
+        .args([
+            "render",
+            "-e",
+            "prod",
+            "--set",
+            &format!("fullnameOverride={long}"),
+        ])
         .run()
         .exit(0);
     let name = format!("name: {}-worker\n", &"x".repeat(56));
     assert_eq!(name.trim_end().len() - "name: ".len(), 63);
     assert!(run.stdout.contains(&name), "{}", run.stdout);
+}
+
+const MIGRATION_HOOK: &str = r#"{% import "_helpers.jinja" as h %}
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ h.component_name("migrate") }}
+  labels: {{ h.component_labels("migrate") }}
+  annotations:
+    helm.sh/hook: pre-install,pre-upgrade
+    helm.sh/hook-weight: "-5"
+    helm.sh/hook-delete-policy: before-hook-creation
+spec:
+  backoffLimit: 2
+  template:
+    metadata:
+      labels: {{ h.component_labels("migrate") }}
+    spec:
+      restartPolicy: Never
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 1000
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+        - name: migrate
+          image: {{ values.image.repository ~ ":" ~ values.image.tag }}
+          args: [migrate]
+          resources:
+            requests: {cpu: 100m, memory: 64Mi}
+            limits: {memory: 128Mi}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: [ALL]
+"#;
+
+/// The names of the entries of a chart archive.
+fn archive_entries(path: &std::path::Path) -> Vec<String> {
+    let bytes = std::fs::read(path).unwrap();
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
+    tar.entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().display().to_string())
+        .collect()
+}
+
+// A pre-upgrade migration Job was treated as a `helm test` hook: packaged under
+// templates/tests/ and left out of `kforge render`, so `render | kubectl apply` skipped it.
+#[test]
+fn lifecycle_hooks_are_rendered_after_the_manifests_and_packaged_as_templates() {
+    let p = TempProject::reference();
+    p.write("chart-templates/migrate.yaml", MIGRATION_HOOK);
+    let run = p.kforge().args(["render", "-e", "prod"]).run().exit(0);
+    assert_eq!(
+        kinds(&run.stdout),
+        [
+            "Service",
+            "Deployment",
+            "HorizontalPodAutoscaler",
+            "Ingress",
+            "Job"
+        ],
+        "the hook comes after the manifests, as `helm template` prints it:\n{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("helm.sh/hook: pre-install,pre-upgrade"));
+    assert!(
+        !run.stdout.contains("helm.sh/hook: test"),
+        "`helm test` hooks stay out of render"
+    );
+    let no_hooks = p
+        .kforge()
+        .args(["render", "-e", "prod", "--no-hooks"])
+        .run()
+        .exit(0);
+    assert_eq!(
+        kinds(&no_hooks.stdout),
+        [
+            "Service",
+            "Deployment",
+            "HorizontalPodAutoscaler",
+            "Ingress"
+        ]
+    );
+    p.kforge()
+        .args(["package", "-e", "prod", "--set", "helmTest.enabled=true"])
+        .run()
+        .exit(0);
+    let entries = archive_entries(&p.path().join("dist/prod/krakend-1.0.0.tgz"));
+    assert!(
+        entries.contains(&"krakend/templates/job-krakend-migrate.yaml".to_string()),
+        "{entries:?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.starts_with("krakend/templates/tests/")),
+        "the test hook stays under templates/tests/: {entries:?}"
+    );
+    assert!(
+        !entries.iter().any(|e| e.contains("tests/job-")),
+        "{entries:?}"
+    );
 }

@@ -10,6 +10,7 @@ use crate::chart::repo::read_index;
 use crate::cli::CheckArgs;
 use crate::cmd::Result;
 use crate::diag::{Color, Diagnostic, EnvFailures, Failure, Severity};
+use crate::manifest::{Hooks, release_view};
 use crate::pipeline::{
     PackageOptions, Packaged, Workspace, drift_report, env_files, package_rendered,
 };
@@ -144,9 +145,8 @@ fn check_env(
             let _ = writeln!(report.text, "{}", d.styled(color));
         }
     }
-    // Golden files hold the output without hooks, like `kforge render`.
-    let manifests: Vec<_> = docs.into_iter().filter(|d| d.hook().is_none()).collect();
-    report.rendered = env_files(&manifests);
+    // Golden files hold what `kforge render` shows.
+    report.rendered = env_files(&release_view(docs, Hooks::Lifecycle));
     // The archive must not change a version the environment's repository already holds.
     let index_path = destination.join(env).join("index.yaml");
     if index_path.is_file()

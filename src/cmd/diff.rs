@@ -7,7 +7,7 @@ use crate::cmd::{Result, write_stdout};
 use crate::diag::Color;
 use crate::diff::{chart_documents, compare};
 use crate::lint::input::read_inputs;
-use crate::manifest::Document;
+use crate::manifest::{Document, Hooks, release_view};
 use crate::pipeline::Workspace;
 
 /// Compares two sides and prints the differences.
@@ -24,7 +24,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode> {
                 .map_err(|e| ws.schema_first(e))?
                 .docs;
             if !is_chart {
-                docs.retain(|d| d.hook().is_none());
+                docs = release_view(docs, Hooks::Lifecycle);
             }
             let theirs = if is_chart {
                 chart_documents(against)?
@@ -47,7 +47,9 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode> {
             };
             // Both rendered at once, on every core.
             let [old, new]: [Vec<Document>; 2] = ws
-                .each_env(args.envs.as_slice(), |env| ws.render(env, &layers))?
+                .each_env(args.envs.as_slice(), |env| {
+                    ws.render(env, &layers, Hooks::Lifecycle)
+                })?
                 .try_into()
                 .map_err(|_| anyhow::anyhow!("diff renders exactly two environments"))?;
             (

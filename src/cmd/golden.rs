@@ -9,6 +9,7 @@ use anyhow::Context;
 use crate::cli::GoldenAction;
 use crate::cmd::{Result, write_stdout};
 use crate::fs::replace_dir;
+use crate::manifest::Hooks;
 use crate::pipeline::{Workspace, drift_report, env_files, stale_envs};
 use crate::values::CliLayers;
 
@@ -16,7 +17,7 @@ use crate::values::CliLayers;
 pub fn run(action: GoldenAction) -> Result<ExitCode> {
     // The values schema compiles on another core while environments render.
     let ws = Workspace::load_overlapped()?;
-    let rendered = ws.render_all(&CliLayers::default())?;
+    let rendered = ws.render_all(&CliLayers::default(), Hooks::Lifecycle)?;
     let golden = Path::new("golden");
     let mut expected = Vec::new();
     for (env, docs) in &rendered {

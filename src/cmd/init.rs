@@ -12,6 +12,7 @@ use crate::cmd::bail;
 use crate::cli::InitArgs;
 use crate::cmd::Result;
 use crate::fs::replace_dir;
+use crate::manifest::Hooks;
 use crate::pipeline::{Workspace, env_files};
 use crate::values::CliLayers;
 
@@ -74,7 +75,7 @@ pub fn run(args: &InitArgs) -> Result<ExitCode> {
 
 fn write_golden() -> Result<()> {
     let ws = Workspace::load()?;
-    for (env, docs) in ws.render_all(&CliLayers::default())? {
+    for (env, docs) in ws.render_all(&CliLayers::default(), Hooks::Lifecycle)? {
         replace_dir(&Path::new("golden").join(&env), &env_files(&docs)?)?;
     }
     Ok(())

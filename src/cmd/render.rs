@@ -6,7 +6,7 @@ use crate::cli::{Format, RenderArgs};
 use crate::cmd::Result;
 use crate::cmd::{bail, write_stdout};
 use crate::fs::replace_dir;
-use crate::manifest::{to_json_list, to_yaml_stream};
+use crate::manifest::{Hooks, to_json_list, to_yaml_stream};
 use crate::pipeline::{Workspace, env_files};
 
 /// Renders one environment to stdout, or environments into `--output-dir`.
@@ -17,12 +17,18 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     // The values schema compiles on another core while environments render.
     let ws = Workspace::load_overlapped()?;
     let layers = args.values.layers();
+    let hooks = if args.no_hooks {
+        Hooks::None
+    } else {
+        Hooks::Lifecycle
+    };
     let rendered = match &args.select.env {
         Some(env) => vec![(
             env.clone(),
-            ws.render(env, &layers).map_err(|e| ws.schema_first(e))?,
+            ws.render(env, &layers, hooks)
+                .map_err(|e| ws.schema_first(e))?,
         )],
-        None => ws.render_all(&layers)?,
+        None => ws.render_all(&layers, hooks)?,
     };
     match &args.output_dir {
         Some(dir) => {

@@ -10,7 +10,7 @@ use crate::diag::{
     Color, Diagnostic, Diagnostics, EnvFailures, Exit, Failure, LintFailed, Severity,
 };
 use crate::lint::{Options as LintOptions, lint_rendered};
-use crate::manifest::Document;
+use crate::manifest::{Document, Hooks, release_view};
 use crate::project::{Project, ProjectError};
 use crate::render::{RenderContext, TemplateSet, TemplateSetError, render_env};
 use crate::values::{CliLayers, MergedValues, PendingSchema, ValuesSchema, merge_env, validate};
@@ -187,12 +187,12 @@ impl Workspace {
         Ok((merged, chart))
     }
 
-    /// Renders `env` into documents in install order, without Helm hooks (those only go into
-    /// packaged charts); if the lint finds errors nothing is emitted (exit 1).
-    pub fn render(&self, env: &str, layers: &CliLayers) -> Result<Vec<Document>> {
-        let mut docs = self.render_full(env, layers)?.docs;
-        docs.retain(|d| d.hook().is_none());
-        Ok(docs)
+    /// Renders `env` into what `kforge render` shows ([`release_view`]: manifests in install
+    /// order, then lifecycle hooks unless `hooks` says none; never `helm test` hooks); if the
+    /// lint finds errors nothing is emitted (exit 1).
+    pub fn render(&self, env: &str, layers: &CliLayers, hooks: Hooks) -> Result<Vec<Document>> {
+        let docs = self.render_full(env, layers)?.docs;
+        Ok(release_view(docs, hooks))
     }
 
     /// Renders `env` with hooks and lints it: lint errors fail (exit 1); warnings and infos
@@ -261,9 +261,13 @@ impl Workspace {
 
     /// Renders every environment, on every core; failures of all environments are reported
     /// together (a broken values schema once).
-    pub fn render_all(&self, layers: &CliLayers) -> Result<Vec<(String, Vec<Document>)>> {
+    pub fn render_all(
+        &self,
+        layers: &CliLayers,
+        hooks: Hooks,
+    ) -> Result<Vec<(String, Vec<Document>)>> {
         let envs = self.envs();
-        let docs = self.each_env(&envs, |env| self.render(env, layers))?;
+        let docs = self.each_env(&envs, |env| self.render(env, layers, hooks))?;
         Ok(envs.into_iter().zip(docs).collect())
     }
 

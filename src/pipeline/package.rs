@@ -8,7 +8,7 @@ use crate::chart::repo::{Repo, sha256_hex};
 use crate::chart::{ChartFile, ChartMeta, Error as ChartError, escape_for_helm, write_archive};
 use crate::diag::Diagnostic;
 use crate::epoch::BuildTime;
-use crate::manifest::Document;
+use crate::manifest::{Document, HookKind};
 use crate::yaml::emit_document;
 
 /// Overrides and fixed inputs shared by every environment of a run.
@@ -96,11 +96,14 @@ pub fn package_rendered(
             data: emit_document(&merged.root).into_bytes(),
         },
     ];
-    let (hooks, manifests): (Vec<_>, Vec<_>) =
-        docs.iter().cloned().partition(|d| d.hook().is_some());
+    // `helm test` hooks go under templates/tests/, as `helm create` lays them out; everything
+    // else, lifecycle hooks included, under templates/.
+    let (tests, manifests): (Vec<_>, Vec<_>) = docs
+        .iter()
+        .cloned()
+        .partition(|d| d.hook().is_some_and(|h| h.kind == HookKind::Test));
     let mut templates = Vec::new();
-    // Every hook is packaged as a test for now (the next step tells lifecycle hooks apart).
-    for (folder, set) in [("templates", &manifests), ("templates/tests", &hooks)] {
+    for (folder, set) in [("templates", &manifests), ("templates/tests", &tests)] {
         for (name, text) in super::env_files(set)? {
             templates.push(ChartFile {
                 path: format!("{folder}/{name}"),
