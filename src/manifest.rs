@@ -82,6 +82,8 @@ pub struct Document {
     pub node: Node,
     /// Duplicate keys met while reading it (the last value was kept): where, and the message.
     pub duplicate_keys: Vec<(Origin, String)>,
+    /// The component of the application that rendered it, if the project has components.
+    pub component: Option<String>,
 }
 
 impl Document {
@@ -101,6 +103,7 @@ impl Document {
             namespace: text(&["metadata", "namespace"]),
             node,
             duplicate_keys: Vec::new(),
+            component: None,
         }
     }
 
@@ -171,12 +174,13 @@ fn kind_rank(kind: &str) -> (usize, &str) {
     }
 }
 
-/// Sorts into Helm's install order; ties keep template-name then document order.
+/// Sorts into Helm's install order; ties keep template-name, component, then document order.
 pub fn sort_install_order(docs: &mut [Document]) {
     docs.sort_by(|a, b| {
         kind_rank(&a.kind)
             .cmp(&kind_rank(&b.kind))
             .then_with(|| a.template.cmp(&b.template))
+            .then_with(|| a.component.cmp(&b.component))
             .then_with(|| a.index.cmp(&b.index))
     });
 }

@@ -202,8 +202,8 @@ fn render_is_deterministic() {
             let mut values = defaults.clone();
             merge_overlay(&mut values, parse_values_file(&file).unwrap().unwrap());
             let chart = ChartMeta::from_values(&values).unwrap();
-            let a = render_env(&set, &RenderContext { values: &values, chart: &chart, environment: "prop" }).map(|d| to_yaml_stream(&d));
-            let b = render_env(&set, &RenderContext { values: &values, chart: &chart, environment: "prop" }).map(|d| to_yaml_stream(&d));
+            let a = render_env(&set, &RenderContext { values: &values, chart: &chart, environment: "prop", component: None }).map(|d| to_yaml_stream(&d));
+            let b = render_env(&set, &RenderContext { values: &values, chart: &chart, environment: "prop", component: None }).map(|d| to_yaml_stream(&d));
             prop_assert!(a.is_ok(), "render failed: {:?}", a.err());
             prop_assert_eq!(a.unwrap(), b.unwrap());
             Ok(())

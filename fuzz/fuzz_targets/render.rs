@@ -25,8 +25,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(chart) = ChartMeta::from_values(&values) else {
         return;
     };
-    let first = render_env(&set, &RenderContext { values: &values, chart: &chart, environment: "fuzz" }).map(|d| to_yaml_stream(&d));
-    let second = render_env(&set, &RenderContext { values: &values, chart: &chart, environment: "fuzz" }).map(|d| to_yaml_stream(&d));
+    let first = render_env(&set, &RenderContext { values: &values, chart: &chart, environment: "fuzz", component: None }).map(|d| to_yaml_stream(&d));
+    let second = render_env(&set, &RenderContext { values: &values, chart: &chart, environment: "fuzz", component: None }).map(|d| to_yaml_stream(&d));
     if let (Ok(a), Ok(b)) = (&first, &second) {
         assert_eq!(a, b, "render is not deterministic");
     }

@@ -10,10 +10,14 @@ use crate::diag::{
     Color, Diagnostic, Diagnostics, EnvFailures, Exit, Failure, LintFailed, Severity,
 };
 use crate::lint::{Options as LintOptions, lint_rendered};
-use crate::manifest::{Document, Hooks, release_view};
+use crate::manifest::{Document, Hooks, release_view, sort_install_order};
 use crate::project::{Project, ProjectError};
 use crate::render::{RenderContext, TemplateSet, TemplateSetError, render_env};
-use crate::values::{CliLayers, MergedValues, PendingSchema, ValuesSchema, merge_env, validate};
+use crate::values::{
+    COMPONENTS, CliLayers, MergedValues, PendingSchema, ValuesSchema, components, merge_env,
+    validate,
+};
+use crate::yaml::Node;
 
 pub use golden::{drift_report, stale_envs};
 pub use package::{PackageOptions, Packaged, Stored, package_rendered, store_all};
@@ -232,19 +236,37 @@ impl Workspace {
         Ok((chart, docs, rest))
     }
 
-    /// The templates rendered with `values`.
+    /// The templates rendered with `values`, once per component, in install order. Two
+    /// objects of one kind with one namespace and name are an error.
     fn render_docs(
         &self,
         values: &MergedValues,
         chart: &ChartMeta,
         env: &str,
     ) -> Result<Vec<Document>> {
-        let ctx = RenderContext {
-            values: &values.root,
-            chart,
-            environment: env,
-        };
-        Ok(render_env(&self.templates, &ctx)?)
+        let mut docs = Vec::new();
+        let mut problems = Vec::new();
+        for component in components(&values.root) {
+            let ctx = RenderContext {
+                values: &component.values,
+                chart,
+                environment: env,
+                component: component.name.as_deref(),
+            };
+            match render_env(&self.templates, &ctx) {
+                Ok(rendered) => docs.extend(rendered.into_iter().map(|mut d| {
+                    d.component.clone_from(&component.name);
+                    d
+                })),
+                Err(e) => problems.extend(e.0),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Diagnostics(problems).into());
+        }
+        sort_install_order(&mut docs);
+        same_names(&docs, &values.root)?;
+        Ok(docs)
     }
 
     /// Merges, validates and renders `env` (with hooks) without linting the result.
@@ -308,6 +330,42 @@ impl Workspace {
         } else {
             Err(failed.into())
         }
+    }
+}
+
+/// Two rendered objects with one identity (kind, namespace, name) — two components whose names
+/// collide, or a template that renders a name twice — as an error at the values that named the
+/// components.
+fn same_names(docs: &[Document], values: &Node) -> Result<()> {
+    let mut seen: std::collections::HashMap<(&str, &str, &str), &Document> =
+        std::collections::HashMap::new();
+    let mut problems = Vec::new();
+    for d in docs {
+        let key = (d.kind.as_str(), d.namespace.as_str(), d.name.as_str());
+        let Some(first) = seen.insert(key, d) else {
+            continue;
+        };
+        let who = |d: &Document| match &d.component {
+            Some(c) => format!("component `{c}` ({})", d.template),
+            None => d.template.clone(),
+        };
+        let mut diag = Diagnostic::error(format!(
+            "{} and {} both render {} `{}`; every object needs its own name",
+            who(first),
+            who(d),
+            d.kind,
+            d.name
+        ))
+        .help("give the components distinct names (or distinct fullnameOverride values)");
+        if let Some(node) = values.get_path(&[COMPONENTS]) {
+            diag = diag.at(node.origin.clone()).key(COMPONENTS);
+        }
+        problems.push(diag);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics(problems).into())
     }
 }
 

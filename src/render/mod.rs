@@ -26,6 +26,8 @@ pub struct RenderContext<'a> {
     pub chart: &'a ChartMeta,
     /// The environment's name (`environment`).
     pub environment: &'a str,
+    /// The component being rendered (`component`), none for a one-component project.
+    pub component: Option<&'a str>,
 }
 
 /// Renders every template of `set` in `ctx`, returning documents in install order.
@@ -37,6 +39,7 @@ pub fn render_env(
         values,
         chart,
         environment,
+        component,
     } = *ctx;
     let compiled = set.compiled.get_or_init(|| {
         let mut env = Environment::new();
@@ -73,6 +76,7 @@ pub fn render_env(
     env.add_global("values", JValue::from_serialize(to_json(values)));
     env.add_global("chart", JValue::from_serialize(chart));
     env.add_global("environment", environment);
+    env.add_global("component", JValue::from_serialize(component));
     let mut problems = Vec::new();
     let mut docs = Vec::new();
     for (name, file) in set.renderable() {

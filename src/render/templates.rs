@@ -20,6 +20,28 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../chart-templates/_helpers.jinja"),
     ),
     (
+        "_job.jinja",
+        include_str!("../../chart-templates/_job.jinja"),
+    ),
+    (
+        "_pod.jinja",
+        include_str!("../../chart-templates/_pod.jinja"),
+    ),
+    (
+        "cronjob.yaml",
+        include_str!("../../chart-templates/cronjob.yaml"),
+    ),
+    (
+        "daemonset.yaml",
+        include_str!("../../chart-templates/daemonset.yaml"),
+    ),
+    ("job.yaml", include_str!("../../chart-templates/job.yaml")),
+    ("pdb.yaml", include_str!("../../chart-templates/pdb.yaml")),
+    (
+        "statefulset.yaml",
+        include_str!("../../chart-templates/statefulset.yaml"),
+    ),
+    (
         "deployment.yaml",
         include_str!("../../chart-templates/deployment.yaml"),
     ),

@@ -1,6 +1,7 @@
 //! The values model: load the layers of an environment, merge them with origins, apply
 //! `--set`, and validate the result against the values schema.
 
+mod components;
 mod merge;
 mod schema;
 mod set;
@@ -8,6 +9,7 @@ mod set;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use components::{COMPONENTS, Component, components};
 pub use merge::merge_overlay;
 pub use schema::{PendingSchema, ValuesSchema};
 pub use set::{SetError, apply_set};
