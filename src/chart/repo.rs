@@ -582,4 +582,41 @@ mod tests {
         assert!(open_regular(dir.path()).unwrap().is_none());
         assert!(open_regular(&dir.path().join("missing.tgz")).is_err());
     }
+
+    /// Every refused archive of a folder is reported as an error of its own, with its causes
+    /// under it, as `error:` / `caused by:` lines.
+    #[test]
+    fn refused_archives_are_each_reported_with_their_causes() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a-1.0.0.tgz"), b"").unwrap();
+        fs::write(dir.path().join("b-1.0.0.tgz"), b"\x1f\x8b\x08garbage").unwrap();
+        let mut repo = Repo::open(dir.path()).unwrap();
+        let err = repo.reindex(&IndexOptions::default()).unwrap_err();
+        assert!(
+            matches!(&err, Error::Archives(f) if f.0.len() == 2),
+            "{err:?}"
+        );
+        let mut out = Vec::new();
+        err.report(&mut out, Color::NEVER).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let shown = |name: &str| dir.path().join(name).display().to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert_eq!(
+            lines[0],
+            format!("error: {}: not a valid chart archive", shown("a-1.0.0.tgz"))
+        );
+        assert_eq!(
+            lines[1],
+            "  caused by: the file is empty; it is not a chart archive"
+        );
+        assert_eq!(
+            lines[2],
+            format!("error: {}: not a valid chart archive", shown("b-1.0.0.tgz"))
+        );
+        assert!(
+            lines[3].starts_with("  caused by: corrupt chart archive: "),
+            "{text}"
+        );
+    }
 }
