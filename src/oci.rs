@@ -4,14 +4,14 @@
 //! archive byte for byte (`application/vnd.cncf.helm.chart.content.v1.tar+gzip`), the tag is
 //! the version with `+` replaced by `_`, and the manifest carries Helm's annotations, except
 //! that `org.opencontainers.image.created` is only set from SOURCE_DATE_EPOCH (Helm writes the
-//! wall clock, so two pushes of one chart differ).
+//! wall clock, so two pushes of one chart differ), which the caller reads once
+//! ([`BuildTime`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
 use base64::Engine;
 use oci_client::client::{ClientConfig, ClientProtocol, Config, ImageLayer};
 use oci_client::manifest::{OciDescriptor, OciImageManifest};
@@ -19,9 +19,11 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use serde_json::{Map, Value as Json};
 
-use crate::chart::index::{ChartYaml, rfc3339};
-use crate::chart::read::{MAX_ARCHIVE_BYTES, read_archive};
+use crate::chart::index::rfc3339;
+use crate::chart::read::{FileError, read_archive, read_archive_bytes};
 use crate::chart::repo::sha256_hex;
+use crate::chart::{ChartYaml, ChartYamlError};
+use crate::epoch::BuildTime;
 use crate::yaml::{SourceFile, to_json};
 
 /// Helm's media type of the config blob.
@@ -30,6 +32,97 @@ pub const CONFIG_MEDIA_TYPE: &str = "application/vnd.cncf.helm.config.v1+json";
 pub const CHART_MEDIA_TYPE: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
 /// OCI image manifest media type.
 pub const MANIFEST_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
+
+/// Why a chart could not be pushed: a bad destination, archive or registry config file, or
+/// the registry's refusal (with what to do about it).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The destination is not `oci://...`.
+    #[error(
+        "`{0}` is not an OCI reference; use oci://HOST[:PORT]/PATH, e.g. oci://ghcr.io/acme/charts"
+    )]
+    NotOci(String),
+    /// The destination has no registry host.
+    #[error("`{0}` has no valid registry host; use oci://HOST[:PORT]/PATH")]
+    NoRegistry(String),
+    /// The destination names a tag or digest.
+    #[error(
+        "`{0}`: give the repository path only; the tag comes from the chart version and the name from the chart"
+    )]
+    TagInDestination(String),
+    /// The archive could not be read, is too large, or is not a chart archive.
+    #[error(transparent)]
+    Archive(#[from] FileError),
+    /// The archive has no Chart.yaml.
+    #[error("{0}: Chart.yaml file is missing")]
+    NoChartYaml(String),
+    /// Its Chart.yaml is not UTF-8.
+    #[error("{0}: Chart.yaml is not UTF-8")]
+    ChartYamlNotUtf8(String),
+    /// Its Chart.yaml is not valid chart metadata.
+    #[error("{archive}: {error}")]
+    ChartYaml {
+        /// The archive.
+        archive: String,
+        /// What is wrong with its Chart.yaml.
+        error: ChartYamlError,
+    },
+    /// The config blob could not be encoded.
+    #[error("encoding the chart metadata as JSON")]
+    Json(#[source] serde_json::Error),
+    /// The network runtime could not start.
+    #[error("starting the network runtime")]
+    Runtime(#[source] std::io::Error),
+    /// The registry refused the push, or could not be reached.
+    #[error("pushing to {target} failed: {reason}\n  help: {help}")]
+    Push {
+        /// `HOST/PATH:TAG`.
+        target: String,
+        /// What went wrong (never a secret: credentials travel in headers).
+        reason: String,
+        /// What to do about it.
+        help: String,
+    },
+    /// `--username` without a password.
+    #[error(
+        "--username needs --password-stdin (passwords are never taken as arguments, which other users can read)"
+    )]
+    UsernameWithoutPassword,
+    /// A registry config file over 1 MiB.
+    #[error("{} is too large for a registry config file", .0.display())]
+    ConfigTooLarge(PathBuf),
+    /// A registry config file could not be read.
+    #[error("reading {}", .path.display())]
+    ReadConfig {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A registry config file is not JSON.
+    #[error("{} is not valid JSON", .path.display())]
+    ConfigJson {
+        /// The file.
+        path: PathBuf,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// An `auth` entry that is not base64 of `USER:PASSWORD`.
+    #[error("{}: the `auth` entry for {registry} is not base64 of USER:PASSWORD", path.display())]
+    BadAuth {
+        /// The file.
+        path: PathBuf,
+        /// The registry.
+        registry: String,
+    },
+}
+
+impl crate::diag::Failure for Error {}
+
+/// A push result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Chart.yaml fields in the order Go marshals Helm's `chart.Metadata`, so the config blob
 /// has the bytes `helm push` gives it.
@@ -79,21 +172,17 @@ pub struct Destination {
 
 impl Destination {
     /// Parses `oci://HOST[:PORT][/PATH]`.
-    pub fn parse(s: &str) -> anyhow::Result<Self> {
+    pub fn parse(s: &str) -> Result<Self> {
         let Some(rest) = s.strip_prefix("oci://") else {
-            bail!(
-                "`{s}` is not an OCI reference; use oci://HOST[:PORT]/PATH, e.g. oci://ghcr.io/acme/charts"
-            );
+            return Err(Error::NotOci(s.to_string()));
         };
         let (registry, path) = rest.split_once('/').unwrap_or((rest, ""));
         let path = path.trim_matches('/');
         if registry.is_empty() || registry.contains(['@', ' ']) {
-            bail!("`{s}` has no valid registry host; use oci://HOST[:PORT]/PATH");
+            return Err(Error::NoRegistry(s.to_string()));
         }
         if path.contains(':') || path.contains('@') {
-            bail!(
-                "`{s}`: give the repository path only; the tag comes from the chart version and the name from the chart"
-            );
+            return Err(Error::TagInDestination(s.to_string()));
         }
         Ok(Self {
             registry: registry.to_string(),
@@ -114,26 +203,31 @@ pub struct Artifact {
     pub manifest: OciImageManifest,
 }
 
-/// Reads a chart archive and builds the Helm OCI artifact for `dest`.
-pub fn artifact(chart: &Path, dest: &Destination) -> anyhow::Result<Artifact> {
+/// Reads a chart archive and builds the Helm OCI artifact for `dest`; `time` sets the
+/// `created` annotation (only when SOURCE_DATE_EPOCH is set).
+pub fn artifact(chart: &Path, dest: &Destination, time: BuildTime) -> Result<Artifact> {
     let shown = chart.display().to_string();
-    let meta = std::fs::metadata(chart).with_context(|| format!("reading {shown}"))?;
-    if meta.len() > MAX_ARCHIVE_BYTES {
-        bail!("{shown} is over the {MAX_ARCHIVE_BYTES}-byte limit for a chart archive");
-    }
-    let layer = std::fs::read(chart).with_context(|| format!("reading {shown}"))?;
-    let files =
-        read_archive(&layer).with_context(|| format!("{shown}: not a valid chart archive"))?;
-    let chart_yaml = files
-        .iter()
-        .find(|f| f.name == "Chart.yaml")
-        .ok_or_else(|| anyhow::anyhow!("{shown}: Chart.yaml file is missing"))?;
-    let text = String::from_utf8(chart_yaml.data.clone())
-        .map_err(|_| anyhow::anyhow!("{shown}: Chart.yaml is not UTF-8"))?;
+    let layer = read_archive_bytes(chart)?;
+    let files = read_archive(&layer).map_err(|source| FileError::Archive {
+        path: shown.clone(),
+        source,
+    })?;
+    let Some(chart_yaml) = files.into_iter().find(|f| f.name == "Chart.yaml") else {
+        return Err(Error::NoChartYaml(shown));
+    };
+    let Ok(text) = String::from_utf8(chart_yaml.data) else {
+        return Err(Error::ChartYamlNotUtf8(shown));
+    };
     let file: Arc<SourceFile> = SourceFile::new(format!("{shown}:Chart.yaml"), text);
-    let parsed = ChartYaml::parse(&file).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    let parsed = ChartYaml::parse(&file).map_err(|error| Error::ChartYaml {
+        archive: shown.clone(),
+        error,
+    })?;
     let Json::Object(fields) = to_json(&parsed.node) else {
-        bail!("{shown}: Chart.yaml is not a map");
+        return Err(Error::ChartYaml {
+            archive: shown,
+            error: ChartYamlError::NotAMap,
+        });
     };
     let mut ordered = Map::new();
     for key in METADATA_ORDER {
@@ -141,8 +235,8 @@ pub fn artifact(chart: &Path, dest: &Destination) -> anyhow::Result<Artifact> {
             ordered.insert((*key).to_string(), v.clone());
         }
     }
-    let config = serde_json::to_vec(&Json::Object(ordered.clone()))?;
-    let annotations = annotations(&ordered)?;
+    let config = serde_json::to_vec(&Json::Object(ordered.clone())).map_err(Error::Json)?;
+    let annotations = annotations(&ordered, time);
     let repository = if dest.path.is_empty() {
         parsed.name.clone()
     } else {
@@ -191,7 +285,7 @@ fn is_empty(v: &Json) -> bool {
 /// Helm's manifest annotations (description, title, version, url, source, authors, then the
 /// chart's own annotations, which may not replace title or version); `created` only from
 /// SOURCE_DATE_EPOCH.
-fn annotations(meta: &Map<String, Json>) -> anyhow::Result<BTreeMap<String, String>> {
+fn annotations(meta: &Map<String, Json>, time: BuildTime) -> BTreeMap<String, String> {
     let s = |k: &str| meta.get(k).and_then(Json::as_str).map(str::to_string);
     let mut out = BTreeMap::new();
     let mut put = |k: &str, v: Option<String>| {
@@ -203,10 +297,7 @@ fn annotations(meta: &Map<String, Json>) -> anyhow::Result<BTreeMap<String, Stri
     put("title", s("name"));
     put("version", s("version"));
     put("url", s("home"));
-    if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
-        let secs = v.trim().parse::<u64>().map_err(|_| {
-            anyhow::anyhow!("SOURCE_DATE_EPOCH `{v}` is not a whole number of seconds since 1970")
-        })?;
+    if let Some(secs) = time.epoch {
         put("created", Some(rfc3339(secs)));
     }
     put(
@@ -239,15 +330,11 @@ fn annotations(meta: &Map<String, Json>) -> anyhow::Result<BTreeMap<String, Stri
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// Pushes the artifact; returns the manifest digest the registry reports, if any.
-pub fn push(
-    artifact: &Artifact,
-    credentials: &Credentials,
-    plain_http: bool,
-) -> anyhow::Result<String> {
+pub fn push(artifact: &Artifact, credentials: &Credentials, plain_http: bool) -> Result<String> {
     let config = ClientConfig {
         protocol: if plain_http {
             ClientProtocol::Http
@@ -269,7 +356,7 @@ pub fn push(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("starting the network runtime")?;
+        .map_err(Error::Runtime)?;
     let layers = [ImageLayer::new(
         artifact.layer.clone(),
         CHART_MEDIA_TYPE.to_string(),
@@ -296,7 +383,7 @@ fn explain(
     r: &Reference,
     credentials: &Credentials,
     plain_http: bool,
-) -> anyhow::Error {
+) -> Error {
     use oci_client::errors::OciDistributionError as E;
     let target = format!(
         "{}/{}:{}",
@@ -312,24 +399,37 @@ fn explain(
     if let Some(code @ (401 | 403)) = status {
         let registry = r.registry();
         let why = server_message(e);
-        return match credentials {
-            Credentials::Anonymous => anyhow::anyhow!(
-                "pushing to {target} failed: the registry requires credentials and none were found for {registry} (HTTP {code}{why})\n  \
-                 help: pipe a password or token into `--username USER --password-stdin`, set KFORGE_REGISTRY_USERNAME and KFORGE_REGISTRY_PASSWORD, or log in with `docker login {registry}` or `helm registry login {registry}`"
+        let (reason, help) = match credentials {
+            Credentials::Anonymous => (
+                format!(
+                    "the registry requires credentials and none were found for {registry} (HTTP {code}{why})"
+                ),
+                format!(
+                    "pipe a password or token into `--username USER --password-stdin`, set KFORGE_REGISTRY_USERNAME and KFORGE_REGISTRY_PASSWORD, or log in with `docker login {registry}` or `helm registry login {registry}`"
+                ),
             ),
             Credentials::Basic {
                 username, source, ..
-            } if code == 401 => anyhow::anyhow!(
-                "pushing to {target} failed: the registry rejected the credentials of user `{username}` from {source} (HTTP 401{why})\n  \
-                 help: check the user name and the password or token; tokens often expire"
+            } if code == 401 => (
+                format!(
+                    "the registry rejected the credentials of user `{username}` from {source} (HTTP 401{why})"
+                ),
+                "check the user name and the password or token; tokens often expire".to_string(),
             ),
             Credentials::Basic {
                 username, source, ..
-            } => anyhow::anyhow!(
-                "pushing to {target} failed: user `{username}` (credentials from {source}) may not push to {} (HTTP 403{why})\n  \
-                 help: ask the registry's owner for push permission on this repository, or push to one you own",
-                r.repository()
+            } => (
+                format!(
+                    "user `{username}` (credentials from {source}) may not push to {} (HTTP 403{why})",
+                    r.repository()
+                ),
+                "ask the registry's owner for push permission on this repository, or push to one you own".to_string(),
             ),
+        };
+        return Error::Push {
+            target,
+            reason,
+            help,
         };
     }
     let text = format!("{e}");
@@ -349,7 +449,11 @@ fn explain(
         }
         _ => "check the registry address and that it accepts OCI artifacts",
     };
-    anyhow::anyhow!("pushing to {target} failed: {text}{chain}\n  help: {help}")
+    Error::Push {
+        target,
+        reason: format!("{text}{chain}"),
+        help: help.to_string(),
+    }
 }
 
 /// `: message` from an OCI error envelope in a server error, if there is one.
@@ -382,12 +486,10 @@ pub fn credentials(
     registry: &str,
     username: Option<&str>,
     password_stdin: Option<String>,
-) -> anyhow::Result<Credentials> {
+) -> Result<Credentials> {
     if let Some(user) = username {
         let Some(password) = password_stdin else {
-            bail!(
-                "--username needs --password-stdin (passwords are never taken as arguments, which other users can read)"
-            );
+            return Err(Error::UsernameWithoutPassword);
         };
         return Ok(Credentials::Basic {
             username: user.to_string(),
@@ -432,17 +534,21 @@ fn config_files() -> Vec<PathBuf> {
 }
 
 /// Reads `auths.<registry>` from a docker-format config file.
-fn from_docker_config(path: &Path, registry: &str) -> anyhow::Result<Option<Credentials>> {
+fn from_docker_config(path: &Path, registry: &str) -> Result<Option<Credentials>> {
     let Ok(meta) = std::fs::metadata(path) else {
         return Ok(None);
     };
     if meta.len() > 1024 * 1024 {
-        bail!("{} is too large for a registry config file", path.display());
+        return Err(Error::ConfigTooLarge(path.to_path_buf()));
     }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let json: Json = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not valid JSON", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|source| Error::ReadConfig {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let json: Json = serde_json::from_str(&text).map_err(|source| Error::ConfigJson {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let Some(auths) = json.get("auths").and_then(Json::as_object) else {
         return Ok(None);
     };
@@ -478,10 +584,10 @@ fn from_docker_config(path: &Path, registry: &str) -> anyhow::Result<Option<Cred
             .ok()
             .and_then(|b| String::from_utf8(b).ok());
         let Some((u, p)) = decoded.as_deref().and_then(|d| d.split_once(':')) else {
-            bail!(
-                "{}: the `auth` entry for {registry} is not base64 of USER:PASSWORD",
-                path.display()
-            );
+            return Err(Error::BadAuth {
+                path: path.to_path_buf(),
+                registry: registry.to_string(),
+            });
         };
         return Ok(Some(Credentials::Basic {
             username: u.to_string(),

@@ -81,7 +81,7 @@ fn a_new_user_inits_checks_builds_diffs_and_gets_a_located_typo() {
         .run()
         .exit(1)
         .stderr_has("-  replicas: 2\n+  replicas: 4")
-        .stderr_has("chart `svc` version 0.1.0 is already published in dist/staging/index.yaml")
+        .stderr_has("environment `staging`: chart `svc` version 0.1.0 is already in dist/staging/index.yaml:")
         .stderr_has("bump chart.version")
         .stderr_has("check failed: 2 problems in 3 environments");
     assert!(

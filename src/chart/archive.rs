@@ -7,6 +7,8 @@ use std::io::Write;
 
 use flate2::{Compression, GzBuilder};
 
+use super::limits::{MAX_ARCHIVE_BYTES, MAX_CHART_BYTES, MAX_ENTRY_BYTES};
+
 /// One file of a chart, relative to the chart folder (e.g. `templates/service.yaml`).
 pub struct ChartFile {
     /// Path inside the chart folder.
@@ -15,8 +17,70 @@ pub struct ChartFile {
     pub data: Vec<u8>,
 }
 
-/// Writes the `.tgz` bytes of a chart named `name` holding `files` (in the order given).
-pub fn write_archive(name: &str, files: &[ChartFile], mtime: u64) -> std::io::Result<Vec<u8>> {
+/// Why an archive was not written: an I/O error in memory, or contents over the limits the
+/// archive reader (and Helm) hold archives to, which would make it unreadable.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// Compressing or archiving failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// One file over [`MAX_ENTRY_BYTES`].
+    #[error(
+        "{path} is {len} bytes, over the {MAX_ENTRY_BYTES}-byte limit Helm sets for a file of a chart"
+    )]
+    FileTooLarge {
+        /// The file, inside the chart.
+        path: String,
+        /// Its length.
+        len: u64,
+    },
+    /// All files together over [`MAX_CHART_BYTES`], or the archive over [`MAX_ARCHIVE_BYTES`].
+    #[error(
+        "the chart is {len} bytes, over the {limit}-byte limit for a chart ({what}); Helm would refuse to load it"
+    )]
+    ChartTooLarge {
+        /// What is measured: its files, or its archive.
+        what: &'static str,
+        /// Its length.
+        len: u64,
+        /// The limit.
+        limit: u64,
+    },
+}
+
+/// Writes the `.tgz` bytes of a chart named `name` holding `files` (in the order given),
+/// refusing contents the archive reader would refuse.
+pub fn write_archive(name: &str, files: &[ChartFile], mtime: u64) -> Result<Vec<u8>, WriteError> {
+    let mut total = 0u64;
+    for file in files {
+        let len = file.data.len() as u64;
+        if len > MAX_ENTRY_BYTES {
+            return Err(WriteError::FileTooLarge {
+                path: file.path.clone(),
+                len,
+            });
+        }
+        total += len;
+    }
+    if total > MAX_CHART_BYTES {
+        return Err(WriteError::ChartTooLarge {
+            what: "decompressed",
+            len: total,
+            limit: MAX_CHART_BYTES,
+        });
+    }
+    let bytes = write_tgz(name, files, mtime)?;
+    if bytes.len() as u64 > MAX_ARCHIVE_BYTES {
+        return Err(WriteError::ChartTooLarge {
+            what: "compressed",
+            len: bytes.len() as u64,
+            limit: MAX_ARCHIVE_BYTES,
+        });
+    }
+    Ok(bytes)
+}
+
+fn write_tgz(name: &str, files: &[ChartFile], mtime: u64) -> std::io::Result<Vec<u8>> {
     let gz = GzBuilder::new()
         .mtime(0)
         .operating_system(255)
@@ -41,42 +105,9 @@ pub fn write_archive(name: &str, files: &[ChartFile], mtime: u64) -> std::io::Re
     gz.finish()
 }
 
-/// Escapes `{{` and `}}` so Helm renders a static manifest back byte-identical. One pass over
-/// the original text, so the escapes themselves are never re-escaped.
-pub fn escape_for_helm(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find(['{', '}']) {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        if let Some(after) = tail.strip_prefix("{{") {
-            out.push_str("{{ \"{{\" }}");
-            rest = after;
-        } else if let Some(after) = tail.strip_prefix("}}") {
-            out.push_str("{{ \"}}\" }}");
-            rest = after;
-        } else {
-            out.push_str(&tail[..1]);
-            rest = &tail[1..];
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn helm_escapes_are_single_pass() {
-        assert_eq!(
-            escape_for_helm("a {{ b }} c"),
-            "a {{ \"{{\" }} b {{ \"}}\" }} c"
-        );
-        assert_eq!(escape_for_helm("{}}}{"), "{{{ \"}}\" }}}{");
-        assert_eq!(escape_for_helm("plain"), "plain");
-    }
 
     #[test]
     fn same_input_same_bytes() {
@@ -88,5 +119,27 @@ mod tests {
         let b = write_archive("c", &files, crate::epoch::DEFAULT_MTIME).unwrap();
         assert_eq!(a, b);
         assert_eq!(&a[4..8], &[0, 0, 0, 0], "gzip header mtime is zero");
+    }
+
+    /// What is written stays within the limits the reader holds archives to.
+    #[test]
+    fn files_over_the_read_limit_are_not_written() {
+        let big = |path: &str, len: u64| ChartFile {
+            path: path.into(),
+            data: vec![b'a'; usize::try_from(len).unwrap()],
+        };
+        let at_limit = [big("templates/a.yaml", MAX_ENTRY_BYTES)];
+        let bytes = write_archive("c", &at_limit, 0).unwrap();
+        assert_eq!(
+            super::super::read::read_archive(&bytes).unwrap()[0]
+                .data
+                .len() as u64,
+            MAX_ENTRY_BYTES
+        );
+        let over = [big("templates/a.yaml", MAX_ENTRY_BYTES + 1)];
+        assert!(matches!(
+            write_archive("c", &over, 0),
+            Err(WriteError::FileTooLarge { len, .. }) if len == MAX_ENTRY_BYTES + 1
+        ));
     }
 }

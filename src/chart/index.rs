@@ -9,14 +9,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::chart_yaml::ChartYaml;
 use crate::diag::Diagnostic;
 use crate::yaml::{
     Limits, Map, Node, Origin, SourceFile, Value, emit_document, emit_scalar_key, emit_seq_items,
     parse_documents,
 };
-
-/// Largest index.yaml read (Helm's own indexes reach tens of MB: helm/helm#9931).
-pub const MAX_INDEX_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Chart metadata fields Helm copies from Chart.yaml into an index entry.
 const METADATA_FIELDS: &[&str] = &[
@@ -542,59 +540,7 @@ fn sort_keys(node: &mut Node) {
     }
 }
 
-/// Chart.yaml of an archive, checked the way Helm validates chart metadata.
-pub struct ChartYaml {
-    /// The parsed map.
-    pub node: Node,
-    /// `name`.
-    pub name: String,
-    /// `version` (SemVer 2).
-    pub version: String,
-    /// `version`, parsed.
-    semver: semver::Version,
-}
-
 impl ChartYaml {
-    /// Parses and validates Chart.yaml text read from `display` (e.g. `x.tgz:Chart.yaml`).
-    pub fn parse(file: &Arc<SourceFile>) -> Result<Self, String> {
-        let docs = parse_documents(&file.text, file, Limits::default())
-            .map_err(|e| format!("Chart.yaml:{}:{}: {}", e.line, e.col, e.message))?;
-        let node = docs
-            .into_iter()
-            .next()
-            .filter(|n| n.as_map().is_some())
-            .ok_or("Chart.yaml is not a map")?;
-        let field = |k: &str| entry_str(&node, k).filter(|s| !s.is_empty());
-        let name = field("name").ok_or("validation: chart.metadata.name is required")?;
-        if field("apiVersion").is_none() {
-            return Err("validation: chart.metadata.apiVersion is required".into());
-        }
-        if name.contains(['/', '\\']) || name == "." || name == ".." {
-            return Err(format!(
-                "validation: chart.metadata.name {name:?} is invalid"
-            ));
-        }
-        let version = field("version").ok_or("validation: chart.metadata.version is required")?;
-        let semver = semver::Version::parse(version).map_err(|e| {
-            format!("validation: chart.metadata.version {version:?} is invalid: not SemVer 2 ({e})")
-        })?;
-        if let Some(t) = field("type")
-            && t != "application"
-            && t != "library"
-        {
-            return Err(format!(
-                "validation: chart.metadata.type {t:?} must be application or library"
-            ));
-        }
-        let (name, version) = (name.to_string(), version.to_string());
-        Ok(Self {
-            node,
-            name,
-            version,
-            semver,
-        })
-    }
-
     /// The index entry for this chart: its metadata plus `created`, `digest` and `urls`.
     pub fn entry(&self, created: &Arc<str>, digest: String, url: String) -> Entry {
         let mut m = Map::default();
@@ -616,7 +562,7 @@ impl ChartYaml {
         let mut text = String::new();
         emit_entry(&mut text, &node);
         Entry {
-            semver: self.semver.clone(),
+            semver: self.semver().clone(),
             body: Body::Made(Box::new(Made {
                 version: self.version.clone(),
                 digest,

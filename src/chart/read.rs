@@ -3,18 +3,13 @@
 //! (`pkg/chart/loader/archive.go`), so every archive Helm refuses is refused here too, and
 //! sizes are bounded by Helm's own limits whatever the headers claim.
 
+use std::fs::File;
 use std::io::Read;
+use std::path::Path;
 
 use flate2::bufread::GzDecoder;
 
-/// Largest archive file read from disk.
-pub const MAX_ARCHIVE_BYTES: u64 = 100 * 1024 * 1024;
-/// Largest total of decompressed file contents (Helm's `MaxDecompressedChartSize`).
-pub const MAX_CHART_BYTES: u64 = 100 * 1024 * 1024;
-/// Largest single decompressed file (Helm's `MaxDecompressedFileSize`).
-pub const MAX_ENTRY_BYTES: u64 = 5 * 1024 * 1024;
-/// Most entries an archive may hold, so a stream of empty headers cannot spin for long.
-pub const MAX_ENTRIES: usize = 100_000;
+use super::limits::{MAX_ARCHIVE_BYTES, MAX_CHART_BYTES, MAX_ENTRIES, MAX_ENTRY_BYTES};
 
 /// Why an archive was refused. The messages contain Helm's own wording where Helm has one.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -79,6 +74,80 @@ pub fn read_archive(bytes: &[u8]) -> Result<Vec<ArchiveFile>, ArchiveError> {
         return Err(ArchiveError::Empty);
     }
     read_archive_keeping(GzDecoder::new(bytes), |_| true)
+}
+
+/// Why a chart archive file named by the user could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// The file could not be opened or read.
+    #[error("reading {path}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Over [`MAX_ARCHIVE_BYTES`].
+    #[error("{path}: {len} bytes, over the {MAX_ARCHIVE_BYTES}-byte limit for a chart archive")]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// Its length.
+        len: u64,
+    },
+    /// Not a chart archive Helm would load.
+    #[error("{path}: not a valid chart archive")]
+    Archive {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: ArchiveError,
+    },
+}
+
+impl crate::diag::Failure for FileError {}
+
+/// The bytes of the chart archive at `path`, refused over [`MAX_ARCHIVE_BYTES`] without
+/// being read (the length is that of the opened file, and no more is read whatever it says).
+pub fn read_archive_bytes(path: &Path) -> Result<Vec<u8>, FileError> {
+    let shown = path.display().to_string();
+    let io = |source| FileError::Io {
+        path: shown.clone(),
+        source,
+    };
+    let file = File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    read_bounded(file, len, &shown)
+}
+
+/// Reads `file`, of length `len` (from its `fstat`), refused over [`MAX_ARCHIVE_BYTES`]: one
+/// read of exactly that length; a file cut short since is an error, and one written to since
+/// fails its gzip check.
+pub(super) fn read_bounded(mut file: File, len: u64, shown: &str) -> Result<Vec<u8>, FileError> {
+    if len > MAX_ARCHIVE_BYTES {
+        return Err(FileError::TooLarge {
+            path: shown.to_string(),
+            len,
+        });
+    }
+    let mut bytes = vec![0; usize::try_from(len).unwrap_or(0)];
+    file.read_exact(&mut bytes)
+        .map_err(|source| FileError::Io {
+            path: shown.to_string(),
+            source,
+        })?;
+    Ok(bytes)
+}
+
+/// Every file of the chart archive at `path` ([`read_archive_bytes`], then [`read_archive`]).
+pub fn read_archive_file(path: &Path) -> Result<Vec<ArchiveFile>, FileError> {
+    let bytes = read_archive_bytes(path)?;
+    read_archive(&bytes).map_err(|source| FileError::Archive {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Archives whose tar stream inflates to at most this many bytes are inflated in one pass and

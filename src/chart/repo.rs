@@ -4,20 +4,22 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
 use foldhash::HashMap;
 use sha2::{Digest, Sha256};
 
-use super::index::{ChartYaml, Entry, MAX_INDEX_BYTES, RepoIndex, rfc3339};
-use super::read::{MAX_ARCHIVE_BYTES, read_chart_yaml};
-use crate::diag::Diagnostics;
+use super::chart_yaml::{ChartYaml, ChartYamlError};
+use super::immutable::{Immutable, check_entry, check_immutable};
+use super::index::{Entry, RepoIndex, rfc3339};
+use super::limits::MAX_INDEX_BYTES;
+use super::read::{ArchiveError, FileError, read_bounded, read_chart_yaml};
+use crate::diag::{Color, Diagnostics, Failure, Failures};
 use crate::fs::write_atomically;
-use crate::project::text_from_bytes;
-use crate::yaml::{Origin, SourceFile};
+use crate::project::{ProjectError, text_from_bytes};
+use crate::yaml::SourceFile;
 
 /// Name of the lock file kept in the repository folder. It is never deleted: removing a lock
 /// file while another process waits on it would let two writers in.
@@ -60,24 +62,100 @@ pub struct IndexSummary {
     pub total: usize,
 }
 
-/// Published versions are immutable: the same name+version with other content.
+/// Why a repository folder could not be read, locked, indexed or written.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "{what}: chart `{name}` version {version} is already in {index} with digest {old}, but this archive's digest is {new}; published versions are immutable: bump chart.version (or pass --version); if this version was never published, delete the archive and its index entry"
-)]
-pub struct Immutable {
-    /// The archive (or environment) being added.
-    pub what: String,
-    /// Chart name.
-    pub name: String,
-    /// Chart version.
-    pub version: String,
-    /// Which index holds the old entry.
-    pub index: String,
-    /// Digest in the index.
-    pub old: String,
-    /// Digest of the new archive.
-    pub new: String,
+pub enum Error {
+    /// The repository is not a folder.
+    #[error("{} is not a folder; `repo index` indexes a folder of chart archives", .0.display())]
+    NotAFolder(PathBuf),
+    /// An OS error, with what was being done (`locking x/.kforge-index.lock`).
+    #[error("{what}")]
+    Io {
+        /// What was being done, with the path.
+        what: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An index path that is not a file.
+    #[error("{} is not a file", .0.display())]
+    NotAFile(PathBuf),
+    /// An index over [`MAX_INDEX_BYTES`].
+    #[error("{} is {len} bytes, over the {MAX_INDEX_BYTES}-byte limit for an index", path.display())]
+    IndexTooLarge {
+        /// The index.
+        path: PathBuf,
+        /// Its length.
+        len: u64,
+    },
+    /// An index that is not UTF-8.
+    #[error(transparent)]
+    NotUtf8(#[from] ProjectError),
+    /// An index that is not a valid repository index (reported at its file:line).
+    #[error(transparent)]
+    Index(#[from] Diagnostics),
+    /// A listed archive is a symlink or special file.
+    #[error(
+        "{0}: not a regular file (a symlink or special file); the repository folder may only hold chart archives"
+    )]
+    NotRegular(String),
+    /// An archive could not be read, or is too large.
+    #[error(transparent)]
+    Archive(#[from] FileError),
+    /// An archive's Chart.yaml is not UTF-8.
+    #[error("{0}: Chart.yaml is not UTF-8")]
+    ChartYamlNotUtf8(String),
+    /// An archive's Chart.yaml is not valid chart metadata.
+    #[error("{archive}: {error}")]
+    ChartYaml {
+        /// The archive.
+        archive: String,
+        /// What is wrong with its Chart.yaml.
+        error: ChartYamlError,
+    },
+    /// A published version would change.
+    #[error(transparent)]
+    Immutable(#[from] Box<Immutable>),
+    /// Writing the index or an archive.
+    #[error(transparent)]
+    Fs(#[from] crate::fs::Error),
+    /// Several archives of one folder were refused: each is reported.
+    #[error(transparent)]
+    Archives(Failures),
+}
+
+impl Failure for Error {
+    fn report(&self, out: &mut dyn Write, color: Color) -> std::io::Result<()> {
+        match self {
+            Error::Index(d) => d.report(out, color),
+            Error::Archives(f) => f.report(out, color),
+            Error::Fs(e) => e.report(out, color),
+            _ => crate::diag::write_chain(out, self),
+        }
+    }
+
+    fn report_cause(&self, out: &mut dyn Write, color: Color) -> std::io::Result<()> {
+        match self {
+            Error::Index(d) => d.report_cause(out, color),
+            Error::Archives(f) => f.report_cause(out, color),
+            _ => {
+                writeln!(out, "  caused by: {self}")?;
+                let mut cause = std::error::Error::source(self);
+                while let Some(c) = cause {
+                    writeln!(out, "  caused by: {c}")?;
+                    cause = c.source();
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A repository result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn io_error(what: String) -> impl FnOnce(std::io::Error) -> Error {
+    move |source| Error::Io { what, source }
 }
 
 /// sha256 of `bytes` as lowercase hex (Helm's `digest` field).
@@ -102,12 +180,9 @@ pub struct Repo {
 
 impl Repo {
     /// Takes the folder's lock (waiting for other writers) and reads its index.yaml.
-    pub fn open(dir: &Path) -> anyhow::Result<Self> {
+    pub fn open(dir: &Path) -> Result<Self> {
         if !dir.is_dir() {
-            bail!(
-                "{} is not a folder; `repo index` indexes a folder of chart archives",
-                dir.display()
-            );
+            return Err(Error::NotAFolder(dir.to_path_buf()));
         }
         let lock_path = dir.join(LOCK_FILE);
         let lock = File::options()
@@ -115,9 +190,12 @@ impl Repo {
             .truncate(false)
             .write(true)
             .open(&lock_path)
-            .with_context(|| format!("opening the lock file {}", lock_path.display()))?;
+            .map_err(io_error(format!(
+                "opening the lock file {}",
+                lock_path.display()
+            )))?;
         lock.lock()
-            .with_context(|| format!("locking {}", lock_path.display()))?;
+            .map_err(io_error(format!("locking {}", lock_path.display())))?;
         let index_path = dir.join("index.yaml");
         let (index, read_text) = if index_path.exists() {
             let (index, file) = read_index_file(&index_path)?;
@@ -142,11 +220,11 @@ impl Repo {
         version: &str,
         digest: &str,
     ) -> Result<bool, Box<Immutable>> {
-        check_against(&self.index, what, name, version, digest)
+        check_immutable(&self.index, what, name, version, digest)
     }
 
     /// Writes `bytes` as `file_name` in the folder, atomically.
-    pub fn write_archive(&self, file_name: &str, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+    pub fn write_archive(&self, file_name: &str, bytes: &[u8]) -> Result<PathBuf> {
         let path = self.dir.join(file_name);
         write_atomically(&path, bytes)?;
         Ok(path)
@@ -155,7 +233,7 @@ impl Repo {
     /// Rebuilds the index from the folder's archives: entries of archives already indexed
     /// are kept as they are (same `created`, not hashed again), new archives are hashed and
     /// added, entries whose archive is gone are dropped, and `--merge` entries are kept.
-    pub fn reindex(&mut self, opts: &IndexOptions) -> anyhow::Result<IndexSummary> {
+    pub fn reindex(&mut self, opts: &IndexOptions) -> Result<IndexSummary> {
         let mut summary = IndexSummary::default();
         let merged = match &opts.merge {
             Some(p) => Some(read_index(p)?),
@@ -233,7 +311,7 @@ impl Repo {
         let scanned = scan_archives(&self.dir, &pending, &opts.known, &|chart, digest, rel| {
             chart.entry(&created, digest, url_for(rel))
         });
-        let mut errors = Vec::new();
+        let mut errors = Failures::default();
         for ((rel, _), result) in pending.iter().zip(scanned) {
             let scanned = match result {
                 Ok(x) => x,
@@ -250,7 +328,7 @@ impl Repo {
                 check_entry(e, rel, &key.0, &key.1, digest)
             });
             match checked {
-                Err(e) => errors.push(e.into()),
+                Err(e) => errors.push(Error::Immutable(e)),
                 Ok(true) => summary.kept += 1,
                 Ok(false) => {
                     let list = match next.entries.get_mut(&key.0) {
@@ -263,9 +341,8 @@ impl Repo {
                 }
             }
         }
-        if !errors.is_empty() {
-            let text: Vec<String> = errors.iter().map(|e| format!("{e:#}")).collect();
-            bail!("{}", text.join("\nerror: "));
+        if !errors.0.is_empty() {
+            return Err(Error::Archives(errors));
         }
         summary.total = next.len();
         self.index = next;
@@ -273,51 +350,21 @@ impl Repo {
     }
 
     /// Writes index.yaml atomically, unless it already holds exactly these bytes.
-    pub fn write_index(&mut self, now: u64) -> anyhow::Result<PathBuf> {
+    pub fn write_index(&mut self, now: u64) -> Result<PathBuf> {
         let path = self.dir.join("index.yaml");
         let text = self.index.to_yaml(&rfc3339(now));
+        // Never an index that the next run would refuse to read.
+        if text.len() as u64 > MAX_INDEX_BYTES {
+            return Err(Error::IndexTooLarge {
+                path,
+                len: text.len() as u64,
+            });
+        }
         if self.read_text.as_ref().is_none_or(|f| f.text != text) {
             write_atomically(&path, text.as_bytes())?;
         }
         Ok(path)
     }
-}
-
-fn check_against(
-    index: &RepoIndex,
-    what: &str,
-    name: &str,
-    version: &str,
-    digest: &str,
-) -> Result<bool, Box<Immutable>> {
-    index
-        .find(name, version)
-        .map_or(Ok(false), |e| check_entry(e, what, name, version, digest))
-}
-
-/// [`check_against`] with the entry already looked up.
-fn check_entry(
-    entry: &Entry,
-    what: &str,
-    name: &str,
-    version: &str,
-    digest: &str,
-) -> Result<bool, Box<Immutable>> {
-    let old = entry.digest().unwrap_or("(none)");
-    if old == digest {
-        return Ok(true);
-    }
-    Err(Box::new(Immutable {
-        what: what.to_string(),
-        name: name.to_string(),
-        version: version.to_string(),
-        index: match entry.origin().and_then(Origin::file_line) {
-            Some((file, line, _)) => format!("{}:{line}", file.display),
-            None => "the index".to_string(),
-        },
-        old: old.to_string(),
-        new: digest.to_string(),
-    }))
 }
 
 /// Every relative path each entry's urls could stand for (`https://h/x/a.tgz` stands for
@@ -340,26 +387,26 @@ fn url_paths(entries: &BTreeMap<String, Vec<Option<Entry>>>) -> HashMap<String, 
 }
 
 /// Reads an index.yaml defensively (size limit, UTF-8, structure), errors with file:line.
-pub fn read_index(path: &Path) -> anyhow::Result<RepoIndex> {
+pub fn read_index(path: &Path) -> Result<RepoIndex> {
     read_index_file(path).map(|(index, _)| index)
 }
 
-fn read_index_file(path: &Path) -> anyhow::Result<(RepoIndex, Arc<SourceFile>)> {
-    let meta = fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+fn read_index_file(path: &Path) -> Result<(RepoIndex, Arc<SourceFile>)> {
+    let reading = || io_error(format!("reading {}", path.display()));
+    let meta = fs::metadata(path).map_err(reading())?;
     if !meta.is_file() {
-        bail!("{} is not a file", path.display());
+        return Err(Error::NotAFile(path.to_path_buf()));
     }
     if meta.len() > MAX_INDEX_BYTES {
-        bail!(
-            "{} is {} bytes, over the {MAX_INDEX_BYTES}-byte limit for an index",
-            path.display(),
-            meta.len()
-        );
+        return Err(Error::IndexTooLarge {
+            path: path.to_path_buf(),
+            len: meta.len(),
+        });
     }
     let mut bytes = Vec::new();
     File::open(path)
         .and_then(|f| f.take(MAX_INDEX_BYTES + 1).read_to_end(&mut bytes))
-        .with_context(|| format!("reading {}", path.display()))?;
+        .map_err(reading())?;
     let text = text_from_bytes(bytes, path)?;
     let file = SourceFile::new(path.display().to_string(), text);
     let index = RepoIndex::parse(&file).map_err(|d| Diagnostics(vec![d]))?;
@@ -369,20 +416,20 @@ fn read_index_file(path: &Path) -> anyhow::Result<(RepoIndex, Arc<SourceFile>)> 
 /// `*.tgz` in the folder and one level below (as `helm repo index` looks), relative paths
 /// with `/`, sorted; hidden files (our temporary files among them) are skipped. Each with
 /// whether the listing says it is a regular file (the directory entry's type, so no `stat`).
-fn list_archives(dir: &Path) -> anyhow::Result<Vec<(String, bool)>> {
+fn list_archives(dir: &Path) -> Result<Vec<(String, bool)>> {
     // A folder's entries but hidden ones, with their types, in the order the folder gives
     // them (what is kept is sorted once, at the end).
-    let list = |d: &Path| -> anyhow::Result<Vec<(String, fs::FileType)>> {
-        let context = || format!("listing {}", d.display());
+    let list = |d: &Path| -> Result<Vec<(String, fs::FileType)>> {
+        let context = || io_error(format!("listing {}", d.display()));
         let mut v = Vec::new();
-        for entry in fs::read_dir(d).with_context(context)? {
-            let entry = entry.with_context(context)?;
+        for entry in fs::read_dir(d).map_err(context())? {
+            let entry = entry.map_err(context())?;
             let name = entry
                 .file_name()
                 .into_string()
                 .unwrap_or_else(|n| n.to_string_lossy().into_owned());
             if !name.starts_with('.') {
-                v.push((name, entry.file_type().with_context(context)?));
+                v.push((name, entry.file_type().map_err(context())?));
             }
         }
         Ok(v)
@@ -418,7 +465,7 @@ struct Scanned {
 }
 
 /// An archive's index entry, or why it was refused.
-type Scan = anyhow::Result<Scanned>;
+type Scan = Result<Scanned>;
 
 /// Builds an index entry from an archive's Chart.yaml, digest and relative path.
 type MakeEntry<'a> = dyn Fn(&ChartYaml, String, &str) -> Entry + Sync + 'a;
@@ -435,13 +482,14 @@ fn scan_archives(
     crate::par::map(rels, |(rel, regular)| {
         let scanned = match known.iter().find(|k| k.rel == *rel) {
             Some(k) => {
-                let file = SourceFile::new(
-                    format!("{}:Chart.yaml", dir.join(rel).display()),
-                    k.chart_yaml.clone(),
-                );
+                let shown = dir.join(rel).display().to_string();
+                let file = SourceFile::new(format!("{shown}:Chart.yaml"), k.chart_yaml.clone());
                 ChartYaml::parse(&file)
                     .map(|chart| (chart, k.digest.clone()))
-                    .map_err(anyhow::Error::msg)
+                    .map_err(|error| Error::ChartYaml {
+                        archive: shown,
+                        error,
+                    })
             }
             None => scan_one(dir, rel, *regular),
         };
@@ -455,35 +503,31 @@ fn scan_archives(
 
 /// Reads, hashes and checks one archive. `listed_regular`: the folder listing's word that it
 /// is a regular file; what is opened is checked again, since it may have been replaced since.
-fn scan_one(dir: &Path, rel: &str, listed_regular: bool) -> anyhow::Result<(ChartYaml, String)> {
+fn scan_one(dir: &Path, rel: &str, listed_regular: bool) -> Result<(ChartYaml, String)> {
     let path = dir.join(rel);
     let shown = path.display().to_string();
     let opened = if listed_regular {
-        open_regular(&path).with_context(|| format!("reading {shown}"))?
+        open_regular(&path).map_err(io_error(format!("reading {shown}")))?
     } else {
         None
     };
-    let Some((mut file, len)) = opened else {
-        bail!(
-            "{shown}: not a regular file (a symlink or special file); the repository folder may only hold chart archives"
-        );
+    let Some((file, len)) = opened else {
+        return Err(Error::NotRegular(shown));
     };
-    if len > MAX_ARCHIVE_BYTES {
-        bail!("{shown}: {len} bytes, over the {MAX_ARCHIVE_BYTES}-byte limit for a chart archive");
-    }
-    // Exactly the length fstat gave, in one read (reading to the end took a second, empty
-    // read per archive); a file cut short since is an error, and one written to since
-    // fails its gzip check.
-    let mut bytes = vec![0; usize::try_from(len).unwrap_or(0)];
-    file.read_exact(&mut bytes)
-        .with_context(|| format!("reading {shown}"))?;
+    let bytes = read_bounded(file, len, &shown)?;
     let digest = sha256_hex(&bytes);
-    let chart_yaml =
-        read_chart_yaml(bytes).with_context(|| format!("{shown}: not a valid chart archive"))?;
-    let text = String::from_utf8(chart_yaml)
-        .map_err(|_| anyhow::anyhow!("{shown}: Chart.yaml is not UTF-8"))?;
+    let chart_yaml = read_chart_yaml(bytes).map_err(|source: ArchiveError| FileError::Archive {
+        path: shown.clone(),
+        source,
+    })?;
+    let Ok(text) = String::from_utf8(chart_yaml) else {
+        return Err(Error::ChartYamlNotUtf8(shown));
+    };
     let file: Arc<SourceFile> = SourceFile::new(format!("{shown}:Chart.yaml"), text);
-    let chart = ChartYaml::parse(&file).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    let chart = ChartYaml::parse(&file).map_err(|error| Error::ChartYaml {
+        archive: shown,
+        error,
+    })?;
     Ok((chart, digest))
 }
 
@@ -537,5 +581,42 @@ mod tests {
         );
         assert!(open_regular(dir.path()).unwrap().is_none());
         assert!(open_regular(&dir.path().join("missing.tgz")).is_err());
+    }
+
+    /// Every refused archive of a folder is reported as an error of its own, with its causes
+    /// under it, as `error:` / `caused by:` lines.
+    #[test]
+    fn refused_archives_are_each_reported_with_their_causes() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a-1.0.0.tgz"), b"").unwrap();
+        fs::write(dir.path().join("b-1.0.0.tgz"), b"\x1f\x8b\x08garbage").unwrap();
+        let mut repo = Repo::open(dir.path()).unwrap();
+        let err = repo.reindex(&IndexOptions::default()).unwrap_err();
+        assert!(
+            matches!(&err, Error::Archives(f) if f.0.len() == 2),
+            "{err:?}"
+        );
+        let mut out = Vec::new();
+        err.report(&mut out, Color::NEVER).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let shown = |name: &str| dir.path().join(name).display().to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert_eq!(
+            lines[0],
+            format!("error: {}: not a valid chart archive", shown("a-1.0.0.tgz"))
+        );
+        assert_eq!(
+            lines[1],
+            "  caused by: the file is empty; it is not a chart archive"
+        );
+        assert_eq!(
+            lines[2],
+            format!("error: {}: not a valid chart archive", shown("b-1.0.0.tgz"))
+        );
+        assert!(
+            lines[3].starts_with("  caused by: corrupt chart archive: "),
+            "{text}"
+        );
     }
 }

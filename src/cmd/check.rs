@@ -159,24 +159,20 @@ fn check_env(
 }
 
 /// The packaged chart against an existing index: the same name+version must have the same
-/// digest (published versions are immutable).
+/// digest (published versions are immutable). Read only: the folder is neither locked nor
+/// created.
 fn immutability(index_path: &Path, p: &Packaged) -> std::result::Result<(), Diagnostic> {
-    let index = read_index(index_path).map_err(|e| Diagnostic::error(format!("{e:#}")))?;
-    let Some(entry) = index.find(&p.chart.name, &p.chart.version) else {
-        return Ok(());
-    };
-    let old = entry.digest().unwrap_or("");
-    if old == p.digest {
-        return Ok(());
-    }
-    Err(Diagnostic::error(format!(
-        "environment `{}`: chart `{}` version {} is already published in {} with digest {old}, but the chart built now has digest {}",
-        p.env,
-        p.chart.name,
-        p.chart.version,
-        index_path.display(),
-        p.digest
-    ))
-    .at(entry.origin_of("digest"))
-    .help("published versions are immutable: bump chart.version in the values (or pass --version)"))
+    let index = read_index(index_path).map_err(|e| {
+        let mut text = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            text = format!("{text}: {c}");
+            cause = c.source();
+        }
+        Diagnostic::error(text)
+    })?;
+    let what = format!("environment `{}`", p.env);
+    crate::chart::check_immutable(&index, &what, &p.chart.name, &p.chart.version, &p.digest)
+        .map(drop)
+        .map_err(|e| e.diagnostic())
 }

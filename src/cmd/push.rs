@@ -9,11 +9,13 @@ use crate::cmd::bail;
 
 use crate::cli::PushArgs;
 use crate::cmd::Result;
+use crate::epoch::BuildTime;
 use crate::oci::{Destination, artifact, credentials, push};
 
 /// Pushes one archive; prints the pushed reference and digest.
 pub fn run(args: &PushArgs) -> Result<ExitCode> {
     let dest = Destination::parse(&args.destination)?;
+    let time = BuildTime::from_env()?;
     let password = if args.password_stdin {
         if args.username.is_none() {
             bail!("--password-stdin needs --username");
@@ -32,7 +34,7 @@ pub fn run(args: &PushArgs) -> Result<ExitCode> {
         None
     };
     let creds = credentials(&dest.registry, args.username.as_deref(), password)?;
-    let art = artifact(&args.chart, &dest)?;
+    let art = artifact(&args.chart, &dest, time)?;
     let reference = art.reference.whole();
     push(&art, &creds, args.plain_http)?;
     println!("pushed {reference}");

@@ -156,7 +156,7 @@ pub fn store_all(
 /// folder's index.yaml is updated too.
 fn store(dest: &Path, p: &Packaged, index: Option<BuildTime>) -> Result<(PathBuf, Stored)> {
     let dir = dest.join(&p.env);
-    let mut repo = Repo::open(&dir).map_err(ChartError::from)?;
+    let mut repo = Repo::open(&dir).map_err(ChartError::Repo)?;
     let path = dir.join(&p.file_name);
     let indexed = repo
         .check_immutable(
@@ -165,13 +165,13 @@ fn store(dest: &Path, p: &Packaged, index: Option<BuildTime>) -> Result<(PathBuf
             &p.chart.version,
             &p.digest,
         )
-        .map_err(ChartError::from)?;
+        .map_err(|e| ChartError::Repo(e.into()))?;
     let on_disk_same = std::fs::read(&path).is_ok_and(|b| b == p.bytes);
     let stored = if indexed && on_disk_same {
         Stored::Unchanged
     } else {
         repo.write_archive(&p.file_name, &p.bytes)
-            .map_err(ChartError::from)?;
+            .map_err(ChartError::Repo)?;
         Stored::Written
     };
     if let Some(time) = index {
@@ -186,8 +186,8 @@ fn store(dest: &Path, p: &Packaged, index: Option<BuildTime>) -> Result<(PathBuf
             }],
             ..Default::default()
         };
-        repo.reindex(&opts).map_err(ChartError::from)?;
-        repo.write_index(opts.now).map_err(ChartError::from)?;
+        repo.reindex(&opts).map_err(ChartError::Repo)?;
+        repo.write_index(opts.now).map_err(ChartError::Repo)?;
     }
     Ok((path, stored))
 }
