@@ -7,7 +7,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value as Json};
 
-use crate::chart::read::read_archive;
+use crate::chart::read::read_archive_file;
+use crate::chart::{TemplateAction, unescape_from_helm};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::manifest::Document;
 use crate::project::text_from_bytes;
@@ -24,14 +25,9 @@ pub enum Error {
         /// Why.
         cause: Box<dyn crate::diag::Failure>,
     },
-    /// A file could not be read.
-    #[error("reading {path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// A chart archive could not be read.
+    #[error(transparent)]
+    Archive(#[from] crate::chart::read::FileError),
     /// Not something diff can compare (over the size limit, a Go template, two objects with
     /// one identity).
     #[error("{0}")]
@@ -53,6 +49,7 @@ impl crate::diag::Failure for Error {
                 writeln!(out, "error: reading {path}")?;
                 cause.report_cause(out, color)
             }
+            Error::Archive(e) => e.report(out, color),
             other => crate::diag::write_chain(out, other),
         }
     }
@@ -170,23 +167,7 @@ pub fn compare(
 /// The manifests of a chart archive's `templates/`, with kforge's `{{ "{{" }}` escapes undone.
 /// Charts with real Go template actions cannot be compared without rendering them.
 pub fn chart_documents(path: &Path) -> Result<Vec<Document>, Error> {
-    let shown = || path.display().to_string();
-    let io = |source| Error::Io {
-        path: shown(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.len() > 100 * 1024 * 1024 {
-        return Err(Error::Unsupported(format!(
-            "{} is over the 100 MiB limit for a chart",
-            shown()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
-    let files = read_archive(&bytes).map_err(|e| Error::Read {
-        path: shown(),
-        cause: Box::new(e),
-    })?;
+    let files = read_archive_file(path)?;
     let mut docs = Vec::new();
     for f in files {
         let is_manifest = f.name.starts_with("templates/")
@@ -199,7 +180,7 @@ pub fn chart_documents(path: &Path) -> Result<Vec<Document>, Error> {
             path: display.clone(),
             cause: Box::new(e),
         })?;
-        let text = unescape_helm(&text).map_err(|line| {
+        let text = unescape_from_helm(&text).map_err(|TemplateAction { line }| {
             Error::Unsupported(format!(
                 "{display}:{line}: a Go template action; kforge compares static manifests only\n  help: render the chart first (`helm template NAME CHART --output-dir DIR`) and diff against DIR"
             ))
@@ -214,29 +195,6 @@ pub fn chart_documents(path: &Path) -> Result<Vec<Document>, Error> {
         }
     }
     Ok(docs)
-}
-
-/// Undoes [`crate::chart::escape_for_helm`]; any other `{{` is an error with its line.
-fn unescape_helm(text: &str) -> Result<String, usize> {
-    const OPEN: &str = "{{ \"{{\" }}";
-    const CLOSE: &str = "{{ \"}}\" }}";
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("{{") {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        if let Some(after) = tail.strip_prefix(OPEN) {
-            out.push_str("{{");
-            rest = after;
-        } else if let Some(after) = tail.strip_prefix(CLOSE) {
-            out.push_str("}}");
-            rest = after;
-        } else {
-            return Err(text[..text.len() - tail.len()].matches('\n').count() + 1);
-        }
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 /// Resources by identity; the same identity twice on one side is an error.
@@ -490,14 +448,5 @@ mod tests {
                 Change::Added("args[1]".into(), "-y".into()),
             ]
         );
-    }
-
-    #[test]
-    fn escapes_are_undone_and_real_actions_refused() {
-        assert_eq!(
-            unescape_helm("a: {{ \"{{\" }} x {{ \"}}\" }}\n").unwrap(),
-            "a: {{ x }}\n"
-        );
-        assert_eq!(unescape_helm("a: 1\nb: {{ .Values.x }}\n"), Err(2));
     }
 }
