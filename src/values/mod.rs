@@ -149,9 +149,38 @@ pub fn merge_env(
     Ok(MergedValues { root, layers })
 }
 
-/// Validates merged values; all violations are returned together.
+/// Validates merged values; all violations are returned together. Each component's values
+/// (the shared values with its own merged over them) are checked as the top level is, so a typo
+/// or a wrong type inside `components.<name>` is found with its file:line; a problem of a shared
+/// value is reported once, not once per component.
 pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diagnostics> {
-    let problems = schema.validate(&values.root);
+    let mut problems = schema.validate(&values.root);
+    for component in components(&values.root) {
+        let Some(name) = &component.name else {
+            continue;
+        };
+        for mut d in schema.validate(&component.values) {
+            let seen = problems.iter().any(|p| {
+                p.message == d.message
+                    && p.origin.as_ref().map(ToString::to_string)
+                        == d.origin.as_ref().map(ToString::to_string)
+            });
+            if !seen {
+                // The key as written, when the component's own values hold it.
+                if let Some(key) = &d.key_path {
+                    let own = values.root.get_path(&[COMPONENTS, name.as_str()]);
+                    let parts: Vec<&str> = key.split('.').collect();
+                    if own.and_then(|n| n.get_path(&parts)).is_some() {
+                        d.key_path = Some(format!("{COMPONENTS}.{name}.{key}"));
+                    }
+                }
+                d.notes.push(format!(
+                    "in component `{name}`: its values are the shared values with `components.{name}` merged over them"
+                ));
+                problems.push(d);
+            }
+        }
+    }
     if problems.is_empty() {
         Ok(())
     } else {

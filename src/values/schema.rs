@@ -169,6 +169,46 @@ impl ValuesSchema {
                     ));
                 }
             }
+            ErrorKind::PropertyName { prop } => {
+                // boon places this error at the top; the object is the one whose schema has
+                // the propertyNames (`#/properties/a/properties/b/propertyNames`).
+                let tokens: Vec<String> = err
+                    .schema_url
+                    .split_once('#')
+                    .map(|(_, f)| f)
+                    .unwrap_or("")
+                    .split('/')
+                    .collect::<Vec<_>>()
+                    .windows(2)
+                    .filter(|w| w[0] == "properties")
+                    .map(|w| w[1].to_string())
+                    .collect();
+                let node = values.pointer(&tokens);
+                let here = display_key_path(&tokens);
+                let mut path = tokens.clone();
+                path.push(prop.clone());
+                let key = display_key_path(&path);
+                let why = err
+                    .causes
+                    .first()
+                    .map(|c| format!(": {}", c.kind))
+                    .unwrap_or_default();
+                let mut d =
+                    Diagnostic::error(format!("`{prop}` is not a valid key of `{here}`{why}"));
+                if let Some(child) = node
+                    .and_then(|n| n.as_map())
+                    .and_then(|m| m.get(prop.as_str()))
+                {
+                    d = d.at(child.origin.clone());
+                }
+                let help = if tokens.len() == 1 && tokens[0] == super::COMPONENTS {
+                    "a component name is a DNS-1123 label of at most 40 characters: lower-case letters, digits and `-`, starting and ending with a letter or digit"
+                        .to_string()
+                } else {
+                    format!("rename it; see {}", self.display)
+                };
+                out.push(d.key(key).help(help));
+            }
             ErrorKind::OneOf(_) | ErrorKind::AnyOf => {
                 let first = err
                     .causes
