@@ -446,3 +446,22 @@ fn push_with_credentials_from_each_source_and_clear_refusals() {
         "each authenticated push stored its chart"
     );
 }
+
+// Every example application builds charts that real Helm lints clean (hooks, CronJobs, PDBs).
+#[test]
+fn real_helm_lints_the_example_applications_clean() {
+    for example in ["web-worker"] {
+        let p = TempProject::example(example);
+        p.kforge().args(["build"]).run().exit(0);
+        for env in ["dev", "staging", "prod"] {
+            let dir = p.path().join("dist").join(env);
+            let chart = crate::support::file_names(&dir)
+                .into_iter()
+                .find(|n| n.ends_with(".tgz"))
+                .map(|n| dir.join(n))
+                .unwrap();
+            let problems = helm_lint_problems(&chart);
+            assert!(problems.is_empty(), "{example} {env}: {problems:?}");
+        }
+    }
+}

@@ -4,6 +4,7 @@ mod support;
 
 mod adversarial;
 mod architecture;
+mod components;
 mod crash;
 mod docs;
 mod errors;

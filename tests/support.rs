@@ -135,6 +135,27 @@ impl TempProject {
         Self { dir }
     }
 
+    /// A temporary copy of `examples/<name>/` (its environments, templates and golden/).
+    pub fn example(name: &str) -> Self {
+        fn copy(from: &Path, to: &Path) {
+            std::fs::create_dir_all(to).unwrap();
+            for entry in std::fs::read_dir(from).unwrap() {
+                let p = entry.unwrap().path();
+                let target = to.join(p.file_name().unwrap());
+                if p.is_dir() {
+                    copy(&p, &target);
+                } else {
+                    std::fs::copy(&p, target).unwrap();
+                }
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let from = repo_root().join("examples").join(name);
+        assert!(from.is_dir(), "{} is missing", from.display());
+        copy(&from, dir.path());
+        Self { dir }
+    }
+
     pub fn empty() -> Self {
         Self {
             dir: tempfile::tempdir().unwrap(),
