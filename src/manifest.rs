@@ -1,7 +1,7 @@
 //! Manifests, shared by render, lint, package and diff. Rendered documents: identity (kind/namespace/name), Helm's install order, and emission as
 //! YAML (with `# Source:` headers), JSON, or one file per document.
 
-use crate::yaml::{Node, Origin, emit_document, to_json};
+use crate::yaml::{Node, Origin, Value, emit_document, to_json};
 
 /// Kinds in the order Helm installs them (helm/helm pkg/release/util/kind_sorter.go).
 const INSTALL_ORDER: &[&str] = &[
@@ -207,6 +207,53 @@ pub fn release_view(docs: Vec<Document>, hooks: Hooks) -> Vec<Document> {
         manifests.extend(lifecycle);
     }
     manifests
+}
+
+/// Renames ConfigMaps in every reference the documents make to them (`configMap`,
+/// `configMapRef`, `configMapKeyRef`: volumes, projected volumes, envFrom, env), as
+/// Kustomize's name reference transformer does for generated ConfigMaps. Returns how many
+/// references were rewritten.
+pub fn rename_config_map_refs(
+    docs: &mut [Document],
+    renames: &std::collections::BTreeMap<String, String>,
+) -> usize {
+    fn walk(node: &mut Node, renames: &std::collections::BTreeMap<String, String>) -> usize {
+        let mut n = 0;
+        match &mut node.value {
+            Value::Map(map) => {
+                for (key, child) in map.iter_mut() {
+                    let is_ref = matches!(
+                        key.as_str(),
+                        "configMap" | "configMapRef" | "configMapKeyRef"
+                    );
+                    if is_ref
+                        && let Value::Map(r) = &mut child.value
+                        && let Some(name) = r.get_mut("name")
+                        && let Value::String(old) = &name.value
+                        && let Some(new) = renames.get(old)
+                    {
+                        name.value = Value::String(new.clone());
+                        n += 1;
+                    }
+                    n += walk(child, renames);
+                }
+            }
+            Value::Seq(items) => {
+                for item in items {
+                    n += walk(item, renames);
+                }
+            }
+            _ => {}
+        }
+        n
+    }
+    if renames.is_empty() {
+        return 0;
+    }
+    docs.iter_mut()
+        .filter(|d| d.kind != "ConfigMap")
+        .map(|d| walk(&mut d.node, renames))
+        .sum()
 }
 
 /// All documents as one YAML stream.

@@ -10,9 +10,9 @@ use crate::diag::{
     Color, Diagnostic, Diagnostics, EnvFailures, Exit, Failure, LintFailed, Severity,
 };
 use crate::lint::{Options as LintOptions, lint_rendered};
-use crate::manifest::{Document, Hooks, release_view, sort_install_order};
+use crate::manifest::{Document, Hooks, release_view, rename_config_map_refs, sort_install_order};
 use crate::project::{Project, ProjectError};
-use crate::render::{RenderContext, TemplateSet, TemplateSetError, render_env};
+use crate::render::{ConfigSets, RenderContext, TemplateSet, TemplateSetError, render_env};
 use crate::values::{
     COMPONENTS, CliLayers, MergedValues, PendingSchema, ValuesSchema, components, merge_env,
     validate,
@@ -121,6 +121,8 @@ pub struct Workspace {
     pub project: Project,
     /// Built-in templates overlaid with the project's.
     pub templates: TemplateSet,
+    /// The project's config sets (`config/<set>/`).
+    pub config: ConfigSets,
     /// The values schema, compiling on another core until first needed.
     schema: PendingSchema,
     /// Lint options from the project's kforge-lint.yaml.
@@ -142,6 +144,7 @@ impl Workspace {
     pub fn load_overlapped() -> Result<Self> {
         let project = Project::discover(std::path::Path::new("."))?;
         let templates = TemplateSet::load(&project.root)?;
+        let config = ConfigSets::load(&project.root)?;
         let schema_file = templates.schema();
         let schema = PendingSchema::start(&schema_file.text, &schema_file.display)
             .map_err(Diagnostics::from)?;
@@ -157,6 +160,7 @@ impl Workspace {
         Ok(Self {
             project,
             templates,
+            config,
             schema,
             lint,
         })
@@ -246,6 +250,7 @@ impl Workspace {
     ) -> Result<Vec<Document>> {
         let mut docs = Vec::new();
         let mut problems = Vec::new();
+        let (config_maps, renames) = self.render_config(values, chart, env)?;
         for component in components(&values.root) {
             let ctx = RenderContext {
                 values: &component.values,
@@ -264,9 +269,74 @@ impl Workspace {
         if !problems.is_empty() {
             return Err(Diagnostics(problems).into());
         }
+        rename_config_map_refs(&mut docs, &renames);
+        docs.extend(config_maps);
         sort_install_order(&mut docs);
         same_names(&docs, &values.root)?;
         Ok(docs)
+    }
+
+    /// The project's config sets rendered with the shared values, as hash-named ConfigMaps,
+    /// and the renames of their plain names. A set named in the values (`configFiles.<set>`,
+    /// shared or in a component) without its `config/<set>/` folder is an error at that line.
+    fn render_config(
+        &self,
+        values: &MergedValues,
+        chart: &ChartMeta,
+        env: &str,
+    ) -> Result<(Vec<Document>, std::collections::BTreeMap<String, String>)> {
+        let mut missing = Vec::new();
+        let known: Vec<&str> = self.config.names().collect();
+        let mut check =
+            |node: Option<&Node>, path: &str| {
+                for (set, spec) in node.and_then(Node::as_map).into_iter().flatten() {
+                    if !known.contains(&set.as_str()) {
+                        missing.push(
+                        Diagnostic::error(format!(
+                            "config set `{set}` has no folder {}/{set}/ in the project",
+                            crate::render::CONFIG_DIR
+                        ))
+                        .at(spec.origin.clone())
+                        .key(format!("{path}.{set}"))
+                        .help(match crate::diag::did_you_mean(set, known.iter().copied()) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => format!(
+                                "create {}/{set}/ with the files to mount, or remove the key",
+                                crate::render::CONFIG_DIR
+                            ),
+                        }),
+                    );
+                    }
+                }
+            };
+        check(values.root.get_path(&["configFiles"]), "configFiles");
+        for (name, own) in values
+            .root
+            .get_path(&[COMPONENTS])
+            .and_then(Node::as_map)
+            .into_iter()
+            .flatten()
+        {
+            check(
+                own.get_path(&["configFiles"]),
+                &format!("{COMPONENTS}.{name}.configFiles"),
+            );
+        }
+        if !missing.is_empty() {
+            return Err(Diagnostics(missing).into());
+        }
+        if self.config.is_empty() {
+            return Ok((Vec::new(), Default::default()));
+        }
+        let ctx = RenderContext {
+            values: &values.root,
+            chart,
+            environment: env,
+            component: None,
+        };
+        Ok(self
+            .config
+            .render(&ctx, &release_name(&values.root, chart))?)
     }
 
     /// Merges, validates and renders `env` (with hooks) without linting the result.
@@ -331,6 +401,22 @@ impl Workspace {
             Err(failed.into())
         }
     }
+}
+
+/// The release name the templates use (`_helpers.jinja`'s `release`): fullnameOverride, else
+/// nameOverride, else the chart name, at most 63 characters without a trailing `-`.
+fn release_name(values: &Node, chart: &ChartMeta) -> String {
+    let text = |key: &str| {
+        values
+            .get_path(&[key])
+            .and_then(Node::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let name = text("fullnameOverride")
+        .or_else(|| text("nameOverride"))
+        .unwrap_or(&chart.name);
+    let cut: String = name.chars().take(63).collect();
+    cut.trim_matches('-').to_string()
 }
 
 /// Two rendered objects with one identity (kind, namespace, name) — two components whose names

@@ -1,11 +1,13 @@
 //! Rendering: minijinja with strict undefined and JSON auto-escaping (so every `{{ value }}`
 //! lands in the YAML as data, never as markup), then parse back into documents.
 
+mod config;
 mod templates;
 
 use minijinja::value::Value as JValue;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
+pub use config::{CONFIG_DIR, ConfigSets, MAX_CONFIG_MAP_BYTES};
 pub use templates::{TemplateSet, TemplateSetError};
 
 use crate::chart::ChartMeta;
