@@ -5,6 +5,7 @@ mod support;
 mod adversarial;
 mod architecture;
 mod components;
+mod config;
 mod crash;
 mod docs;
 mod errors;

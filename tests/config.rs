@@ -1,0 +1,147 @@
+//! Config files (`config/<set>/`): rendered per environment, checked, packed into hash-named
+//! ConfigMaps that the pods mount, every reference renamed, as Kustomize's configMapGenerator.
+
+use crate::support::TempProject;
+
+/// The reference project with its config/ folder.
+fn reference_with_config() -> TempProject {
+    let p = TempProject::reference();
+    let src = crate::support::repo_root().join("config/krakend/krakend.json");
+    p.write(
+        "config/krakend/krakend.json",
+        &std::fs::read_to_string(src).unwrap(),
+    );
+    p
+}
+
+/// The hashed ConfigMap name of the krakend set in `yaml`.
+fn config_map_name(yaml: &str) -> String {
+    yaml.lines()
+        .find_map(|l| l.trim().strip_prefix("name: krakend-krakend-"))
+        .map(|h| format!("krakend-krakend-{h}"))
+        .expect("a krakend-krakend-<hash> name")
+}
+
+#[test]
+fn each_environment_gets_its_own_config_mounted_under_a_hashed_name() {
+    let p = reference_with_config();
+    let prod = p.kforge().args(["render", "-e", "prod"]).run().exit(0);
+    let dev = p.kforge().args(["render", "-e", "dev"]).run().exit(0);
+    let (prod_name, dev_name) = (config_map_name(&prod.stdout), config_map_name(&dev.stdout));
+    assert_ne!(
+        prod_name, dev_name,
+        "different settings, different content, different name"
+    );
+    assert_eq!(prod_name.len(), "krakend-krakend-".len() + 10);
+    // The Deployment mounts the hashed name at /etc/krakend; no reference to the plain name.
+    assert!(prod.stdout.contains("mountPath: /etc/krakend"));
+    assert_eq!(
+        prod.stdout.matches(&prod_name).count(),
+        2,
+        "{}",
+        prod.stdout
+    );
+    assert!(!prod.stdout.contains("name: krakend-krakend\n"));
+    assert!(prod.stdout.contains("users-1.prod.svc.cluster.local"));
+    assert!(
+        dev.stdout.contains("\\\"level\\\": \\\"DEBUG\\\"")
+            || dev.stdout.contains("\"level\": \"DEBUG\"")
+    );
+    // The same content keeps its name; a change of one setting gives a new one (pods roll).
+    let again = p.kforge().args(["render", "-e", "prod"]).run().exit(0);
+    assert_eq!(config_map_name(&again.stdout), prod_name);
+    let changed = p
+        .kforge()
+        .args([
+            "render",
+            "-e",
+            "prod",
+            "--set",
+            "configFiles.krakend.settings.timeout=1s",
+        ])
+        .run()
+        .exit(0);
+    assert_ne!(config_map_name(&changed.stdout), prod_name);
+}
+
+// References the user writes by the plain name (envFrom, a volume of their own) follow the hash.
+#[test]
+fn references_to_the_plain_name_are_renamed() {
+    let p = reference_with_config();
+    p.append(
+        "environments/base.yaml",
+        "\nvolumes:\n  - name: extra\n    configMap:\n      name: krakend-krakend\n",
+    );
+    let run = p.kforge().args(["render", "-e", "dev"]).run().exit(0);
+    let name = config_map_name(&run.stdout);
+    assert_eq!(run.stdout.matches(&name).count(), 3, "{}", run.stdout);
+}
+
+#[test]
+fn a_config_file_that_does_not_parse_is_reported_at_its_rendered_line() {
+    let p = reference_with_config();
+    p.write(
+        "config/krakend/extra.json",
+        "{\n  \"a\": {{ settings.timeout }},\n  \"b\": nope\n}\n",
+    );
+    p.kforge()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(2)
+        .stderr_has("not valid JSON after rendering")
+        .stderr_has("config/krakend/extra.json (rendered):3:")
+        .stderr_has("\"b\": nope");
+    p.write(
+        "config/krakend/extra.json",
+        "{\"a\": {{ settings.nosuch }}}\n",
+    );
+    p.kforge()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(2)
+        .stderr_has("config/krakend/extra.json:1:");
+    p.write("config/krakend/extra.json", "");
+    p.write("config/krakend/broken.yaml", "a: [1, 2\n");
+    p.kforge()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(2)
+        .stderr_has("config/krakend/broken.yaml (rendered)");
+}
+
+#[test]
+fn a_set_named_in_the_values_needs_its_folder_and_fits_in_a_config_map() {
+    let p = reference_with_config();
+    p.append(
+        "environments/dev.yaml",
+        "\nconfigFiles:\n  krakenn:\n    mountPath: /x\n",
+    );
+    let line = p.line_of("environments/dev.yaml", "krakenn");
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(2)
+        .stderr_has("config set `krakenn` has no folder config/krakenn/")
+        .stderr_has(&format!("environments/dev.yaml:{line}:"))
+        .stderr_has("did you mean `krakend`?");
+    let p = reference_with_config();
+    p.write("config/krakend/big.txt", &"x".repeat(1024 * 1024));
+    p.kforge()
+        .args(["build"])
+        .run()
+        .exit(2)
+        .stderr_has("over the 1048576-byte limit of a ConfigMap");
+    assert!(!p.path().join("dist").exists(), "nothing written");
+}
+
+#[test]
+fn other_formats_get_the_values_text_not_json() {
+    let p = reference_with_config();
+    p.write(
+        "config/krakend/gateway.conf",
+        "timeout = {{ settings.timeout }}\nenv = {{ environment }}\n",
+    );
+    let run = p.kforge().args(["render", "-e", "prod"]).run().exit(0);
+    assert!(run.stdout.contains("timeout = 2000ms"), "{}", run.stdout);
+    assert!(run.stdout.contains("env = prod"), "{}", run.stdout);
+}
