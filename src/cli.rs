@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+use crate::lint::Category;
 use crate::values::{CliLayers, SetArg};
 
 /// Merge environment overlays, render Kubernetes manifests, and package them as Helm charts.
@@ -301,6 +303,42 @@ pub struct CompletionsArgs {
 /// Lint report format.
 pub use crate::lint::report::ReportFormat;
 
+// The lint enums are parsed here, by hand, so the lint library does not depend on clap. Each
+// variant's help is what `--help`, the completions and the man page show.
+impl ValueEnum for ReportFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        ReportFormat::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self {
+            ReportFormat::Text => "Human-readable, with the offending source lines",
+            ReportFormat::Json => "One JSON object with every finding",
+            ReportFormat::Sarif => "SARIF 2.1.0 (GitHub code scanning and other viewers)",
+            ReportFormat::Junit => "JUnit XML (CI test report views)",
+            ReportFormat::Github => "GitHub Actions workflow commands (`::error file=...`)",
+        };
+        Some(PossibleValue::new(self.as_str()).help(help))
+    }
+}
+
+impl ValueEnum for Category {
+    fn value_variants<'a>() -> &'a [Self] {
+        Category::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self {
+            Category::Types => "Kubernetes API types and field formats",
+            Category::Lifecycle => "Deprecated and removed apiVersions",
+            Category::References => "Objects that refer to each other",
+            Category::Practice => "Best practice",
+            Category::Security => "Security",
+        };
+        Some(PossibleValue::new(self.as_str()).help(help))
+    }
+}
+
 /// `kforge lint`.
 #[derive(Debug, Args)]
 pub struct LintArgs {
@@ -333,7 +371,7 @@ pub struct LintArgs {
         value_delimiter = ',',
         value_name = "CATEGORY"
     )]
-    pub only: Vec<crate::lint::Category>,
+    pub only: Vec<Category>,
     /// Not these rule categories.
     #[arg(
         long = "skip",
@@ -341,7 +379,7 @@ pub struct LintArgs {
         value_delimiter = ',',
         value_name = "CATEGORY"
     )]
-    pub skip: Vec<crate::lint::Category>,
+    pub skip: Vec<Category>,
     /// Not these rules (repeatable or comma-separated).
     #[arg(long = "disable", value_delimiter = ',', value_name = "RULE")]
     pub disable: Vec<String>,

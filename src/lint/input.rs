@@ -11,8 +11,10 @@ use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::config::Options;
+use super::sink::{Sink, sort_findings};
+use super::{lint_document, lint_references};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::lint::{Options, Sink, lint_document, lint_references, sort_findings};
 use crate::manifest::Document;
 use crate::project::read_dir_sorted;
 use crate::yaml::{Limits, Node, Origin, SourceFile, Value, parse_documents_keeping_duplicates};
@@ -60,7 +62,7 @@ pub struct Linted {
 /// Reads and lints every input, chunk by chunk on every core. Only findings (and, when the
 /// reference checks are on, the objects they need across documents) are kept.
 pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Result<Linted, Diagnostics> {
-    let keep_docs = opts.category_enabled(crate::lint::Category::References);
+    let keep_docs = opts.category_enabled(super::rules::Category::References);
     let (mut problems, mut results) = crate::par::stream(
         |hand_over| for_each_chunk(paths, hand_over),
         |chunk: Chunk| lint_chunk(&chunk, opts, keep_docs),

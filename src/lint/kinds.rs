@@ -6,9 +6,9 @@
 #[cfg(test)]
 use serde_json::Value as Json;
 
+use super::deserialize::{Findings, check_as};
 use super::schema::Shape;
 use super::schema_table::ROOTS;
-use super::types::{Findings, check_as};
 use crate::yaml::Node;
 
 /// A built-in kind: its type check and its schema (for required fields and field names).
@@ -61,6 +61,7 @@ pub fn kind(api_version: &str, kind: &str) -> Option<Kind> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::schema::{fields_at, missing_required};
     use super::*;
 
     /// The committed table is what the current k8s-openapi generates. After upgrading it, run
@@ -80,6 +81,44 @@ mod tests {
             "src/lint/schema_table.rs is stale: run `KFORGE_REGENERATE=1 cargo test --lib \
              schema_table_is_current` and commit it"
         );
+    }
+
+    #[test]
+    fn required_fields_and_names_come_from_the_schema() {
+        let schema = kind("apps/v1", "Deployment").unwrap().schema;
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n\
+                    spec: {selector: {}, template: {spec: {containers: [{image: 'a:1'}]}}}\n";
+        let file = crate::yaml::SourceFile::new("t", text);
+        let obj = crate::yaml::parse_documents(text, &file, crate::yaml::Limits::default())
+            .unwrap()
+            .remove(0);
+        let missing = missing_required(schema, &obj);
+        assert_eq!(
+            missing,
+            vec![(
+                vec!["spec", "template", "spec", "containers", "0"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+                "name".to_string()
+            )]
+        );
+        let names = fields_at(
+            schema,
+            &[
+                "spec".into(),
+                "template".into(),
+                "spec".into(),
+                "containers".into(),
+                "0".into(),
+            ],
+        );
+        assert!(
+            names.contains(&"resources") && names.contains(&"image"),
+            "{names:?}"
+        );
+        // A map's values: the labels of the pod template are strings, with no fields.
+        assert!(fields_at(schema, &["metadata".into(), "labels".into(), "app".into()]).is_empty());
     }
 }
 

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 
+use super::sink::{Sink, path};
 use super::workload::{containers, pod_template_prefixes, template_labels_path};
-use super::{Sink, path};
 use crate::manifest::Document;
 use crate::yaml::{Node, Value};
 
@@ -116,7 +116,7 @@ pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
             sink.report(
                 "nodeport-service",
                 svc,
-                &crate::lint::path(&["spec", "type"]),
+                &path(&["spec", "type"]),
                 "type NodePort opens a port on every node of the cluster".to_string(),
             );
         }

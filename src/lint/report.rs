@@ -6,11 +6,11 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::{RULES, rule};
+use super::rules::{RULES, rule};
 use crate::diag::{Color, Diagnostic, Severity};
 
 /// Output format of `kforge lint`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ReportFormat {
     /// Human-readable, with the offending source lines.
     #[default]
@@ -23,6 +23,28 @@ pub enum ReportFormat {
     Junit,
     /// GitHub Actions workflow commands (`::error file=...`).
     Github,
+}
+
+impl ReportFormat {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: &[ReportFormat] = &[
+        ReportFormat::Text,
+        ReportFormat::Json,
+        ReportFormat::Sarif,
+        ReportFormat::Junit,
+        ReportFormat::Github,
+    ];
+
+    /// The name used on the command line (`--format sarif`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportFormat::Text => "text",
+            ReportFormat::Json => "json",
+            ReportFormat::Sarif => "sarif",
+            ReportFormat::Junit => "junit",
+            ReportFormat::Github => "github",
+        }
+    }
 }
 
 struct Loc {

@@ -3,7 +3,7 @@
 use crate::diag::Severity;
 
 /// Rule families, selectable with `--only` / `--skip`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Category {
     /// Kubernetes API types and field formats.
     Types,
@@ -18,11 +18,12 @@ pub enum Category {
 }
 
 impl Category {
+    /// Every category, in documentation order.
+    pub const ALL: &[Category] = &[Types, Lifecycle, References, Practice, Security];
+
     /// The category named `name` (`types`, `lifecycle`, ...).
     pub fn from_name(name: &str) -> Option<Self> {
-        [Types, Lifecycle, References, Practice, Security]
-            .into_iter()
-            .find(|c| c.as_str() == name)
+        Self::ALL.iter().copied().find(|c| c.as_str() == name)
     }
 
     /// The name used on the command line and in reports.

@@ -1,23 +1,19 @@
 //! Type check against k8s-openapi: every object of a built-in kind is deserialised into its
-//! Kubernetes type. Wrong types are found with serde_path_to_error (after each one the field is
-//! removed and the object checked again, so every wrong field is reported, up to a bound);
-//! unknown fields, which k8s-openapi silently ignores, are caught with serde_ignored. Field
-//! formats the types do not check (names, labels, ports, quantities) are checked on the tree.
+//! Kubernetes type (see `deserialize`), its required fields are checked against the kind's
+//! schema, and field formats the types do not check (names, labels, ports, quantities) are
+//! checked on the tree.
 
-use serde::de::DeserializeOwned;
-
+use super::config::Options;
+use super::deserialize::deserialize_all;
 use super::kinds::{KNOWN, kind};
+use super::lifecycle;
+use super::provenance::scalar_text;
 use super::schema::{fields_at, missing_required};
-use super::{Options, Sink, lifecycle, path, scalar_text};
+use super::sink::{Sink, path};
+use super::workload;
 use crate::diag::did_you_mean;
 use crate::manifest::Document;
 use crate::yaml::{Node, Value, display_key_path};
-
-/// Problems of one document: `(key path tokens, rule id, message)`.
-pub type Findings = Vec<(Vec<String>, &'static str, String)>;
-
-/// Most wrong-type findings reported per object.
-const MAX_TYPE_ERRORS: usize = 50;
 
 /// Checks one document; returns whether it is a built-in kind (so the workload rules apply; they
 /// read the tree defensively and do not need it to be well-typed).
@@ -111,120 +107,6 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
     true
 }
 
-/// Runs the type check repeatedly, removing each wrongly typed field, so one document reports
-/// all of its wrong fields. The tree is copied only when there is a field to remove.
-fn deserialize_all(check_fn: fn(&Node) -> Findings, node: &Node) -> Findings {
-    let mut all: Findings = Vec::new();
-    let mut pruned: Option<Node> = None;
-    for _ in 0..MAX_TYPE_ERRORS {
-        let findings = check_fn(pruned.as_ref().unwrap_or(node));
-        let mut removed = false;
-        for (tokens, id, message) in findings {
-            if id == "invalid-type"
-                && !removed
-                && remove(pruned.get_or_insert_with(|| node.clone()), &tokens)
-            {
-                removed = true;
-            }
-            if !all.iter().any(|(t, i, _)| *t == tokens && *i == id) {
-                all.push((tokens, id, message));
-            }
-        }
-        if !removed {
-            break;
-        }
-    }
-    all
-}
-
-fn remove(node: &mut Node, tokens: &[String]) -> bool {
-    let Some((last, parents)) = tokens.split_last() else {
-        return false;
-    };
-    let mut cur = node;
-    for t in parents {
-        cur = match &mut cur.value {
-            Value::Map(m) => match m.get_mut(t.as_str()) {
-                Some(v) => v,
-                None => return false,
-            },
-            Value::Seq(a) => match t.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
-                Some(v) => v,
-                None => return false,
-            },
-            _ => return false,
-        };
-    }
-    match &mut cur.value {
-        Value::Map(m) => m.shift_remove(last.as_str()).is_some(),
-        Value::Seq(a) => match last.parse::<usize>() {
-            Ok(i) if i < a.len() => {
-                a[i].value = Value::Null;
-                true
-            }
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
-/// Deserialises `node` as `T`, collecting the first wrong type and every ignored field.
-pub fn check_as<T: DeserializeOwned>(node: &Node) -> Findings {
-    let mut findings = Vec::new();
-    let mut unknown = Vec::new();
-    let mut record = |path: serde_ignored::Path<'_>| unknown.push(ignored_tokens(&path));
-    let ignored = serde_ignored::Deserializer::new(node, &mut record);
-    let result = serde_path_to_error::deserialize::<_, T>(ignored);
-    if let Err(e) = result {
-        let tokens = e
-            .path()
-            .iter()
-            .filter_map(|s| match s {
-                serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
-                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
-                serde_path_to_error::Segment::Enum { variant } => Some(variant.clone()),
-                serde_path_to_error::Segment::Unknown => None,
-            })
-            .collect();
-        findings.push((tokens, "invalid-type", format!("{}", e.inner())));
-    }
-    for tokens in unknown {
-        let field = tokens.last().cloned().unwrap_or_default();
-        findings.push((
-            tokens,
-            "unknown-field",
-            format!("unknown field `{field}` (not in the Kubernetes API type)"),
-        ));
-    }
-    findings
-}
-
-fn ignored_tokens(path: &serde_ignored::Path<'_>) -> Vec<String> {
-    use serde_ignored::Path;
-    let mut tokens = Vec::new();
-    let mut cur = path;
-    loop {
-        match cur {
-            Path::Root => break,
-            Path::Seq { parent, index } => {
-                tokens.push(index.to_string());
-                cur = parent;
-            }
-            Path::Map { parent, key } => {
-                tokens.push(key.clone());
-                cur = parent;
-            }
-            Path::Some { parent }
-            | Path::NewtypeStruct { parent }
-            | Path::NewtypeVariant { parent } => {
-                cur = parent;
-            }
-        }
-    }
-    tokens.reverse();
-    tokens
-}
-
 /// Names, labels, ports and quantities.
 fn formats(doc: &Document, sink: &mut Sink<'_>) {
     if let Some(name) = doc
@@ -253,7 +135,7 @@ fn formats(doc: &Document, sink: &mut Sink<'_>) {
         }
     }
     let mut label_maps = vec![path(&["metadata", "labels"])];
-    label_maps.extend(super::workload::template_labels_path(&doc.kind));
+    label_maps.extend(workload::template_labels_path(&doc.kind));
     label_maps.push(path(&["spec", "selector", "matchLabels"]));
     for tokens in label_maps {
         let Some(map) = doc.node.pointer(&tokens).and_then(Node::as_map) else {
@@ -284,8 +166,8 @@ fn formats(doc: &Document, sink: &mut Sink<'_>) {
             }
         }
     }
-    for spec in super::workload::pod_template_prefixes(&doc.kind) {
-        for (ctokens, container) in super::workload::containers(&doc.node, &spec) {
+    for spec in workload::pod_template_prefixes(&doc.kind) {
+        for (ctokens, container) in workload::containers(&doc.node, &spec) {
             container_formats(doc, sink, &ctokens, container);
         }
     }

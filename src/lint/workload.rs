@@ -2,7 +2,7 @@
 //! StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob), every container
 //! and init container.
 
-use super::{Sink, path};
+use super::sink::{Sink, path};
 use crate::manifest::Document;
 use crate::yaml::{Node, Value};
 

@@ -1,0 +1,215 @@
+//! The project's lint configuration: `kforge-lint.yaml` read into [`Options`], what a run checks.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::kube_version::{NEWEST_KUBE, parse_kube_version};
+use super::rules::{Category, RULES, Rule, rule};
+use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::yaml::{Limits, Node, SourceFile, Value, parse_documents};
+
+/// What to check.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Target Kubernetes version for lifecycle checks.
+    pub kube_version: (u32, u32),
+    /// Only these categories (empty: all).
+    pub only: BTreeSet<Category>,
+    /// Not these categories.
+    pub skip: BTreeSet<Category>,
+    /// Not these rules.
+    pub disable: BTreeSet<String>,
+    /// Kinds kforge has no type for are fine (custom resources).
+    pub allow_unknown_kinds: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            kube_version: NEWEST_KUBE,
+            only: BTreeSet::new(),
+            skip: BTreeSet::new(),
+            disable: BTreeSet::new(),
+            allow_unknown_kinds: false,
+        }
+    }
+}
+
+/// The project's lint configuration file.
+pub const CONFIG_FILE: &str = "kforge-lint.yaml";
+
+impl Options {
+    /// Defaults overlaid with `DIR/kforge-lint.yaml` when it exists:
+    ///
+    /// ```yaml
+    /// kubeVersion: "1.33"
+    /// only: [types, references]   # or skip: [practice]
+    /// disable: [missing-probe]
+    /// allowUnknownKinds: true
+    /// ```
+    pub fn from_project(dir: &Path) -> Result<Self, Diagnostics> {
+        let mut opts = Self::default();
+        let file = dir.join(CONFIG_FILE);
+        let text = match std::fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(opts),
+            Err(e) => {
+                return Err(Diagnostics(vec![Diagnostic::error(format!(
+                    "cannot read {CONFIG_FILE}: {e}"
+                ))]));
+            }
+        };
+        let source = SourceFile::new(CONFIG_FILE, text);
+        let limits = Limits {
+            max_depth: 16,
+            max_nodes: 10_000,
+        };
+        let docs = parse_documents(&source.text, &source, limits)
+            .map_err(|e| Diagnostics(vec![e.into()]))?;
+        let Some(root) = docs.into_iter().next() else {
+            return Ok(opts);
+        };
+        if matches!(root.value, Value::Null) {
+            return Ok(opts);
+        }
+        let Some(map) = root.as_map() else {
+            return Err(Diagnostics(vec![
+                Diagnostic::error(format!("{CONFIG_FILE} must be a map")).at(root.origin.clone()),
+            ]));
+        };
+        let mut problems = Vec::new();
+        let bad = |node: &Node, key: &str, msg: String, help: &str| {
+            Diagnostic::error(msg)
+                .at(node.origin.clone())
+                .key(key)
+                .help(help.to_string())
+        };
+        fn strings(node: &Node) -> Option<Vec<(String, &Node)>> {
+            match &node.value {
+                Value::Seq(items) => items
+                    .iter()
+                    .map(|n| n.as_str().map(|s| (s.to_string(), n)))
+                    .collect(),
+                Value::String(s) => Some(
+                    s.split(',')
+                        .map(|p| (p.trim().to_string(), node))
+                        .filter(|(p, _)| !p.is_empty())
+                        .collect(),
+                ),
+                _ => None,
+            }
+        }
+        for (key, node) in map {
+            match key.as_str() {
+                "kubeVersion" => {
+                    let text = match &node.value {
+                        Value::String(s) => s.clone(),
+                        Value::Float(f) => f.to_string(),
+                        _ => String::new(),
+                    };
+                    match parse_kube_version(&text) {
+                        Ok(v) => opts.kube_version = v,
+                        Err(e) => problems.push(bad(
+                            node,
+                            key,
+                            e.to_string(),
+                            "write it as a quoted string, e.g. kubeVersion: \"1.33\"",
+                        )),
+                    }
+                }
+                "only" | "skip" => match strings(node) {
+                    Some(list) => {
+                        for (name, n) in list {
+                            match Category::from_name(&name) {
+                                Some(c) if key == "only" => {
+                                    opts.only.insert(c);
+                                }
+                                Some(c) => {
+                                    opts.skip.insert(c);
+                                }
+                                None => problems.push(bad(
+                                    n,
+                                    key,
+                                    format!("unknown category `{name}`"),
+                                    "categories: types, lifecycle, references, practice, security",
+                                )),
+                            }
+                        }
+                    }
+                    None => problems.push(bad(
+                        node,
+                        key,
+                        format!("`{key}` must be a list of categories"),
+                        "e.g. skip: [practice]",
+                    )),
+                },
+                "disable" => match strings(node) {
+                    Some(list) => {
+                        for (id, n) in list {
+                            if rule(&id).is_some() {
+                                opts.disable.insert(id);
+                            } else {
+                                let hint = match did_you_mean(&id, RULES.iter().map(|r| r.id)) {
+                                    Some(s) => format!("did you mean `{s}`?"),
+                                    None => "`kforge lint --list-rules` lists the rules".into(),
+                                };
+                                problems.push(bad(n, key, format!("no rule `{id}`"), &hint));
+                            }
+                        }
+                    }
+                    None => problems.push(bad(
+                        node,
+                        key,
+                        "`disable` must be a list of rule ids".into(),
+                        "e.g. disable: [missing-probe]",
+                    )),
+                },
+                "allowUnknownKinds" => match node.value {
+                    Value::Bool(b) => opts.allow_unknown_kinds = b,
+                    _ => problems.push(bad(
+                        node,
+                        key,
+                        "`allowUnknownKinds` must be true or false".into(),
+                        "write allowUnknownKinds: true",
+                    )),
+                },
+                other => {
+                    let known = [
+                        "kubeVersion",
+                        "only",
+                        "skip",
+                        "disable",
+                        "allowUnknownKinds",
+                    ];
+                    let hint = match did_you_mean(other, known) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("known keys: {}", known.join(", ")),
+                    };
+                    problems.push(bad(
+                        map.get(other).unwrap_or(node),
+                        other,
+                        format!("unknown key `{other}` in {CONFIG_FILE}"),
+                        &hint,
+                    ));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(opts)
+        } else {
+            Err(Diagnostics(problems))
+        }
+    }
+
+    /// Whether any rule of `category` can report (so its checks are worth running).
+    pub fn category_enabled(&self, category: Category) -> bool {
+        (self.only.is_empty() || self.only.contains(&category)) && !self.skip.contains(&category)
+    }
+
+    /// Whether `rule` reports in this run (its category is on and it is not disabled).
+    pub(super) fn enabled(&self, rule: &Rule) -> bool {
+        (self.only.is_empty() || self.only.contains(&rule.category))
+            && !self.skip.contains(&rule.category)
+            && !self.disable.contains(rule.id)
+    }
+}

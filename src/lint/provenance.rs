@@ -1,0 +1,123 @@
+//! Values provenance: which values file (or `--set`) set the value a finding is about, as notes
+//! on the finding.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use crate::yaml::{Node, Value};
+
+/// The scalar leaves of the merged values, by their text, to say where a rendered value came
+/// from. Templates are not traced; a rendered scalar is matched to the values leaves with the
+/// same text (preferring the same key name), or, for strings, the leaf equal to its last part
+/// (`repo/name:TAG` → the leaf `TAG`). Ambiguous matches (more than three) name nothing.
+pub(super) struct ValuesIndex<'a> {
+    by_text: HashMap<String, Vec<(String, &'a Node)>>,
+}
+
+impl<'a> ValuesIndex<'a> {
+    /// Indexes every scalar leaf of the merged values `root`.
+    pub(super) fn new(root: &'a Node) -> Self {
+        let mut by_text: HashMap<String, Vec<(String, &'a Node)>> = HashMap::new();
+        let mut stack: Vec<(String, &'a Node)> = vec![(String::new(), root)];
+        while let Some((path, node)) = stack.pop() {
+            match &node.value {
+                Value::Map(m) => {
+                    for (k, v) in m {
+                        let p = if path.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{path}.{k}")
+                        };
+                        stack.push((p, v));
+                    }
+                }
+                Value::Seq(items) => {
+                    for (i, v) in items.iter().enumerate() {
+                        stack.push((format!("{path}[{i}]"), v));
+                    }
+                }
+                Value::Null => {}
+                _ => {
+                    if let Some(text) = scalar_text(node) {
+                        by_text
+                            .entry(text.into_owned())
+                            .or_default()
+                            .push((path, node));
+                    }
+                }
+            }
+        }
+        Self { by_text }
+    }
+
+    /// Notes naming the values keys that likely set the rendered `node` (found under `key`),
+    /// and where each was set; none when no match, or too many, is found.
+    pub(super) fn sources(&self, node: &Node, key: Option<&str>) -> Vec<String> {
+        let Some(text) = scalar_text(node) else {
+            return Vec::new();
+        };
+        let last_key = |path: &str| {
+            path.rsplit('.')
+                .next()
+                .unwrap_or(path)
+                .split('[')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        };
+        let exact = self
+            .by_text
+            .get(text.as_ref())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let same_key: Vec<&(String, &Node)> = exact
+            .iter()
+            .filter(|(p, _)| key.is_some_and(|k| last_key(p).eq_ignore_ascii_case(k)))
+            .collect();
+        let is_string = matches!(node.value, Value::String(_));
+        let mut found: Vec<&(String, &Node)> = if !same_key.is_empty() {
+            same_key
+        } else if is_string && text.len() >= 3 && !exact.is_empty() {
+            exact.iter().collect()
+        } else if is_string {
+            // The last part is usually the one that varies: `repo:TAG`, `host:PORT`, `a/b`.
+            let part = text
+                .rsplit([':', '/', '@', '=', ',', ' '])
+                .next()
+                .unwrap_or("");
+            if part.is_empty() || part == text {
+                Vec::new()
+            } else {
+                self.by_text
+                    .get(part)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter(|(_, n)| matches!(n.value, Value::String(_)))
+                    .collect()
+            }
+        } else {
+            Vec::new()
+        };
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found.dedup_by(|a, b| a.0 == b.0);
+        if found.is_empty() || found.len() > 3 {
+            return Vec::new();
+        }
+        found
+            .into_iter()
+            .map(|(path, n)| format!("`{path}` set in {}", n.origin))
+            .collect()
+    }
+}
+
+/// A scalar's text as the API server would see it in a string field; None for maps and lists.
+pub(super) fn scalar_text(n: &Node) -> Option<Cow<'_, str>> {
+    match &n.value {
+        Value::String(s) => Some(s.into()),
+        Value::Int(i) => Some(i.to_string().into()),
+        Value::Float(f) => Some(f.to_string().into()),
+        Value::Bool(b) => Some(b.to_string().into()),
+        _ => None,
+    }
+}
