@@ -3,15 +3,9 @@
 
 use crate::support::TempProject;
 
-/// The reference project with its config/ folder.
+/// The reference project, with its config/ folder.
 fn reference_with_config() -> TempProject {
-    let p = TempProject::reference();
-    let src = crate::support::repo_root().join("config/krakend/krakend.json");
-    p.write(
-        "config/krakend/krakend.json",
-        &std::fs::read_to_string(src).unwrap(),
-    );
-    p
+    TempProject::reference()
 }
 
 /// The hashed ConfigMap name of the krakend set in `yaml`.
@@ -112,9 +106,9 @@ fn a_config_file_that_does_not_parse_is_reported_at_its_rendered_line() {
 #[test]
 fn a_set_named_in_the_values_needs_its_folder_and_fits_in_a_config_map() {
     let p = reference_with_config();
-    p.append(
+    p.write(
         "environments/dev.yaml",
-        "\nconfigFiles:\n  krakenn:\n    mountPath: /x\n",
+        "configFiles:\n  krakenn:\n    mountPath: /x\n",
     );
     let line = p.line_of("environments/dev.yaml", "krakenn");
     p.kforge()

@@ -118,7 +118,8 @@ impl Run {
     }
 }
 
-/// A temporary copy of the reference project's environments (templates are built in).
+/// A temporary copy of the reference project's environments and config files (templates are
+/// built in).
 pub struct TempProject {
     pub dir: tempfile::TempDir,
 }
@@ -131,6 +132,13 @@ impl TempProject {
         for entry in std::fs::read_dir(repo_root().join("environments")).unwrap() {
             let p = entry.unwrap().path();
             std::fs::copy(&p, envs.join(p.file_name().unwrap())).unwrap();
+        }
+        // KrakenD's config set: config/krakend/krakend.json.
+        let config = dir.path().join("config/krakend");
+        std::fs::create_dir_all(&config).unwrap();
+        for entry in std::fs::read_dir(repo_root().join("config/krakend")).unwrap() {
+            let p = entry.unwrap().path();
+            std::fs::copy(&p, config.join(p.file_name().unwrap())).unwrap();
         }
         Self { dir }
     }
