@@ -36,7 +36,8 @@ fn a_new_user_inits_checks_builds_diffs_and_gets_a_located_typo() {
     }
     // The CI jobs are YAML that run check, build and push, with this version's release binary
     // (checksum verified, never compiled per run) under the asset name the release publishes.
-    let release = std::fs::read_to_string(repo_root().join(".github/workflows/release.yml")).unwrap();
+    let release =
+        std::fs::read_to_string(repo_root().join(".github/workflows/release.yml")).unwrap();
     assert!(release.contains("name=\"kforge-$GITHUB_REF_NAME-$TARGET.tar.gz\""));
     assert!(release.contains("target: x86_64-unknown-linux-musl"));
     for ci in [".github/workflows/kforge.yml", ".gitlab-ci.yml"] {
@@ -54,7 +55,10 @@ fn a_new_user_inits_checks_builds_diffs_and_gets_a_located_typo() {
         ] {
             assert!(text.contains(step), "{ci} lacks `{step}`");
         }
-        assert!(!text.contains("cargo install"), "{ci} compiles kforge on every run");
+        assert!(
+            !text.contains("cargo install"),
+            "{ci} compiles kforge on every run"
+        );
     }
     let kforge = || Cli::new().in_dir(&dir);
     kforge()
