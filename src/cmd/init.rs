@@ -248,6 +248,7 @@ jobs:
       - uses: actions/checkout@v5
       - name: Install kforge (release binary, SHA-256 checked)
         run: |
+          cd "$RUNNER_TEMP"
           archive="kforge-$KFORGE_VERSION-x86_64-unknown-linux-musl.tar.gz"
           url="https://github.com/$KFORGE_REPO/releases/download/$KFORGE_VERSION"
           curl -fsSL --retry 3 -o "$archive" "$url/$archive"
@@ -292,10 +293,10 @@ variables:
     - apk add --no-cache git
     - archive="kforge-$KFORGE_VERSION-x86_64-unknown-linux-musl.tar.gz"
     - url="https://github.com/$KFORGE_REPO/releases/download/$KFORGE_VERSION"
-    - wget -q -O "$archive" "$url/$archive"
+    - wget -q -O "/tmp/$archive" "$url/$archive"
     - sum="${KFORGE_SHA256:-$(wget -q -O - "$url/SHA256SUMS" | awk -v f="$archive" '$2 == f { print $1 }')}"
-    - echo "$sum  $archive" | sha256sum -c
-    - tar -xzf "$archive" -C /usr/local/bin kforge
+    - echo "$sum  /tmp/$archive" | sha256sum -c
+    - tar -xzf "/tmp/$archive" -C /usr/local/bin kforge
 
 kforge-check:
   extends: .kforge
