@@ -403,6 +403,9 @@ def main():
     # The before/after record of the optimisations is kept by hand in benches/HISTORY.md
     # (its figures come from the commits that made each change) and carried over verbatim.
     out.append((ROOT / "benches" / "HISTORY.md").read_text().rstrip())
+    # So is the install-cost record (build time, binary size), measured with other commands.
+    out.append("")
+    out.append((ROOT / "benches" / "INSTALL_COST.md").read_text().rstrip())
     text = "\n".join(out) + "\n"
     (ROOT / "BENCHMARKS.md").write_text(text)
     print(text)
