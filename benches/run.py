@@ -6,7 +6,7 @@ same run, peak RSS, targets met or not).
     cargo build --release && python3 benches/run.py [--runs N] [--quick]
 
 Needs: the oracles from .ci/install-oracles (real Helm 4 as a library), `pip install
-kubernetes-validate==1.37.0 PyYAML`, and ../shared/corpora. --quick shrinks W2/W3/W4 for a smoke
+kubernetes-validate==1.37.0 PyYAML`, and tests/corpora. --quick shrinks W2/W3/W4 for a smoke
 run (its numbers are not the published ones).
 """
 
@@ -29,7 +29,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = ROOT.parent / "shared" / "corpora"
+CORPORA = ROOT / "tests" / "corpora"
 WORK = ROOT / "target" / "bench"
 KFORGE = ROOT / "target" / "release" / "kforge"
 FLOOR = ROOT / "benches" / "parse-floor" / "target" / "release" / "parse-floor"
@@ -403,6 +403,9 @@ def main():
     # The before/after record of the optimisations is kept by hand in benches/HISTORY.md
     # (its figures come from the commits that made each change) and carried over verbatim.
     out.append((ROOT / "benches" / "HISTORY.md").read_text().rstrip())
+    # So is the install-cost record (build time, binary size), measured with other commands.
+    out.append("")
+    out.append((ROOT / "benches" / "INSTALL_COST.md").read_text().rstrip())
     text = "\n".join(out) + "\n"
     (ROOT / "BENCHMARKS.md").write_text(text)
     print(text)

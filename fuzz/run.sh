@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Seeds each fuzz target's corpus from the repository and ../shared/corpora, then runs every
+# Seeds each fuzz target's corpus from the repository and tests/corpora, then runs every
 # target for SECONDS (default 300) with libFuzzer. Built unoptimised and without a sanitizer
 # (safe Rust; an optimised ASan build of this crate takes ~45 min on 2 cores, this one ~3).
 # Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`). Crashes land in
@@ -11,7 +11,7 @@ secs=${1:-300}
 shift || true
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(set_parser values_merge render archive_reader index_reader)
-corpora=../shared/corpora
+corpora=tests/corpora
 seed() { mkdir -p "fuzz/corpus/$1"; cp -f "${@:2}" "fuzz/corpus/$1/" 2>/dev/null || true; }
 
 mkdir -p fuzz/corpus/set_parser

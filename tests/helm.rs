@@ -1,6 +1,6 @@
-//! Proof with the real consumers (../shared/ORACLES.md): real Helm 4 (the helm-sdkpy shared
-//! library, driven by tests/oracles/helm.py) lints and reads our charts and our index.yaml, and
-//! Debian's docker-registry stores what `kforge push` sends exactly as it stores `helm push`.
+//! Proof with the real consumers: real Helm 4 (the helm-sdkpy shared library, driven by
+//! tests/oracles/helm.py) lints and reads our charts and our index.yaml, and Debian's
+//! docker-registry stores what `kforge push` sends exactly as it stores `helm push`.
 //! `.ci/install-oracles` installs both; these tests fail (never skip) without them.
 
 use std::io::Read;

@@ -1,22 +1,12 @@
 //! `kforge lint`: conformance against the kubeconform fixtures and the kubernetes/examples
-//! manifests in ../shared/corpora (scored, with a printed score line per corpus), the command
+//! manifests in tests/corpora (scored, with a printed score line per corpus), the command
 //! contract (inputs, exit codes, selection, config file, annotations), and the report formats
 //! checked by independent validators (SARIF 2.1.0 JSON schema, JUnit XSD).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::support::{Cli, TempProject, repo_root};
-
-fn corpora() -> PathBuf {
-    let dir = repo_root().join("../shared/corpora");
-    assert!(
-        dir.is_dir(),
-        "the conformance corpora are required at {} (see ../shared/corpora/README.md)",
-        dir.display()
-    );
-    dir
-}
+use crate::support::{Cli, TempProject, corpus, repo_root};
 
 /// Findings of `kforge lint --format json ARGS` run in `dir`: (exit code, findings).
 fn lint_json(dir: &Path, args: &[&str]) -> (Option<i32>, Vec<serde_json::Value>) {
@@ -73,7 +63,7 @@ fn kubeconform_fixtures(root: &Path) -> Vec<Fixture> {
 
 #[test]
 fn kubeconform_fixtures_get_kubeconform_strict_verdicts() {
-    let root = corpora().join("kubeconform");
+    let root = corpus("kubeconform");
     let fixtures = kubeconform_fixtures(&root);
     assert!(
         fixtures.len() >= 20,
@@ -123,7 +113,7 @@ fn kubeconform_fixtures_get_kubeconform_strict_verdicts() {
 
 #[test]
 fn kubeconform_invalid_fixture_reports_every_problem_with_its_line() {
-    let root = corpora().join("kubeconform");
+    let root = corpus("kubeconform");
     let (code, findings) = lint_json(&root, &["--only", "types", "fixtures/invalid.yaml"]);
     assert_eq!(code, Some(1));
     let got: BTreeSet<(String, String, u64)> = findings
@@ -162,7 +152,7 @@ fn list(path: &Path) -> Vec<String> {
 
 #[test]
 fn kubernetes_examples_type_errors_are_exactly_the_expected_five() {
-    let root = corpora().join("kubernetes-examples");
+    let root = corpus("kubernetes-examples");
     let files = list(&root.join("SET_valid_current_apis_builtin_kinds_only.txt"));
     let expected: BTreeSet<String> = list(&root.join("EXPECTED_TYPE_ERRORS_1.37.txt"))
         .into_iter()

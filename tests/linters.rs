@@ -1,4 +1,4 @@
-//! kforge's rules against other linters' own test suites (../shared/corpora): for every
+//! kforge's rules against other linters' own test suites (tests/corpora): for every
 //! kube-linter and kube-score check a rule claims as its equivalent (`kforge lint --explain`),
 //! the scorer in tests/oracles/linter_scores.py runs kforge on that check's test files. Every
 //! expected report must be produced, and no `dont-fire*` object (kube-linter) or OK-graded object
@@ -6,16 +6,13 @@
 
 use std::process::Command;
 
-use crate::support::repo_root;
+use crate::support::{corpus, repo_root};
 
 #[test]
 fn claimed_kube_linter_and_kube_score_checks_match_their_test_suites() {
-    let corpora = repo_root().join("../shared/corpora");
-    assert!(
-        corpora.join("kube-linter/EXPECTATIONS.tsv").is_file()
-            && corpora.join("kube-score/EXPECTATIONS.tsv").is_file(),
-        "../shared/corpora is missing"
-    );
+    // Both sets must be there; the scorer reads them from their common folder.
+    let corpora = corpus("kube-linter").parent().unwrap().to_path_buf();
+    corpus("kube-score");
     let out = Command::new("python3")
         .arg(repo_root().join("tests/oracles/linter_scores.py"))
         .arg(env!("CARGO_BIN_EXE_kforge"))

@@ -1,9 +1,9 @@
 //! `kforge build` and `kforge repo index`: immutable versions, no churn, locking, and Helm's
-//! rules for hostile archives (../shared/corpora/helm/EXPECTATIONS-illegal-archive-paths.tsv).
+//! rules for hostile archives (tests/corpora/helm/EXPECTATIONS-illegal-archive-paths.tsv).
 
 use std::path::Path;
 
-use crate::support::{TempProject, file_names, python, repo_root};
+use crate::support::{TempProject, corpus, file_names, python};
 
 fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -236,7 +236,7 @@ fn corrupt_empty_and_foreign_files_are_reported_by_name() {
 
 #[test]
 fn helm_illegal_archive_paths_are_refused() {
-    let tsv = repo_root().join("../shared/corpora/helm/EXPECTATIONS-illegal-archive-paths.tsv");
+    let tsv = corpus("helm").join("EXPECTATIONS-illegal-archive-paths.tsv");
     let text = std::fs::read_to_string(&tsv)
         .unwrap_or_else(|e| panic!("the corpora are required ({}): {e}", tsv.display()));
     let mut cases = 0;

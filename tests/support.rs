@@ -9,6 +9,19 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// One set of the conformance corpora kept in the repository (`tests/corpora/<set>/`, copied
+/// from upstream test suites with their licences, see tests/corpora/README.md). A missing set
+/// fails the test that needs it: conformance is never skipped.
+pub fn corpus(set: &str) -> PathBuf {
+    let dir = repo_root().join("tests/corpora").join(set);
+    assert!(
+        dir.join("LICENSE").is_file(),
+        "the conformance corpus `{set}` is required at {} (see tests/corpora/README.md)",
+        dir.display()
+    );
+    dir
+}
+
 /// A command line for the kforge binary.
 pub struct Cli {
     cmd: Command,

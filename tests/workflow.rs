@@ -3,7 +3,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::support::{Cli, TempProject, python};
+use crate::support::{Cli, TempProject, python, repo_root};
 
 /// A fresh project made by `kforge init` in a temp folder (the project is `<tmp>/svc`).
 fn initialised() -> (TempProject, std::path::PathBuf) {
@@ -34,13 +34,31 @@ fn a_new_user_inits_checks_builds_diffs_and_gets_a_located_typo() {
     ] {
         assert!(dir.join(f).is_file(), "init did not write {f}");
     }
-    // The CI jobs are YAML that run check, build and push.
+    // The CI jobs are YAML that run check, build and push, with this version's release binary
+    // (checksum verified, never compiled per run) under the asset name the release publishes.
+    let release =
+        std::fs::read_to_string(repo_root().join(".github/workflows/release.yml")).unwrap();
+    assert!(release.contains("name=\"kforge-$GITHUB_REF_NAME-$TARGET.tar.gz\""));
+    assert!(release.contains("target: x86_64-unknown-linux-musl"));
     for ci in [".github/workflows/kforge.yml", ".gitlab-ci.yml"] {
         let text = std::fs::read_to_string(dir.join(ci)).unwrap();
         python("import sys, yaml; yaml.safe_load(sys.stdin)", &text);
-        for step in ["kforge check", "kforge build", "kforge push"] {
+        for step in [
+            "kforge check",
+            "kforge build",
+            "kforge push",
+            concat!("KFORGE_VERSION: v", env!("CARGO_PKG_VERSION"), "\n"),
+            "releases/download/$KFORGE_VERSION",
+            "archive=\"kforge-$KFORGE_VERSION-x86_64-unknown-linux-musl.tar.gz\"",
+            "SHA256SUMS",
+            "sha256sum -c",
+        ] {
             assert!(text.contains(step), "{ci} lacks `{step}`");
         }
+        assert!(
+            !text.contains("cargo install"),
+            "{ci} compiles kforge on every run"
+        );
     }
     let kforge = || Cli::new().in_dir(&dir);
     kforge()

@@ -239,16 +239,29 @@ permissions:
   contents: read
   packages: write
 env:
-  # Where your organisation keeps kforge's source (or replace the install step with a download).
-  KFORGE_GIT: https://github.com/YOUR-ORG/kforge
+  # The kforge release this project is checked with, and where releases are published
+  # (owner/repository on GitHub). Its static binary is downloaded and checked: seconds, no compile.
+  KFORGE_VERSION: v@KFORGE_VERSION@
+  KFORGE_REPO: YOUR-ORG/kforge
+  # Optional: the archive's SHA-256 from the release's SHA256SUMS, to pin the exact bytes.
+  # Empty: the archive is checked against the SHA256SUMS published with the same release.
+  KFORGE_SHA256: ""
 jobs:
   kforge:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
-      - uses: dtolnay/rust-toolchain@stable
-      - name: Install kforge
-        run: cargo install --locked --git "$KFORGE_GIT" kforge
+      - uses: actions/checkout@v5
+      - name: Install kforge (release binary, SHA-256 checked)
+        run: |
+          cd "$RUNNER_TEMP"
+          archive="kforge-$KFORGE_VERSION-x86_64-unknown-linux-musl.tar.gz"
+          url="https://github.com/$KFORGE_REPO/releases/download/$KFORGE_VERSION"
+          curl -fsSL --retry 3 -o "$archive" "$url/$archive"
+          sum="${KFORGE_SHA256:-$(curl -fsSL --retry 3 "$url/SHA256SUMS" | awk -v f="$archive" '$2 == f { print $1 }')}"
+          echo "$sum  $archive" | sha256sum -c
+          mkdir -p "$RUNNER_TEMP/kforge"
+          tar -xzf "$archive" -C "$RUNNER_TEMP/kforge" kforge
+          echo "$RUNNER_TEMP/kforge" >> "$GITHUB_PATH"
       - name: Check (values, render, lint, golden, immutability)
         run: kforge check
       - name: Lint report for code scanning
@@ -266,18 +279,29 @@ jobs:
             echo "$REGISTRY_TOKEN" | kforge push "$chart" "oci://ghcr.io/${{ github.repository_owner }}/charts" --username "${{ github.actor }}" --password-stdin
           done
 "#
-    .to_string();
+    .replace("@KFORGE_VERSION@", env!("CARGO_PKG_VERSION"));
     let gitlab = r#"# kforge: check every pipeline; build and push charts on the default branch.
 stages: [check, build]
 
 variables:
-  # Where your organisation keeps kforge's source (or replace the install step with a download).
-  KFORGE_GIT: https://github.com/YOUR-ORG/kforge
+  # The kforge release this project is checked with, and where releases are published
+  # (owner/repository on GitHub). Its static binary is downloaded and checked: seconds, no compile.
+  KFORGE_VERSION: v@KFORGE_VERSION@
+  KFORGE_REPO: YOUR-ORG/kforge
+  # Optional: the archive's SHA-256 from the release's SHA256SUMS, to pin the exact bytes.
+  # Empty: the archive is checked against the SHA256SUMS published with the same release.
+  KFORGE_SHA256: ""
 
 .kforge:
-  image: rust:1
+  image: alpine:3.22
   before_script:
-    - cargo install --locked --git "$KFORGE_GIT" kforge
+    - apk add --no-cache git
+    - archive="kforge-$KFORGE_VERSION-x86_64-unknown-linux-musl.tar.gz"
+    - url="https://github.com/$KFORGE_REPO/releases/download/$KFORGE_VERSION"
+    - wget -q -O "/tmp/$archive" "$url/$archive"
+    - sum="${KFORGE_SHA256:-$(wget -q -O - "$url/SHA256SUMS" | awk -v f="$archive" '$2 == f { print $1 }')}"
+    - echo "$sum  /tmp/$archive" | sha256sum -c
+    - tar -xzf "/tmp/$archive" -C /usr/local/bin kforge
 
 kforge-check:
   extends: .kforge
@@ -305,7 +329,7 @@ kforge-build:
   artifacts:
     paths: [dist/]
 "#
-    .to_string();
+    .replace("@KFORGE_VERSION@", env!("CARGO_PKG_VERSION"));
     vec![
         ("environments/base.yaml", base),
         ("environments/dev.yaml", dev),

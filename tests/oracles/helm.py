@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Real Helm 4 as an oracle: drives the helm-sdkpy shared library (Go Helm compiled to a C
-library, see ../shared/ORACLES.md) through ctypes. `.ci/install-oracles` puts the library at
+library, shipped inside the PyPI wheel helm-sdkpy) through ctypes. `.ci/install-oracles` puts the library at
 target/oracles/helm/libhelm_sdkpy.so; KFORGE_HELM_LIB overrides that path.
 
 Usage (each prints exactly one JSON object on stdout and exits 0; on failure Helm's error goes

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Scores kforge's lint rules against kube-linter's and kube-score's own test suites
-(../shared/corpora), for every equivalent check a rule claims (`kforge lint --explain RULE`).
+(tests/corpora), for every equivalent check a rule claims (`kforge lint --explain RULE`).
 
 Usage: linter_scores.py KFORGE CORPORA_DIR   prints one JSON object:
   {"kube-linter": {...}, "kube-score": {...}}  with per-check results and totals.

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Debian's docker-registry (distribution 2.8) as an oracle OCI registry, on 127.0.0.1 only
-(see ../shared/ORACLES.md; `.ci/install-oracles` installs it). Standard library only.
+(`.ci/install-oracles` installs it with apt). Standard library only.
 
 Usage (each prints exactly one JSON object on stdout and exits 0; on failure a message goes to
 stderr and the exit code is 1):

@@ -3,7 +3,7 @@
 
   reports.py sarif FILE   SARIF 2.1.0 JSON schema (OASIS rtm.5), with the jsonschema package
   reports.py junit FILE   JUnit XML against the Jenkins junit-4 XSD (kubeconform's copy in
-                          ../shared/corpora), with lxml; also parses it like a CI server would
+                          tests/corpora), with lxml; also parses it like a CI server would
 
 Prints one JSON object: {"ok": true, ...} or {"ok": false, "errors": [...]}; exit 0 either way
 (the test asserts), exit 1 when the validator itself is missing.
@@ -35,7 +35,7 @@ def sarif(path):
 def junit(path):
     from lxml import etree
 
-    xsd = etree.XMLSchema(etree.parse(str(ROOT / "../shared/corpora/kubeconform/fixtures/junit.xsd")))
+    xsd = etree.XMLSchema(etree.parse(str(ROOT / "tests/corpora/kubeconform/fixtures/junit.xsd")))
     doc = etree.parse(str(path))
     ok = xsd.validate(doc)
     errors = [str(e) for e in xsd.error_log][:20]
