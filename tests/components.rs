@@ -128,3 +128,53 @@ fn two_objects_with_one_name_are_an_error() {
         .exit(2)
         .stderr_has("component `web` (settings.yaml) and component `worker` (settings.yaml) both render ConfigMap `shop`");
 }
+
+// Containers are maps keyed by name: an overlay changes one field of one sidecar.
+#[test]
+fn the_frontend_example_has_an_init_container_a_sidecar_and_secret_references() {
+    let p = TempProject::example("frontend");
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(0)
+        .stderr_has("golden/ matches");
+    let prod = p.kforge().args(["render", "-e", "prod"]).run().exit(0);
+    let dev = p.kforge().args(["render", "-e", "dev"]).run().exit(0);
+    for run in [&prod, &dev] {
+        assert!(
+            run.stdout
+                .contains("initContainers:\n        - name: wait-for-api\n")
+        );
+        assert!(run.stdout.contains("        - name: log-shipper\n"));
+        assert!(
+            run.stdout
+                .contains("secretRef:\n                name: frontend-secrets")
+        );
+        assert!(run.stdout.contains("secretKeyRef:"));
+        assert!(
+            !run.stdout.contains("kind: Secret"),
+            "a chart never carries secrets"
+        );
+    }
+    assert!(prod.stdout.contains("image: fluent/fluent-bit:3.2.5"));
+    assert!(dev.stdout.contains("image: fluent/fluent-bit:3.2.4"));
+    // The rest of the sidecar is kept from base.
+    assert!(prod.stdout.contains("path=/var/log/frontend/*.log"));
+}
+
+#[test]
+fn a_sidecar_needs_an_image_and_known_keys() {
+    let p = TempProject::example("frontend");
+    p.append(
+        "environments/dev.yaml",
+        "sidecars:\n  proxy:\n    args: [run]\n    imagee: {repository: envoy}\n",
+    );
+    let line = p.line_of("environments/dev.yaml", "imagee");
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(2)
+        .stderr_has(&format!("environments/dev.yaml:{line}:"))
+        .stderr_has("did you mean `image`?")
+        .stderr_has("missing required key `sidecars.proxy.image`");
+}

@@ -62,7 +62,11 @@ fn golden_files_match_rendered_output() {
         report.is_empty(),
         "golden drift (rerun with KFORGE_UPDATE_GOLDEN=1 to accept):\n{report}"
     );
-    assert_eq!(actual.len(), 9, "dev 2 + staging 3 + prod 4 objects");
+    assert_eq!(
+        actual.len(),
+        12,
+        "dev 3 + staging 4 + prod 5 objects (each with its krakend.json ConfigMap)"
+    );
 }
 
 #[test]

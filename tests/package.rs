@@ -31,11 +31,18 @@ fn layout_matches_helm_package() {
         .iter()
         .map(|e| e[0].as_str().unwrap().to_string())
         .collect();
+    // The config set's ConfigMap, named by the hash of its content (tests/config.rs).
+    let config_map = names
+        .iter()
+        .find(|n| n.starts_with("krakend/templates/configmap-krakend-krakend-"))
+        .expect("the krakend.json ConfigMap")
+        .clone();
     assert_eq!(
         names,
         [
             "krakend/Chart.yaml",
             "krakend/values.yaml",
+            config_map.as_str(),
             "krakend/templates/deployment-krakend.yaml",
             "krakend/templates/horizontalpodautoscaler-krakend.yaml",
             "krakend/templates/ingress-krakend.yaml",

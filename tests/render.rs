@@ -14,6 +14,7 @@ fn prod_renders_in_helm_install_order_with_sources() {
     assert_eq!(
         kinds(&run.stdout),
         [
+            "ConfigMap",
             "Service",
             "Deployment",
             "HorizontalPodAutoscaler",
@@ -28,6 +29,7 @@ fn prod_renders_in_helm_install_order_with_sources() {
     assert_eq!(
         sources,
         [
+            "# Source: config/krakend",
             "# Source: service.yaml",
             "# Source: deployment.yaml",
             "# Source: hpa.yaml",
@@ -36,7 +38,7 @@ fn prod_renders_in_helm_install_order_with_sources() {
     );
     assert!(
         run.stdout
-            .starts_with("---\n# Source: service.yaml\napiVersion: v1\n")
+            .starts_with("---\n# Source: config/krakend\napiVersion: v1\n")
     );
 }
 
@@ -107,10 +109,13 @@ fn prod_matches_the_reference_design() {
 #[test]
 fn dev_and_staging_replicas_ingress_and_hpa() {
     let dev = Cli::new().args(["render", "-e", "dev"]).run().exit(0);
-    assert_eq!(kinds(&dev.stdout), ["Service", "Deployment"]);
+    assert_eq!(kinds(&dev.stdout), ["ConfigMap", "Service", "Deployment"]);
     assert!(dev.stdout.contains("\n  replicas: 1\n"));
     let staging = Cli::new().args(["render", "-e", "staging"]).run().exit(0);
-    assert_eq!(kinds(&staging.stdout), ["Service", "Deployment", "Ingress"]);
+    assert_eq!(
+        kinds(&staging.stdout),
+        ["ConfigMap", "Service", "Deployment", "Ingress"]
+    );
     assert!(staging.stdout.contains("\n  replicas: 2\n"));
     assert!(staging.stdout.contains("host: api.staging.example.com"));
 }
@@ -169,9 +174,15 @@ fn all_envs_writes_one_folder_per_env_one_file_per_object() {
         .run()
         .exit(0);
     let prod = file_names(&dir.join("prod"));
+    let config_map = prod
+        .iter()
+        .find(|n| n.starts_with("configmap-krakend-krakend-"))
+        .expect("the krakend.json ConfigMap")
+        .clone();
     assert_eq!(
         prod,
         [
+            config_map.as_str(),
             "deployment-krakend.yaml",
             "horizontalpodautoscaler-krakend.yaml",
             "ingress-krakend.yaml",
@@ -183,8 +194,9 @@ fn all_envs_writes_one_folder_per_env_one_file_per_object() {
         .run()
         .exit(0)
         .stdout;
+    let config = std::fs::read_to_string(dir.join("prod").join(&config_map)).unwrap();
     let svc = std::fs::read_to_string(dir.join("prod/service-krakend.yaml")).unwrap();
-    assert!(stdout.starts_with(&svc));
+    assert!(stdout.starts_with(&format!("{config}{svc}")));
     for env in ["dev", "staging"] {
         assert!(dir.join(env).join("deployment-krakend.yaml").is_file());
     }
@@ -211,7 +223,8 @@ fn project_templates_replace_builtins_and_add_new_ones() {
         "{# no service in this project #}\n",
     );
     let run = p.kforge().args(["render", "-e", "dev"]).run().exit(0);
-    assert_eq!(kinds(&run.stdout), ["ConfigMap", "Deployment"]);
+    // The project's own ConfigMap, and the krakend.json one from config/.
+    assert_eq!(kinds(&run.stdout), ["ConfigMap", "ConfigMap", "Deployment"]);
     assert!(run.stdout.contains("name: cfg-dev\n"));
     assert!(run.stdout.contains("# Source: configmap.yaml\n"));
 }
@@ -317,7 +330,11 @@ fn values_are_data_never_markup() {
     }
     let list = Cli::new().args(&args).run().exit(0).json();
     let items = list["items"].as_array().unwrap();
-    assert_eq!(items.len(), 2, "no injected documents");
+    assert_eq!(
+        items.len(),
+        3,
+        "no injected documents (ConfigMap, Service, Deployment)"
+    );
     let deploy = items.iter().find(|i| i["kind"] == "Deployment").unwrap();
     let ann = deploy["spec"]["template"]["metadata"]["annotations"]
         .as_object()
@@ -386,6 +403,7 @@ fn every_values_key_renders_and_passes_the_kubernetes_type_check() {
         kinds,
         [
             "ServiceAccount",
+            "ConfigMap",
             "Service",
             "Deployment",
             "HorizontalPodAutoscaler",
@@ -556,6 +574,7 @@ fn lifecycle_hooks_are_rendered_after_the_manifests_and_packaged_as_templates() 
     assert_eq!(
         kinds(&run.stdout),
         [
+            "ConfigMap",
             "Service",
             "Deployment",
             "HorizontalPodAutoscaler",
@@ -578,6 +597,7 @@ fn lifecycle_hooks_are_rendered_after_the_manifests_and_packaged_as_templates() 
     assert_eq!(
         kinds(&no_hooks.stdout),
         [
+            "ConfigMap",
             "Service",
             "Deployment",
             "HorizontalPodAutoscaler",

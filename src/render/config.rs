@@ -245,7 +245,9 @@ fn config_map(
     }
     let digest = hasher.finalize();
     let hash: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
-    let name = format!("{plain}-{hash}");
+    // At most 63 characters, so the name is also a valid label value and volume source name.
+    let stem: String = plain.chars().take(63 - 1 - hash.len()).collect();
+    let name = format!("{}-{hash}", stem.trim_end_matches('-'));
     let g = |v: Value| Node::new(v, Origin::Generated);
     let s = |t: &str| g(Value::String(t.to_string()));
     let mut labels = Map::default();
