@@ -178,3 +178,92 @@ fn a_sidecar_needs_an_image_and_known_keys() {
         .stderr_has("did you mean `image`?")
         .stderr_has("missing required key `sidecars.proxy.image`");
 }
+
+/// The documents of a stream whose `kind` and `name` are these.
+fn object<'a>(yaml: &'a str, kind: &str, name: &str) -> &'a str {
+    yaml.split("---\n")
+        .find(|d| {
+            d.contains(&format!("kind: {kind}\n")) && d.contains(&format!("  name: {name}\n"))
+        })
+        .unwrap_or_else(|| panic!("no {kind} {name} in:\n{yaml}"))
+}
+
+#[test]
+fn a_canary_runs_beside_the_stable_track_by_replicas_or_by_weight() {
+    let p = TempProject::example("canary");
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(0)
+        .stderr_has("golden/ matches");
+    // dev: canary off, yet the stable Deployment already selects on its track.
+    let dev = p
+        .kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(0)
+        .stdout;
+    assert!(!dev.contains("api-canary"));
+    assert!(object(&dev, "Deployment", "api").contains("kforge.io/track: stable"));
+    // staging: one Service in front of both tracks (a split by replicas).
+    let staging = p
+        .kforge()
+        .args(["render", "-e", "staging"])
+        .run()
+        .exit(0)
+        .stdout;
+    let canary = object(&staging, "Deployment", "api-canary");
+    assert!(canary.contains("image: ghcr.io/acme/api:1.9.0"));
+    assert!(canary.contains("replicas: 1"));
+    assert!(!object(&staging, "Service", "api").contains("kforge.io/track"));
+    // prod: 10% through ingress-nginx's canary Ingress to the canary's own Service.
+    let prod = p
+        .kforge()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(0)
+        .stdout;
+    assert!(object(&prod, "Service", "api").contains("kforge.io/track: stable"));
+    assert!(object(&prod, "Service", "api-canary").contains("kforge.io/track: canary"));
+    let ingress = object(&prod, "Ingress", "api-canary");
+    assert!(ingress.contains("nginx.ingress.kubernetes.io/canary-weight: \"10\""));
+    assert!(ingress.contains("name: api-canary\n                port:"));
+    assert!(object(&prod, "Deployment", "api").contains("image: ghcr.io/acme/api:1.8.0"));
+}
+
+#[test]
+fn blue_green_serves_the_active_colour_and_previews_the_other() {
+    let p = TempProject::example("blue-green");
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(0)
+        .stderr_has("golden/ matches");
+    let prod = p
+        .kforge()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(0)
+        .stdout;
+    assert!(object(&prod, "Service", "api").contains("kforge.io/colour: blue"));
+    assert!(object(&prod, "Service", "api-preview").contains("kforge.io/colour: green"));
+    assert!(object(&prod, "Deployment", "api-blue").contains("image: ghcr.io/acme/api:1.8.0"));
+    assert!(object(&prod, "Deployment", "api-green").contains("replicas: 1"));
+    // The switch is one value: staging serves green.
+    let staging = p
+        .kforge()
+        .args(["render", "-e", "staging"])
+        .run()
+        .exit(0)
+        .stdout;
+    assert!(object(&staging, "Service", "api").contains("kforge.io/colour: green"));
+    assert!(object(&staging, "Service", "api-preview").contains("kforge.io/colour: blue"));
+    // A colour that does not exist is refused at its line.
+    p.write("environments/dev.yaml", "blueGreen:\n  active: gren\n");
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(2)
+        .stderr_has("blue-green active colour `gren` is not one of the colours (blue, green)")
+        .stderr_has("environments/dev.yaml:2:");
+}

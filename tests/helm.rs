@@ -450,7 +450,7 @@ fn push_with_credentials_from_each_source_and_clear_refusals() {
 // Every example application builds charts that real Helm lints clean (hooks, CronJobs, PDBs).
 #[test]
 fn real_helm_lints_the_example_applications_clean() {
-    for example in ["web-worker", "frontend"] {
+    for example in ["web-worker", "frontend", "canary", "blue-green"] {
         let p = TempProject::example(example);
         p.kforge().args(["build"]).run().exit(0);
         for env in ["dev", "staging", "prod"] {

@@ -149,12 +149,52 @@ pub fn merge_env(
     Ok(MergedValues { root, layers })
 }
 
+/// A blue-green `active` colour that is not one of the `colours` (top level or a component).
+fn active_colours(root: &Node) -> Vec<Diagnostic> {
+    let mut places = vec![(String::new(), root)];
+    for (name, own) in root
+        .get_path(&[COMPONENTS])
+        .and_then(Node::as_map)
+        .into_iter()
+        .flatten()
+    {
+        places.push((format!("{COMPONENTS}.{name}."), own));
+    }
+    let mut out = Vec::new();
+    for (prefix, node) in places {
+        let Some(active) = node.get_path(&["blueGreen", "active"]) else {
+            continue;
+        };
+        let colours: Vec<&str> = node
+            .get_path(&["blueGreen", "colours"])
+            .and_then(Node::as_map)
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let name = active.as_str().unwrap_or_default();
+        if !colours.contains(&name) {
+            out.push(
+                Diagnostic::error(format!(
+                    "blue-green active colour `{name}` is not one of the colours ({})",
+                    colours.join(", ")
+                ))
+                .at(active.origin.clone())
+                .key(format!("{prefix}blueGreen.active"))
+                .help("set `active` to one of the colours under blueGreen.colours"),
+            );
+        }
+    }
+    out
+}
+
 /// Validates merged values; all violations are returned together. Each component's values
 /// (the shared values with its own merged over them) are checked as the top level is, so a typo
 /// or a wrong type inside `components.<name>` is found with its file:line; a problem of a shared
 /// value is reported once, not once per component.
 pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diagnostics> {
     let mut problems = schema.validate(&values.root);
+    if problems.is_empty() {
+        problems.extend(active_colours(&values.root));
+    }
     for component in components(&values.root) {
         let Some(name) = &component.name else {
             continue;
