@@ -290,6 +290,10 @@ pub struct InitArgs {
     /// Chart and application name (DNS-1123 label); default: the folder's name.
     #[arg(long = "name", value_name = "NAME")]
     pub name: Option<String>,
+    /// Scaffold an application of several components (a web Deployment, a worker, a nightly
+    /// CronJob and a pre-upgrade migration Job) instead of one workload.
+    #[arg(long = "components")]
+    pub components: bool,
 }
 
 /// `kforge completions`.

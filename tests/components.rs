@@ -267,3 +267,28 @@ fn blue_green_serves_the_active_colour_and_previews_the_other() {
         .stderr_has("blue-green active colour `gren` is not one of the colours (blue, green)")
         .stderr_has("environments/dev.yaml:2:");
 }
+
+#[test]
+fn init_scaffolds_an_application_that_passes_check_and_build_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("shop");
+    crate::support::Cli::new()
+        .args(["init", project.to_str().unwrap(), "--components"])
+        .run()
+        .exit(0);
+    let run = |args: &[&str]| crate::support::Cli::new().args(args).in_dir(&project).run();
+    run(&["check"]).exit(0).stderr_has("golden/ matches");
+    run(&["build"]).exit(0);
+    let prod = run(&["render", "-e", "prod"]).exit(0).stdout;
+    for (kind, name) in [
+        ("Deployment", "shop-web"),
+        ("Deployment", "shop-worker"),
+        ("CronJob", "shop-nightly"),
+        ("Job", "shop-migrate"),
+        ("PodDisruptionBudget", "shop-web"),
+        ("HorizontalPodAutoscaler", "shop-web"),
+        ("Ingress", "shop-web"),
+    ] {
+        object(&prod, kind, name);
+    }
+}

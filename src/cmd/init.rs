@@ -41,7 +41,7 @@ pub fn run(args: &InitArgs) -> Result<ExitCode> {
             dir.display()
         );
     }
-    let files = scaffold(&name);
+    let files = scaffold(&name, args.components);
     for (rel, _) in &files {
         if dir.join(rel).exists() {
             bail!(
@@ -131,7 +131,7 @@ fn suggest_name(s: &str) -> String {
 }
 
 /// Relative path → content.
-fn scaffold(name: &str) -> Vec<(&'static str, String)> {
+fn scaffold(name: &str, components: bool) -> Vec<(&'static str, String)> {
     let base = format!(
         r#"# {name}: values shared by every environment.
 # Layers: built-in defaults < base.yaml < <env>.yaml < -f files < --set.
@@ -330,7 +330,7 @@ kforge-build:
     paths: [dist/]
 "#
     .replace("@KFORGE_VERSION@", env!("CARGO_PKG_VERSION"));
-    vec![
+    let files = vec![
         ("environments/base.yaml", base),
         ("environments/dev.yaml", dev),
         ("environments/staging.yaml", staging),
@@ -338,7 +338,156 @@ kforge-build:
         (".gitignore", "# kforge build output\n/dist/\n".to_string()),
         (".github/workflows/kforge.yml", github),
         (".gitlab-ci.yml", gitlab),
-    ]
+    ];
+    let mut files = files;
+    if components {
+        let [base, dev, staging, prod] = app_environments(name);
+        for (rel, text) in [
+            ("environments/base.yaml", base),
+            ("environments/dev.yaml", dev),
+            ("environments/staging.yaml", staging),
+            ("environments/prod.yaml", prod),
+        ] {
+            if let Some(slot) = files.iter_mut().find(|(r, _)| *r == rel) {
+                slot.1 = text;
+            }
+        }
+    }
+    files
+}
+
+/// The environments of `kforge init --components`: an application of a web Deployment, a
+/// background worker, a nightly CronJob and a pre-upgrade migration Job from one image.
+fn app_environments(name: &str) -> [String; 4] {
+    let base = format!(
+        r#"# {name}: an application of several components sharing one image.
+# Keys outside `components` are shared by every component; a component's own keys are merged
+# over them. Layers: built-in defaults < base.yaml < <env>.yaml < -f files < --set.
+# See every key and where it came from: kforge values -e prod --show-origin
+chart:
+  name: {name}
+  version: 0.1.0
+  description: {name} application
+
+image:
+  # One image for every component; pin it with a version tag or a digest.
+  repository: nginxinc/nginx-unprivileged
+  tag: "1.27.3"
+  pullPolicy: IfNotPresent
+
+resources:
+  requests:
+    cpu: 50m
+    memory: 64Mi
+  limits:
+    memory: 128Mi
+
+podSecurityContext:
+  runAsNonRoot: true
+  runAsUser: 101
+  seccompProfile:
+    type: RuntimeDefault
+
+securityContext:
+  allowPrivilegeEscalation: false
+  readOnlyRootFilesystem: true
+  capabilities:
+    drop: [ALL]
+
+volumes:
+  - name: tmp
+    emptyDir: {{}}
+volumeMounts:
+  - name: tmp
+    mountPath: /tmp
+
+components:
+  # The web server, behind a Service; a disruption budget keeps one pod through node drains.
+  web:
+    ports:
+      http: 8080
+    service:
+      port: 80
+      targetPort: http
+    livenessProbe:
+      httpGet: {{path: /, port: http}}
+    readinessProbe:
+      httpGet: {{path: /, port: http}}
+    podDisruptionBudget:
+      enabled: true
+      minAvailable: 1
+  # A background worker: no Service. Replace the command with your worker's.
+  worker:
+    command: [sh, -c, "echo worker started; exec sleep infinity"]
+    service:
+      enabled: false
+    livenessProbe:
+      exec: {{command: [sh, -c, "true"]}}
+    readinessProbe:
+      exec: {{command: [sh, -c, "true"]}}
+  # A nightly job at 03:00.
+  nightly:
+    kind: CronJob
+    schedule: "0 3 * * *"
+    command: [sh, -c, "echo nightly report"]
+    backoffLimit: 1
+    restartPolicy: Never
+  # The database migration, run by Helm before every install and upgrade.
+  migrate:
+    kind: Job
+    command: [sh, -c, "echo migrating"]
+    backoffLimit: 2
+    restartPolicy: Never
+    hook:
+      phases: [pre-install, pre-upgrade]
+      weight: -5
+"#
+    );
+    let dev = "# dev: one replica of each component, no disruption budget.
+replicaCount: 1
+components:
+  web:
+    podDisruptionBudget:
+      enabled: false
+"
+    .to_string();
+    let staging = format!(
+        r#"# staging: two web replicas behind an ingress.
+replicaCount: 2
+components:
+  web:
+    ingress:
+      enabled: true
+      className: nginx
+      hosts:
+        {name}.staging.example.com:
+          paths:
+            /:
+              pathType: Prefix
+"#
+    );
+    let prod = format!(
+        r#"# prod: the web component autoscaled on CPU behind an ingress; three workers.
+components:
+  web:
+    ingress:
+      enabled: true
+      className: nginx
+      hosts:
+        {name}.example.com:
+          paths:
+            /:
+              pathType: Prefix
+    autoscaling:
+      enabled: true
+      minReplicas: 3
+      maxReplicas: 10
+      targetCPUUtilizationPercentage: 75
+  worker:
+    replicaCount: 3
+"#
+    );
+    [base, dev, staging, prod]
 }
 
 #[cfg(test)]
