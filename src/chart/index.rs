@@ -65,8 +65,8 @@ enum Body {
 
 /// An entry made from an archive: the fields later steps ask for, and its text, emitted on
 /// the thread that read the archive. The tree it was emitted from (a map per entry, a node
-/// per field: several KB where the text is a few hundred bytes) is not kept; a 5,000-archive
-/// index held 25 MB of them until it was written.
+/// per field: several KB where the text is a few hundred bytes) is not kept: a large index
+/// would hold all of them until it was written.
 #[derive(Clone, Debug)]
 struct Made {
     version: String,
@@ -325,8 +325,8 @@ impl RepoIndex {
             list.sort_by(|a, b| b.semver.cmp(&a.semver));
         }
         // Read entries' keys put in order (mostly only checked: an index kforge wrote is in
-        // order) on every core: a serial pass over 5,000 entries' maps was about 3% of the
-        // wall time of adding one archive to such an index, with the other core idle.
+        // order) on every core: a serial pass over a large index's maps left the other core
+        // idle while adding one archive (benches/HISTORY.md).
         let mut read: Vec<&mut Node> = self
             .entries
             .values_mut()

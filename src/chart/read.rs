@@ -230,10 +230,9 @@ pub fn read_chart_yaml(bytes: Vec<u8>) -> Result<Vec<u8>, ArchiveError> {
 /// trailer), which the streamed check then reads and reports as it always has.
 ///
 /// flate2's reader inflates through a 32 KiB window and copies out of it; one call into a
-/// buffer the size of the stream does neither (a quarter less time on the 100 MB a
-/// 5,000-archive index inflates). The inflater is zlib-rs's, which inflates these archives
-/// in a fifth less time than miniz_oxide's (flate2 keeps miniz_oxide: it also writes our
-/// archives, and their bytes must not change).
+/// buffer the size of the stream does neither. The inflater is zlib-rs's, faster on these
+/// archives than miniz_oxide's (flate2 keeps miniz_oxide: it also writes our archives, and
+/// their bytes must not change). Measurements: benches/HISTORY.md.
 fn inflate_member(
     bytes: &[u8],
     inflater: &mut zlib_rs::Inflate,
@@ -304,8 +303,8 @@ fn read_archive_keeping(
 
 /// Every entry checked with Helm's rules and measured; the files `keep` names are returned.
 /// `in_memory`: the length of a tar stream held in memory, whose skipped entries are measured
-/// from their position in it instead of being read (copying 100 MB of tar padding through a
-/// zeroed buffer was 8% of a repository index); the next entry is then found by seeking past
+/// from their position in it instead of being read (copying tar padding through a zeroed
+/// buffer was a visible share of a repository index); the next entry is then found by seeking past
 /// them. Such a stream gives `Ok(None)` where an entry (or its padding) runs past its end, to
 /// be checked again streamed: reading reports that as an error, which seeking would not.
 fn check_entries<R: Read>(
