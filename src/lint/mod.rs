@@ -4,13 +4,18 @@
 //! offending node (file:line:col) with the JSON path as key.
 //!
 //! This file holds the entry points; the rest is one concern a file, imported downwards only:
-//! the checks (`types`, `lifecycle`, `workload`, `references`) report into the [`Sink`], which
+//! the checks (`types`, `lifecycle`, `workload`, `batch` with `cron`, `references`,
+//! `disruption`, `config_refs`) report into the [`Sink`], which
 //! applies the run's [`Options`] (`config`), the objects' ignore annotations (`ignore`) and names
 //! where a value was set (`provenance`). `input` reads manifest files and drives the entry
 //! points; `report` writes the findings in each output format.
 
+mod batch;
 mod config;
+mod config_refs;
+mod cron;
 mod deserialize;
+mod disruption;
 mod ignore;
 pub mod input;
 mod kinds;
@@ -61,6 +66,10 @@ pub fn lint_document(doc: &Document, opts: &Options, sink: &mut Sink<'_>) {
     if typed && workload_on {
         workload::check(doc, sink);
     }
+    if typed {
+        batch::check(doc, sink);
+    }
+    config_refs::secret_data(doc, sink);
 }
 
 /// The checks across objects (selectors, backends, scale targets, duplicates), when their
@@ -68,5 +77,7 @@ pub fn lint_document(doc: &Document, opts: &Options, sink: &mut Sink<'_>) {
 pub fn lint_references(docs: &[Document], opts: &Options, sink: &mut Sink<'_>) {
     if opts.category_enabled(Category::References) {
         references::check(docs, sink);
+        disruption::check(docs, sink);
+        config_refs::check(docs, sink);
     }
 }

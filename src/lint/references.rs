@@ -261,7 +261,20 @@ fn service(
                         .iter()
                         .any(|(n, _)| n.as_deref() == Some(name.as_str()))
                 });
-                if !found {
+                if found {
+                    spread(
+                        svc,
+                        &selected,
+                        &at,
+                        &format!("port `{name}`"),
+                        |w| {
+                            w.ports
+                                .iter()
+                                .any(|(n, _)| n.as_deref() == Some(name.as_str()))
+                        },
+                        sink,
+                    );
+                } else {
                     sink.report(
                         "service-target-port",
                         svc,
@@ -289,11 +302,59 @@ fn service(
                         &at,
                         format!("targetPort {n} is not a containerPort of the selected pods"),
                     );
+                } else if found {
+                    // Pods that declare no ports may still listen on it: only those that
+                    // declare others are known to lack it.
+                    spread(
+                        svc,
+                        &selected,
+                        &at,
+                        &format!("containerPort {n}"),
+                        |w| w.ports.is_empty() || w.ports.iter().any(|(_, num)| *num == Some(*n)),
+                        sink,
+                    );
                 }
             }
             _ => {}
         }
     }
+}
+
+/// `service-port-spread`: the Service selects the pods of several workloads and some have
+/// the target port (`has`) while others do not, so part of its traffic goes nowhere.
+fn spread(
+    svc: &Document,
+    selected: &[&Pods<'_>],
+    at: &[String],
+    port: &str,
+    has: impl Fn(&Pods<'_>) -> bool,
+    sink: &mut Sink<'_>,
+) {
+    let lacking: Vec<String> = selected
+        .iter()
+        .filter(|w| !has(w))
+        .map(|w| format!("{} {}", w.doc.kind, w.doc.name))
+        .collect();
+    if lacking.is_empty() {
+        return;
+    }
+    let having: Vec<String> = selected
+        .iter()
+        .filter(|w| has(w))
+        .map(|w| format!("{} {}", w.doc.kind, w.doc.name))
+        .collect();
+    sink.report(
+        "service-port-spread",
+        svc,
+        at,
+        format!(
+            "the selector also matches the pods of {}, which lack{} {port} that {} declare{}",
+            lacking.join(", "),
+            if lacking.len() == 1 { "s" } else { "" },
+            having.join(", "),
+            if having.len() == 1 { "s" } else { "" },
+        ),
+    );
 }
 
 fn ingress(ing: &Document, services: &[&Document], sink: &mut Sink<'_>) {

@@ -1,0 +1,237 @@
+//! ConfigMaps and Secrets: pods that name one the set lacks (volumes, projected sources,
+//! `envFrom`, `env[].valueFrom`), or a key it lacks; and Secrets that carry their values in
+//! the rendered output.
+//!
+//! A name is only judged when the set holds at least one object of its kind: a chart whose
+//! Secrets are all created outside it (by an operator, `kubectl create secret`) refers to
+//! them by name, and that is right. `optional: true` references are never judged.
+
+use std::collections::{HashMap, HashSet};
+
+use super::sink::{Sink, path};
+use super::workload::{containers, pod_template_prefixes};
+use crate::manifest::Document;
+use crate::yaml::{Node, Value};
+
+/// A reference from a pod to a ConfigMap or Secret.
+struct Reference {
+    /// `ConfigMap` or `Secret`.
+    kind: &'static str,
+    name: String,
+    /// The key, for `configMapKeyRef`/`secretKeyRef`.
+    key: Option<String>,
+    /// Path of the name node.
+    at: Vec<String>,
+}
+
+/// The `missing-config-ref` rule over the set.
+pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
+    // (kind, namespace, name) → the keys of the object.
+    let mut present: HashMap<(&str, &str, &str), HashSet<&str>> = HashMap::new();
+    let mut kinds: HashSet<&str> = HashSet::new();
+    for d in docs {
+        let kind = match d.kind.as_str() {
+            "ConfigMap" => "ConfigMap",
+            "Secret" => "Secret",
+            _ => continue,
+        };
+        kinds.insert(kind);
+        let keys = present
+            .entry((kind, d.namespace.as_str(), d.name.as_str()))
+            .or_default();
+        for section in ["data", "binaryData", "stringData"] {
+            if let Some(m) = d.node.get_path(&[section]).and_then(Node::as_map) {
+                keys.extend(m.keys().map(String::as_str));
+            }
+        }
+    }
+    if kinds.is_empty() {
+        return;
+    }
+    for doc in docs {
+        for r in references(doc) {
+            if !kinds.contains(r.kind) {
+                continue;
+            }
+            let Some(keys) = present.get(&(r.kind, doc.namespace.as_str(), r.name.as_str())) else {
+                sink.report(
+                    "missing-config-ref",
+                    doc,
+                    &r.at,
+                    format!("{} `{}` is not in the set", r.kind, r.name),
+                );
+                continue;
+            };
+            if let Some(key) = &r.key
+                && !keys.contains(key.as_str())
+            {
+                let mut at = r.at.clone();
+                at.pop();
+                at.push("key".into());
+                sink.report(
+                    "missing-config-ref",
+                    doc,
+                    &at,
+                    format!("{} `{}` has no key `{key}`", r.kind, r.name),
+                );
+            }
+        }
+    }
+}
+
+fn optional(n: &Node) -> bool {
+    matches!(
+        n.get_path(&["optional"]).map(|o| &o.value),
+        Some(Value::Bool(true))
+    )
+}
+
+fn seq(n: Option<&Node>) -> &[Node] {
+    match n.map(|n| &n.value) {
+        Some(Value::Seq(items)) => items,
+        _ => &[],
+    }
+}
+
+fn with(base: &[String], rest: &[&str]) -> Vec<String> {
+    let mut t = base.to_vec();
+    t.extend(rest.iter().map(|s| (*s).to_string()));
+    t
+}
+
+/// A reference to `kind` by the `name_key` of `n` (at `at`), unless it is optional.
+fn push(
+    out: &mut Vec<Reference>,
+    kind: &'static str,
+    n: Option<&Node>,
+    at: Vec<String>,
+    name_key: &str,
+) {
+    let Some(n) = n else {
+        return;
+    };
+    let Some(name) = n.get_path(&[name_key]).and_then(Node::as_str) else {
+        return;
+    };
+    if optional(n) {
+        return;
+    }
+    let key = n
+        .get_path(&["key"])
+        .and_then(Node::as_str)
+        .map(str::to_string);
+    out.push(Reference {
+        kind,
+        name: name.to_string(),
+        key,
+        at: with(&at, &[name_key]),
+    });
+}
+
+/// Every non-optional ConfigMap and Secret reference of a workload's pods.
+fn references(doc: &Document) -> Vec<Reference> {
+    let mut out = Vec::new();
+    for spec in pod_template_prefixes(&doc.kind) {
+        let Some(pod) = doc.node.pointer(&spec) else {
+            continue;
+        };
+        for (i, v) in seq(pod.get_path(&["volumes"])).iter().enumerate() {
+            let at = with(&spec, &["volumes", &i.to_string()]);
+            push(
+                &mut out,
+                "ConfigMap",
+                v.get_path(&["configMap"]),
+                with(&at, &["configMap"]),
+                "name",
+            );
+            push(
+                &mut out,
+                "Secret",
+                v.get_path(&["secret"]),
+                with(&at, &["secret"]),
+                "secretName",
+            );
+            for (j, s) in seq(v.get_path(&["projected", "sources"]))
+                .iter()
+                .enumerate()
+            {
+                let src = with(&at, &["projected", "sources", &j.to_string()]);
+                push(
+                    &mut out,
+                    "ConfigMap",
+                    s.get_path(&["configMap"]),
+                    with(&src, &["configMap"]),
+                    "name",
+                );
+                push(
+                    &mut out,
+                    "Secret",
+                    s.get_path(&["secret"]),
+                    with(&src, &["secret"]),
+                    "name",
+                );
+            }
+        }
+        for (ct, c) in containers(&doc.node, &spec) {
+            for (j, e) in seq(c.get_path(&["envFrom"])).iter().enumerate() {
+                let at = with(&ct, &["envFrom", &j.to_string()]);
+                push(
+                    &mut out,
+                    "ConfigMap",
+                    e.get_path(&["configMapRef"]),
+                    with(&at, &["configMapRef"]),
+                    "name",
+                );
+                push(
+                    &mut out,
+                    "Secret",
+                    e.get_path(&["secretRef"]),
+                    with(&at, &["secretRef"]),
+                    "name",
+                );
+            }
+            for (j, e) in seq(c.get_path(&["env"])).iter().enumerate() {
+                let at = with(&ct, &["env", &j.to_string(), "valueFrom"]);
+                let from = |k: &str| e.get_path(&["valueFrom", k]);
+                push(
+                    &mut out,
+                    "ConfigMap",
+                    from("configMapKeyRef"),
+                    with(&at, &["configMapKeyRef"]),
+                    "name",
+                );
+                push(
+                    &mut out,
+                    "Secret",
+                    from("secretKeyRef"),
+                    with(&at, &["secretKeyRef"]),
+                    "name",
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `secret-data`: a Secret whose values are in the chart.
+pub fn secret_data(doc: &Document, sink: &mut Sink<'_>) {
+    if doc.kind != "Secret" {
+        return;
+    }
+    for section in ["data", "stringData"] {
+        if let Some(m) = doc.node.get_path(&[section]).and_then(Node::as_map)
+            && !m.is_empty()
+        {
+            let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+            sink.report(
+                "secret-data",
+                doc,
+                &path(&[section]),
+                format!(
+                    "the chart carries secret values in {section} ({})",
+                    keys.join(", ")
+                ),
+            );
+        }
+    }
+}
