@@ -13,6 +13,7 @@ mod golden;
 mod helm;
 mod injection;
 mod lint;
+mod lint_apps;
 mod linters;
 mod oracles;
 mod package;
