@@ -8,6 +8,14 @@ use crate::yaml::{Node, Value};
 
 /// The Job and CronJob rules for one document.
 pub fn check(doc: &Document, sink: &mut Sink<'_>) {
+    let batch_api = doc
+        .node
+        .get_path(&["apiVersion"])
+        .and_then(Node::as_str)
+        .is_some_and(|v| v.starts_with("batch/"));
+    if !batch_api {
+        return;
+    }
     match doc.kind.as_str() {
         "CronJob" => {
             schedule(doc, sink);

@@ -66,9 +66,8 @@ pub fn lint_document(doc: &Document, opts: &Options, sink: &mut Sink<'_>) {
     if typed && workload_on {
         workload::check(doc, sink);
     }
-    if typed {
-        batch::check(doc, sink);
-    }
+    // Also on removed batch/v1beta1 CronJobs: their schedule and pod are the same fields.
+    batch::check(doc, sink);
     config_refs::secret_data(doc, sink);
 }
 
