@@ -167,7 +167,7 @@ fn disruption_budgets_that_never_allow_an_eviction() {
         &[(
             "pdb-never-evicts",
             line(f, &["kind: PodDisruptionBudget", "minAvailable:"]),
-            "requires 3 of the 3 pods",
+            "requires 3 of the 3 pods it selects (StatefulSet cockroachdb: spec.replicas 3)",
         )],
     );
     let f = "kube-linter-pdb-max-unavailable.yaml";
@@ -187,17 +187,17 @@ fn disruption_budgets_that_never_allow_an_eviction() {
             (
                 "pdb-never-evicts",
                 line(f, &["name: baz", "minAvailable:"]),
-                "Deployment foo (1 replicas)",
+                "Deployment foo: spec.replicas 1",
             ),
             (
                 "pdb-never-evicts",
                 line(f, &["name: baz2", "minAvailable:"]),
-                "HorizontalPodAutoscaler's minReplicas",
+                "Deployment foo2: HorizontalPodAutoscaler minReplicas 1",
             ),
             (
                 "pdb-never-evicts",
                 line(f, &["name: baz3", "minAvailable:"]),
-                "ScaledObject's minReplicaCount",
+                "Deployment foo3: ScaledObject minReplicaCount 1",
             ),
         ],
     );
@@ -239,7 +239,7 @@ fn an_application_of_two_components() {
                         "minAvailable",
                     ],
                 ),
-                "Deployment shop-worker (1 replicas)",
+                "Deployment shop-worker: spec.replicas 1",
             ),
         ],
     );

@@ -129,7 +129,7 @@ fn budget(pdb: &Document, docs: &[Document], sink: &mut Sink<'_>) {
         }
         let (replicas, source) = replicas(w, docs);
         total += replicas;
-        names.push(format!("{kind} {} ({replicas} {source})", w.name));
+        names.push(format!("{kind} {}: {source} {replicas}", w.name));
     }
     if names.is_empty() {
         return;
@@ -175,18 +175,21 @@ fn replicas(w: &Document, docs: &[Document]) -> (i64, &'static str) {
             "HorizontalPodAutoscaler" if targets(d, None) => {
                 return (
                     int(&d.node, &["spec", "minReplicas"]).unwrap_or(1),
-                    "at the HorizontalPodAutoscaler's minReplicas",
+                    "HorizontalPodAutoscaler minReplicas",
                 );
             }
             // KEDA scales Deployments by default, down to 0 unless told otherwise.
             "ScaledObject" if targets(d, Some("Deployment")) => {
                 return (
                     int(&d.node, &["spec", "minReplicaCount"]).unwrap_or(0),
-                    "at the ScaledObject's minReplicaCount",
+                    "ScaledObject minReplicaCount",
                 );
             }
             _ => {}
         }
     }
-    (int(&w.node, &["spec", "replicas"]).unwrap_or(1), "replicas")
+    (
+        int(&w.node, &["spec", "replicas"]).unwrap_or(1),
+        "spec.replicas",
+    )
 }
