@@ -292,3 +292,30 @@ fn services_of_one_workload_each_are_not_spread() {
     // Service adds its `role`, so no Service spans two workloads.
     expect("examples-guestbook-all-in-one.yaml", &[]);
 }
+
+#[test]
+fn numeric_target_ports_and_percentage_budgets() {
+    // api-c declares no ports, so it may listen on 9090: only api-b is known to lack it.
+    // 50% of the 5 api pods is 3, leaving 2 to evict; a DaemonSet's pod count is unknown.
+    let f = "ports-and-budgets.yaml";
+    expect(
+        f,
+        &[
+            (
+                "service-port-spread",
+                line(f, &["name: metrics", "targetPort:"]),
+                "Deployment api-b, which lacks containerPort 9090 that Deployment api-a, Deployment api-c declare",
+            ),
+            (
+                "pdb-never-evicts",
+                line(f, &["name: api-all", "minAvailable:"]),
+                "minAvailable is 100%",
+            ),
+            (
+                "pdb-never-evicts",
+                line(f, &["name: api-b-none", "maxUnavailable:"]),
+                "maxUnavailable is 0",
+            ),
+        ],
+    );
+}
