@@ -97,11 +97,14 @@ pub fn schedule_problem(schedule: &str) -> Option<String> {
         .find_map(|(text, field)| field_problem(text, field))
 }
 
-/// robfig/cron `getField`: a comma list of ranges.
+/// robfig/cron `getField`: a comma list of ranges (empty items are skipped, as Go's
+/// `strings.FieldsFunc` does).
 fn field_problem(text: &str, field: &Field) -> Option<String> {
-    text.split(',').find_map(|part| {
-        range_problem(part, field).map(|p| format!("{} `{text}`: {p}", field.name))
-    })
+    text.split(',')
+        .filter(|part| !part.is_empty())
+        .find_map(|part| {
+            range_problem(part, field).map(|p| format!("{} `{text}`: {p}", field.name))
+        })
 }
 
 /// robfig/cron `getRange`: `*` or `?`, `a`, `a-b`, each with an optional `/step`
@@ -116,10 +119,12 @@ fn bounds(expr: &str, field: &Field) -> Result<(), String> {
         [range, step] => (range, Some(step)),
         _ => return Err(format!("too many slashes in `{expr}`")),
     };
-    let (start, end) = if range == "*" || range == "?" {
+    let parts: Vec<&str> = range.split('-').collect();
+    // robfig/cron looks at the part before a hyphen only: `*-5` is `*`.
+    let (start, end) = if parts[0] == "*" || parts[0] == "?" {
         (field.min, field.max)
     } else {
-        match range.split('-').collect::<Vec<_>>()[..] {
+        match parts[..] {
             [one] => {
                 let start = value(one, field)?;
                 (start, if step.is_some() { field.max } else { start })
@@ -249,6 +254,8 @@ mod tests {
             "@every 1h30m",
             "@every 90s",
             "  0  3 * * *",
+            "*-5 * * * *",
+            "1,,2 * * * *",
         ] {
             assert_eq!(schedule_problem(ok), None, "{ok}");
         }
@@ -268,7 +275,6 @@ mod tests {
             ("*/0 * * * *", "positive"),
             ("5-1 * * * *", "after its end"),
             ("a * * * *", "not a number"),
-            ("1,,2 * * * *", "not a number"),
             ("0 0 * * MON-", "not a number"),
             ("1/2/3 * * * *", "slashes"),
             ("@weekdays", "unknown descriptor"),
