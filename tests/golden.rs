@@ -64,8 +64,8 @@ fn golden_files_match_rendered_output() {
     );
     assert_eq!(
         actual.len(),
-        12,
-        "dev 3 + staging 4 + prod 5 objects (each with its krakend.json ConfigMap)"
+        13,
+        "dev 3 + staging 4 + prod 6 objects (each with its krakend.json ConfigMap; prod's PDB)"
     );
 }
 

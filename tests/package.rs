@@ -46,6 +46,7 @@ fn layout_matches_helm_package() {
             "krakend/templates/deployment-krakend.yaml",
             "krakend/templates/horizontalpodautoscaler-krakend.yaml",
             "krakend/templates/ingress-krakend.yaml",
+            "krakend/templates/poddisruptionbudget-krakend.yaml",
             "krakend/templates/service-krakend.yaml",
         ]
     );

@@ -14,6 +14,7 @@ fn prod_renders_in_helm_install_order_with_sources() {
     assert_eq!(
         kinds(&run.stdout),
         [
+            "PodDisruptionBudget",
             "ConfigMap",
             "Service",
             "Deployment",
@@ -29,6 +30,7 @@ fn prod_renders_in_helm_install_order_with_sources() {
     assert_eq!(
         sources,
         [
+            "# Source: pdb.yaml",
             "# Source: config/krakend",
             "# Source: service.yaml",
             "# Source: deployment.yaml",
@@ -38,7 +40,7 @@ fn prod_renders_in_helm_install_order_with_sources() {
     );
     assert!(
         run.stdout
-            .starts_with("---\n# Source: config/krakend\napiVersion: v1\n")
+            .starts_with("---\n# Source: pdb.yaml\napiVersion: policy/v1\n")
     );
 }
 
@@ -186,6 +188,7 @@ fn all_envs_writes_one_folder_per_env_one_file_per_object() {
             "deployment-krakend.yaml",
             "horizontalpodautoscaler-krakend.yaml",
             "ingress-krakend.yaml",
+            "poddisruptionbudget-krakend.yaml",
             "service-krakend.yaml"
         ]
     );
@@ -574,6 +577,7 @@ fn lifecycle_hooks_are_rendered_after_the_manifests_and_packaged_as_templates() 
     assert_eq!(
         kinds(&run.stdout),
         [
+            "PodDisruptionBudget",
             "ConfigMap",
             "Service",
             "Deployment",
@@ -597,6 +601,7 @@ fn lifecycle_hooks_are_rendered_after_the_manifests_and_packaged_as_templates() 
     assert_eq!(
         kinds(&no_hooks.stdout),
         [
+            "PodDisruptionBudget",
             "ConfigMap",
             "Service",
             "Deployment",

@@ -195,7 +195,11 @@ fn diff_between_environments_is_structural_and_has_json() {
     let config_removed = ids("removed");
     assert_eq!(
         added,
-        ["HorizontalPodAutoscaler/krakend", "Ingress/krakend"]
+        [
+            "HorizontalPodAutoscaler/krakend",
+            "Ingress/krakend",
+            "PodDisruptionBudget/krakend"
+        ]
     );
     assert_eq!((config_added.len(), config_removed.len()), (1, 1));
     assert!(config_removed[0].starts_with("ConfigMap/krakend-krakend-"));
