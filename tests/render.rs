@@ -197,9 +197,10 @@ fn all_envs_writes_one_folder_per_env_one_file_per_object() {
         .run()
         .exit(0)
         .stdout;
+    let pdb = std::fs::read_to_string(dir.join("prod/poddisruptionbudget-krakend.yaml")).unwrap();
     let config = std::fs::read_to_string(dir.join("prod").join(&config_map)).unwrap();
     let svc = std::fs::read_to_string(dir.join("prod/service-krakend.yaml")).unwrap();
-    assert!(stdout.starts_with(&format!("{config}{svc}")));
+    assert!(stdout.starts_with(&format!("{pdb}{config}{svc}")));
     for env in ["dev", "staging"] {
         assert!(dir.join(env).join("deployment-krakend.yaml").is_file());
     }
@@ -405,6 +406,7 @@ fn every_values_key_renders_and_passes_the_kubernetes_type_check() {
     assert_eq!(
         kinds,
         [
+            "PodDisruptionBudget",
             "ServiceAccount",
             "ConfigMap",
             "Service",
