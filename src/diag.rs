@@ -74,42 +74,6 @@ pub trait Failure: std::error::Error + Send + Sync + 'static {
     }
 }
 
-/// A failure with what was being done when it happened (`environment `dev` failed`).
-#[derive(Debug, thiserror::Error)]
-#[error("{what}")]
-pub struct Context {
-    /// What failed, one line.
-    pub what: String,
-    /// Why.
-    pub cause: Box<dyn Failure>,
-}
-
-impl Context {
-    /// `cause`, said to have happened while doing `what`.
-    pub fn new(what: impl Into<String>, cause: impl Failure) -> Self {
-        Self {
-            what: what.into(),
-            cause: Box::new(cause),
-        }
-    }
-}
-
-impl Failure for Context {
-    fn exit(&self) -> Exit {
-        self.cause.exit()
-    }
-
-    fn report(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
-        writeln!(out, "error: {}", self.what)?;
-        self.cause.report_cause(out, color)
-    }
-
-    fn report_cause(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
-        writeln!(out, "  caused by: {}", self.what)?;
-        self.cause.report_cause(out, color)
-    }
-}
-
 /// Several independent failures (one per environment, one per archive), all reported; the
 /// run exits 1 only when every one of them is a finding.
 #[derive(Debug, Default)]

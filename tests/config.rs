@@ -3,11 +3,6 @@
 
 use crate::support::TempProject;
 
-/// The reference project, with its config/ folder.
-fn reference_with_config() -> TempProject {
-    TempProject::reference()
-}
-
 /// The hashed ConfigMap name of the krakend set in `yaml`.
 fn config_map_name(yaml: &str) -> String {
     yaml.lines()
@@ -18,7 +13,7 @@ fn config_map_name(yaml: &str) -> String {
 
 #[test]
 fn each_environment_gets_its_own_config_mounted_under_a_hashed_name() {
-    let p = reference_with_config();
+    let p = TempProject::reference();
     let prod = p.kforge().args(["render", "-e", "prod"]).run().exit(0);
     let dev = p.kforge().args(["render", "-e", "dev"]).run().exit(0);
     let (prod_name, dev_name) = (config_map_name(&prod.stdout), config_map_name(&dev.stdout));
@@ -61,7 +56,7 @@ fn each_environment_gets_its_own_config_mounted_under_a_hashed_name() {
 // References the user writes by the plain name (envFrom, a volume of their own) follow the hash.
 #[test]
 fn references_to_the_plain_name_are_renamed() {
-    let p = reference_with_config();
+    let p = TempProject::reference();
     p.append(
         "environments/base.yaml",
         "\nvolumes:\n  - name: extra\n    configMap:\n      name: krakend-krakend\n",
@@ -73,7 +68,7 @@ fn references_to_the_plain_name_are_renamed() {
 
 #[test]
 fn a_config_file_that_does_not_parse_is_reported_at_its_rendered_line() {
-    let p = reference_with_config();
+    let p = TempProject::reference();
     p.write(
         "config/krakend/extra.json",
         "{\n  \"a\": {{ settings.timeout }},\n  \"b\": nope\n}\n",
@@ -105,7 +100,7 @@ fn a_config_file_that_does_not_parse_is_reported_at_its_rendered_line() {
 
 #[test]
 fn a_set_named_in_the_values_needs_its_folder_and_fits_in_a_config_map() {
-    let p = reference_with_config();
+    let p = TempProject::reference();
     p.write(
         "environments/dev.yaml",
         "configFiles:\n  krakenn:\n    mountPath: /x\n",
@@ -118,7 +113,7 @@ fn a_set_named_in_the_values_needs_its_folder_and_fits_in_a_config_map() {
         .stderr_has("config set `krakenn` has no folder config/krakenn/")
         .stderr_has(&format!("environments/dev.yaml:{line}:"))
         .stderr_has("did you mean `krakend`?");
-    let p = reference_with_config();
+    let p = TempProject::reference();
     p.write("config/krakend/big.txt", &"x".repeat(1024 * 1024));
     p.kforge()
         .args(["build"])
@@ -130,7 +125,7 @@ fn a_set_named_in_the_values_needs_its_folder_and_fits_in_a_config_map() {
 
 #[test]
 fn other_formats_get_the_values_text_not_json() {
-    let p = reference_with_config();
+    let p = TempProject::reference();
     p.write(
         "config/krakend/gateway.conf",
         "timeout = {{ settings.timeout }}\nenv = {{ environment }}\n",

@@ -7,6 +7,7 @@
 //! since that is where the budget bites. A budget that selects a DaemonSet, a Job or a
 //! workload outside the set is not judged on `minAvailable`.
 
+use super::references::string_map;
 use super::sink::{Sink, path};
 use super::workload::template_labels_path;
 use crate::manifest::Document;
@@ -37,24 +38,6 @@ fn amount(n: &Node) -> Option<Amount> {
             .map(Amount::Percent),
         _ => None,
     }
-}
-
-fn labels(n: Option<&Node>) -> Vec<(&str, String)> {
-    n.and_then(Node::as_map)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| {
-                    let s = match &v.value {
-                        Value::String(s) => s.clone(),
-                        Value::Int(i) => i.to_string(),
-                        Value::Bool(b) => b.to_string(),
-                        _ => return None,
-                    };
-                    Some((k.as_str(), s))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The `pdb-never-evicts` rule over the set.
@@ -103,7 +86,7 @@ fn budget(pdb: &Document, docs: &[Document], sink: &mut Sink<'_>) {
     {
         return;
     }
-    let selector = labels(pdb.node.get_path(&["spec", "selector", "matchLabels"]));
+    let selector = string_map(pdb.node.get_path(&["spec", "selector", "matchLabels"]));
     if selector.is_empty() {
         return;
     }
@@ -115,13 +98,14 @@ fn budget(pdb: &Document, docs: &[Document], sink: &mut Sink<'_>) {
             continue;
         }
         // A workload's pods carry its template labels, and its own selector's labels.
-        let mut pod_labels = labels(template_labels_path(kind).and_then(|p| w.node.pointer(&p)));
-        pod_labels.extend(labels(w.node.get_path(&[
+        let mut pod_labels =
+            string_map(template_labels_path(kind).and_then(|p| w.node.pointer(&p)));
+        pod_labels.extend(string_map(w.node.get_path(&[
             "spec",
             "selector",
             "matchLabels",
         ])));
-        if !selector.iter().all(|s| pod_labels.contains(s)) {
+        if !selector.iter().all(|(k, v)| pod_labels.get(k) == Some(v)) {
             continue;
         }
         if UNCOUNTED.contains(&kind) {

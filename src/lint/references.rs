@@ -31,7 +31,8 @@ struct Pods<'a> {
     ports: Vec<(Option<String>, Option<i64>)>,
 }
 
-fn string_map(n: Option<&Node>) -> IndexMap<String, String> {
+/// The scalar entries of a map (labels, a selector's matchLabels) as text.
+pub(super) fn string_map(n: Option<&Node>) -> IndexMap<String, String> {
     n.and_then(Node::as_map)
         .map(|m| {
             m.iter()
