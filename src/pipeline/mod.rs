@@ -14,8 +14,7 @@ use crate::manifest::{Document, Hooks, release_view, rename_config_map_refs, sor
 use crate::project::{Project, ProjectError};
 use crate::render::{ConfigSets, RenderContext, TemplateSet, TemplateSetError, render_env};
 use crate::values::{
-    COMPONENTS, CliLayers, MergedValues, PendingSchema, ValuesSchema, components, merge_env,
-    validate,
+    COMPONENTS, CliLayers, MergedValues, PendingSchema, ValuesSchema, merge_env, validate,
 };
 use crate::yaml::Node;
 
@@ -251,7 +250,7 @@ impl Workspace {
         let mut docs = Vec::new();
         let mut problems = Vec::new();
         let (config_maps, renames) = self.render_config(values, chart, env)?;
-        for component in components(&values.root) {
+        for component in &values.components {
             let ctx = RenderContext {
                 values: &component.values,
                 chart,
@@ -334,9 +333,7 @@ impl Workspace {
             environment: env,
             component: None,
         };
-        Ok(self
-            .config
-            .render(&ctx, &release_name(&values.root, chart))?)
+        Ok(self.config.render(&ctx)?)
     }
 
     /// Merges, validates and renders `env` (with hooks) without linting the result.
@@ -401,22 +398,6 @@ impl Workspace {
             Err(failed.into())
         }
     }
-}
-
-/// The release name the templates use (`_helpers.jinja`'s `release`): fullnameOverride, else
-/// nameOverride, else the chart name, at most 63 characters without a trailing `-`.
-fn release_name(values: &Node, chart: &ChartMeta) -> String {
-    let text = |key: &str| {
-        values
-            .get_path(&[key])
-            .and_then(Node::as_str)
-            .filter(|s| !s.is_empty())
-    };
-    let name = text("fullnameOverride")
-        .or_else(|| text("nameOverride"))
-        .unwrap_or(&chart.name);
-    let cut: String = name.chars().take(63).collect();
-    cut.trim_matches('-').to_string()
 }
 
 /// Two rendered objects with one identity (kind, namespace, name) — two components whose names

@@ -83,8 +83,8 @@ impl ConfigSets {
     pub fn render(
         &self,
         ctx: &RenderContext<'_>,
-        release: &str,
     ) -> Result<(Vec<Document>, BTreeMap<String, String>), Diagnostics> {
+        let release = super::release_name(ctx.values, ctx.chart);
         let mut docs = Vec::new();
         let mut renames = BTreeMap::new();
         let mut problems = Vec::new();

@@ -79,6 +79,7 @@ pub fn render_env(
     env.add_global("chart", JValue::from_serialize(chart));
     env.add_global("environment", environment);
     env.add_global("component", JValue::from_serialize(component));
+    env.add_global("release", release_name(values, chart));
     let mut problems = Vec::new();
     let mut docs = Vec::new();
     for (name, file) in set.renderable() {
@@ -137,6 +138,23 @@ pub fn render_env(
     }
     sort_install_order(&mut docs);
     Ok(docs)
+}
+
+/// The release name, the one definition of it: fullnameOverride, else nameOverride, else the
+/// chart name, at most 63 characters, without a leading or trailing `-`. Templates see it as the
+/// global `release` (`h.release`); config sets' ConfigMaps are named after it.
+pub fn release_name(values: &Node, chart: &ChartMeta) -> String {
+    let text = |key: &str| {
+        values
+            .get_path(&[key])
+            .and_then(Node::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let name = text("fullnameOverride")
+        .or_else(|| text("nameOverride"))
+        .unwrap_or(&chart.name);
+    let cut: String = name.chars().take(63).collect();
+    cut.trim_matches('-').to_string()
 }
 
 /// `{{ a | merge(b) }}`: a map with b's entries over a's.

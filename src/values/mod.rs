@@ -43,6 +43,9 @@ pub struct MergedValues {
     /// Each values file as read, lowest first (for `values --show-origin`: what a leaf
     /// overrode).
     pub layers: Vec<Node>,
+    /// The components to render, each with its merged values, made once here for both the
+    /// schema check and the renderer.
+    pub components: Vec<Component>,
 }
 
 /// Parses a values file: zero or one YAML document, which must be a map.
@@ -146,7 +149,12 @@ pub fn merge_env(
         };
         apply_set(&mut root, flag, &set.arg, set.as_string)?;
     }
-    Ok(MergedValues { root, layers })
+    let components = components(&root);
+    Ok(MergedValues {
+        root,
+        layers,
+        components,
+    })
 }
 
 /// A blue-green `active` colour that is not one of the `colours` (top level or a component).
@@ -195,7 +203,7 @@ pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diag
     if problems.is_empty() {
         problems.extend(active_colours(&values.root));
     }
-    for component in components(&values.root) {
+    for component in &values.components {
         let Some(name) = &component.name else {
             continue;
         };
