@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
@@ -22,9 +21,9 @@ use serde_json::{Map, Value as Json};
 use crate::chart::index::rfc3339;
 use crate::chart::read::{FileError, read_archive, read_archive_bytes};
 use crate::chart::repo::sha256_hex;
-use crate::chart::{ChartYaml, ChartYamlError};
+use crate::chart::{ArchivedChartYamlError, ChartYaml, ChartYamlError};
 use crate::epoch::BuildTime;
-use crate::yaml::{SourceFile, to_json};
+use crate::yaml::to_json;
 
 /// Helm's media type of the config blob.
 pub const CONFIG_MEDIA_TYPE: &str = "application/vnd.cncf.helm.config.v1+json";
@@ -56,17 +55,9 @@ pub enum Error {
     /// The archive has no Chart.yaml.
     #[error("{0}: Chart.yaml file is missing")]
     NoChartYaml(String),
-    /// Its Chart.yaml is not UTF-8.
-    #[error("{0}: Chart.yaml is not UTF-8")]
-    ChartYamlNotUtf8(String),
-    /// Its Chart.yaml is not valid chart metadata.
-    #[error("{archive}: {error}")]
-    ChartYaml {
-        /// The archive.
-        archive: String,
-        /// What is wrong with its Chart.yaml.
-        error: ChartYamlError,
-    },
+    /// An archive's Chart.yaml is not UTF-8 or not valid chart metadata.
+    #[error(transparent)]
+    ChartYaml(#[from] ArchivedChartYamlError),
     /// The config blob could not be encoded.
     #[error("encoding the chart metadata as JSON")]
     Json(#[source] serde_json::Error),
@@ -215,19 +206,13 @@ pub fn artifact(chart: &Path, dest: &Destination, time: BuildTime) -> Result<Art
     let Some(chart_yaml) = files.into_iter().find(|f| f.name == "Chart.yaml") else {
         return Err(Error::NoChartYaml(shown));
     };
-    let Ok(text) = String::from_utf8(chart_yaml.data) else {
-        return Err(Error::ChartYamlNotUtf8(shown));
-    };
-    let file: Arc<SourceFile> = SourceFile::new(format!("{shown}:Chart.yaml"), text);
-    let parsed = ChartYaml::parse(&file).map_err(|error| Error::ChartYaml {
-        archive: shown.clone(),
-        error,
-    })?;
+    let parsed = ChartYaml::from_archive(&shown, chart_yaml.data)?;
     let Json::Object(fields) = to_json(&parsed.node) else {
-        return Err(Error::ChartYaml {
+        return Err(ArchivedChartYamlError::Invalid {
             archive: shown,
             error: ChartYamlError::NotAMap,
-        });
+        }
+        .into());
     };
     let mut ordered = Map::new();
     for key in METADATA_ORDER {

@@ -92,6 +92,36 @@ impl ChartMeta {
     }
 }
 
+/// An archive's Chart.yaml that could not be read as chart metadata.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchivedChartYamlError {
+    /// It is not UTF-8.
+    #[error("{0}: Chart.yaml is not UTF-8")]
+    NotUtf8(String),
+    /// It is not valid chart metadata.
+    #[error("{archive}: {error}")]
+    Invalid {
+        /// The archive.
+        archive: String,
+        /// What is wrong with its Chart.yaml.
+        error: ChartYamlError,
+    },
+}
+
+impl ChartYaml {
+    /// The Chart.yaml (`bytes`) of the archive shown as `archive`, read as chart metadata;
+    /// positions in it are reported as `<archive>:Chart.yaml:LINE`.
+    pub fn from_archive(archive: &str, bytes: Vec<u8>) -> Result<Self, ArchivedChartYamlError> {
+        let text = String::from_utf8(bytes)
+            .map_err(|_| ArchivedChartYamlError::NotUtf8(archive.to_string()))?;
+        let file = SourceFile::new(format!("{archive}:Chart.yaml"), text);
+        ChartYaml::parse(&file).map_err(|error| ArchivedChartYamlError::Invalid {
+            archive: archive.to_string(),
+            error,
+        })
+    }
+}
+
 /// Why a Chart.yaml was refused; the `validation:` messages are Helm's.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ChartYamlError {

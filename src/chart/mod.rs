@@ -13,7 +13,7 @@ pub mod read;
 pub mod repo;
 
 pub use archive::{ChartFile, WriteError, write_archive};
-pub use chart_yaml::{ChartMeta, ChartYaml, ChartYamlError};
+pub use chart_yaml::{ArchivedChartYamlError, ChartMeta, ChartYaml, ChartYamlError};
 pub use escape::{TemplateAction, escape_for_helm, unescape_from_helm};
 pub use immutable::{Immutable, check_immutable};
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use foldhash::HashMap;
 use sha2::{Digest, Sha256};
 
-use super::chart_yaml::{ChartYaml, ChartYamlError};
+use super::chart_yaml::{ArchivedChartYamlError, ChartYaml};
 use super::immutable::{Immutable, check_entry, check_immutable};
 use super::index::{Entry, RepoIndex, rfc3339};
 use super::limits::MAX_INDEX_BYTES;
@@ -102,17 +102,9 @@ pub enum Error {
     /// An archive could not be read, or is too large.
     #[error(transparent)]
     Archive(#[from] FileError),
-    /// An archive's Chart.yaml is not UTF-8.
-    #[error("{0}: Chart.yaml is not UTF-8")]
-    ChartYamlNotUtf8(String),
-    /// An archive's Chart.yaml is not valid chart metadata.
-    #[error("{archive}: {error}")]
-    ChartYaml {
-        /// The archive.
-        archive: String,
-        /// What is wrong with its Chart.yaml.
-        error: ChartYamlError,
-    },
+    /// An archive's Chart.yaml is not UTF-8 or not valid chart metadata.
+    #[error(transparent)]
+    ChartYaml(#[from] ArchivedChartYamlError),
     /// A published version would change.
     #[error(transparent)]
     Immutable(#[from] Box<Immutable>),
@@ -483,13 +475,9 @@ fn scan_archives(
         let scanned = match known.iter().find(|k| k.rel == *rel) {
             Some(k) => {
                 let shown = dir.join(rel).display().to_string();
-                let file = SourceFile::new(format!("{shown}:Chart.yaml"), k.chart_yaml.clone());
-                ChartYaml::parse(&file)
+                ChartYaml::from_archive(&shown, k.chart_yaml.clone().into_bytes())
                     .map(|chart| (chart, k.digest.clone()))
-                    .map_err(|error| Error::ChartYaml {
-                        archive: shown,
-                        error,
-                    })
+                    .map_err(Error::from)
             }
             None => scan_one(dir, rel, *regular),
         };
@@ -520,14 +508,7 @@ fn scan_one(dir: &Path, rel: &str, listed_regular: bool) -> Result<(ChartYaml, S
         path: shown.clone(),
         source,
     })?;
-    let Ok(text) = String::from_utf8(chart_yaml) else {
-        return Err(Error::ChartYamlNotUtf8(shown));
-    };
-    let file: Arc<SourceFile> = SourceFile::new(format!("{shown}:Chart.yaml"), text);
-    let chart = ChartYaml::parse(&file).map_err(|error| Error::ChartYaml {
-        archive: shown,
-        error,
-    })?;
+    let chart = ChartYaml::from_archive(&shown, chart_yaml)?;
     Ok((chart, digest))
 }
 
