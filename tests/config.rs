@@ -134,3 +134,32 @@ fn other_formats_get_the_values_text_not_json() {
     assert!(run.stdout.contains("timeout = 2000ms"), "{}", run.stdout);
     assert!(run.stdout.contains("env = prod"), "{}", run.stdout);
 }
+
+// docs/applications.md: a config set is mounted in the components whose values give it a
+// mountPath, and only there.
+#[test]
+fn a_config_set_is_mounted_only_where_a_component_asks_for_it() {
+    let p = TempProject::reference();
+    let base = std::fs::read_to_string(p.path().join("environments/base.yaml")).unwrap();
+    let base = base.replace("    mountPath: /etc/krakend\n", "");
+    p.write(
+        "environments/base.yaml",
+        &format!(
+            "{base}\ncomponents:\n  gateway:\n    configFiles: {{krakend: {{mountPath: /etc/krakend}}}}\n  batch:\n    service: {{enabled: false}}\n"
+        ),
+    );
+    let run = p.kforge().args(["render", "-e", "dev"]).run().exit(0);
+    let deployment = |name: &str| {
+        run.stdout
+            .split("---\n")
+            .find(|d| d.contains("kind: Deployment\n") && d.contains(&format!("  name: {name}\n")))
+            .unwrap_or_else(|| panic!("no Deployment {name}:\n{}", run.stdout))
+            .to_string()
+    };
+    assert!(deployment("krakend-gateway").contains("mountPath: /etc/krakend"));
+    let batch = deployment("krakend-batch");
+    assert!(!batch.contains("mountPath: /etc/krakend"), "{batch}");
+    assert!(!batch.contains("config-krakend"), "{batch}");
+    // The set itself is rendered once, whoever mounts it.
+    assert_eq!(run.stdout.matches("kind: ConfigMap\n").count(), 1);
+}
