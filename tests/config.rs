@@ -163,3 +163,48 @@ fn a_config_set_is_mounted_only_where_a_component_asks_for_it() {
     // The set itself is rendered once, whoever mounts it.
     assert_eq!(run.stdout.matches("kind: ConfigMap\n").count(), 1);
 }
+
+// docs/applications.md: a `null` in a component deletes the shared key of that name, in the
+// layer that creates the component as in a later overlay, and a later layer can set it again.
+#[test]
+fn a_null_in_a_component_deletes_the_shared_key() {
+    let p = TempProject::reference();
+    let base = std::fs::read_to_string(p.path().join("environments/base.yaml")).unwrap();
+    p.write(
+        "environments/base.yaml",
+        &format!(
+            "{base}\ncomponents:\n  gateway: {{}}\n  batch:\n    service: {{enabled: false}}\n    ingress: {{enabled: false}}\n    autoscaling: {{enabled: false}}\n    configFiles: {{krakend: null}}\n"
+        ),
+    );
+    p.write(
+        "environments/staging.yaml",
+        &format!(
+            "{}\ncomponents:\n  gateway:\n    configFiles: null\n",
+            std::fs::read_to_string(p.path().join("environments/staging.yaml")).unwrap()
+        ),
+    );
+    let deployment = |out: &str, name: &str| {
+        out.split("---\n")
+            .find(|d| d.contains("kind: Deployment\n") && d.contains(&format!("  name: {name}\n")))
+            .unwrap_or_else(|| panic!("no Deployment {name}:\n{out}"))
+            .to_string()
+    };
+    let dev = p.kforge().args(["render", "-e", "dev"]).run().exit(0);
+    assert!(deployment(&dev.stdout, "krakend-gateway").contains("mountPath: /etc/krakend"));
+    let batch = deployment(&dev.stdout, "krakend-batch");
+    assert!(!batch.contains("config-krakend"), "{batch}");
+    // staging deletes the whole map in the gateway: neither mounts the set.
+    let staging = p.kforge().args(["render", "-e", "staging"]).run().exit(0);
+    assert!(!deployment(&staging.stdout, "krakend-gateway").contains("config-krakend"));
+    // A later layer sets the key again: `-f` after the null wins.
+    p.write(
+        "again.yaml",
+        "components:\n  batch:\n    configFiles: {krakend: {mountPath: /etc/b}}\n",
+    );
+    let dev = p
+        .kforge()
+        .args(["render", "-e", "dev", "-f", "again.yaml"])
+        .run()
+        .exit(0);
+    assert!(deployment(&dev.stdout, "krakend-batch").contains("mountPath: /etc/b"));
+}

@@ -5,7 +5,7 @@
 
 use crate::yaml::{Node, Value};
 
-use super::merge_overlay;
+use super::merge::{merge_keeping_nulls, merge_overlay};
 
 /// The key holding the components.
 pub const COMPONENTS: &str = "components";
@@ -18,8 +18,29 @@ pub struct Component {
     pub values: Node,
 }
 
-/// The components of merged values, in the order the values list them.
-pub fn components(root: &Node) -> Vec<Component> {
+/// Each component's own values folded across `layers` (lowest first) with their `null`s kept,
+/// so that a `null` in a component deletes the shared key of that name even when the layer
+/// that wrote it also created the component (the layer merge drops such `null`s from `root`).
+pub fn own_values(layers: &[Node]) -> Option<Node> {
+    let mut own: Option<Node> = None;
+    for layer in layers {
+        let Some(listed) = layer.get_path(&[COMPONENTS]) else {
+            continue;
+        };
+        match &mut own {
+            Some(o) if matches!(listed.value, Value::Map(_)) => {
+                merge_keeping_nulls(o, listed.clone());
+            }
+            // `components: null` (or a scalar, which the schema refuses) starts over.
+            _ => own = Some(listed.clone()),
+        }
+    }
+    own
+}
+
+/// The components of merged values, in the order the values list them. `own` gives each
+/// component's own values with their `null`s (see [`own_values`]).
+pub fn components(root: &Node, own: Option<&Node>) -> Vec<Component> {
     let listed = root
         .get_path(&[COMPONENTS])
         .and_then(Node::as_map)
@@ -36,9 +57,17 @@ pub fn components(root: &Node) -> Vec<Component> {
     }
     listed
         .iter()
-        .map(|(name, own)| {
+        .map(|(name, merged)| {
             let mut values = shared.clone();
-            merge_overlay(&mut values, own.clone());
+            // The nulls recorded per layer, under what the layers (and `--set`) left: a key
+            // set again after its `null` is kept, a key only deleted stays `null` and so
+            // deletes the shared key.
+            let mut mine = match own.and_then(|o| o.get_path(&[name.as_str()])) {
+                Some(with_nulls) => with_nulls.clone(),
+                None => Node::new(Value::Map(Default::default()), merged.origin.clone()),
+            };
+            merge_keeping_nulls(&mut mine, merged.clone());
+            merge_overlay(&mut values, mine);
             Component {
                 name: Some(name.clone()),
                 values,
@@ -64,7 +93,7 @@ mod tests {
         let root = node(
             "image: {repository: app, tag: '1'}\nreplicaCount: 2\ncomponents:\n  web: {}\n  worker:\n    replicaCount: 5\n    image: {tag: '2'}\n",
         );
-        let got = components(&root);
+        let got = components(&root, own_values(std::slice::from_ref(&root)).as_ref());
         let names: Vec<_> = got.iter().map(|c| c.name.clone().unwrap()).collect();
         assert_eq!(names, ["web", "worker"]);
         let worker = &got[1].values;
@@ -87,10 +116,10 @@ mod tests {
     #[test]
     fn no_components_is_one_unnamed_component_of_all_the_values() {
         let root = node("replicaCount: 2\n");
-        let got = components(&root);
+        let got = components(&root, own_values(std::slice::from_ref(&root)).as_ref());
         assert_eq!(got.len(), 1);
         assert!(got[0].name.is_none());
         let empty = node("replicaCount: 2\ncomponents: {}\n");
-        assert!(components(&empty)[0].name.is_none());
+        assert!(components(&empty, None)[0].name.is_none());
     }
 }

@@ -32,6 +32,32 @@ pub fn merge_overlay(base: &mut Node, overlay: Node) {
     }
 }
 
+/// Merges `overlay` into `base` in place, keeping its `null`s as values instead of applying
+/// them: how a component's own values are folded across layers (base, environment, `-f`), so
+/// that a `null` written in any layer still deletes the shared key when the component is merged
+/// over the shared values ([`super::components`]).
+pub fn merge_keeping_nulls(base: &mut Node, overlay: Node) {
+    match (&mut base.value, overlay.value) {
+        (Value::Map(b), Value::Map(o)) => {
+            for (key, value) in o {
+                match b.get_mut(&key) {
+                    Some(existing)
+                        if matches!(existing.value, Value::Map(_))
+                            && matches!(value.value, Value::Map(_)) =>
+                    {
+                        merge_keeping_nulls(existing, value);
+                    }
+                    Some(existing) => *existing = value,
+                    None => {
+                        b.insert(key, value);
+                    }
+                }
+            }
+        }
+        (_, value) => *base = Node::new(value, overlay.origin),
+    }
+}
+
 /// A map from an overlay that has nothing below it: its `null` entries delete nothing and are
 /// dropped, so `a: {b: null}` over no `a` gives `a: {}`.
 fn without_nulls(mut node: Node) -> Node {
@@ -71,6 +97,16 @@ mod tests {
 
     // Deletion (`null`) is applied while folding layers bottom-up, so associativity is a
     // property of null-free overlays.
+    #[test]
+    fn keeping_nulls_records_them_for_a_later_merge() {
+        let mut own = doc("a: {x: 1, y: 2}\n");
+        merge_keeping_nulls(&mut own, doc("a: {x: null}\nb: null\n"));
+        assert_eq!(emit_document(&own), "a:\n  x: null\n  y: 2\nb: null\n");
+        let mut shared = doc("a: {x: 5, z: 6}\nb: 1\nc: 1\n");
+        merge_overlay(&mut shared, own);
+        assert_eq!(emit_document(&shared), "a:\n  z: 6\n  y: 2\nc: 1\n");
+    }
+
     #[test]
     fn merging_maps_is_associative() {
         let (a, b, c) = (

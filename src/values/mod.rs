@@ -9,7 +9,7 @@ mod set;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use components::{COMPONENTS, Component, components};
+pub use components::{COMPONENTS, Component, components, own_values};
 pub use merge::merge_overlay;
 pub use schema::{PendingSchema, ValuesSchema};
 pub use set::{SetError, apply_set};
@@ -149,7 +149,8 @@ pub fn merge_env(
         };
         apply_set(&mut root, flag, &set.arg, set.as_string)?;
     }
-    let components = components(&root);
+    let own = own_values(&layers);
+    let components = components(&root, own.as_ref());
     Ok(MergedValues {
         root,
         layers,
