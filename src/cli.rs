@@ -469,6 +469,10 @@ pub struct ValuesCmdArgs {
     /// Print each leaf with the file:line (or --set argument) that set it.
     #[arg(long = "show-origin")]
     pub show_origin: bool,
+    /// Show one component's values: the shared values with `components.<NAME>` merged over
+    /// them, as its templates see them.
+    #[arg(long = "component", value_name = "NAME")]
+    pub component: Option<String>,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     pub output: Format,

@@ -81,22 +81,57 @@ pub struct Report {
     pub removed: Vec<Key>,
     /// Resources on both sides, with their changed paths.
     pub changed: Vec<(Key, Vec<Change>)>,
+    /// A config set's hash-named ConfigMap replaced by its successor (old key, new key, the
+    /// changed paths): one set (`kforge.io/config-set`) removed and added under a new name.
+    pub renamed: Vec<(Key, Key, Vec<Change>)>,
+    /// The component (`app.kubernetes.io/component`) of each resource that names one.
+    pub components: BTreeMap<Key, String>,
 }
 
 impl Report {
     /// Whether the sides differ.
     pub fn differs(&self) -> bool {
-        !(self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty())
+        !(self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changed.is_empty()
+            && self.renamed.is_empty())
+    }
+
+    /// `key` as JSON, with its component when it names one.
+    fn id_json(&self, key: &Key) -> Json {
+        let mut obj = key_json(key);
+        if let Some(c) = self.components.get(key) {
+            obj["component"] = Json::String(c.clone());
+        }
+        obj
+    }
+
+    /// `Kind/name`, then ` [component c]` when it names one.
+    fn id_text(&self, key: &Key) -> String {
+        match self.components.get(key) {
+            Some(c) => format!("{} [component {c}]", key_text(key)),
+            None => key_text(key),
+        }
     }
 
     /// The report as pretty JSON (`-o json`).
     pub fn to_json(&self) -> String {
-        let ids = |keys: &[Key]| -> Vec<Json> { keys.iter().map(key_json).collect() };
+        let ids = |keys: &[Key]| -> Vec<Json> { keys.iter().map(|k| self.id_json(k)).collect() };
         let changed: Vec<Json> = self
             .changed
             .iter()
             .map(|(k, cs)| {
-                let mut obj = key_json(k);
+                let mut obj = self.id_json(k);
+                obj["changes"] = cs.iter().map(change_json).collect();
+                obj
+            })
+            .collect();
+        let renamed: Vec<Json> = self
+            .renamed
+            .iter()
+            .map(|(old, new, cs)| {
+                let mut obj = self.id_json(new);
+                obj["old_name"] = Json::String(old.2.clone());
                 obj["changes"] = cs.iter().map(change_json).collect();
                 obj
             })
@@ -107,6 +142,7 @@ impl Report {
             "added": ids(&self.added),
             "removed": ids(&self.removed),
             "changed": changed,
+            "renamed": renamed,
         });
         let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
         s.push('\n');
@@ -115,14 +151,7 @@ impl Report {
 
     /// The report as text, coloured or not.
     pub fn to_text(&self, color: crate::diag::Color) -> String {
-        text_report(
-            &self.old_label,
-            &self.new_label,
-            &self.added,
-            &self.removed,
-            &self.changed,
-            color.0,
-        )
+        text_report(self, color.0)
     }
 }
 
@@ -135,6 +164,12 @@ pub fn compare(
 ) -> Result<Report, Error> {
     let old = by_key(old, &old_label)?;
     let new = by_key(new, &new_label)?;
+    let mut components = BTreeMap::new();
+    for (key, obj) in old.iter().chain(&new) {
+        if let Some(c) = label(obj, COMPONENT_LABEL) {
+            components.insert(key.clone(), c.to_string());
+        }
+    }
     let mut added = Vec::new();
     let mut removed = Vec::new();
     let mut changed = Vec::new();
@@ -155,13 +190,68 @@ pub fn compare(
             added.push(key.clone());
         }
     }
+    let renamed = pair_config_sets(&old, &new, &mut removed, &mut added);
     Ok(Report {
         old_label,
         new_label,
         added,
         removed,
         changed,
+        renamed,
+        components,
     })
+}
+
+/// The label kforge gives every object of a component.
+const COMPONENT_LABEL: &str = "app.kubernetes.io/component";
+/// The label of a config set's hash-named ConfigMap.
+const CONFIG_SET_LABEL: &str = "kforge.io/config-set";
+
+fn label<'a>(obj: &'a Json, name: &str) -> Option<&'a str> {
+    obj.get("metadata")?.get("labels")?.get(name)?.as_str()
+}
+
+/// Takes out of `removed` and `added` each config set whose ConfigMap was replaced by one of
+/// another (hashed) name: exactly one removed and one added ConfigMap of one namespace with
+/// one `kforge.io/config-set` label. They are compared as one resource.
+fn pair_config_sets(
+    old: &BTreeMap<Key, Json>,
+    new: &BTreeMap<Key, Json>,
+    removed: &mut Vec<Key>,
+    added: &mut Vec<Key>,
+) -> Vec<(Key, Key, Vec<Change>)> {
+    let set_of = |side: &BTreeMap<Key, Json>, k: &Key| -> Option<(String, String)> {
+        if k.0 != "ConfigMap" {
+            return None;
+        }
+        let set = label(side.get(k)?, CONFIG_SET_LABEL)?;
+        Some((k.1.clone(), set.to_string()))
+    };
+    let mut out = Vec::new();
+    let candidates: Vec<(Key, (String, String))> = removed
+        .iter()
+        .filter_map(|k| Some((k.clone(), set_of(old, k)?)))
+        .collect();
+    for (old_key, set) in candidates {
+        let same = |side: &BTreeMap<Key, Json>, keys: &[Key]| -> Vec<Key> {
+            keys.iter()
+                .filter(|k| set_of(side, k).as_ref() == Some(&set))
+                .cloned()
+                .collect()
+        };
+        let (gone, came) = (same(old, removed), same(new, added));
+        let [gone] = gone.as_slice() else { continue };
+        let [came] = came.as_slice() else { continue };
+        if *gone != old_key {
+            continue;
+        }
+        let mut changes = Vec::new();
+        diff_values(&mut String::new(), &old[gone], &new[came], &mut changes);
+        removed.retain(|k| k != gone);
+        added.retain(|k| k != came);
+        out.push((gone.clone(), came.clone(), changes));
+    }
+    out
 }
 
 /// The manifests of a chart archive's `templates/`, with kforge's `{{ "{{" }}` escapes undone.
@@ -354,14 +444,42 @@ fn short(v: &Json) -> String {
     }
 }
 
-fn text_report(
-    old_label: &str,
-    new_label: &str,
-    added: &[Key],
-    removed: &[Key],
-    changed: &[(Key, Vec<Change>)],
-    color: bool,
-) -> String {
+/// At most this many changed lines of a text are shown.
+const TEXT_LINES: usize = 24;
+
+/// The changed lines of two texts (`-` old, `+` new), from a line diff; at most
+/// [`TEXT_LINES`], then a count of the rest. The diff gives up on an optimal answer after a
+/// second, so a huge text cannot hang the report.
+fn changed_lines<'a>(a: &'a str, b: &'a str) -> Vec<(char, std::borrow::Cow<'a, str>)> {
+    let diff = similar::TextDiff::configure()
+        .timeout(std::time::Duration::from_secs(1))
+        .diff_lines(a, b);
+    let mut out = Vec::new();
+    let mut hidden = 0usize;
+    for change in diff.iter_all_changes() {
+        let sign = match change.tag() {
+            similar::ChangeTag::Equal => continue,
+            similar::ChangeTag::Delete => '-',
+            similar::ChangeTag::Insert => '+',
+        };
+        if out.len() < TEXT_LINES {
+            let line = change.value();
+            let line = line.strip_suffix('\n').unwrap_or(line);
+            out.push((sign, std::borrow::Cow::Borrowed(line)));
+        } else {
+            hidden += 1;
+        }
+    }
+    if hidden > 0 {
+        out.push((
+            '…',
+            std::borrow::Cow::Owned(format!("{hidden} more changed lines")),
+        ));
+    }
+    out
+}
+
+fn text_report(report: &Report, color: bool) -> String {
     let paint = |code: &str, s: &str| {
         if color {
             format!("\x1b[{code}m{s}\x1b[0m")
@@ -370,26 +488,39 @@ fn text_report(
         }
     };
     let (red, green, yellow, bold) = ("31", "32", "33", "1");
-    let mut out = format!("--- {old_label}\n+++ {new_label}\n");
-    if added.is_empty() && removed.is_empty() && changed.is_empty() {
+    let mut out = format!("--- {}\n+++ {}\n", report.old_label, report.new_label);
+    if !report.differs() {
         out.push_str("no differences\n");
         return out;
     }
-    for k in removed {
-        out.push_str(&paint(red, &format!("- {} (removed)", key_text(k))));
+    for k in &report.removed {
+        out.push_str(&paint(red, &format!("- {} (removed)", report.id_text(k))));
         out.push('\n');
     }
-    for k in added {
-        out.push_str(&paint(green, &format!("+ {} (added)", key_text(k))));
+    for k in &report.added {
+        out.push_str(&paint(green, &format!("+ {} (added)", report.id_text(k))));
         out.push('\n');
     }
-    for (k, changes) in changed {
-        out.push_str(&paint(bold, &format!("~ {}", key_text(k))));
-        out.push('\n');
+    let changes_text = |out: &mut String, changes: &[Change]| {
         for c in changes {
             let line = match c {
                 Change::Added(p, v) => paint(green, &format!("    + {p}: {}", short(v))),
                 Change::Removed(p, v) => paint(red, &format!("    - {p}: {}", short(v))),
+                Change::Changed(p, Json::String(a), Json::String(b))
+                    if a.contains('\n') || b.contains('\n') =>
+                {
+                    let mut text = format!("    {} {p}: (text)", paint(yellow, "±"));
+                    for (sign, l) in changed_lines(a, b) {
+                        let code = match sign {
+                            '-' => red,
+                            '+' => green,
+                            _ => yellow,
+                        };
+                        text.push('\n');
+                        text.push_str(&paint(code, &format!("        {sign} {l}")));
+                    }
+                    text
+                }
                 Change::Changed(p, a, b) => format!(
                     "    {} {p}: {} → {}",
                     paint(yellow, "±"),
@@ -400,13 +531,33 @@ fn text_report(
             out.push_str(&line);
             out.push('\n');
         }
+    };
+    for (old, new, changes) in &report.renamed {
+        let head = format!(
+            "~ {} (config set, was {}: its content changed, so its hashed name did)",
+            report.id_text(new),
+            old.2
+        );
+        out.push_str(&paint(bold, &head));
+        out.push('\n');
+        changes_text(&mut out, changes);
     }
-    let n_changes: usize = changed.iter().map(|(_, c)| c.len()).sum();
+    for (k, changes) in &report.changed {
+        out.push_str(&paint(bold, &format!("~ {}", report.id_text(k))));
+        out.push('\n');
+        changes_text(&mut out, changes);
+    }
+    let n_changes: usize = report
+        .changed
+        .iter()
+        .map(|(_, c)| c.len())
+        .chain(report.renamed.iter().map(|(_, _, c)| c.len()))
+        .sum();
     out.push_str(&format!(
         "{} added, {} removed, {} changed ({} paths)\n",
-        added.len(),
-        removed.len(),
-        changed.len(),
+        report.added.len(),
+        report.removed.len(),
+        report.changed.len() + report.renamed.len(),
         n_changes
     ));
     out
@@ -420,6 +571,21 @@ mod tests {
         let mut out = Vec::new();
         diff_values(&mut String::new(), &a, &b, &mut out);
         out
+    }
+
+    #[test]
+    fn changed_text_shows_the_changed_lines() {
+        let got: Vec<String> = changed_lines("a\nb\nc\nd\ne\n", "a\nB\nc\nd\nE\n")
+            .into_iter()
+            .map(|(s, l)| format!("{s}{l}"))
+            .collect();
+        assert_eq!(got, ["-b", "+B", "-e", "+E"]);
+        let long: String = (0..30).map(|i| format!("{i}\n")).collect();
+        let got = changed_lines(&long, "");
+        assert_eq!(got.len(), TEXT_LINES + 1);
+        assert_eq!(got[TEXT_LINES].1, "6 more changed lines");
+        let got = changed_lines("a\nb", "a\nb\nc");
+        assert_eq!(got.last().unwrap(), &('+', "c".into()));
     }
 
     #[test]

@@ -75,6 +75,77 @@ fn the_web_worker_example_passes_check_and_builds() {
     p.kforge().args(["build"]).run().exit(0);
 }
 
+// issue 23: diff names the component of each resource it reports.
+#[test]
+fn diff_names_the_component_of_each_resource() {
+    let p = TempProject::example("web-worker");
+    let run = p.kforge().args(["diff", "dev", "prod"]).run().exit(0);
+    assert!(
+        run.stdout
+            .contains("~ Deployment/shop-worker [component worker]\n    ± spec.replicas: 1 → 3"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("+ PodDisruptionBudget/shop-web [component web] (added)"),
+        "{}",
+        run.stdout
+    );
+    let json = p
+        .kforge()
+        .args(["diff", "dev", "prod", "-o", "json"])
+        .run()
+        .exit(0)
+        .json();
+    let worker = json["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "Deployment" && c["name"] == "shop-worker")
+        .expect("the worker changed");
+    assert_eq!(worker["component"], "worker");
+}
+
+// issue 23: `values --component` shows what one component's templates see, with origins.
+#[test]
+fn values_shows_one_component_with_origins() {
+    let p = TempProject::example("web-worker");
+    let run = p
+        .kforge()
+        .args([
+            "values",
+            "-e",
+            "prod",
+            "--component",
+            "worker",
+            "--show-origin",
+        ])
+        .run()
+        .exit(0);
+    let line = |key: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.starts_with(key))
+            .unwrap_or_else(|| panic!("no {key}:\n{}", run.stdout))
+            .to_string()
+    };
+    // The component's own value, from prod's overlay, over the shared default.
+    assert!(
+        line("replicaCount: 3").contains("# environments/prod.yaml:"),
+        "{}",
+        run.stdout
+    );
+    // A shared value, as the component sees it.
+    assert!(line("image.repository: \"ghcr.io/acme/shop\"").contains("environments/base.yaml"));
+    assert!(!run.stdout.contains("components."), "{}", run.stdout);
+    p.kforge()
+        .args(["values", "-e", "prod", "--component", "workr"])
+        .run()
+        .exit(2)
+        .stderr_has("did you mean `worker`?");
+}
+
 #[test]
 fn a_project_without_components_is_unchanged() {
     // Guarded by golden/ too: the reference project renders the same bytes as before.

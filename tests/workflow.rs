@@ -188,22 +188,42 @@ fn diff_between_environments_is_structural_and_has_json() {
             .collect()
     };
     // krakend.json differs between dev and prod, so its ConfigMap has another hashed name: the
-    // dev one is removed and the prod one added.
-    let (config_added, added): (Vec<String>, Vec<String>) = ids("added")
-        .into_iter()
-        .partition(|id| id.starts_with("ConfigMap/krakend-krakend-"));
-    let config_removed = ids("removed");
+    // diff pairs the two by their config-set label and shows what changed inside.
     assert_eq!(
-        added,
+        ids("added"),
         [
             "HorizontalPodAutoscaler/krakend",
             "Ingress/krakend",
             "PodDisruptionBudget/krakend"
         ]
     );
-    assert_eq!((config_added.len(), config_removed.len()), (1, 1));
-    assert!(config_removed[0].starts_with("ConfigMap/krakend-krakend-"));
-    assert_ne!(config_added, config_removed);
+    assert_eq!(ids("removed"), Vec::<String>::new());
+    let renamed = json["renamed"].as_array().unwrap();
+    assert_eq!(renamed.len(), 1, "{json}");
+    let config = &renamed[0];
+    assert_eq!(config["kind"], "ConfigMap");
+    let (old, new) = (
+        config["old_name"].as_str().unwrap(),
+        config["name"].as_str().unwrap(),
+    );
+    assert!(old.starts_with("krakend-krakend-") && new.starts_with("krakend-krakend-"));
+    assert_ne!(old, new);
+    let paths: Vec<&str> = config["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"metadata.name"), "{paths:?}");
+    assert!(paths.iter().any(|p| p.starts_with("data")), "{paths:?}");
+    // As text, a changed config file shows its changed lines, not two quoted blobs.
+    let text = p.kforge().args(["diff", "dev", "prod"]).run().exit(0);
+    assert!(
+        text.stdout
+            .contains("        -   \"name\": \"KrakenD API gateway (dev)\",\n        +   \"name\": \"KrakenD API gateway (prod)\",\n"),
+        "{}",
+        text.stdout
+    );
     let service = json["changed"]
         .as_array()
         .unwrap()
