@@ -558,3 +558,151 @@ fn realworld_findings_are_exactly_the_reviewed_ones_and_every_error_is_true() {
         );
     }
 }
+
+const SERVICE_MONITOR: &str = "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: web\nspec:\n  endpoints:\n    - port: web\n      interval: 30s\n      scheme: htps\n      intervl: 10s\n      honorLabels: \"yes\"\n  selector:\n    matchLabels: {app: web}\n  jobLabel: 5\n";
+
+#[test]
+fn custom_resources_are_validated_against_their_crds() {
+    // kube-prometheus's own ServiceMonitors, PodMonitors, Probes and PrometheusRules all match
+    // the CRDs it ships: no finding, and no unknown-kind for the kinds the CRDs define.
+    let kp = realworld("kube-prometheus");
+    let (_, findings) = lint(&kp, &["manifests"]);
+    assert!(of(&findings, "crd-schema").is_empty(), "{findings:#?}");
+    let unknown: Vec<&str> = of(&findings, "unknown-kind")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        unknown.len(),
+        2,
+        "only the kinds without a CRD here: {unknown:#?}"
+    );
+    assert!(
+        unknown
+            .iter()
+            .all(|m| m.starts_with("Alertmanager") || m.starts_with("Prometheus "))
+    );
+
+    let crd = kp.join("manifests/setup/0servicemonitorCustomResourceDefinition.yaml");
+    let p = TempProject::empty();
+    p.write("sm.yaml", SERVICE_MONITOR);
+    std::fs::create_dir_all(p.path().join("crds")).unwrap();
+    std::fs::copy(&crd, p.path().join("crds/sm-crd.yaml")).unwrap();
+    let expect = [
+        ("spec.endpoints[0].scheme", 9, "value must be one of"),
+        ("spec.endpoints[0].intervl", 10, "unknown field `intervl`"),
+        ("spec.endpoints[0].honorLabels", 11, "want boolean"),
+        ("spec.jobLabel", 14, "want string"),
+    ];
+    let check = |findings: &[serde_json::Value], how: &str| {
+        let got = of(findings, "crd-schema");
+        assert_eq!(got.len(), expect.len(), "{how}: {findings:#?}");
+        for (f, (path, line, msg)) in got.iter().zip(expect) {
+            assert_eq!(f["path"], path, "{how}");
+            assert_eq!(f["file"], "sm.yaml", "{how}");
+            assert_eq!(f["line"].as_u64(), Some(line), "{how}");
+            assert!(f["message"].as_str().unwrap().contains(msg), "{how}: {f}");
+        }
+        assert!(of(findings, "unknown-kind").is_empty(), "{how}");
+    };
+    // The CRD given with --crd (a file or a folder), in the linted set, or in kforge-lint.yaml.
+    check(
+        &lint(p.path(), &["--crd", "crds/sm-crd.yaml", "sm.yaml"]).1,
+        "--crd file",
+    );
+    check(
+        &lint(p.path(), &["--crd", "crds", "sm.yaml"]).1,
+        "--crd folder",
+    );
+    check(&lint(p.path(), &["crds", "sm.yaml"]).1, "in the set");
+    p.write("kforge-lint.yaml", "crds: [crds/]\n");
+    check(&lint(p.path(), &["sm.yaml"]).1, "crds: in kforge-lint.yaml");
+    std::fs::remove_file(p.path().join("kforge-lint.yaml")).unwrap();
+    // A --crd that cannot be read is bad input, before anything is linted.
+    p.kforge()
+        .args(["lint", "--crd", "missing.yaml", "sm.yaml"])
+        .run()
+        .exit(2)
+        .stderr_has("missing.yaml");
+}
+
+#[test]
+fn crd_schema_extensions_are_honoured() {
+    let crd = r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          required: [spec]
+          properties:
+            spec:
+              type: object
+              required: [size]
+              properties:
+                size: {type: integer, minimum: 1, maximum: 10}
+                port: {x-kubernetes-int-or-string: true}
+                note: {type: string, nullable: true, pattern: '^[a-z]+$'}
+                created: {type: string, format: date-time}
+                extra: {type: object, x-kubernetes-preserve-unknown-fields: true}
+                labels: {type: object, additionalProperties: {type: string}}
+"#;
+    let widget = |spec: &str| {
+        format!(
+            "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w}}\nspec:\n{spec}"
+        )
+    };
+    let p = TempProject::empty();
+    let good = widget(
+        "  size: 3\n  port: http\n  note: null\n  created: 2024-01-02T03:04:05Z\n  extra: {anything: [1, 2]}\n  labels: {a: b}\n",
+    );
+    p.write(
+        "w.yaml",
+        &format!("{crd}{good}{}", good.replace("port: http", "port: 8080")),
+    );
+    let (_, findings) = lint(p.path(), &["w.yaml"]);
+    assert!(of(&findings, "crd-schema").is_empty(), "{findings:#?}");
+    p.write(
+        "w.yaml",
+        &format!(
+            "{crd}{}",
+            widget(
+                "  size: 11\n  port: 1.5\n  note: ABC\n  created: yesterday\n  labels: {a: 1}\n"
+            )
+        ),
+    );
+    let (_, findings) = lint(p.path(), &["w.yaml"]);
+    let paths: Vec<&str> = of(&findings, "crd-schema")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "spec.size",
+            "spec.port",
+            "spec.note",
+            "spec.created",
+            "spec.labels.a"
+        ],
+        "{findings:#?}"
+    );
+    p.write("w.yaml", &format!("{crd}{}", widget("  port: 80\n")));
+    let (_, findings) = lint(p.path(), &["w.yaml"]);
+    let missing = of(&findings, "crd-schema");
+    assert_eq!(missing.len(), 1);
+    assert!(
+        missing[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("missing required field `size`")
+    );
+}

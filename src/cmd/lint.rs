@@ -95,6 +95,11 @@ fn apply_flags(opts: &mut Options, args: &LintArgs) -> Result<()> {
         opts.disable.insert(id.clone());
     }
     opts.allow_unknown_kinds |= args.allow_unknown_kinds;
+    opts.crds.extend(args.crd.iter().cloned());
+    if !opts.crds.is_empty() {
+        // Bad input: a CRD file that cannot be read stops the run before any linting.
+        opts.crd_documents = crate::lint::input::read_inputs(&opts.crds)?;
+    }
     Ok(())
 }
 

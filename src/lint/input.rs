@@ -91,8 +91,9 @@ pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Linted {
     findings.extend(problems.into_iter().map(parse_error));
     if keep_docs {
         let mut sink = Sink::new(opts, None);
-        lint_references(&docs, opts, super::Applied::PerFolder, &mut sink);
+        let defined = lint_references(&docs, opts, super::Applied::PerFolder, &mut sink);
         findings.append(&mut sink.into_findings());
+        super::crds::drop_known_kinds(&mut findings, &defined);
     }
     sort_findings(&mut findings);
     Linted {
