@@ -390,6 +390,10 @@ pub struct LintArgs {
     /// Kinds kforge has no type for (custom resources) are accepted unchecked.
     #[arg(long = "allow-unknown-kinds")]
     pub allow_unknown_kinds: bool,
+    /// CustomResourceDefinitions (a file or a folder; repeatable) to validate custom resources
+    /// against, besides those in the linted set.
+    #[arg(long = "crd", value_name = "PATH")]
+    pub crd: Vec<std::path::PathBuf>,
     /// Warnings fail the run too (exit 1).
     #[arg(long = "strict")]
     pub strict: bool,

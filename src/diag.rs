@@ -183,6 +183,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Extra context, e.g. which values file set the offending value.
     pub notes: Vec<String>,
+    /// The component of the application whose object it is about, when linting a rendered
+    /// project with components.
+    pub component: Option<String>,
 }
 
 impl Diagnostic {
@@ -196,6 +199,7 @@ impl Diagnostic {
             key_path: None,
             help: None,
             notes: Vec::new(),
+            component: None,
         }
     }
 
@@ -298,6 +302,9 @@ impl fmt::Display for Styled<'_> {
         let eq = blue("=");
         if let Some(key) = &this.key_path {
             writeln!(f, "{pad} {eq} key: {key}")?;
+        }
+        if let Some(component) = &this.component {
+            writeln!(f, "{pad} {eq} component: {component}")?;
         }
         for note in &this.notes {
             writeln!(f, "{pad} {eq} {}: {note}", st.paint("1", "note"))?;

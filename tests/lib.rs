@@ -14,6 +14,7 @@ mod helm;
 mod injection;
 mod lint;
 mod lint_apps;
+mod lint_precision;
 mod linters;
 mod oracles;
 mod package;

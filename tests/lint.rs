@@ -356,17 +356,18 @@ fn inputs_stdin_folders_lists_and_json() {
         .exit(1);
     run.stdout_has("<stdin>:");
 
+    // Unreadable and unparseable inputs are parse-error findings; the run is bad input.
     p.kforge()
         .args(["lint", "nope.yaml"])
         .run()
         .exit(2)
-        .stderr_has("nope.yaml");
+        .stdout_has("error[parse-error]: nope.yaml");
     p.write("broken.yaml", "a: [1, 2\n");
     p.kforge()
         .args(["lint", "broken.yaml"])
         .run()
         .exit(2)
-        .stderr_has("broken.yaml:");
+        .stdout_has("broken.yaml:");
 }
 
 #[test]
@@ -762,7 +763,7 @@ fn long_streams_are_linted_in_pieces_with_the_files_own_lines() {
         .args(["lint", "stream.yaml"])
         .run()
         .exit(2)
-        .stderr_has(&format!("stream.yaml:{bad_line}: file is not valid UTF-8"));
+        .stdout_has(&format!("stream.yaml:{bad_line}: file is not valid UTF-8"));
     // YAML errors in different chunks are each reported at their own line.
     let mut broken = text.clone();
     let first = broken.find("name: cm-20\n").unwrap();
@@ -776,12 +777,13 @@ fn long_streams_are_linted_in_pieces_with_the_files_own_lines() {
         .run()
         .exit(2);
     // The parser reports where it notices the unclosed bracket: the line after the break.
+    // Both are parse-error findings of the report, the rest of the stream linted around them.
     for at in [first, second] {
         let line = line_now(&broken[..at]);
         assert!(
-            (line..=line + 2).any(|l| run.stderr.contains(&format!("stream.yaml:{l}:"))),
+            (line..=line + 2).any(|l| run.stdout.contains(&format!("stream.yaml:{l}:"))),
             "no error within 2 lines after line {line}:\n{}",
-            run.stderr
+            run.stdout
         );
     }
 }

@@ -25,6 +25,7 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
     apply_flags(&mut opts, args)?;
     let mut findings = Vec::new();
     let mut objects = 0;
+    let mut unreadable = 0;
     if args.paths.is_empty() {
         let ws = Workspace::load()?;
         let envs: Vec<String> = match &args.env {
@@ -45,8 +46,9 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
         if args.env.is_some() {
             bail!("give either -e ENV or paths to lint, not both");
         }
-        let linted = lint_inputs(&args.paths, &opts)?;
+        let linted = lint_inputs(&args.paths, &opts);
         objects = linted.objects;
+        unreadable = linted.unreadable;
         findings = linted.findings;
     }
     let color = Color(args.format == ReportFormat::Text && Color::for_stream(&std::io::stdout()).0);
@@ -57,6 +59,14 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
     let failing = findings
         .iter()
         .any(|d| d.severity == Severity::Error || (args.strict && d.severity == Severity::Warning));
+    if unreadable > 0 {
+        // The report is complete for what could be read; the run is still bad input.
+        eprintln!(
+            "error: {unreadable} input{} could not be parsed (parse-error findings above); the rest was linted",
+            if unreadable == 1 { "" } else { "s" }
+        );
+        return Ok(ExitCode::from(2));
+    }
     Ok(if failing {
         ExitCode::from(1)
     } else {
@@ -85,6 +95,11 @@ fn apply_flags(opts: &mut Options, args: &LintArgs) -> Result<()> {
         opts.disable.insert(id.clone());
     }
     opts.allow_unknown_kinds |= args.allow_unknown_kinds;
+    opts.crds.extend(args.crd.iter().cloned());
+    if !opts.crds.is_empty() {
+        // Bad input: a CRD file that cannot be read stops the run before any linting.
+        opts.crd_documents = crate::lint::input::read_inputs(&opts.crds)?;
+    }
     Ok(())
 }
 

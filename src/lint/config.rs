@@ -1,11 +1,12 @@
 //! The project's lint configuration: `kforge-lint.yaml` read into [`Options`], what a run checks.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::kube_version::{NEWEST_KUBE, parse_kube_version};
 use super::rules::{Category, RULES, Rule, rule};
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::manifest::Document;
 use crate::yaml::{Limits, Node, SourceFile, Value, parse_documents};
 
 /// What to check.
@@ -21,6 +22,11 @@ pub struct Options {
     pub disable: BTreeSet<String>,
     /// Kinds kforge has no type for are fine (custom resources).
     pub allow_unknown_kinds: bool,
+    /// Files or folders of CustomResourceDefinitions (`crds:`, relative to the project, and
+    /// `--crd`), read by the command into `crd_documents`.
+    pub crds: Vec<PathBuf>,
+    /// CustomResourceDefinitions from outside the linted set, to validate custom resources.
+    pub crd_documents: Vec<Document>,
 }
 
 impl Default for Options {
@@ -31,6 +37,8 @@ impl Default for Options {
             skip: BTreeSet::new(),
             disable: BTreeSet::new(),
             allow_unknown_kinds: false,
+            crds: Vec::new(),
+            crd_documents: Vec::new(),
         }
     }
 }
@@ -46,6 +54,7 @@ impl Options {
     /// only: [types, references]   # or skip: [practice]
     /// disable: [missing-probe]
     /// allowUnknownKinds: true
+    /// crds: [crds/]                # CustomResourceDefinitions, files or folders
     /// ```
     pub fn from_project(dir: &Path) -> Result<Self, Diagnostics> {
         let mut opts = Self::default();
@@ -164,6 +173,15 @@ impl Options {
                         "e.g. disable: [missing-probe]",
                     )),
                 },
+                "crds" => match strings(node) {
+                    Some(list) => opts.crds.extend(list.into_iter().map(|(p, _)| dir.join(p))),
+                    None => problems.push(bad(
+                        node,
+                        key,
+                        "`crds` must be a list of files or folders".into(),
+                        "e.g. crds: [crds/, vendor/operator-crds.yaml]",
+                    )),
+                },
                 "allowUnknownKinds" => match node.value {
                     Value::Bool(b) => opts.allow_unknown_kinds = b,
                     _ => problems.push(bad(
@@ -180,6 +198,7 @@ impl Options {
                         "skip",
                         "disable",
                         "allowUnknownKinds",
+                        "crds",
                     ];
                     let hint = match did_you_mean(other, known) {
                         Some(s) => format!("did you mean `{s}`?"),

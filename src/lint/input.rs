@@ -53,16 +53,22 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Document>, Diagnostics> {
 
 /// What linting the inputs found.
 pub struct Linted {
-    /// Findings, sorted by file position.
+    /// Findings, sorted by file position; inputs that could not be read or parsed are
+    /// `parse-error` findings among them.
     pub findings: Vec<Diagnostic>,
     /// Objects linted.
     pub objects: usize,
+    /// How many inputs (or pieces of one) could not be read or parsed: the run is then bad
+    /// input (exit 2), though everything else was linted and reported.
+    pub unreadable: usize,
 }
 
 /// Reads and lints every input, chunk by chunk on every core. Only findings (and, when the
-/// reference checks are on, the objects they need across documents) are kept.
-pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Result<Linted, Diagnostics> {
-    let keep_docs = opts.category_enabled(super::rules::Category::References);
+/// reference checks are on, the objects they need across documents) are kept. An input that
+/// cannot be read or parsed does not stop the run: it becomes a `parse-error` finding and the
+/// others are linted as if it were not there.
+pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Linted {
+    let keep_docs = super::needs_all_objects(opts);
     let (mut problems, mut results) = crate::par::stream(
         |hand_over| for_each_chunk(paths, hand_over),
         |chunk: Chunk| lint_chunk(&chunk, opts, keep_docs),
@@ -81,17 +87,32 @@ pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Result<Linted, Diagnost
             Err(p) => problems.push(p),
         }
     }
-    if !problems.is_empty() {
-        sort_findings(&mut problems);
-        return Err(Diagnostics(problems));
-    }
+    let unreadable = problems.len();
+    findings.extend(problems.into_iter().map(parse_error));
     if keep_docs {
         let mut sink = Sink::new(opts, None);
-        lint_references(&docs, opts, &mut sink);
+        let defined = lint_references(&docs, opts, super::Applied::PerFolder, &mut sink);
         findings.append(&mut sink.into_findings());
+        super::crds::drop_known_kinds(&mut findings, &defined);
     }
     sort_findings(&mut findings);
-    Ok(Linted { findings, objects })
+    Linted {
+        findings,
+        objects,
+        unreadable,
+    }
+}
+
+/// A problem reading or parsing an input, as a `parse-error` finding (never silenced: what
+/// the file holds was not checked).
+fn parse_error(mut d: Diagnostic) -> Diagnostic {
+    let rule = super::rules::rule("parse-error").expect("the parse-error rule exists");
+    d.code = Some(rule.id);
+    d.severity = rule.severity;
+    if d.help.is_none() {
+        d.help = Some(rule.fix.to_string());
+    }
+    d
 }
 
 struct ChunkResult {

@@ -13,19 +13,25 @@
 mod batch;
 mod config;
 mod config_refs;
+mod crds;
 mod cron;
 mod deserialize;
 mod disruption;
+mod duplicates;
+mod hardening;
 mod ignore;
 pub mod input;
 mod kinds;
 mod kube_version;
 mod lifecycle;
+mod names;
 mod provenance;
 mod references;
 pub mod report;
+mod resources;
 mod rules;
 mod schema;
+mod service_accounts;
 #[rustfmt::skip]
 mod schema_table;
 mod sink;
@@ -33,6 +39,7 @@ mod types;
 mod workload;
 
 pub use config::{CONFIG_FILE, Options};
+pub use duplicates::Applied;
 pub use kube_version::{KubeVersionError, NEWEST_KUBE, OLDEST_KUBE, parse_kube_version};
 pub use rules::{Category, RULES, Rule, rule};
 pub use sink::{Sink, path, sort_findings};
@@ -50,8 +57,10 @@ pub fn lint_rendered(docs: &[Document], opts: &Options, values: Option<&Node>) -
     for doc in docs {
         lint_document(doc, opts, &mut sink);
     }
-    lint_references(docs, opts, &mut sink);
-    sink.into_findings()
+    let defined = lint_references(docs, opts, Applied::Together, &mut sink);
+    let mut findings = sink.into_findings();
+    crds::drop_known_kinds(&mut findings, &defined);
+    findings
 }
 
 /// The checks of one object on its own: types, lifecycle, workload practice and security.
@@ -65,18 +74,44 @@ pub fn lint_document(doc: &Document, opts: &Options, sink: &mut Sink<'_>) {
         opts.category_enabled(Category::Practice) || opts.category_enabled(Category::Security);
     if typed && workload_on {
         workload::check(doc, sink);
+        hardening::rbac(doc, sink);
     }
     // Also on removed batch/v1beta1 CronJobs: their schedule and pod are the same fields.
     batch::check(doc, sink);
     config_refs::secret_data(doc, sink);
 }
 
-/// The checks across objects (selectors, backends, scale targets, duplicates), when their
-/// category is on. `docs` must be in input order: "first defined at" depends on it.
-pub fn lint_references(docs: &[Document], opts: &Options, sink: &mut Sink<'_>) {
+/// Whether the checks across objects need the objects kept: when their category (references,
+/// or security for the service-account token) is on.
+pub fn needs_all_objects(opts: &Options) -> bool {
+    opts.category_enabled(Category::References)
+        || opts.category_enabled(Category::Security)
+        || opts.category_enabled(Category::Types)
+}
+
+/// The checks across objects (selectors, backends, scale targets, duplicates, service-account
+/// tokens), when their category is on. `docs` must be in input order: "first defined at"
+/// depends on it; `applied` says which of them are applied together. Custom resources are
+/// validated against the CRDs of the set and of `opts.crd_documents`; the positions of the
+/// `kind` of those validated are returned (their `unknown-kind` findings are moot).
+pub fn lint_references(
+    docs: &[Document],
+    opts: &Options,
+    applied: Applied,
+    sink: &mut Sink<'_>,
+) -> Vec<crds::Position> {
+    let mut defined = Vec::new();
+    if opts.category_enabled(Category::Types) {
+        defined = crds::check(docs, &opts.crd_documents, sink);
+    }
+    if opts.category_enabled(Category::Security) {
+        service_accounts::check(docs, sink);
+    }
     if opts.category_enabled(Category::References) {
+        duplicates::check(docs, applied, sink);
         references::check(docs, sink);
         disruption::check(docs, sink);
         config_refs::check(docs, sink);
     }
+    defined
 }

@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 
 use super::sink::{Sink, path};
 use super::workload::{containers, pod_template_prefixes, template_labels_path};
+use crate::diag::Severity;
 use crate::manifest::Document;
 use crate::yaml::{Node, Value};
 
@@ -93,7 +94,8 @@ fn selects(selector: &IndexMap<String, String>, labels: &IndexMap<String, String
 
 /// Every reference rule over the set.
 pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
-    duplicates(docs, sink);
+    // Pods may also come from an operator's or a rollout controller's custom resource.
+    let custom = docs.iter().find(|d| is_custom_resource(d));
     let workloads: Vec<Pods<'_>> = docs.iter().filter_map(pods).collect();
     for w in &workloads {
         own_selector(w, sink);
@@ -112,7 +114,7 @@ pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
         }
     }
     for svc in &services {
-        service(svc, &workloads, &by_label, sink);
+        service(svc, &workloads, &by_label, custom, sink);
         if str_at(&svc.node, &["spec", "type"]) == Some("NodePort") {
             sink.report(
                 "nodeport-service",
@@ -127,39 +129,6 @@ pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
     }
     for hpa in docs.iter().filter(|d| d.kind == "HorizontalPodAutoscaler") {
         autoscaler(hpa, docs, sink);
-    }
-}
-
-fn duplicates(docs: &[Document], sink: &mut Sink<'_>) {
-    let mut seen: HashMap<(String, &str, &str, &str), &Document> = HashMap::new();
-    for d in docs {
-        if d.kind.is_empty() || d.name.is_empty() {
-            continue;
-        }
-        let api = str_at(&d.node, &["apiVersion"]).unwrap_or("");
-        let group = api.rsplit_once('/').map_or("", |(g, _)| g).to_string();
-        let key = (
-            group,
-            d.kind.as_str(),
-            d.namespace.as_str(),
-            d.name.as_str(),
-        );
-        if let Some(first) = seen.get(&key) {
-            let first_at = first
-                .node
-                .origin
-                .file_line()
-                .map(|(f, l, _)| format!(" (first at {}:{l})", f.display))
-                .unwrap_or_default();
-            sink.report(
-                "duplicate-object",
-                d,
-                &path(&["metadata", "name"]),
-                format!("a second {} named `{}`{first_at}", d.kind, d.name),
-            );
-        } else {
-            seen.insert(key, d);
-        }
     }
 }
 
@@ -215,10 +184,20 @@ fn duplicate_env(doc: &Document, sink: &mut Sink<'_>) {
     }
 }
 
+/// An object of a kind that is not built into Kubernetes (a custom resource).
+fn is_custom_resource(d: &Document) -> bool {
+    let api = str_at(&d.node, &["apiVersion"]).unwrap_or("");
+    !d.kind.is_empty()
+        && !api.is_empty()
+        && super::kinds::kind(api, &d.kind).is_none()
+        && !super::lifecycle::knows(api, &d.kind)
+}
+
 fn service(
     svc: &Document,
     workloads: &[Pods<'_>],
     by_label: &HashMap<(&str, &str, &str), Vec<usize>>,
+    custom: Option<&Document>,
     sink: &mut Sink<'_>,
 ) {
     if str_at(&svc.node, &["spec", "type"]) == Some("ExternalName") {
@@ -239,12 +218,26 @@ fn service(
         .collect();
     if selected.is_empty() {
         let sel: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        sink.report(
-            "service-selector",
-            svc,
-            &path(&["spec", "selector"]),
-            format!("selector {} matches no workload in the set", sel.join(",")),
-        );
+        let sel = sel.join(",");
+        match custom {
+            // An operator may create the pods: not known to be wrong.
+            Some(cr) => sink.report_as(
+                "service-selector",
+                Some(Severity::Warning),
+                svc,
+                &path(&["spec", "selector"]),
+                format!(
+                    "selector {sel} matches no workload in the set; the set holds custom resources ({} {}), whose operator may create the pods",
+                    cr.kind, cr.name
+                ),
+            ),
+            None => sink.report(
+                "service-selector",
+                svc,
+                &path(&["spec", "selector"]),
+                format!("selector {sel} matches no workload in the set"),
+            ),
+        }
         return;
     }
     let Some(Value::Seq(ports)) = svc.node.get_path(&["spec", "ports"]).map(|n| &n.value) else {
@@ -358,11 +351,56 @@ fn spread(
     );
 }
 
+/// The Service a backend names and the port it sends to, with the key paths of both: the
+/// `networking.k8s.io/v1` shape (`service.name`, `service.port.number|name`) or the older one
+/// of `extensions/v1beta1` and `networking.k8s.io/v1beta1` (`serviceName`, `servicePort`).
+struct Backend<'a> {
+    name: &'a str,
+    name_at: Vec<String>,
+    port: Option<&'a Value>,
+    port_at: Vec<String>,
+}
+
+fn backend<'a>(b: &[String], node: &'a Node) -> Option<Backend<'a>> {
+    let at = |rest: &[&str]| {
+        let mut t = b.to_vec();
+        t.extend(rest.iter().map(|s| (*s).to_string()));
+        t
+    };
+    if let Some(name) = str_at(node, &["service", "name"]) {
+        let (port, port_at) = match node.get_path(&["service", "port", "number"]) {
+            Some(n) => (Some(&n.value), at(&["service", "port", "number"])),
+            None => (
+                node.get_path(&["service", "port", "name"])
+                    .map(|n| &n.value),
+                at(&["service", "port", "name"]),
+            ),
+        };
+        return Some(Backend {
+            name,
+            name_at: at(&["service", "name"]),
+            port,
+            port_at,
+        });
+    }
+    let name = str_at(node, &["serviceName"])?;
+    Some(Backend {
+        name,
+        name_at: at(&["serviceName"]),
+        port: node.get_path(&["servicePort"]).map(|n| &n.value),
+        port_at: at(&["servicePort"]),
+    })
+}
+
 fn ingress(ing: &Document, services: &[&Document], sink: &mut Sink<'_>) {
     if services.is_empty() {
         return;
     }
-    let mut backends: Vec<Vec<String>> = vec![path(&["spec", "defaultBackend"])];
+    // `defaultBackend` in v1, `backend` in the older versions.
+    let mut backends: Vec<Vec<String>> = vec![
+        path(&["spec", "defaultBackend"]),
+        path(&["spec", "backend"]),
+    ];
     if let Some(Value::Seq(rules)) = ing.node.get_path(&["spec", "rules"]).map(|n| &n.value) {
         for (i, r) in rules.iter().enumerate() {
             if let Some(Value::Seq(paths)) = r.get_path(&["http", "paths"]).map(|n| &n.value) {
@@ -381,22 +419,21 @@ fn ingress(ing: &Document, services: &[&Document], sink: &mut Sink<'_>) {
         }
     }
     for b in backends {
-        let Some(backend) = ing.node.pointer(&b) else {
+        let Some(node) = ing.node.pointer(&b) else {
             continue;
         };
-        let Some(name) = str_at(backend, &["service", "name"]) else {
+        let Some(backend) = backend(&b, node) else {
             continue;
         };
+        let name = backend.name;
         let svc = services
             .iter()
             .find(|s| s.name == name && same_namespace(s, ing));
-        let mut at = b.clone();
-        at.extend(path(&["service", "name"]));
         let Some(svc) = svc else {
             sink.report(
                 "ingress-backend",
                 ing,
-                &at,
+                &backend.name_at,
                 format!("backend Service `{name}` is not in the set"),
             );
             continue;
@@ -417,31 +454,40 @@ fn ingress(ing: &Document, services: &[&Document], sink: &mut Sink<'_>) {
                     .collect(),
                 _ => Vec::new(),
             };
-        let mut port_at = b.clone();
-        port_at.extend(path(&["service", "port"]));
-        if let Some(Value::Int(n)) = backend
-            .get_path(&["service", "port", "number"])
-            .map(|n| &n.value)
-        {
-            if !ports.iter().any(|(_, p)| *p == Some(*n)) {
-                port_at.push("number".into());
+        let exposed = || {
+            let list: Vec<String> = ports
+                .iter()
+                .map(|(n, p)| match (n, p) {
+                    (Some(n), Some(p)) => format!("{p} ({n})"),
+                    (None, Some(p)) => p.to_string(),
+                    (Some(n), None) => format!("`{n}`"),
+                    (None, None) => "?".to_string(),
+                })
+                .collect();
+            if list.is_empty() {
+                String::new()
+            } else {
+                format!("; it exposes {}", list.join(", "))
+            }
+        };
+        match backend.port {
+            Some(Value::Int(n)) if !ports.iter().any(|(_, p)| *p == Some(*n)) => {
                 sink.report(
                     "ingress-backend",
                     ing,
-                    &port_at,
-                    format!("Service `{name}` has no port {n}"),
+                    &backend.port_at,
+                    format!("Service `{name}` has no port {n}{}", exposed()),
                 );
             }
-        } else if let Some(pn) = str_at(backend, &["service", "port", "name"])
-            && !ports.iter().any(|(n, _)| *n == Some(pn))
-        {
-            port_at.push("name".into());
-            sink.report(
-                "ingress-backend",
-                ing,
-                &port_at,
-                format!("Service `{name}` has no port named `{pn}`"),
-            );
+            Some(Value::String(pn)) if !ports.iter().any(|(n, _)| *n == Some(pn.as_str())) => {
+                sink.report(
+                    "ingress-backend",
+                    ing,
+                    &backend.port_at,
+                    format!("Service `{name}` has no port named `{pn}`{}", exposed()),
+                );
+            }
+            _ => {}
         }
     }
 }

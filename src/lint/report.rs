@@ -84,10 +84,21 @@ pub fn render(
     }
 }
 
+/// Values quoted in a text finding are cut to this many characters (json, sarif, junit and
+/// github reports keep them whole).
+pub const TEXT_VALUE_CHARS: usize = 80;
+
 fn text(findings: &[Diagnostic], objects: usize, color: Color) -> String {
     let mut out = String::new();
     for d in findings {
-        let _ = writeln!(out, "{}", d.styled(color));
+        let short = shorten_values(&d.message, TEXT_VALUE_CHARS);
+        if short == d.message {
+            let _ = writeln!(out, "{}", d.styled(color));
+        } else {
+            let mut d = d.clone();
+            d.message = short;
+            let _ = writeln!(out, "{}", d.styled(color));
+        }
     }
     let (e, w, i) = counts(findings);
     let _ = writeln!(
@@ -96,6 +107,29 @@ fn text(findings: &[Diagnostic], objects: usize, color: Color) -> String {
         if e == 1 { "" } else { "s" },
         if w == 1 { "" } else { "s" }
     );
+    out
+}
+
+/// `message` with every `quoted` value longer than `max` characters cut to its start and end
+/// around a mark that says how long it is: `aaaa…[300 characters]…zzzz`.
+pub fn shorten_values(message: &str, max: usize) -> String {
+    let parts: Vec<&str> = message.split('`').collect();
+    let mut out = String::with_capacity(message.len().min(4096));
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        // Odd parts are between two backticks (a trailing unmatched one is left alone).
+        let n = part.chars().count();
+        if i % 2 == 1 && i + 1 < parts.len() && n > max {
+            let keep = max / 2;
+            let head: String = part.chars().take(keep).collect();
+            let tail: String = part.chars().skip(n - keep).collect();
+            let _ = write!(out, "{head}…[{n} characters]…{tail}");
+        } else {
+            out.push_str(part);
+        }
+    }
     out
 }
 
@@ -112,6 +146,7 @@ fn finding_json(d: &Diagnostic) -> serde_json::Value {
         "path": d.key_path,
         "help": d.help,
         "notes": d.notes,
+        "component": d.component,
     })
 }
 
@@ -161,6 +196,9 @@ fn sarif(findings: &[Diagnostic]) -> String {
             if let Some(i) = d.code.and_then(|c| RULES.iter().position(|r| r.id == c)) {
                 r["ruleIndex"] = json!(i);
             }
+            if let Some(c) = &d.component {
+                r["properties"] = json!({"component": c});
+            }
             if let Some(l) = loc(d) {
                 r["locations"] = json!([{
                     "physicalLocation": {
@@ -196,6 +234,9 @@ fn sarif_text(d: &Diagnostic) -> String {
         Some(k) => format!("{} ({k})", d.message),
         None => d.message.clone(),
     };
+    if let Some(c) = &d.component {
+        let _ = write!(text, "; component {c}");
+    }
     for n in &d.notes {
         let _ = write!(text, "; {n}");
     }
@@ -322,6 +363,9 @@ fn github(findings: &[Diagnostic]) -> String {
         let mut msg = d.message.clone();
         if let Some(k) = &d.key_path {
             let _ = write!(msg, " ({k})");
+        }
+        if let Some(c) = &d.component {
+            let _ = write!(msg, "\ncomponent: {c}");
         }
         for n in &d.notes {
             let _ = write!(msg, "\nnote: {n}");

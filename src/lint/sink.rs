@@ -5,7 +5,7 @@ use super::config::Options;
 use super::ignore::ignored;
 use super::provenance::ValuesIndex;
 use super::rules::rule;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Severity};
 use crate::manifest::Document;
 use crate::yaml::{Node, Origin, display_key_path};
 
@@ -42,46 +42,96 @@ impl<'a> Sink<'a> {
         origin: &Origin,
         message: String,
     ) {
-        let Some(rule) = rule(id) else {
-            debug_assert!(false, "no lint rule `{id}`");
-            return;
-        };
-        if !self.opts.enabled(rule) || ignored(doc, rule) {
-            return;
+        if let Some(d) = self.finding(id, None, doc, message) {
+            self.out.push(d.at(origin.clone()));
         }
-        let mut d = Diagnostic::error(format!("{}: {message}", object_label(doc)))
-            .at(origin.clone())
-            .help(rule.fix);
-        d.severity = rule.severity;
-        d.code = Some(rule.id);
-        self.out.push(d);
     }
 
     /// Reports rule `id` on `doc` at the node under `tokens` (or its deepest existing parent),
     /// unless the rule is disabled or the object opts out by annotation.
     pub fn report(&mut self, id: &'static str, doc: &Document, tokens: &[String], message: String) {
-        let Some(rule) = rule(id) else {
-            debug_assert!(false, "no lint rule `{id}`");
+        self.report_as(id, None, doc, tokens, message);
+    }
+
+    /// [`Sink::report`] at a severity other than the rule's default (lower, when what the set
+    /// shows makes the finding less certain).
+    pub fn report_as(
+        &mut self,
+        id: &'static str,
+        severity: Option<Severity>,
+        doc: &Document,
+        tokens: &[String],
+        message: String,
+    ) {
+        let Some(mut d) = self.finding(id, severity, doc, message) else {
             return;
         };
-        if !self.opts.enabled(rule) || ignored(doc, rule) {
-            return;
-        }
         let node = (0..=tokens.len())
             .rev()
             .find_map(|n| doc.node.pointer(&tokens[..n]))
             .unwrap_or(&doc.node);
-        let mut d = Diagnostic::error(format!("{}: {message}", object_label(doc)))
-            .at(node.origin.clone())
-            .key(display_key_path(tokens))
-            .help(rule.fix);
-        d.severity = rule.severity;
-        d.code = Some(rule.id);
+        d = d.at(key_origin(node)).key(display_key_path(tokens));
         if let Some(values) = &self.values {
             d.notes = values.sources(node, tokens.last().map(String::as_str));
         }
         self.out.push(d);
     }
+
+    /// A finding of rule `id` on `doc`, or `None` when the run or the object silences it.
+    fn finding(
+        &self,
+        id: &'static str,
+        severity: Option<Severity>,
+        doc: &Document,
+        message: String,
+    ) -> Option<Diagnostic> {
+        let Some(rule) = rule(id) else {
+            debug_assert!(false, "no lint rule `{id}`");
+            return None;
+        };
+        if !self.opts.enabled(rule) || ignored(doc, rule) {
+            return None;
+        }
+        let mut d = Diagnostic::error(format!("{}: {message}", object_label(doc))).help(rule.fix);
+        d.severity = severity.unwrap_or(rule.severity);
+        d.code = Some(rule.id);
+        d.component = component(doc);
+        Some(d)
+    }
+}
+
+/// Where a finding on `node` points: the first character of its key. A map entry's node
+/// already carries its key's position; a map that is a list item or a whole document carries
+/// the position the parser gives a block map's start (the colon after its first key), so its
+/// first key's position, which comes before it, is used instead.
+fn key_origin(node: &Node) -> Origin {
+    let first_key = node
+        .as_map()
+        .and_then(|m| m.values().next())
+        .map(|first| &first.origin);
+    match (
+        first_key,
+        node.origin.file_line(),
+        first_key.and_then(Origin::file_line),
+    ) {
+        (Some(first), Some((_, line, col)), Some((_, fline, fcol)))
+            if (fline, fcol) < (line, col) =>
+        {
+            first.clone()
+        }
+        _ => node.origin.clone(),
+    }
+}
+
+/// The application component an object belongs to: the one that rendered it, or its
+/// `app.kubernetes.io/component` label.
+fn component(doc: &Document) -> Option<String> {
+    doc.component.clone().or_else(|| {
+        doc.node
+            .get_path(&["metadata", "labels", "app.kubernetes.io/component"])
+            .and_then(Node::as_str)
+            .map(str::to_string)
+    })
 }
 
 /// `Kind name`, as findings name the object they are about.

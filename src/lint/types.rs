@@ -7,6 +7,7 @@ use super::config::Options;
 use super::deserialize::deserialize_all;
 use super::kinds::{KNOWN, kind};
 use super::lifecycle;
+use super::names::name_problem;
 use super::provenance::scalar_text;
 use super::schema::{fields_at, missing_required};
 use super::sink::{Sink, path};
@@ -113,26 +114,14 @@ fn formats(doc: &Document, sink: &mut Sink<'_>) {
         .node
         .get_path(&["metadata", "name"])
         .and_then(Node::as_str)
+        && let Some(problem) = name_problem(&doc.kind, name)
     {
-        let label_only = matches!(doc.kind.as_str(), "Service" | "Namespace");
-        let ok = if label_only {
-            is_dns_label(name)
-        } else {
-            is_dns_subdomain(name)
-        };
-        if !ok {
-            let what = if label_only {
-                "a DNS-1123 label (at most 63 characters)"
-            } else {
-                "a DNS-1123 subdomain"
-            };
-            sink.report(
-                "invalid-name",
-                doc,
-                &path(&["metadata", "name"]),
-                format!("name `{name}` is not {what}"),
-            );
-        }
+        sink.report(
+            "invalid-name",
+            doc,
+            &path(&["metadata", "name"]),
+            format!("name `{name}` {problem}"),
+        );
     }
     let mut label_maps = vec![path(&["metadata", "labels"])];
     label_maps.extend(workload::template_labels_path(&doc.kind));
@@ -249,6 +238,7 @@ fn container_formats(doc: &Document, sink: &mut Sink<'_>, ctokens: &[String], c:
             }
         }
     }
+    super::resources::check(doc, sink, ctokens, c);
     for kind in ["requests", "limits"] {
         let Some(map) = c.get_path(&["resources", kind]).and_then(Node::as_map) else {
             continue;

@@ -49,7 +49,8 @@ pub fn containers<'a>(root: &'a Node, spec: &[String]) -> Vec<(Vec<String>, &'a 
     out
 }
 
-fn tokens(base: &[String], rest: &[&str]) -> Vec<String> {
+/// `base` followed by `rest`.
+pub(super) fn tokens(base: &[String], rest: &[&str]) -> Vec<String> {
     let mut t = base.to_vec();
     t.extend(rest.iter().map(|s| (*s).to_string()));
     t
@@ -114,6 +115,8 @@ pub fn check(doc: &Document, sink: &mut Sink<'_>) {
             continue;
         };
         pod_rules(doc, sink, &spec, pod);
+        // The API server rejects Linux-only securityContext fields in a Windows pod.
+        let windows = pod.get_path(&["os", "name"]).and_then(Node::as_str) == Some("windows");
         let pod_non_root = bool_at(pod, &["securityContext", "runAsNonRoot"]);
         let pod_user = int_at(pod, &["securityContext", "runAsUser"]);
         let pod_group = int_at(pod, &["securityContext", "runAsGroup"]);
@@ -124,7 +127,11 @@ pub fn check(doc: &Document, sink: &mut Sink<'_>) {
         for (i, (ct, c)) in containers(&doc.node, &spec).into_iter().enumerate() {
             let init = i < init_count;
             container_rules(doc, sink, &ct, c, init || batch || hook);
-            security_rules(doc, sink, &ct, c, (pod_non_root, pod_user, pod_group));
+            super::hardening::host_port(doc, sink, &ct, c);
+            if !windows {
+                security_rules(doc, sink, &ct, c, (pod_non_root, pod_user, pod_group));
+                super::hardening::container(doc, sink, &ct, c, pod);
+            }
         }
     }
 }
@@ -165,14 +172,6 @@ fn pod_rules(doc: &Document, sink: &mut Sink<'_>, spec: &[String], pod: &Node) {
             }
         }
     }
-    if bool_at(pod, &["automountServiceAccountToken"]) != Some(false) {
-        sink.report(
-            "automount-token",
-            doc,
-            &tokens(spec, &["automountServiceAccountToken"]),
-            "automountServiceAccountToken is not false".into(),
-        );
-    }
 }
 
 fn container_rules(
@@ -201,9 +200,13 @@ fn container_rules(
             format!("container `{name}`: imagePullPolicy is Never"),
         );
     }
+    // A limit without a request is also the request: Kubernetes defaults one to the other.
     let missing: Vec<&str> = ["cpu", "memory"]
         .into_iter()
-        .filter(|r| c.get_path(&["resources", "requests", r]).is_none())
+        .filter(|r| {
+            c.get_path(&["resources", "requests", r]).is_none()
+                && c.get_path(&["resources", "limits", r]).is_none()
+        })
         .collect();
     if !missing.is_empty() {
         sink.report(
