@@ -67,7 +67,6 @@ pub fn map_env(objects: &[Object], keep: &[(String, String, String)]) -> Mapped 
     for obj in objects {
         if !WORKLOADS.contains(&obj.key.0.as_str())
             || keep.contains(&obj.key)
-            || !obj.key.1.is_empty()
         {
             continue;
         }
@@ -83,7 +82,7 @@ pub fn map_env(objects: &[Object], keep: &[(String, String, String)]) -> Mapped 
         let mut services = Map::new();
         for svc in objects {
             if svc.key.0 != "Service"
-                || !svc.key.1.is_empty()
+                || svc.key.1 != obj.key.1
                 || keep.contains(&svc.key)
                 || used_services.contains(&svc.key)
                 || !selects(&svc.json, &pod_labels)
@@ -140,6 +139,9 @@ fn workload(obj: &Json) -> Option<Json> {
         v.insert("kind".into(), json!(kind));
     }
     v.insert("objectName".into(), obj["metadata"]["name"].clone());
+    if let Some(ns) = obj.pointer("/metadata/namespace") {
+        v.insert("namespace".into(), ns.clone());
+    }
     v.insert("selectorLabels".into(), selector_labels.clone());
     let common = obj
         .pointer("/metadata/labels")
@@ -155,9 +157,7 @@ fn workload(obj: &Json) -> Option<Json> {
     let extra: Map<String, Json> = pod_labels
         .into_iter()
         .flatten()
-        .filter(|(k, val)| {
-            common.get(k.as_str()) != Some(val) && selector_labels.get(k.as_str()) != Some(val)
-        })
+        .filter(|(k, val)| selector_labels.get(k.as_str()) != Some(val))
         .map(|(k, val)| (k.clone(), val.clone()))
         .collect();
     if !extra.is_empty() {
@@ -352,7 +352,7 @@ fn service(svc: &Json, component: &Json) -> Option<(String, Json)> {
     let meta = svc["metadata"].as_object()?;
     if meta
         .keys()
-        .any(|k| !["name", "labels", "annotations"].contains(&k.as_str()))
+        .any(|k| !["name", "namespace", "labels", "annotations"].contains(&k.as_str()))
     {
         return None;
     }

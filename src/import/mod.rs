@@ -223,7 +223,13 @@ pub fn import(req: &Request) -> Result<Report, Error> {
                 kept: plan
                     .kept
                     .iter()
-                    .map(|(k, _, n)| format!("{k} {n}"))
+                    .map(|(k, ns, n)| {
+                        if ns.is_empty() {
+                            format!("{k} {n}")
+                        } else {
+                            format!("{k} {ns}/{n}")
+                        }
+                    })
                     .collect(),
                 secrets,
                 disabled_rules: disabled,
@@ -382,7 +388,10 @@ fn shared_frame(components: &Map<String, Json>) -> Json {
         "standardLabels": false,
         "service": {"enabled": false},
     });
-    if !components.is_empty() {
+    if components.is_empty() {
+        // Nothing maps to a component: no workload of kforge's, only the kept objects.
+        v["kind"] = json!("None");
+    } else {
         v["components"] = Json::Object(components.clone());
     }
     v
