@@ -391,9 +391,31 @@ fn shared_frame(components: &Map<String, Json>) -> Json {
     if components.is_empty() {
         // Nothing maps to a component: no workload of kforge's, only the kept objects.
         v["kind"] = json!("None");
-    } else {
-        v["components"] = Json::Object(components.clone());
+        return v;
     }
+    // What every component has alike is written once, in the shared values.
+    let all: Vec<&Json> = components.values().collect();
+    let shared = (all.len() > 1)
+        .then(|| factor::common(&all))
+        .flatten()
+        .unwrap_or_else(|| json!({}));
+    for (k, val) in shared.as_object().into_iter().flatten() {
+        match (v.get_mut(k), val) {
+            (Some(Json::Object(frame)), Json::Object(own)) => {
+                for (kk, vv) in own {
+                    frame.insert(kk.clone(), vv.clone());
+                }
+            }
+            _ => {
+                v[k] = val.clone();
+            }
+        }
+    }
+    let own: Map<String, Json> = components
+        .iter()
+        .map(|(name, c)| (name.clone(), factor::overlay(&shared, c).unwrap_or_else(|| json!({}))))
+        .collect();
+    v["components"] = Json::Object(own);
     v
 }
 
