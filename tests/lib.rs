@@ -11,6 +11,7 @@ mod docs;
 mod errors;
 mod golden;
 mod helm;
+mod import;
 mod import_expression;
 mod injection;
 mod lint;

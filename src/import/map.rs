@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value as Json, json};
 
+use crate::diff::Key;
+
 /// Workload kinds that become components.
 const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet"];
 
@@ -34,7 +36,7 @@ const POD_KEYS: &[&str] = &[
 #[derive(Clone, Debug)]
 pub struct Object {
     /// kind, namespace, name.
-    pub key: (String, String, String),
+    pub key: Key,
     /// The object.
     pub json: Json,
 }
@@ -45,7 +47,7 @@ pub struct Mapped {
     /// Component name -> its values.
     pub components: Map<String, Json>,
     /// Keys of the objects each component stands for.
-    pub covers: Vec<(String, Vec<(String, String, String)>)>,
+    pub covers: Vec<(String, Vec<Key>)>,
 }
 
 /// The component name of a workload: its name as a DNS-1123 label of at most 40 characters.
@@ -61,13 +63,11 @@ pub fn component_name(name: &str) -> String {
 }
 
 /// Maps the workloads of `objects` (except those in `keep`) and their Services to components.
-pub fn map_env(objects: &[Object], keep: &[(String, String, String)]) -> Mapped {
+pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
     let mut out = Mapped::default();
     let mut used_services = Vec::new();
     for obj in objects {
-        if !WORKLOADS.contains(&obj.key.0.as_str())
-            || keep.contains(&obj.key)
-        {
+        if !WORKLOADS.contains(&obj.key.0.as_str()) || keep.contains(&obj.key) {
             continue;
         }
         let Some(mut values) = workload(&obj.json) else {

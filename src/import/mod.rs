@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value as Json, json};
 
 use crate::diag::{Diagnostic, Diagnostics, Exit, Failure};
-use crate::diff::compare;
+use crate::diff::{Key, compare};
 use crate::lint::input::read_inputs;
 use crate::lint::{Options as LintOptions, lint_rendered};
 use crate::manifest::{Document, Hooks};
@@ -257,7 +257,7 @@ fn read_env(name: &str, path: &Path) -> Result<EnvInput, Error> {
         .help("give a manifest file, a folder of them, or `-` with `helm template ...` or `kustomize build ...` piped in")])
         .into());
     }
-    let mut seen: BTreeMap<(String, String, String), &Document> = BTreeMap::new();
+    let mut seen: BTreeMap<Key, &Document> = BTreeMap::new();
     let mut problems = Vec::new();
     for d in &docs {
         if d.kind.is_empty() || d.name.is_empty() {
@@ -326,16 +326,16 @@ pub(crate) struct Plan {
     /// Per environment (in input order): its values.
     pub values: Vec<(String, Json)>,
     /// Components and the objects each stands for (union over environments).
-    pub covers: Vec<(String, Vec<(String, String, String)>)>,
+    pub covers: Vec<(String, Vec<Key>)>,
     /// Objects kept verbatim: (kind, namespace, name).
-    pub kept: Vec<(String, String, String)>,
+    pub kept: Vec<Key>,
     /// Kept objects' YAML per environment: key -> [(env, text)].
-    pub verbatim: BTreeMap<(String, String, String), Vec<(String, String)>>,
+    pub verbatim: BTreeMap<Key, Vec<(String, String)>>,
 }
 
-fn plan(inputs: &[EnvInput], keep: &[(String, String, String)]) -> Plan {
+fn plan(inputs: &[EnvInput], keep: &[Key]) -> Plan {
     let mut values = Vec::new();
-    let mut covers: Vec<(String, Vec<(String, String, String)>)> = Vec::new();
+    let mut covers: Vec<(String, Vec<Key>)> = Vec::new();
     let mut covered = Vec::new();
     for input in inputs {
         let mapped = map_env(&input.objects, keep);
@@ -413,7 +413,12 @@ fn shared_frame(components: &Map<String, Json>) -> Json {
     }
     let own: Map<String, Json> = components
         .iter()
-        .map(|(name, c)| (name.clone(), factor::overlay(&shared, c).unwrap_or_else(|| json!({}))))
+        .map(|(name, c)| {
+            (
+                name.clone(),
+                factor::overlay(&shared, c).unwrap_or_else(|| json!({})),
+            )
+        })
         .collect();
     v["components"] = Json::Object(own);
     v
@@ -426,7 +431,7 @@ fn inputs_view(inputs: &[EnvInput]) -> Vec<&str> {
 /// Renders every environment of the project in `dir` and returns the objects that differ from
 /// the input (added, removed or changed), as `kforge diff -e ENV --against PATH` sees them;
 /// golden/ is written from the same render.
-fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<(String, String, String)>, Error> {
+fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Key>, Error> {
     let render_err = |cause| Error::Render {
         dir: dir.display().to_string(),
         cause,
