@@ -217,7 +217,7 @@ fn bad_input_exits_2_with_where() {
     import(&["import", "-o", "b", "prod=twice.yaml"])
         .exit(2)
         .stderr_has("ConfigMap settings is given twice")
-        .stderr_has("twice.yaml:8");
+        .stderr_has("--> twice.yaml:");
     import(&["import", "-o", "c", "prod=broken.yaml"])
         .exit(2)
         .stderr_has("broken.yaml:");

@@ -150,7 +150,8 @@ fn verbatim(first: Option<&str>, envs: &[&str], variants: &[(String, String)]) -
             out.push_str("{% else %}\n");
         }
         out.push_str("{% raw %}\n");
-        out.push_str(text);
+        // Inside raw only `{% endraw %}` ends it; every `{%` leaves raw for a moment to be safe.
+        out.push_str(&text.replace("{%", "{% endraw %}{{ \"{%\" | safe }}{% raw %}"));
         out.push_str("{% endraw %}\n");
     }
     if texts.iter().any(|(_, e)| e.len() != envs.len()) {
