@@ -98,6 +98,17 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
         if !services.is_empty() {
             values["services"] = Json::Object(services);
         }
+        let hpa = objects.iter().find(|h| {
+            h.key.0 == "HorizontalPodAutoscaler"
+                && h.key.1 == obj.key.1
+                && !keep.contains(&h.key)
+                && h.json.pointer("/spec/scaleTargetRef/name") == Some(&json!(obj.key.2))
+                && h.json.pointer("/spec/scaleTargetRef/kind") == Some(&json!(obj.key.0))
+        });
+        if let Some((h, autoscaling)) = hpa.and_then(|h| Some((h, autoscaler(&h.json)?))) {
+            values["autoscaling"] = autoscaling;
+            covers.push(h.key.clone());
+        }
         let mut name = component_name(&obj.key.2);
         while out.components.contains_key(&name) {
             name = format!(
@@ -115,6 +126,58 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
         out.components.insert(name, values);
     }
     out
+}
+
+/// An autoscaling/v2 HorizontalPodAutoscaler as `autoscaling` values: a first CPU (then memory)
+/// utilization target by name, other metrics keyed in their order; none if it has fields the
+/// values do not say (behavior).
+fn autoscaler(hpa: &Json) -> Option<Json> {
+    if hpa["apiVersion"] != "autoscaling/v2" {
+        return None;
+    }
+    let spec = hpa.get("spec")?.as_object()?;
+    let allowed = ["scaleTargetRef", "minReplicas", "maxReplicas", "metrics"];
+    if spec.keys().any(|k| !allowed.contains(&k.as_str())) {
+        return None;
+    }
+    let mut v = json!({"enabled": true, "maxReplicas": spec.get("maxReplicas")?.clone(), "targetCPUUtilizationPercentage": null});
+    if let Some(min) = spec.get("minReplicas") {
+        v["minReplicas"] = min.clone();
+    }
+    let utilization = |m: &Json, name: &str| {
+        (m["type"] == "Resource"
+            && m.pointer("/resource/name") == Some(&json!(name))
+            && m.pointer("/resource/target/type") == Some(&json!("Utilization"))
+            && m["resource"]["target"]
+                .as_object()
+                .is_some_and(|t| t.len() == 2)
+            && m.as_object().is_some_and(|o| o.len() == 2)
+            && m["resource"].as_object().is_some_and(|r| r.len() == 2))
+        .then(|| m.pointer("/resource/target/averageUtilization").cloned())
+        .flatten()
+    };
+    let mut metrics: &[Json] = spec
+        .get("metrics")
+        .and_then(Json::as_array)
+        .map_or(&[], Vec::as_slice);
+    if let Some(cpu) = metrics.first().and_then(|m| utilization(m, "cpu")) {
+        v["targetCPUUtilizationPercentage"] = cpu;
+        metrics = &metrics[1..];
+    }
+    if let Some(memory) = metrics.first().and_then(|m| utilization(m, "memory")) {
+        v["targetMemoryUtilizationPercentage"] = memory;
+        metrics = &metrics[1..];
+    }
+    if !metrics.is_empty() {
+        // Keys sort as the metrics are listed (templates emit them in key order).
+        let keyed: Map<String, Json> = metrics
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (format!("m{:03}", i + 1), m.clone()))
+            .collect();
+        v["metrics"] = Json::Object(keyed);
+    }
+    Some(v)
 }
 
 /// Whether a Service's selector picks pods with `labels`.

@@ -197,11 +197,15 @@ pub fn import(req: &Request) -> Result<Report, Error> {
         let plan = plan(&inputs, &keep);
         write::project(&req.out, &inputs_view(&inputs), &plan, &disabled)?;
         let drift = verify(&req.out, &inputs)?;
-        let demote: Vec<_> = plan
+        // A component whose workload differs is kept whole; otherwise only the objects that
+        // differ (a Service, an autoscaler) are kept verbatim and the workload stays mapped.
+        let demote: Vec<Key> = plan
             .covers
             .iter()
-            .filter(|(_, keys)| keys.iter().any(|k| drift.contains(k)))
-            .flat_map(|(_, keys)| keys.iter().cloned())
+            .flat_map(|(_, keys)| match keys.first() {
+                Some(workload) if drift.contains(workload) => keys.clone(),
+                _ => keys.iter().filter(|k| drift.contains(k)).cloned().collect(),
+            })
             .collect();
         if drift.is_empty() || demote.is_empty() {
             if !drift.is_empty() {
