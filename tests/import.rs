@@ -184,6 +184,15 @@ fn a_kustomize_tree_of_three_overlays_becomes_base_plus_differences() {
         dev.contains("namespace: dev") && !dev.contains("image:"),
         "{dev}"
     );
+    // The autoscalers are the components' `autoscaling`, not kept templates.
+    assert!(
+        base.contains("targetCPUUtilizationPercentage: 99"),
+        "{base}"
+    );
+    assert!(
+        !out.join("chart-templates/imported-horizontalpodautoscaler-dev-backend.yaml")
+            .exists()
+    );
 }
 
 #[test]
