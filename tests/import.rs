@@ -265,7 +265,9 @@ fn unmappable_objects_are_kept_and_listed_and_secrets_with_data_are_not_imported
         .in_dir(tmp.path())
         .run()
         .exit(0);
-    let run = run.stderr_has("Secret db (prod) holds data and is not imported");
+    let run = run
+        .stderr_has("Secret db (prod) holds data and is not imported")
+        .stdout_has("finds no difference but the 1 Secret(s) not imported");
     drop(run);
     let all: String = walk(&tmp.path().join("q"));
     assert!(!all.contains("aHVudGVyMg=="), "a secret value was written");

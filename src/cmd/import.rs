@@ -44,9 +44,14 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
             report.disabled_rules.join(", ")
         ));
     }
+    let but = if report.secrets.is_empty() {
+        String::new()
+    } else {
+        format!(" but the {} Secret(s) not imported", report.secrets.len())
+    };
     for (env, path, _) in &report.envs {
         text.push_str(&format!(
-            "proved: kforge diff -e {env} --against {path} --exit-code finds no difference\n"
+            "proved: kforge diff -e {env} --against {path} --exit-code finds no difference{but}\n"
         ));
     }
     text.push_str("proved: every environment renders and passes the lint; golden/ matches\n");

@@ -160,26 +160,29 @@ pub fn import(req: &Request) -> Result<Report, Error> {
     }
     check_out_dir(&req.out, req.force)?;
 
+    // Secrets with data are never written: each is named, and left out of what is compared.
     let mut secrets = Vec::new();
     for input in &mut inputs {
-        input.objects.retain(|o| {
-            let has_data = o.key.0 == "Secret"
+        let has_data = |o: &Object| {
+            o.key.0 == "Secret"
                 && ["data", "stringData"].iter().any(|k| {
                     o.json
                         .get(k)
                         .is_some_and(|d| d.as_object().is_some_and(|m| !m.is_empty()))
-                });
-            if has_data {
-                secrets.push(format!("Secret {} ({})", o.key.2, input.name));
-            }
-            !has_data
-        });
-        input.docs.retain(|d| {
-            !(d.kind == "Secret"
-                && secrets
-                    .iter()
-                    .any(|s| s.starts_with(&format!("Secret {} (", d.name))))
-        });
+                })
+        };
+        let drop: Vec<bool> = input.objects.iter().map(has_data).collect();
+        for (o, _) in input.objects.iter().zip(&drop).filter(|(_, d)| **d) {
+            secrets.push(format!("Secret {} ({})", o.key.2, input.name));
+        }
+        let mut flags = drop.iter();
+        input
+            .objects
+            .retain(|_| !flags.next().copied().unwrap_or(false));
+        let mut flags = drop.iter();
+        input
+            .docs
+            .retain(|_| !flags.next().copied().unwrap_or(false));
     }
 
     // Rules the input fails: the project starts from what runs today, with them disabled.
@@ -195,7 +198,7 @@ pub fn import(req: &Request) -> Result<Report, Error> {
     let mut keep = Vec::new();
     for _ in 0..MAX_ROUNDS {
         let plan = plan(&inputs, &keep);
-        write::project(&req.out, &inputs_view(&inputs), &plan, &disabled)?;
+        write::project(&req.out, &env_names(&inputs), &plan, &disabled)?;
         let drift = verify(&req.out, &inputs)?;
         // A component whose workload differs is kept whole; otherwise only the objects that
         // differ (a Service, an autoscaler) are kept verbatim and the workload stays mapped.
@@ -428,7 +431,7 @@ fn shared_frame(components: &Map<String, Json>) -> Json {
     v
 }
 
-fn inputs_view(inputs: &[EnvInput]) -> Vec<&str> {
+fn env_names(inputs: &[EnvInput]) -> Vec<&str> {
     inputs.iter().map(|i| i.name.as_str()).collect()
 }
 
