@@ -96,6 +96,13 @@ pub enum Command {
         after_help = "EXAMPLES:\n  kforge init my-service\n  kforge init . --name payments-api\n  kforge init svc && cd svc && kforge check && kforge build"
     )]
     Init(InitArgs),
+    /// Turn an application's manifests (one file, folder or `-` stream per environment) into a
+    /// project: a component per workload, shared values in base.yaml, differences in overlays;
+    /// proves that every environment renders back with zero differences.
+    #[command(
+        after_help = "EXAMPLES:\n  kforge import -o shop prod=manifests/\n  helm template shop ./chart | kforge import -o shop prod=-\n  kforge import -o shop prod=release/ staging=overlays/staging.yaml dev=dev.yaml\n\nExit codes: 0 imported and proved, 1 the result differs from its input (a bug: the project is left to inspect), 2 bad input (no objects, an object twice, YAML that does not parse, a bad environment name, a non-empty output folder without --force)."
+    )]
+    Import(ImportArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(
         after_help = "EXAMPLES:\n  kforge completions bash > /etc/bash_completion.d/kforge\n  kforge completions zsh > \"${fpath[1]}/_kforge\"\n  kforge completions fish > ~/.config/fish/completions/kforge.fish\n  kforge completions powershell >> $PROFILE"
@@ -294,6 +301,21 @@ pub struct InitArgs {
     /// CronJob and a pre-upgrade migration Job) instead of one workload.
     #[arg(long = "components")]
     pub components: bool,
+}
+
+/// `kforge import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The project folder to write (new or empty, unless --force).
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: PathBuf,
+    /// Write into a folder that is not empty (its environments/, chart-templates/ and golden/
+    /// of the imported environments are replaced).
+    #[arg(long = "force")]
+    pub force: bool,
+    /// ENV=PATH: an environment and its manifests (a file, a folder, or `-` for stdin).
+    #[arg(value_name = "ENV=PATH", required = true)]
+    pub envs: Vec<String>,
 }
 
 /// `kforge completions`.
@@ -523,6 +545,7 @@ impl Cli {
             | Command::Repo(_)
             | Command::Push(_)
             | Command::Init(_)
+            | Command::Import(_)
             | Command::Completions(_)
             | Command::Man => None,
         };

@@ -15,6 +15,7 @@ pub mod diff;
 pub mod epoch;
 pub mod fs;
 pub mod git;
+pub mod import;
 pub mod lint;
 pub mod manifest;
 pub mod oci;

@@ -11,6 +11,8 @@ mod docs;
 mod errors;
 mod golden;
 mod helm;
+mod import;
+mod import_expression;
 mod injection;
 mod lint;
 mod lint_apps;

@@ -141,7 +141,19 @@ impl Workspace {
     /// schema then surfaces in every environment: callers ask [`Workspace::schema`] before
     /// reporting environments' errors, so it is reported once, as [`Workspace::load`] would.
     pub fn load_overlapped() -> Result<Self> {
-        let project = Project::discover(std::path::Path::new("."))?;
+        Self::load_overlapped_in(std::path::Path::new("."))
+    }
+
+    /// [`Workspace::load`] of the project in `root` (`kforge import` proves the project it
+    /// wrote without changing directory).
+    pub fn load_in(root: &std::path::Path) -> Result<Self> {
+        let ws = Self::load_overlapped_in(root)?;
+        ws.schema()?;
+        Ok(ws)
+    }
+
+    fn load_overlapped_in(root: &std::path::Path) -> Result<Self> {
+        let project = Project::discover(root)?;
         let templates = TemplateSet::load(&project.root)?;
         let config = ConfigSets::load(&project.root)?;
         let schema_file = templates.schema();

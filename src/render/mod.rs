@@ -2,6 +2,7 @@
 //! lands in the YAML as data, never as markup), then parse back into documents.
 
 mod config;
+mod ordered;
 mod templates;
 
 use minijinja::value::Value as JValue;
@@ -50,7 +51,7 @@ pub fn render_env(
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_fuel(Some(FUEL));
-        env.add_filter("merge", merge_maps);
+        env.add_filter("merge", ordered::merge_maps);
         let errors: Vec<minijinja::Error> = set
             .sources()
             .filter_map(|(name, file)| {
@@ -75,7 +76,7 @@ pub fn render_env(
             ));
         }
     };
-    env.add_global("values", JValue::from_serialize(to_json(values)));
+    env.add_global("values", ordered::template_value(&to_json(values)));
     env.add_global("chart", JValue::from_serialize(chart));
     env.add_global("environment", environment);
     env.add_global("component", JValue::from_serialize(component));
@@ -155,21 +156,6 @@ pub fn release_name(values: &Node, chart: &ChartMeta) -> String {
         .unwrap_or(&chart.name);
     let cut: String = name.chars().take(63).collect();
     cut.trim_matches('-').to_string()
-}
-
-/// `{{ a | merge(b) }}`: a map with b's entries over a's.
-fn merge_maps(a: JValue, b: JValue) -> Result<JValue, minijinja::Error> {
-    let mut out = std::collections::BTreeMap::new();
-    for m in [&a, &b] {
-        if m.is_none() || m.is_undefined() {
-            continue;
-        }
-        for key in m.try_iter()? {
-            let v = m.get_item(&key)?;
-            out.insert(key, v);
-        }
-    }
-    Ok(JValue::from(out))
 }
 
 /// Filters a template can use: minijinja's built-ins and ours (for did-you-mean).

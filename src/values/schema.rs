@@ -188,11 +188,14 @@ impl ValuesSchema {
                 let mut path = tokens.clone();
                 path.push(prop.clone());
                 let key = display_key_path(&path);
-                let why = err
-                    .causes
-                    .first()
-                    .map(|c| format!(": {}", c.kind))
-                    .unwrap_or_default();
+                let why = match err.causes.first().map(|c| &c.kind) {
+                    // A pass-through map (podSpec) naming a field kforge writes itself.
+                    Some(ErrorKind::Not) => {
+                        ": kforge writes this field from its own values; set it with them".into()
+                    }
+                    Some(kind) => format!(": {kind}"),
+                    None => String::new(),
+                };
                 let mut d =
                     Diagnostic::error(format!("`{prop}` is not a valid key of `{here}`{why}"));
                 if let Some(child) = node

@@ -1,0 +1,492 @@
+//! `kforge import`: an existing application's manifests (one stream, file or folder per
+//! environment) turned into a kforge project: each workload a component with the Services that
+//! select it, shared values in base.yaml, each environment's differences in its overlay,
+//! objects kforge has no values for kept verbatim as project templates, golden/ written.
+//!
+//! The result is proved, not hoped: the new project is rendered (and linted) for every
+//! environment and compared with the input as `kforge diff -e ENV --against PATH` would; a
+//! component whose objects differ is kept verbatim instead, until nothing differs.
+
+mod factor;
+mod map;
+mod write;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::diag::{Diagnostic, Diagnostics, Exit, Failure};
+use crate::diff::{Key, compare};
+use crate::lint::input::read_inputs;
+use crate::lint::{Options as LintOptions, lint_rendered};
+use crate::manifest::{Document, Hooks};
+use crate::pipeline::{Workspace, env_files};
+use crate::values::CliLayers;
+use crate::yaml::to_json;
+
+use map::{Object, map_env};
+
+/// Attempts at demoting components whose objects differ before giving up.
+const MAX_ROUNDS: usize = 4;
+
+/// Why an import failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `ENV=PATH` without `=`, or an environment name that is not a file name.
+    #[error(
+        "`{0}` is not a valid environment: write ENV=PATH, ENV a file name of lower-case letters, digits, `-` and `_` (e.g. prod=release/)"
+    )]
+    BadEnv(String),
+    /// The same environment twice.
+    #[error("environment `{0}` is given twice")]
+    EnvTwice(String),
+    /// The output folder holds files already.
+    #[error("{0} exists and is not empty: choose a new folder, or pass --force to write into it")]
+    NotEmpty(String),
+    /// Located problems in the input: YAML that does not parse, an object twice, no objects.
+    #[error(transparent)]
+    Input(#[from] Diagnostics),
+    /// Writing the project.
+    #[error(transparent)]
+    Fs(#[from] crate::fs::Error),
+    /// The new project does not render (a bug of the import; the project is left to look at).
+    #[error("the imported project in {dir} does not render")]
+    Render {
+        /// The project.
+        dir: String,
+        /// Why.
+        #[source]
+        cause: crate::pipeline::Error,
+    },
+    /// Comparing failed.
+    #[error(transparent)]
+    Diff(#[from] crate::diff::Error),
+    /// Differences remained (a bug of the import; the project is left to look at).
+    #[error("the imported project in {dir} still differs from its input:\n{report}")]
+    Drift {
+        /// The project.
+        dir: String,
+        /// The differences.
+        report: String,
+    },
+}
+
+impl Failure for Error {
+    fn exit(&self) -> Exit {
+        match self {
+            Error::Drift { .. } => Exit::Findings,
+            Error::Render { cause, .. } => cause.exit(),
+            _ => Exit::Input,
+        }
+    }
+
+    fn report(
+        &self,
+        out: &mut dyn std::io::Write,
+        color: crate::diag::Color,
+    ) -> std::io::Result<()> {
+        match self {
+            Error::Input(d) => d.report(out, color),
+            Error::Render { cause, .. } => {
+                writeln!(out, "error: {self}")?;
+                cause.report_cause(out, color)
+            }
+            other => crate::diag::write_chain(out, other),
+        }
+    }
+}
+
+/// What to import.
+pub struct Request {
+    /// The project folder to write.
+    pub out: PathBuf,
+    /// Write into a folder that is not empty.
+    pub force: bool,
+    /// `ENV=PATH` as given.
+    pub envs: Vec<String>,
+}
+
+/// What an import did.
+pub struct Report {
+    /// Environments, in the order given, with their input path and object count.
+    pub envs: Vec<(String, String, usize)>,
+    /// Components written.
+    pub components: Vec<String>,
+    /// Objects kept verbatim as project templates (`Kind name`).
+    pub kept: Vec<String>,
+    /// Secrets with data not imported (`name (environments)`).
+    pub secrets: Vec<String>,
+    /// Lint rules the input itself fails, disabled in kforge-lint.yaml.
+    pub disabled_rules: Vec<String>,
+    /// Lines of the input manifests and of the values files written.
+    pub manifest_lines: usize,
+    /// Lines of environments/*.yaml.
+    pub values_lines: usize,
+}
+
+/// One environment's input.
+struct EnvInput {
+    name: String,
+    path: PathBuf,
+    docs: Vec<Document>,
+    objects: Vec<Object>,
+    lines: usize,
+}
+
+/// Imports the environments of `req` into `req.out` and proves the result renders them.
+pub fn import(req: &Request) -> Result<Report, Error> {
+    let mut inputs = Vec::new();
+    for arg in &req.envs {
+        let (name, path) = arg
+            .split_once('=')
+            .ok_or_else(|| Error::BadEnv(arg.clone()))?;
+        let valid = !name.is_empty()
+            && name.len() <= 63
+            && name != "base"
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !valid || path.is_empty() {
+            return Err(Error::BadEnv(arg.clone()));
+        }
+        if inputs.iter().any(|i: &EnvInput| i.name == name) {
+            return Err(Error::EnvTwice(name.to_string()));
+        }
+        inputs.push(read_env(name, Path::new(path))?);
+    }
+    if inputs.is_empty() {
+        return Err(Error::BadEnv(String::new()));
+    }
+    check_out_dir(&req.out, req.force)?;
+
+    // Secrets with data are never written: each is named, and left out of what is compared.
+    let mut secrets = Vec::new();
+    for input in &mut inputs {
+        let has_data = |o: &Object| {
+            o.key.0 == "Secret"
+                && ["data", "stringData"].iter().any(|k| {
+                    o.json
+                        .get(k)
+                        .is_some_and(|d| d.as_object().is_some_and(|m| !m.is_empty()))
+                })
+        };
+        let drop: Vec<bool> = input.objects.iter().map(has_data).collect();
+        for (o, _) in input.objects.iter().zip(&drop).filter(|(_, d)| **d) {
+            secrets.push(format!("Secret {} ({})", o.key.2, input.name));
+        }
+        let mut flags = drop.iter();
+        input
+            .objects
+            .retain(|_| !flags.next().copied().unwrap_or(false));
+        let mut flags = drop.iter();
+        input
+            .docs
+            .retain(|_| !flags.next().copied().unwrap_or(false));
+    }
+
+    // Rules the input fails: the project starts from what runs today, with them disabled.
+    let mut disabled: Vec<String> = inputs
+        .iter()
+        .flat_map(|i| lint_rendered(&i.docs, &LintOptions::default(), None))
+        .filter(|d| d.severity == crate::diag::Severity::Error)
+        .filter_map(|d| d.code.map(str::to_string))
+        .collect();
+    disabled.sort();
+    disabled.dedup();
+
+    let mut keep = Vec::new();
+    for _ in 0..MAX_ROUNDS {
+        let plan = plan(&inputs, &keep);
+        write::project(&req.out, &env_names(&inputs), &plan, &disabled)?;
+        let drift = verify(&req.out, &inputs)?;
+        // A component whose workload differs is kept whole; otherwise only the objects that
+        // differ (a Service, an autoscaler) are kept verbatim and the workload stays mapped.
+        let demote: Vec<Key> = plan
+            .covers
+            .iter()
+            .flat_map(|(_, keys)| match keys.first() {
+                Some(workload) if drift.contains(workload) => keys.clone(),
+                _ => keys.iter().filter(|k| drift.contains(k)).cloned().collect(),
+            })
+            .collect();
+        if drift.is_empty() || demote.is_empty() {
+            if !drift.is_empty() {
+                return Err(drift_error(&req.out, &inputs)?);
+            }
+            let values_lines = write::values_lines(&req.out)?;
+            return Ok(Report {
+                envs: inputs
+                    .iter()
+                    .map(|i| {
+                        (
+                            i.name.clone(),
+                            i.path.display().to_string(),
+                            i.objects.len(),
+                        )
+                    })
+                    .collect(),
+                components: plan.covers.iter().map(|(c, _)| c.clone()).collect(),
+                kept: plan
+                    .kept
+                    .iter()
+                    .map(|(k, ns, n)| {
+                        if ns.is_empty() {
+                            format!("{k} {n}")
+                        } else {
+                            format!("{k} {ns}/{n}")
+                        }
+                    })
+                    .collect(),
+                secrets,
+                disabled_rules: disabled,
+                manifest_lines: inputs.iter().map(|i| i.lines).sum(),
+                values_lines,
+            });
+        }
+        keep.extend(demote);
+    }
+    Err(drift_error(&req.out, &inputs)?)
+}
+
+/// Reads one environment's objects: at least one, none twice.
+fn read_env(name: &str, path: &Path) -> Result<EnvInput, Error> {
+    let docs = read_inputs(&[path.to_path_buf()])?;
+    let docs: Vec<Document> = docs
+        .into_iter()
+        .filter(|d| !matches!(d.node.value, crate::yaml::Value::Null))
+        .collect();
+    if docs.is_empty() {
+        return Err(Diagnostics(vec![Diagnostic::error(format!(
+            "{} holds no Kubernetes objects (environment {name})",
+            path.display()
+        ))
+        .help("give a manifest file, a folder of them, or `-` with `helm template ...` or `kustomize build ...` piped in")])
+        .into());
+    }
+    let mut seen: BTreeMap<Key, &Document> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for d in &docs {
+        if d.kind.is_empty() || d.name.is_empty() {
+            problems.push(
+                Diagnostic::error("an object without kind or metadata.name cannot be imported")
+                    .at(d.node.origin.clone())
+                    .help("give every object its apiVersion, kind and metadata.name"),
+            );
+            continue;
+        }
+        let key = (d.kind.clone(), d.namespace.clone(), d.name.clone());
+        if let Some(first) = seen.get(&key) {
+            problems.push(
+                Diagnostic::error(format!(
+                    "{} {} is given twice in environment {name}",
+                    d.kind, d.name
+                ))
+                .at(d.node.origin.clone())
+                .help(format!(
+                    "the first one is at {}; remove one of them",
+                    first.node.origin
+                )),
+            );
+        } else {
+            seen.insert(key, d);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems).into());
+    }
+    let objects = docs
+        .iter()
+        .map(|d| Object {
+            key: (d.kind.clone(), d.namespace.clone(), d.name.clone()),
+            json: to_json(&d.node),
+        })
+        .collect();
+    let lines = docs.iter().map(|d| d.to_yaml().lines().count()).sum();
+    Ok(EnvInput {
+        name: name.to_string(),
+        path: path.to_path_buf(),
+        docs,
+        objects,
+        lines,
+    })
+}
+
+/// The output folder must not exist, be empty, or `--force` be given.
+fn check_out_dir(out: &Path, force: bool) -> Result<(), Error> {
+    if force || !out.exists() {
+        return Ok(());
+    }
+    let empty = std::fs::read_dir(out)
+        .map_err(|e| crate::fs::Error::new(format!("reading {}", out.display()), e))?
+        .next()
+        .is_none();
+    if empty {
+        Ok(())
+    } else {
+        Err(Error::NotEmpty(out.display().to_string()))
+    }
+}
+
+/// What to write: the values of each environment, the objects kept verbatim.
+pub(crate) struct Plan {
+    /// Per environment (in input order): its values.
+    pub values: Vec<(String, Json)>,
+    /// Components and the objects each stands for (union over environments).
+    pub covers: Vec<(String, Vec<Key>)>,
+    /// Objects kept verbatim: (kind, namespace, name).
+    pub kept: Vec<Key>,
+    /// Kept objects' YAML per environment: key -> [(env, text)].
+    pub verbatim: BTreeMap<Key, Vec<(String, String)>>,
+}
+
+fn plan(inputs: &[EnvInput], keep: &[Key]) -> Plan {
+    let mut values = Vec::new();
+    let mut covers: Vec<(String, Vec<Key>)> = Vec::new();
+    let mut covered = Vec::new();
+    for input in inputs {
+        let mapped = map_env(&input.objects, keep);
+        for (c, keys) in mapped.covers {
+            covered.extend(keys.iter().cloned());
+            match covers.iter_mut().find(|(n, _)| *n == c) {
+                Some((_, k)) => {
+                    for key in keys {
+                        if !k.contains(&key) {
+                            k.push(key);
+                        }
+                    }
+                }
+                None => covers.push((c, keys)),
+            }
+        }
+        values.push((input.name.clone(), shared_frame(&mapped.components)));
+    }
+    let mut verbatim: BTreeMap<_, Vec<(String, String)>> = BTreeMap::new();
+    for input in inputs {
+        for (obj, doc) in input.objects.iter().zip(&input.docs) {
+            if !covered.contains(&obj.key) {
+                verbatim
+                    .entry(obj.key.clone())
+                    .or_default()
+                    .push((input.name.clone(), crate::yaml::emit_document(&doc.node)));
+            }
+        }
+    }
+    Plan {
+        values,
+        covers,
+        kept: verbatim.keys().cloned().collect(),
+        verbatim,
+    }
+}
+
+/// An environment's whole values: kforge's defaults that an imported object does not have
+/// turned off at the top level (so components only say what their objects say), and the
+/// components.
+fn shared_frame(components: &Map<String, Json>) -> Json {
+    let repository = components
+        .values()
+        .find_map(|c| c.pointer("/image/repository").cloned())
+        .unwrap_or(json!("imported"));
+    let mut v = json!({
+        "image": {"repository": repository, "pullPolicy": null},
+        "replicaCount": null,
+        "serviceAccount": {"automount": null},
+        "standardLabels": false,
+        "service": {"enabled": false},
+    });
+    if components.is_empty() {
+        // Nothing maps to a component: no workload of kforge's, only the kept objects.
+        v["kind"] = json!("None");
+        return v;
+    }
+    // What every component has alike is written once, in the shared values.
+    let all: Vec<&Json> = components.values().collect();
+    let shared = (all.len() > 1)
+        .then(|| factor::common(&all))
+        .flatten()
+        .unwrap_or_else(|| json!({}));
+    for (k, val) in shared.as_object().into_iter().flatten() {
+        match (v.get_mut(k), val) {
+            (Some(Json::Object(frame)), Json::Object(own)) => {
+                for (kk, vv) in own {
+                    frame.insert(kk.clone(), vv.clone());
+                }
+            }
+            _ => {
+                v[k] = val.clone();
+            }
+        }
+    }
+    let own: Map<String, Json> = components
+        .iter()
+        .map(|(name, c)| {
+            (
+                name.clone(),
+                factor::overlay(&shared, c).unwrap_or_else(|| json!({})),
+            )
+        })
+        .collect();
+    v["components"] = Json::Object(own);
+    v
+}
+
+fn env_names(inputs: &[EnvInput]) -> Vec<&str> {
+    inputs.iter().map(|i| i.name.as_str()).collect()
+}
+
+/// Renders every environment of the project in `dir` and returns the objects that differ from
+/// the input (added, removed or changed), as `kforge diff -e ENV --against PATH` sees them;
+/// golden/ is written from the same render.
+fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Key>, Error> {
+    let render_err = |cause| Error::Render {
+        dir: dir.display().to_string(),
+        cause,
+    };
+    let ws = Workspace::load_in(dir).map_err(render_err)?;
+    let mut drift = Vec::new();
+    let mut golden = Vec::new();
+    for input in inputs {
+        let docs = ws
+            .render(&input.name, &CliLayers::default(), Hooks::Lifecycle)
+            .map_err(render_err)?;
+        golden.push((input.name.clone(), env_files(&docs).map_err(render_err)?));
+        let report = compare(
+            input.path.display().to_string(),
+            input.docs.clone(),
+            format!("environment {}", input.name),
+            docs,
+        )?;
+        drift.extend(report.added.into_iter().chain(report.removed));
+        drift.extend(report.changed.into_iter().map(|(k, _)| k));
+    }
+    write::golden(dir, &golden)?;
+    Ok(drift)
+}
+
+fn drift_error(dir: &Path, inputs: &[EnvInput]) -> Result<Error, Error> {
+    let ws = Workspace::load_in(dir).map_err(|cause| Error::Render {
+        dir: dir.display().to_string(),
+        cause,
+    })?;
+    let mut report = String::new();
+    for input in inputs {
+        let docs = ws
+            .render(&input.name, &CliLayers::default(), Hooks::Lifecycle)
+            .map_err(|cause| Error::Render {
+                dir: dir.display().to_string(),
+                cause,
+            })?;
+        let r = compare(
+            input.path.display().to_string(),
+            input.docs.clone(),
+            format!("environment {}", input.name),
+            docs,
+        )?;
+        report.push_str(&r.to_text(crate::diag::Color::NEVER));
+    }
+    Ok(Error::Drift {
+        dir: dir.display().to_string(),
+        report,
+    })
+}

@@ -1,0 +1,187 @@
+//! Writing an imported project: environments/ (base.yaml and one overlay per environment),
+//! chart-templates/ (the objects kept verbatim), kforge-lint.yaml, golden/.
+
+use std::path::Path;
+
+use serde_json::{Value as Json, json};
+
+use super::Plan;
+use super::factor::{common, overlay};
+use crate::fs::{Error, replace_dir, write_atomically};
+use crate::yaml::{Map, Node, Origin, Value, emit_document};
+
+/// Writes the project of `plan` into `dir` (replacing what an earlier round wrote).
+pub fn project(dir: &Path, envs: &[&str], plan: &Plan, disabled: &[String]) -> Result<(), Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::new(format!("creating {}", dir.display()), e))?;
+    let all: Vec<&Json> = plan.values.iter().map(|(_, v)| v).collect();
+    let shared = common(&all).unwrap_or_else(|| json!({}));
+    let name = super::map::component_name(
+        &std::fs::canonicalize(dir)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default(),
+    );
+    let mut base = json!({"chart": {"name": name, "version": "0.1.0"}});
+    for (k, v) in shared.as_object().into_iter().flatten() {
+        base[k] = v.clone();
+    }
+    let mut files = vec![(
+        "base.yaml".to_string(),
+        format!(
+            "# Imported by `kforge import` from {}.\n# Values every environment shares; each overlay holds its differences.\n{}",
+            envs.join(", "),
+            emit(&base)
+        ),
+    )];
+    for (env, values) in &plan.values {
+        let text = match overlay(&shared, values) {
+            Some(o) => emit(&o),
+            None => String::new(),
+        };
+        files.push((
+            format!("{env}.yaml"),
+            format!("# {env}: its differences from base.yaml.\n{text}"),
+        ));
+    }
+    replace_dir(&dir.join("environments"), &files)?;
+    let first = plan.covers.first().map(|(c, _)| c.as_str());
+    let templates: Vec<(String, String)> = plan
+        .verbatim
+        .iter()
+        .map(|((kind, ns, name), variants)| {
+            (
+                template_name(kind, ns, name),
+                verbatim(first, envs, variants),
+            )
+        })
+        .collect();
+    replace_dir(&dir.join("chart-templates"), &templates)?;
+    let lint = if disabled.is_empty() {
+        "# kforge lint settings (see docs/rules.md).\n".to_string()
+    } else {
+        format!(
+            "# Rules the imported manifests did not pass; fix them and remove them from this list.\ndisable:\n{}",
+            disabled
+                .iter()
+                .map(|r| format!("  - {r}\n"))
+                .collect::<String>()
+        )
+    };
+    write_atomically(&dir.join(crate::lint::CONFIG_FILE), lint.as_bytes())
+}
+
+/// Writes golden/<env>/ from rendered files.
+pub fn golden(dir: &Path, envs: &[(String, Vec<(String, String)>)]) -> Result<(), Error> {
+    for (env, files) in envs {
+        replace_dir(&dir.join("golden").join(env), files)?;
+    }
+    Ok(())
+}
+
+/// Lines of environments/*.yaml, comments and blank lines left out.
+pub fn values_lines(dir: &Path) -> Result<usize, Error> {
+    let env_dir = dir.join("environments");
+    let mut n = 0;
+    let entries = std::fs::read_dir(&env_dir)
+        .map_err(|e| Error::new(format!("reading {}", env_dir.display()), e))?;
+    for entry in entries.flatten() {
+        let text = std::fs::read_to_string(entry.path())
+            .map_err(|e| Error::new(format!("reading {}", entry.path().display()), e))?;
+        n += text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            .count();
+    }
+    Ok(n)
+}
+
+fn template_name(kind: &str, ns: &str, name: &str) -> String {
+    let mut s = format!("imported-{}", kind.to_ascii_lowercase());
+    if !ns.is_empty() {
+        s.push('-');
+        s.push_str(ns);
+    }
+    s.push('-');
+    s.push_str(name);
+    let s: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("{s}.yaml")
+}
+
+/// A project template holding an object as written, per environment (one variant per distinct
+/// text), rendered once (with the first component, or without components).
+fn verbatim(first: Option<&str>, envs: &[&str], variants: &[(String, String)]) -> String {
+    let guard = match first {
+        Some(c) => format!(
+            "{{% if component == {} %}}\n",
+            serde_json::to_string(c).unwrap_or_default()
+        ),
+        None => "{% if not component %}\n".to_string(),
+    };
+    let mut out = String::from(
+        "{#- Kept verbatim by `kforge import`: kforge has no values for this object. -#}\n",
+    );
+    out.push_str(&guard);
+    let mut texts: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (env, text) in variants {
+        match texts.iter_mut().find(|(t, _)| *t == text.as_str()) {
+            Some((_, e)) => e.push(env),
+            None => texts.push((text, vec![env])),
+        }
+    }
+    for (i, (text, in_envs)) in texts.iter().enumerate() {
+        let all = in_envs.len() == envs.len();
+        if !all {
+            let list = serde_json::to_string(in_envs).unwrap_or_default();
+            out.push_str(&format!(
+                "{{% {} environment in {list} %}}\n",
+                if i == 0 { "if" } else { "elif" }
+            ));
+        } else if i > 0 {
+            out.push_str("{% else %}\n");
+        }
+        out.push_str("{% raw %}\n");
+        // Inside raw only `{% endraw %}` ends it; every `{%` leaves raw for a moment to be safe.
+        out.push_str(&text.replace("{%", "{% endraw %}{{ \"{%\" | safe }}{% raw %}"));
+        out.push_str("{% endraw %}\n");
+    }
+    if texts.iter().any(|(_, e)| e.len() != envs.len()) {
+        out.push_str("{% endif %}\n");
+    }
+    out.push_str("{% endif %}\n");
+    out
+}
+
+/// YAML of JSON values.
+fn emit(v: &Json) -> String {
+    emit_document(&node(v))
+}
+
+fn node(v: &Json) -> Node {
+    let value = match v {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => n
+            .as_i64()
+            .map_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(items) => Value::Seq(items.iter().map(node).collect()),
+        Json::Object(m) => {
+            let mut map = Map::default();
+            for (k, v) in m {
+                map.insert(k.clone(), node(v));
+            }
+            Value::Map(map)
+        }
+    };
+    Node::new(value, Origin::Generated)
+}
