@@ -568,6 +568,7 @@ def main():
     full3, sha3, inc3 = w3(runs, count3)
     r4 = w4(runs, sizes4)
     r5 = w5(runs)
+    r6 = w6(runs)
     empty_trash()
 
     out = []
@@ -639,10 +640,14 @@ def main():
         out.append(f"| {n} | {cell(m)} | {fmt(p)} | {u:.2f} | {mb(m['rss_kb'])} |")
     out.append("")
     out.append(w5_section(*r5))
+    out.append(w6_section(r6))
     out.append(f"\n`kforge --version`: {cell(version)}.\n")
     # The before/after record of the optimisations is kept by hand in benches/HISTORY.md
     # (its figures come from the commits that made each change) and carried over verbatim.
     out.append((ROOT / "benches" / "HISTORY.md").read_text().rstrip())
+    # So is the comparison with checkov (benches/checkov.py, which needs checkov installed).
+    out.append("")
+    out.append((ROOT / "benches" / "CHECKOV.md").read_text().rstrip())
     # So is the install-cost record (build time, binary size), measured with other commands.
     out.append("")
     out.append((ROOT / "benches" / "INSTALL_COST.md").read_text().rstrip())
