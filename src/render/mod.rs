@@ -2,12 +2,14 @@
 //! lands in the YAML as data, never as markup), then parse back into documents.
 
 mod config;
+mod limits;
 mod templates;
 
 use minijinja::value::Value as JValue;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 pub use config::{CONFIG_DIR, ConfigSets, MAX_CONFIG_MAP_BYTES};
+pub use limits::MAX_OUTPUT_BYTES;
 pub use templates::{TemplateSet, TemplateSetError};
 
 use crate::chart::ChartMeta;
@@ -50,6 +52,7 @@ pub fn render_env(
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_fuel(Some(FUEL));
+        env.set_formatter(limits::format_value);
         env.add_filter("merge", merge_maps);
         let errors: Vec<minijinja::Error> = set
             .sources()
@@ -75,7 +78,14 @@ pub fn render_env(
             ));
         }
     };
-    env.add_global("values", JValue::from_serialize(to_json(values)));
+    let json = to_json(values);
+    let budget = limits::Budget::new(limits::json_size(&json)).map_err(|over| {
+        Diagnostics(vec![Diagnostic::error(over.message("values")).help(
+            "values are held in memory by every template run; keep large data out of them",
+        )])
+    })?;
+    budget.install(&mut env);
+    env.add_global("values", JValue::from_serialize(json));
     env.add_global("chart", JValue::from_serialize(chart));
     env.add_global("environment", environment);
     env.add_global("component", JValue::from_serialize(component));
@@ -83,11 +93,19 @@ pub fn render_env(
     let mut problems = Vec::new();
     let mut docs = Vec::new();
     for (name, file) in set.renderable() {
-        let rendered = match env.get_template(name).and_then(|t| t.render(())) {
+        let rendered = match env
+            .get_template(name)
+            .map_err(Err)
+            .and_then(|t| limits::render(&t, &budget))
+        {
             Ok(text) => text,
-            Err(e) => {
+            Err(Err(e)) => {
                 problems.push(template_error(set, &e, values));
                 continue;
+            }
+            Err(Ok(over)) => {
+                problems.push(Diagnostic::error(over.message(&file.display)));
+                break;
             }
         };
         let out_file = SourceFile::new(format!("{} (rendered)", file.display), rendered);
