@@ -268,6 +268,46 @@ fn digest_check_sees_through_kept_mtimes_and_verify_through_a_forged_cache() {
         .stderr_has("the archive was replaced");
 }
 
+/// Item 4: build wrote a chart whose 30 MB values.yaml its own readers then refused. Writer
+/// and readers share chart::limits (since 67e2269); this holds it on the command line: over
+/// the per-file bound nothing is written, at the bound the chart reads back.
+#[test]
+fn build_never_writes_a_chart_its_readers_refuse() {
+    let p = TempProject::reference();
+    let big = "y".repeat(6 * 1024 * 1024);
+    p.write("big.yaml", &format!("podAnnotations:\n  big: \"{big}\"\n"));
+    let run = bounded(p.path(), &["build", "-e", "dev", "-f", "big.yaml"], "", 240).exit(2);
+    assert!(
+        run.stderr.contains("values.yaml is") && run.stderr.contains("5242880-byte limit"),
+        "{}",
+        run.stderr
+    );
+    assert!(!p.path().join("dist/dev/krakend-1.0.0.tgz").exists());
+    let fits = "y".repeat(4 * 1024 * 1024);
+    p.write("big.yaml", &format!("podAnnotations:\n  big: \"{fits}\"\n"));
+    bounded(p.path(), &["build", "-e", "dev", "-f", "big.yaml"], "", 240).exit(0);
+    bounded(
+        p.path(),
+        &["repo", "index", "dist/dev", "--verify"],
+        "",
+        240,
+    )
+    .exit(0);
+    bounded(
+        p.path(),
+        &[
+            "diff",
+            "-e",
+            "dev",
+            "--against",
+            "dist/dev/krakend-1.0.0.tgz",
+        ],
+        "",
+        240,
+    )
+    .exit(0);
+}
+
 /// Item 10: temporary files of killed runs (`.kforge-XXXXXX`) were never removed.
 #[test]
 fn temporary_files_of_killed_runs_are_removed_under_the_lock() {
