@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-300}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(set_parser values_merge render archive_reader index_reader)
+[[ ${#targets[@]} -gt 0 ]] || targets=(set_parser values_merge render template_limits archive_reader index_reader)
 corpora=tests/corpora
 seed() { mkdir -p "fuzz/corpus/$1"; cp -f "${@:2}" "fuzz/corpus/$1/" 2>/dev/null || true; }
 
@@ -21,8 +21,12 @@ for s in 'image.tag=2.10.1' 'a.b=c,d.e=f' 'list={a,b,c}' 'list[2]=x' 'a\.b=1' 'x
     printf '%s\nimage:\n  tag: "1"\nlist: [a, b]\n' "$s" > "fuzz/corpus/set_parser/seed$i"
     i=$((i + 1))
 done
+# Keys at and past the nesting bound (values::set::MAX_DEPTH).
+python3 -c "print('.'.join(['a'] * 128) + '=1')" > fuzz/corpus/set_parser/deep128
+python3 -c "print('args' + '[0]' * 200 + '=1')" > fuzz/corpus/set_parser/deep200
 seed values_merge environments/*.yaml chart-templates/values.yaml
 seed render environments/*.yaml
+seed template_limits chart-templates/*.yaml tests/fixtures/fuzz/template_limits/*
 mkdir -p dist-fuzz-seed && cargo run -q --release -- build -d dist-fuzz-seed >/dev/null
 seed archive_reader dist-fuzz-seed/*/*.tgz $(find "$corpora/helm" -name '*.tgz')
 seed index_reader dist-fuzz-seed/*/index.yaml $(find "$corpora/helm" -name 'index*.yaml')

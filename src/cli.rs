@@ -464,6 +464,10 @@ pub struct RepoIndexArgs {
     /// immutable.
     #[arg(long = "merge", value_name = "FILE")]
     pub merge: Option<PathBuf>,
+    /// Hash every indexed archive and check it against its entry's digest (by default only
+    /// archives changed since they were last hashed are).
+    #[arg(long = "verify")]
+    pub verify: bool,
 }
 
 /// `kforge push`.
@@ -484,6 +488,9 @@ pub struct PushArgs {
     /// Read the password or token from stdin.
     #[arg(long = "password-stdin", requires = "username")]
     pub password_stdin: bool,
+    /// Give up on the whole push after this many seconds.
+    #[arg(long = "timeout", value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
 }
 
 /// `kforge values`.

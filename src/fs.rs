@@ -39,7 +39,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = parent_dir(path);
     create_dir_durably(dir)?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".kforge-");
+    builder.prefix(TEMP_PREFIX);
     #[cfg(unix)]
     builder.permissions(readable());
     let mut tmp = builder
@@ -51,6 +51,33 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.persist(path)
         .map_err(|e| Error::new(format!("writing {}", path.display()), e.error))?;
     sync_dir(dir)
+}
+
+/// Prefix of the temporary files [`write_atomically`] creates (then 6 random characters).
+pub const TEMP_PREFIX: &str = ".kforge-";
+
+/// Removes the temporary files that [`write_atomically`] left in `dir` when its process was
+/// killed between creating and renaming one. Only for a folder whose writers all hold its lock
+/// (a chart repository folder), so none of them can be another run's file in progress; returns
+/// how many were removed.
+pub fn remove_stale_temp_files(dir: &Path) -> Result<usize> {
+    let listing =
+        fs::read_dir(dir).map_err(|e| Error::new(format!("listing {}", dir.display()), e))?;
+    let mut removed = 0;
+    for entry in listing.flatten() {
+        let name = entry.file_name();
+        let Some(rand) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else {
+            continue;
+        };
+        let temp = rand.len() == 6 && rand.bytes().all(|b| b.is_ascii_alphanumeric());
+        if temp && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let path = entry.path();
+            fs::remove_file(&path)
+                .map_err(|e| Error::new(format!("removing {}", path.display()), e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Creates `dir` and any missing parents, and syncs the folder holding each one it created,

@@ -10,6 +10,7 @@ mod crash;
 mod docs;
 mod errors;
 mod golden;
+mod hardening;
 mod helm;
 mod import;
 mod import_expression;

@@ -55,7 +55,27 @@ fn tls_is_verified_and_plain_http_is_opt_in() {
     let p = TempProject::reference();
     p.kforge().args(["build"]).run().exit(0);
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let (server, port) = self_signed_server(dir.path());
+    let chart = "dist/prod/krakend-1.0.0.tgz";
+    let target = format!("oci://127.0.0.1:{port}/charts");
+    p.kforge()
+        .args(["push", chart, &target])
+        .run()
+        .exit(2)
+        .stderr_has("failed");
+    let run = p.kforge().args(["push", chart, &target]).run();
+    let text = run.stderr.to_lowercase();
+    assert!(
+        text.contains("certificate") || text.contains("tls") || text.contains("unknownissuer"),
+        "the refusal should name the certificate: {}",
+        run.stderr
+    );
+    drop(server);
+}
+
+/// A self-signed certificate for 127.0.0.1 made in `dir`, and an HTTPS server using it.
+pub fn self_signed_server(dir: &Path) -> (ChildGuard, u16) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let ok = Command::new("openssl")
         .args([
             "req",
@@ -78,22 +98,7 @@ fn tls_is_verified_and_plain_http_is_opt_in() {
         .status()
         .expect("openssl");
     assert!(ok.success());
-    let (server, port) = tls_server(&cert, &key);
-    let chart = "dist/prod/krakend-1.0.0.tgz";
-    let target = format!("oci://127.0.0.1:{port}/charts");
-    p.kforge()
-        .args(["push", chart, &target])
-        .run()
-        .exit(2)
-        .stderr_has("failed");
-    let run = p.kforge().args(["push", chart, &target]).run();
-    let text = run.stderr.to_lowercase();
-    assert!(
-        text.contains("certificate") || text.contains("tls") || text.contains("unknownissuer"),
-        "the refusal should name the certificate: {}",
-        run.stderr
-    );
-    drop(server);
+    tls_server(&cert, &key)
 }
 
 /// A self-signed HTTPS server on 127.0.0.1 that answers every request with 404.
@@ -128,7 +133,8 @@ srv.serve_forever()
     (ChildGuard(child), port)
 }
 
-struct ChildGuard(std::process::Child);
+/// A child process killed and reaped on drop.
+pub struct ChildGuard(std::process::Child);
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {

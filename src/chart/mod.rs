@@ -5,6 +5,7 @@
 mod archive;
 mod chart_yaml;
 mod chunked;
+mod digests;
 mod escape;
 mod immutable;
 pub mod index;

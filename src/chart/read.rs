@@ -8,6 +8,7 @@ use std::io::Read;
 use std::path::Path;
 
 use flate2::bufread::GzDecoder;
+use sha2::{Digest, Sha256};
 
 use super::limits::{MAX_ARCHIVE_BYTES, MAX_CHART_BYTES, MAX_ENTRIES, MAX_ENTRY_BYTES};
 
@@ -438,6 +439,43 @@ fn clean_path(p: &str) -> String {
     } else {
         out.join("/")
     }
+}
+
+/// sha256 of `bytes` as lowercase hex (Helm's `digest` field).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    Sha256::digest(bytes)
+        .iter()
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+        .map(char::from)
+        .collect()
+}
+
+/// Opens a file and gives it with its length, or `None` when it is not a regular file: a
+/// symlink is not followed and a FIFO is not waited on (`O_NOFOLLOW | O_NONBLOCK`), and the
+/// type is read from the opened file (`fstat`), which a path lookup per archive cost more than.
+pub(super) fn open_regular(path: &Path) -> std::io::Result<Option<(File, u64)>> {
+    #[cfg(unix)]
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        let opened = File::options()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(path);
+        match opened {
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Ok(None),
+            other => other?,
+        }
+    };
+    #[cfg(not(unix))]
+    let file = {
+        if !std::fs::symlink_metadata(path)?.is_file() {
+            return Ok(None);
+        }
+        File::open(path)?
+    };
+    let meta = file.metadata()?;
+    Ok(meta.is_file().then_some((file, meta.len())))
 }
 
 #[cfg(test)]

@@ -9,13 +9,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use foldhash::HashMap;
-use sha2::{Digest, Sha256};
 
 use super::chart_yaml::{ArchivedChartYamlError, ChartYaml};
+use super::digests::{CACHE_FILE, DigestCache, DigestError, Indexed, verify};
 use super::immutable::{Immutable, check_entry, check_immutable};
 use super::index::{Entry, RepoIndex, rfc3339};
 use super::limits::MAX_INDEX_BYTES;
-use super::read::{ArchiveError, FileError, read_bounded, read_chart_yaml};
+pub use super::read::sha256_hex;
+use super::read::{ArchiveError, FileError, open_regular, read_bounded, read_chart_yaml};
 use crate::diag::{Color, Diagnostics, Failure, Failures};
 use crate::fs::write_atomically;
 use crate::project::{ProjectError, text_from_bytes};
@@ -36,6 +37,8 @@ pub struct IndexOptions {
     pub now: u64,
     /// Archives the caller has just written, with their digest and Chart.yaml: not read back.
     pub known: Vec<KnownArchive>,
+    /// Hash every indexed archive again, not only those changed since they were last hashed.
+    pub verify: bool,
 }
 
 /// An archive whose digest and Chart.yaml the caller already has.
@@ -58,6 +61,8 @@ pub struct IndexSummary {
     pub kept: usize,
     /// Entries dropped because their archive is gone.
     pub removed: Vec<String>,
+    /// Entries dropped because another entry indexes the same archive: (entry, archive).
+    pub duplicates: Vec<(String, String)>,
     /// Entries in the written index.
     pub total: usize,
 }
@@ -114,6 +119,9 @@ pub enum Error {
     /// Several archives of one folder were refused: each is reported.
     #[error(transparent)]
     Archives(Failures),
+    /// An indexed archive that does not match its entry's digest, or cannot be checked.
+    #[error(transparent)]
+    Digest(#[from] DigestError),
 }
 
 impl Failure for Error {
@@ -150,16 +158,6 @@ fn io_error(what: String) -> impl FnOnce(std::io::Error) -> Error {
     move |source| Error::Io { what, source }
 }
 
-/// sha256 of `bytes` as lowercase hex (Helm's `digest` field).
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    Sha256::digest(bytes)
-        .iter()
-        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
-        .map(char::from)
-        .collect()
-}
-
 /// A locked repository folder with its current index.
 pub struct Repo {
     dir: PathBuf,
@@ -168,6 +166,8 @@ pub struct Repo {
     pub index: RepoIndex,
     /// Its text, so an unchanged index is not written again.
     read_text: Option<Arc<SourceFile>>,
+    /// The digests of the archives as last hashed, and as the last reindex left them.
+    digests: (DigestCache, Option<DigestCache>),
 }
 
 impl Repo {
@@ -188,6 +188,8 @@ impl Repo {
             )))?;
         lock.lock()
             .map_err(io_error(format!("locking {}", lock_path.display())))?;
+        // Every writer of the folder holds its lock: a temporary file there now is a killed run's.
+        crate::fs::remove_stale_temp_files(dir)?;
         let index_path = dir.join("index.yaml");
         let (index, read_text) = if index_path.exists() {
             let (index, file) = read_index_file(&index_path)?;
@@ -196,6 +198,7 @@ impl Repo {
             (RepoIndex::default(), None)
         };
         Ok(Self {
+            digests: (DigestCache::read(dir), None),
             dir: dir.to_path_buf(),
             _lock: lock,
             index,
@@ -251,12 +254,14 @@ impl Repo {
             .collect();
         let mut pending = Vec::new();
         let by_path = url_paths(&old_entries);
+        let mut kept = Vec::new();
         for (rel, regular) in &archives {
             let entry = by_path
                 .get(rel.as_str())
                 .and_then(|(name, i)| Some((name, old_entries.get_mut(name)?[*i].take()?)));
             match entry {
                 Some((name, mut entry)) => {
+                    kept.push((rel.as_str(), name.clone(), entry.version().to_string()));
                     entry.set_url(&url_for(rel));
                     next.entries.entry(name.clone()).or_default().push(entry);
                     summary.kept += 1;
@@ -264,28 +269,64 @@ impl Repo {
                 None => pending.push((rel.clone(), *regular)),
             }
         }
+        let listed: std::collections::HashSet<&str> =
+            archives.iter().map(|(rel, _)| rel.as_str()).collect();
         for (name, list) in &old_entries {
             for e in list.iter().flatten() {
-                summary.removed.push(format!("{name} {}", e.version()));
+                let shown = format!("{name} {}", e.version());
+                // An archive in the folder that another entry already indexes.
+                let same = e.urls().into_iter().find_map(|url| {
+                    std::iter::once(url)
+                        .chain(url.match_indices('/').map(|(pos, _)| &url[pos + 1..]))
+                        .find(|rel| listed.contains(rel))
+                });
+                match same {
+                    Some(rel) => summary.duplicates.push((shown, rel.to_string())),
+                    None => summary.removed.push(shown),
+                }
             }
         }
         drop(old_entries);
+        self.verify_kept(&next, &kept, opts)?;
         if let Some(m) = &merged {
             // A set, not `find`: a published index can hold 100k versions of one chart.
-            let mut present: std::collections::HashSet<(String, String)> = next
+            // The local entry of each version, whose digest a merged entry must have.
+            let mut present: HashMap<(String, String), (String, String)> = next
                 .entries
                 .iter()
-                .flat_map(|(n, l)| l.iter().map(move |e| (n.clone(), e.version().to_string())))
+                .flat_map(|(n, l)| {
+                    l.iter().map(move |e| {
+                        let what = e
+                            .urls()
+                            .first()
+                            .map_or_else(|| n.clone(), |u| (*u).to_string());
+                        let digest = e.digest().unwrap_or("(none)").to_string();
+                        ((n.clone(), e.version().to_string()), (what, digest))
+                    })
+                })
                 .collect();
+            let mut errors = Failures::default();
             for (name, list) in &m.entries {
                 for e in list {
-                    if present.insert((name.clone(), e.version().to_string())) {
-                        next.entries
-                            .entry(name.clone())
-                            .or_default()
-                            .push(e.clone());
+                    let key = (name.clone(), e.version().to_string());
+                    if let Some((what, digest)) = present.get(&key) {
+                        if let Err(changed) = check_entry(e, what, name, &key.1, digest) {
+                            errors.push(Error::Immutable(changed));
+                        }
+                        continue;
                     }
+                    present.insert(
+                        key,
+                        (String::new(), e.digest().unwrap_or("(none)").to_string()),
+                    );
+                    next.entries
+                        .entry(name.clone())
+                        .or_default()
+                        .push(e.clone());
                 }
+            }
+            if !errors.0.is_empty() {
+                return Err(Error::Archives(errors));
             }
         }
         let created: Arc<str> = rfc3339(opts.now).into();
@@ -341,8 +382,66 @@ impl Repo {
         Ok(summary)
     }
 
-    /// Writes index.yaml atomically, unless it already holds exactly these bytes.
+    /// Checks the digest of every archive whose entry was kept (see [`super::digests`]).
+    fn verify_kept(
+        &mut self,
+        next: &RepoIndex,
+        kept: &[(&str, String, String)],
+        opts: &IndexOptions,
+    ) -> Result<()> {
+        let indexed: Vec<Indexed<'_>> = kept
+            .iter()
+            .filter_map(|(rel, name, version)| {
+                let entry = next.find(name, version)?;
+                Some(Indexed {
+                    rel,
+                    digest: entry.digest().unwrap_or("(none)"),
+                    at: match entry.origin_of("digest").file_line() {
+                        Some((file, line, _)) => format!("{}:{line}", file.display),
+                        None => "the index".to_string(),
+                    },
+                    known: opts
+                        .known
+                        .iter()
+                        .find(|k| k.rel == *rel)
+                        .map(|k| k.digest.as_str()),
+                })
+            })
+            .collect();
+        match verify(&self.dir, &indexed, &self.digests.0, opts.verify) {
+            Ok(cache) => {
+                self.digests.1 = Some(cache);
+                Ok(())
+            }
+            Err(errors) => {
+                let mut failures = Failures::default();
+                for e in errors {
+                    failures.push(Error::Digest(e));
+                }
+                Err(Error::Archives(failures))
+            }
+        }
+    }
+
+    /// Writes index.yaml atomically, unless it already holds exactly these bytes, and the
+    /// digests of the archives as hashed (unless unchanged).
     pub fn write_index(&mut self, now: u64) -> Result<PathBuf> {
+        self.write_index_file(now)
+            .and_then(|path| self.write_digests().map(|()| path))
+    }
+
+    fn write_digests(&mut self) -> Result<()> {
+        // New archives were hashed (or just written) by this run: their stamps come next time.
+        if let Some(cache) = self.digests.1.take()
+            && cache != self.digests.0
+        {
+            write_atomically(&self.dir.join(CACHE_FILE), cache.to_text().as_bytes())?;
+            self.digests.0 = cache;
+        }
+        Ok(())
+    }
+
+    fn write_index_file(&mut self, now: u64) -> Result<PathBuf> {
         let path = self.dir.join("index.yaml");
         let text = self.index.to_yaml(&rfc3339(now));
         // Never an index that the next run would refuse to read.
@@ -510,33 +609,6 @@ fn scan_one(dir: &Path, rel: &str, listed_regular: bool) -> Result<(ChartYaml, S
     })?;
     let chart = ChartYaml::from_archive(&shown, chart_yaml)?;
     Ok((chart, digest))
-}
-
-/// Opens a file and gives it with its length, or `None` when it is not a regular file: a
-/// symlink is not followed and a FIFO is not waited on (`O_NOFOLLOW | O_NONBLOCK`), and the
-/// type is read from the opened file (`fstat`), which a path lookup per archive cost more than.
-fn open_regular(path: &Path) -> std::io::Result<Option<(File, u64)>> {
-    #[cfg(unix)]
-    let file = {
-        use std::os::unix::fs::OpenOptionsExt;
-        let opened = File::options()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(path);
-        match opened {
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Ok(None),
-            other => other?,
-        }
-    };
-    #[cfg(not(unix))]
-    let file = {
-        if !fs::symlink_metadata(path)?.is_file() {
-            return Ok(None);
-        }
-        File::open(path)?
-    };
-    let meta = file.metadata()?;
-    Ok(meta.is_file().then_some((file, meta.len())))
 }
 
 #[cfg(test)]

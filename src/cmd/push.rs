@@ -12,7 +12,8 @@ use crate::cmd::Result;
 use crate::epoch::BuildTime;
 use crate::oci::{Destination, artifact, credentials, push};
 
-/// Pushes one archive; prints the pushed reference and digest.
+/// Pushes one archive; prints the pushed reference and its manifest's digest (what
+/// `helm pull REF@DIGEST` and the registry use).
 pub fn run(args: &PushArgs) -> Result<ExitCode> {
     let dest = Destination::parse(&args.destination)?;
     let time = BuildTime::from_env()?;
@@ -36,8 +37,9 @@ pub fn run(args: &PushArgs) -> Result<ExitCode> {
     let creds = credentials(&dest.registry, args.username.as_deref(), password)?;
     let art = artifact(&args.chart, &dest, time)?;
     let reference = art.reference.whole();
-    push(&art, &creds, args.plain_http)?;
+    let timeout = std::time::Duration::from_secs(args.timeout);
+    let digest = push(&art, &creds, args.plain_http, timeout)?;
     println!("pushed {reference}");
-    println!("digest: {}", art.manifest.layers[0].digest);
+    println!("digest: {digest}");
     Ok(ExitCode::SUCCESS)
 }

@@ -24,6 +24,7 @@ fn index(args: &RepoIndexArgs) -> Result<ExitCode> {
         merge: args.merge.clone(),
         now: time.now(),
         known: Vec::new(),
+        verify: args.verify,
     };
     let mut repo = Repo::open(&args.dir)?;
     let summary = repo.reindex(&opts)?;
@@ -40,6 +41,12 @@ fn index(args: &RepoIndexArgs) -> Result<ExitCode> {
             "removed {gone} (its archive is no longer in the folder)"
         );
     }
+    for (entry, rel) in &summary.duplicates {
+        let _ = writeln!(
+            report,
+            "removed {entry} (a duplicate: another entry already indexes {rel})"
+        );
+    }
     let _ = writeln!(
         report,
         "wrote {}: {} entries ({} added, {} already indexed, {} removed)",
@@ -47,7 +54,7 @@ fn index(args: &RepoIndexArgs) -> Result<ExitCode> {
         summary.total,
         summary.added.len(),
         summary.kept,
-        summary.removed.len()
+        summary.removed.len() + summary.duplicates.len()
     );
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(report.as_bytes());

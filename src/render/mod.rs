@@ -2,6 +2,7 @@
 //! lands in the YAML as data, never as markup), then parse back into documents.
 
 mod config;
+mod limits;
 mod ordered;
 mod templates;
 
@@ -9,6 +10,7 @@ use minijinja::value::Value as JValue;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 pub use config::{CONFIG_DIR, ConfigSets, MAX_CONFIG_MAP_BYTES};
+pub use limits::MAX_OUTPUT_BYTES;
 pub use templates::{TemplateSet, TemplateSetError};
 
 use crate::chart::ChartMeta;
@@ -51,6 +53,7 @@ pub fn render_env(
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_fuel(Some(FUEL));
+        env.set_formatter(limits::format_value);
         env.add_filter("merge", ordered::merge_maps);
         let errors: Vec<minijinja::Error> = set
             .sources()
@@ -76,7 +79,14 @@ pub fn render_env(
             ));
         }
     };
-    env.add_global("values", ordered::template_value(&to_json(values)));
+    let json = to_json(values);
+    let budget = limits::Budget::new(limits::json_size(&json)).map_err(|over| {
+        Diagnostics(vec![Diagnostic::error(over.message("values")).help(
+            "values are held in memory by every template run; keep large data out of them",
+        )])
+    })?;
+    budget.install(&mut env);
+    env.add_global("values", ordered::template_value(&json));
     env.add_global("chart", JValue::from_serialize(chart));
     env.add_global("environment", environment);
     env.add_global("component", JValue::from_serialize(component));
@@ -84,11 +94,19 @@ pub fn render_env(
     let mut problems = Vec::new();
     let mut docs = Vec::new();
     for (name, file) in set.renderable() {
-        let rendered = match env.get_template(name).and_then(|t| t.render(())) {
+        let rendered = match env
+            .get_template(name)
+            .map_err(Err)
+            .and_then(|t| limits::render(&t, &budget))
+        {
             Ok(text) => text,
-            Err(e) => {
+            Err(Err(e)) => {
                 problems.push(template_error(set, &e, values));
                 continue;
+            }
+            Err(Ok(over)) => {
+                problems.push(Diagnostic::error(over.message(&file.display)));
+                break;
             }
         };
         let out_file = SourceFile::new(format!("{} (rendered)", file.display), rendered);

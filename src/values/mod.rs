@@ -201,6 +201,7 @@ fn active_colours(root: &Node) -> Vec<Diagnostic> {
 /// value is reported once, not once per component.
 pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diagnostics> {
     let mut problems = schema.validate(&values.root);
+    problems.extend(unknown_null_keys(schema, &values.layers, &problems));
     if problems.is_empty() {
         problems.extend(active_colours(&values.root));
     }
@@ -235,6 +236,56 @@ pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diag
     } else {
         Err(Diagnostics(problems))
     }
+}
+
+/// Keys set to null in a layer, which the merge drops (null deletes a key), so the check of
+/// the merged values never sees them: one the schema does not know is a typo (`replicaCont:`)
+/// or not values at all (`root:*:0:0:::` lines read as keys), and is reported like any unknown
+/// key. All of them are checked in one validation of a tree holding only them.
+fn unknown_null_keys(
+    schema: &ValuesSchema,
+    layers: &[Node],
+    already: &[Diagnostic],
+) -> Vec<Diagnostic> {
+    fn collect(from: &Node, into: &mut Node) -> bool {
+        let (Value::Map(src), Value::Map(dst)) = (&from.value, &mut into.value) else {
+            return false;
+        };
+        let mut any = false;
+        for (k, v) in src {
+            match &v.value {
+                Value::Null => {
+                    dst.insert(k.clone(), v.clone());
+                    any = true;
+                }
+                Value::Map(_) => {
+                    let child = dst
+                        .entry(k.clone())
+                        .or_insert_with(|| Node::new(Value::Map(Map::default()), v.origin.clone()));
+                    if !matches!(child.value, Value::Map(_)) {
+                        *child = Node::new(Value::Map(Map::default()), v.origin.clone());
+                    }
+                    any |= collect(v, child);
+                }
+                _ => {}
+            }
+        }
+        any
+    }
+    let mut probe = Node::new(Value::Map(Map::default()), Origin::Generated);
+    let mut any = false;
+    for layer in layers {
+        any |= collect(layer, &mut probe);
+    }
+    if !any {
+        return Vec::new();
+    }
+    schema
+        .validate(&probe)
+        .into_iter()
+        .filter(|d| d.message.starts_with("unknown key"))
+        .filter(|d| !already.iter().any(|p| p.message == d.message))
+        .collect()
 }
 
 /// Every leaf (scalar, list or empty map) with its key tokens, in document order (for

@@ -9,6 +9,11 @@ use crate::yaml::{Map, Node, Origin, Value};
 /// Largest list index `--set` accepts (Helm uses the same bound).
 pub const MAX_INDEX: usize = 65_536;
 
+/// Deepest key path `--set` accepts, counting keys and list indexes: the nesting limit of
+/// values files (`yaml::Limits::max_depth`), so a value set on the command line can always be
+/// merged, validated and written back like one read from a file.
+pub const MAX_DEPTH: usize = 128;
+
 /// A `--set` argument that cannot be parsed.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid {flag} argument `{arg}`: {reason}")]
@@ -44,7 +49,7 @@ pub fn apply_set(
 ) -> Result<(), SetError> {
     let fail = |reason: String| SetError {
         flag,
-        arg: arg.to_string(),
+        arg: shortened(arg),
         reason,
     };
     let origin = Origin::Arg {
@@ -64,6 +69,14 @@ pub fn apply_set(
         assign(root, &path, Node::new(value, origin.clone()));
     }
     Ok(())
+}
+
+/// An argument as shown in an error: whole up to 200 characters, else its start and length.
+fn shortened(arg: &str) -> String {
+    match arg.char_indices().nth(200) {
+        None => arg.to_string(),
+        Some((cut, _)) => format!("{}... ({} bytes)", &arg[..cut], arg.len()),
+    }
 }
 
 fn typed(s: String, as_string: bool) -> Value {
@@ -139,6 +152,7 @@ fn parse_path(chars: &[char], mut i: usize) -> Result<(Vec<Segment>, usize), Str
             });
         }
         path.push(Segment::Key(key));
+        too_deep(&path)?;
         while chars.get(i) == Some(&'[') {
             let close = chars[i..]
                 .iter()
@@ -154,6 +168,7 @@ fn parse_path(chars: &[char], mut i: usize) -> Result<(Vec<Segment>, usize), Str
                 ));
             }
             path.push(Segment::Index(index));
+            too_deep(&path)?;
             i += close + 1;
         }
         match chars.get(i) {
@@ -162,6 +177,18 @@ fn parse_path(chars: &[char], mut i: usize) -> Result<(Vec<Segment>, usize), Str
             _ => return Ok((path, i)),
         }
     }
+}
+
+/// Refuses a key path past [`MAX_DEPTH`] as soon as it gets there, so a 20,000-level key is
+/// neither built nor shown whole.
+fn too_deep(path: &[Segment]) -> Result<(), String> {
+    if path.len() <= MAX_DEPTH {
+        return Ok(());
+    }
+    let shown = display_path(&path[..3]);
+    Err(format!(
+        "the key `{shown}...` nests deeper than {MAX_DEPTH} levels (keys and list indexes), the limit for values; set a shallower key"
+    ))
 }
 
 fn parse_list(chars: &[char], mut i: usize) -> Result<(Vec<String>, usize), String> {
@@ -291,6 +318,9 @@ mod tests {
         assert_eq!(set(&[r"v=a\,b"]), "v: a,b\n");
         assert_eq!(set(&["a.b=1", "a=null"]), "{}\n");
         assert_eq!(set(&["l[0].name=x"]), "l:\n  - name: x\n");
+        // The deepest key accepted.
+        let deepest = format!("{}=1", ["a"; MAX_DEPTH].join("."));
+        assert!(set(&[&deepest]).ends_with(": 1\n"));
     }
 
     #[test]
@@ -305,6 +335,8 @@ mod tests {
             "a[=x",
             "a[x]=1",
             "a[99999999]=1",
+            format!("{}=1", ["a"; MAX_DEPTH + 1].join(".")).as_str(),
+            format!("a{}=1", "[0]".repeat(MAX_DEPTH)).as_str(),
             "a]=1",
             "a={x",
             "a=1,",

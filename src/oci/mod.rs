@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use oci_client::client::{ClientConfig, ClientProtocol, Config, ImageLayer};
-use oci_client::manifest::{OciDescriptor, OciImageManifest};
+use oci_client::manifest::{OciDescriptor, OciImageManifest, OciManifest};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use serde_json::{Map, Value as Json};
@@ -24,6 +24,11 @@ use crate::chart::repo::sha256_hex;
 use crate::chart::{ArchivedChartYamlError, ChartYaml, ChartYamlError};
 use crate::epoch::BuildTime;
 use crate::yaml::to_json;
+
+mod sanitize;
+
+use sanitize::redact_userinfo;
+pub use sanitize::sanitize;
 
 /// Helm's media type of the config blob.
 pub const CONFIG_MEDIA_TYPE: &str = "application/vnd.cncf.helm.config.v1+json";
@@ -44,6 +49,14 @@ pub enum Error {
     /// The destination has no registry host.
     #[error("`{0}` has no valid registry host; use oci://HOST[:PORT]/PATH")]
     NoRegistry(String),
+    /// The destination carries credentials (shown redacted).
+    #[error(
+        "`{0}`: credentials in the destination are not accepted (they would show in process lists, logs and errors); pass --username with --password-stdin, or log in with `docker login`"
+    )]
+    CredentialsInDestination(String),
+    /// The destination's port is not a port number.
+    #[error("`{0}`: the port must be a number from 1 to 65535")]
+    BadPort(String),
     /// The destination names a tag or digest.
     #[error(
         "`{0}`: give the repository path only; the tag comes from the chart version and the name from the chart"
@@ -165,12 +178,23 @@ impl Destination {
     /// Parses `oci://HOST[:PORT][/PATH]`.
     pub fn parse(s: &str) -> Result<Self> {
         let Some(rest) = s.strip_prefix("oci://") else {
-            return Err(Error::NotOci(s.to_string()));
+            return Err(Error::NotOci(redact_userinfo(s)));
         };
         let (registry, path) = rest.split_once('/').unwrap_or((rest, ""));
         let path = path.trim_matches('/');
-        if registry.is_empty() || registry.contains(['@', ' ']) {
-            return Err(Error::NoRegistry(s.to_string()));
+        if registry.contains('@') {
+            return Err(Error::CredentialsInDestination(redact_userinfo(s)));
+        }
+        if registry.is_empty() || registry.contains(|c: char| c.is_whitespace() || c.is_control()) {
+            return Err(Error::NoRegistry(sanitize(s, &[], 200)));
+        }
+        // `[::1]:5000` and `host:5000`: what follows the last `:` outside brackets.
+        let port = registry
+            .rsplit_once(':')
+            .filter(|(host, _)| !host.starts_with('[') || host.ends_with(']'))
+            .map(|(_, port)| port);
+        if port.is_some_and(|p| p.parse::<u16>().map_or(true, |p| p == 0)) {
+            return Err(Error::BadPort(sanitize(s, &[], 200)));
         }
         if path.contains(':') || path.contains('@') {
             return Err(Error::TagInDestination(s.to_string()));
@@ -318,16 +342,42 @@ fn annotations(meta: &Map<String, Json>, time: BuildTime) -> BTreeMap<String, St
     out
 }
 
-/// Pushes the artifact; returns the manifest digest the registry reports, if any.
-pub fn push(artifact: &Artifact, credentials: &Credentials, plain_http: bool) -> Result<String> {
+/// Longest wait for a connection to the registry.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest wait for the registry between two reads of a response.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default longest time for the whole push (`push --timeout`).
+pub const PUSH_TIMEOUT: Duration = Duration::from_secs(60);
+/// Most bytes of a registry's message shown in an error.
+pub const MAX_MESSAGE_BYTES: usize = 300;
+
+/// The manifest's digest: sha256 of its canonical JSON, the bytes oci-client sends (so the
+/// digest the registry serves it under).
+pub fn manifest_digest(manifest: &OciImageManifest) -> String {
+    use serde::Serialize;
+    let mut body = Vec::new();
+    let mut ser =
+        serde_json::Serializer::with_formatter(&mut body, olpc_cjson::CanonicalFormatter::new());
+    // Serializing plain strings and numbers into a Vec cannot fail.
+    let _ = OciManifest::Image(manifest.clone()).serialize(&mut ser);
+    format!("sha256:{}", sha256_hex(&body))
+}
+
+/// Pushes the artifact within `timeout` in all; returns the manifest's digest.
+pub fn push(
+    artifact: &Artifact,
+    credentials: &Credentials,
+    plain_http: bool,
+    timeout: Duration,
+) -> Result<String> {
     let config = ClientConfig {
         protocol: if plain_http {
             ClientProtocol::Http
         } else {
             ClientProtocol::Https
         },
-        connect_timeout: Some(Duration::from_secs(10)),
-        read_timeout: Some(Duration::from_secs(120)),
+        connect_timeout: Some(CONNECT_TIMEOUT),
+        read_timeout: Some(READ_TIMEOUT),
         user_agent: concat!("kforge/", env!("CARGO_PKG_VERSION")),
         ..ClientConfig::default()
     };
@@ -349,20 +399,45 @@ pub fn push(artifact: &Artifact, credentials: &Credentials, plain_http: bool) ->
     )];
     let config = Config::new(artifact.config.clone(), CONFIG_MEDIA_TYPE.to_string(), None);
     let reference = &artifact.reference;
-    let response = runtime
-        .block_on(client.push(
-            reference,
-            &layers,
-            config,
-            &auth,
-            Some(artifact.manifest.clone()),
-        ))
-        .map_err(|e| explain(&e, reference, credentials, plain_http))?;
-    Ok(response.manifest_url)
+    let pushed = runtime.block_on(async {
+        tokio::time::timeout(
+            timeout,
+            client.push(
+                reference,
+                &layers,
+                config,
+                &auth,
+                Some(artifact.manifest.clone()),
+            ),
+        )
+        .await
+    });
+    match pushed {
+        Ok(Ok(_)) => Ok(manifest_digest(&artifact.manifest)),
+        Ok(Err(e)) => Err(explain(&e, reference, credentials, plain_http)),
+        Err(_) => Err(Error::Push {
+            target: target(reference),
+            reason: format!(
+                "the registry did not complete the push within {} s",
+                timeout.as_secs()
+            ),
+            help: "check that the address is a registry and that it is up; give a slow registry more time with --timeout SECONDS".to_string(),
+        }),
+    }
 }
 
-/// A push error with what to do about it. oci-client's messages never contain credentials
-/// (they travel in headers), so they are safe to show.
+fn target(r: &Reference) -> String {
+    format!(
+        "{}/{}:{}",
+        r.registry(),
+        r.repository(),
+        r.tag().unwrap_or_default()
+    )
+}
+
+/// A push error with what to do about it. What the registry sent back is shown only through
+/// [`sanitize`]: a registry may echo the Authorization header, or send megabytes or terminal
+/// escapes.
 fn explain(
     e: &oci_client::errors::OciDistributionError,
     r: &Reference,
@@ -370,12 +445,21 @@ fn explain(
     plain_http: bool,
 ) -> Error {
     use oci_client::errors::OciDistributionError as E;
-    let target = format!(
-        "{}/{}:{}",
-        r.registry(),
-        r.repository(),
-        r.tag().unwrap_or_default()
-    );
+    let target = target(r);
+    let secrets = match credentials {
+        Credentials::Anonymous => Vec::new(),
+        Credentials::Basic {
+            username, password, ..
+        } => {
+            let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
+            vec![
+                password.clone(),
+                b64(format!("{username}:{password}")),
+                b64(password.clone()),
+            ]
+        }
+    };
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     let status = match e {
         E::ServerError { code, .. } => Some(*code),
         E::UnauthorizedError { .. } | E::AuthenticationFailure(_) => Some(401),
@@ -383,7 +467,7 @@ fn explain(
     };
     if let Some(code @ (401 | 403)) = status {
         let registry = r.registry();
-        let why = server_message(e);
+        let why = server_message(e, &secrets);
         let (reason, help) = match credentials {
             Credentials::Anonymous => (
                 format!(
@@ -417,15 +501,24 @@ fn explain(
             help,
         };
     }
-    let text = format!("{e}");
-    let mut chain = String::new();
+    let mut chain = match e {
+        E::ServerError { code, .. } => format!("HTTP {code}{}", server_message(e, &secrets)),
+        other => other.to_string(),
+    };
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         chain.push_str(&format!(": {s}"));
         source = s.source();
     }
+    let lower = chain.to_ascii_lowercase();
     let help = match e {
-        E::RequestError(r) if r.is_connect() || r.is_timeout() => {
+        E::RequestError(_) if lower.contains("certificate") || lower.contains("handshake") => {
+            "the registry's TLS certificate was not accepted: check the host name, or add the CA that signed the certificate to the system's trust store (--plain-http is only for registries that do not speak TLS at all)"
+        }
+        E::RequestError(r) if r.is_timeout() => {
+            "the registry did not answer in time: check that the address is a registry and that it is up"
+        }
+        E::RequestError(r) if r.is_connect() => {
             if plain_http {
                 "the registry is unreachable: check the host and port"
             } else {
@@ -436,13 +529,13 @@ fn explain(
     };
     Error::Push {
         target,
-        reason: format!("{text}{chain}"),
+        reason: sanitize(&chain, &secrets, MAX_MESSAGE_BYTES),
         help: help.to_string(),
     }
 }
 
 /// `: message` from an OCI error envelope in a server error, if there is one.
-fn server_message(e: &oci_client::errors::OciDistributionError) -> String {
+fn server_message(e: &oci_client::errors::OciDistributionError, secrets: &[&str]) -> String {
     let oci_client::errors::OciDistributionError::ServerError { message, .. } = e else {
         return String::new();
     };
@@ -454,12 +547,15 @@ fn server_message(e: &oci_client::errors::OciDistributionError) -> String {
             err.get("message")?.as_str()?
         ))
     });
-    match first {
-        Some(m) => format!(": {m}"),
-        None if message.len() <= 200 && !message.trim().is_empty() => {
-            format!(": {}", message.trim())
-        }
-        None => String::new(),
+    let shown = sanitize(
+        first.as_deref().unwrap_or(message),
+        secrets,
+        MAX_MESSAGE_BYTES,
+    );
+    if shown.is_empty() {
+        String::new()
+    } else {
+        format!(": {shown}")
     }
 }
 
@@ -599,6 +695,28 @@ mod tests {
         assert!(Destination::parse("https://ghcr.io/x").is_err());
         assert!(Destination::parse("oci://ghcr.io/x:1.0").is_err());
         assert!(Destination::parse("oci:///x").is_err());
+        assert!(Destination::parse("oci://[::1]:5000/x").is_ok());
+        for bad in ["oci://h:99999/x", "oci://h:0/x", "oci://h:port/x"] {
+            assert!(
+                matches!(Destination::parse(bad), Err(Error::BadPort(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    /// A password in the destination is never echoed.
+    #[test]
+    fn credentials_in_the_destination_are_refused_redacted() {
+        let e = Destination::parse("oci://bot:S3cret@host/charts").unwrap_err();
+        let shown = e.to_string();
+        assert!(matches!(e, Error::CredentialsInDestination(_)));
+        assert!(
+            !shown.contains("S3cret") && !shown.contains("bot:"),
+            "{shown}"
+        );
+        assert!(shown.contains("oci://***@host/charts"), "{shown}");
+        let e = Destination::parse("https://bot:S3cret@host/charts").unwrap_err();
+        assert!(!e.to_string().contains("S3cret"), "{e}");
     }
 
     #[test]

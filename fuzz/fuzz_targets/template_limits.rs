@@ -1,0 +1,40 @@
+//! A project template of arbitrary text rendered with the built-in values: an error or
+//! documents, never a panic, within the output bound (`render::MAX_OUTPUT_BYTES`); run.sh's
+//! `-rss_limit_mb` fails an input that takes memory past the bounds, `-timeout` one that hangs.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use kforge::chart::ChartMeta;
+use kforge::manifest::to_yaml_stream;
+use kforge::render::{MAX_OUTPUT_BYTES, RenderContext, TemplateSet, render_env};
+use kforge::values::parse_values_file;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    // One project folder for the run; each input replaces its one template.
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap());
+    let templates = dir.path().join("chart-templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(templates.join("fuzz.yaml"), text).unwrap();
+    let Ok(set) = TemplateSet::load(dir.path()) else {
+        return;
+    };
+    let Ok(Some(values)) = parse_values_file(set.defaults()) else {
+        panic!("built-in defaults must parse");
+    };
+    let chart = ChartMeta::from_values(&values).expect("built-in chart metadata");
+    let ctx = RenderContext {
+        values: &values,
+        chart: &chart,
+        environment: "fuzz",
+        component: None,
+    };
+    if let Ok(docs) = render_env(&set, &ctx) {
+        assert!(to_yaml_stream(&docs).len() <= 2 * MAX_OUTPUT_BYTES);
+    }
+});

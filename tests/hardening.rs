@@ -1,0 +1,657 @@
+//! Hardening, round 2 (issue 26): each test is one hole found by probing kforge as an attacker
+//! or a careless user would, named after what broke. Runs that could take the machine's memory
+//! or hang run under a 2 GiB address-space limit and a time limit, so they fail the test instead.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::support::{Run, TempProject, repo_root};
+
+/// Runs kforge in `dir` under a 2 GiB address-space limit and `seconds` of wall time.
+fn bounded(dir: &Path, args: &[&str], stdin: &str, seconds: u32) -> Run {
+    let mut child = Command::new("prlimit")
+        .arg("--as=2147483648")
+        .args(["timeout", &seconds.to_string()])
+        .arg(env!("CARGO_BIN_EXE_kforge"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("HOME", dir)
+        .env_remove("DOCKER_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("prlimit and timeout (util-linux, coreutils)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let run = Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_ne!(run.code, Some(124), "timed out: kforge {args:?}");
+    assert!(
+        !run.stderr.contains("panicked") && !run.stderr.contains("memory allocation"),
+        "kforge {args:?}: {}",
+        run.stderr
+    );
+    run
+}
+
+/// Item 1: a 20,000-level `--set` key overflowed the stack (exit 134).
+#[test]
+fn deep_set_keys_are_refused_not_a_stack_overflow() {
+    let p = TempProject::reference();
+    let dotted = format!("{}=1", vec!["a"; 20_000].join("."));
+    let indexed = format!("args{}=1", "[0]".repeat(20_000));
+    for arg in [&dotted, &indexed] {
+        let run = bounded(p.path(), &["render", "-e", "dev", "--set", arg], "", 60).exit(2);
+        assert!(
+            run.stderr.contains("nests deeper than 128 levels"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.len() < 2000, "the key is not shown whole");
+    }
+    // The limit itself is accepted (a 128-level key is merged and fails only the schema).
+    let at_limit = format!("podAnnotations.{}=1", vec!["a"; 127].join("."));
+    let run = bounded(
+        p.path(),
+        &["values", "-e", "dev", "--set", &at_limit],
+        "",
+        60,
+    );
+    assert!(!run.stderr.contains("nests deeper"), "{}", run.stderr);
+}
+
+/// Item 2: template output was unbounded (a loop emitting 4 KiB 100,000 times: 400 MiB).
+#[test]
+fn template_output_past_the_limit_fails_naming_the_template() {
+    let p = TempProject::reference();
+    p.write(
+        "chart-templates/flood.yaml",
+        &format!(
+            "{{% for i in range(100000) %}}# {}\n{{% endfor %}}",
+            "x".repeat(4096)
+        ),
+    );
+    let run = bounded(p.path(), &["build"], "", 240).exit(2);
+    assert!(
+        run.stderr.contains("flood.yaml") && run.stderr.contains("268435456-byte limit"),
+        "{}",
+        run.stderr
+    );
+    assert!(!p.path().join("dist").exists(), "nothing half-written");
+}
+
+/// Item 2: text grown by expressions inside a `{% set %}` block never reached the output,
+/// so nothing bounded it; it now fails at its line.
+#[test]
+fn captured_expression_text_past_the_limit_fails_at_its_line() {
+    let p = TempProject::reference();
+    p.write(
+        "chart-templates/grow.yaml",
+        "# line 1\n{% set s %}{% for i in range(100000) %}{{ \"x\" * 4096 }}{% endfor %}{% endset %}\n",
+    );
+    let run = bounded(p.path(), &["render", "-e", "dev"], "", 240).exit(2);
+    assert!(
+        run.stderr.contains("grow.yaml:2") && run.stderr.contains("limit of a template run"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Item 9: keys set to null were dropped by the merge before validation, so a typo with no
+/// value, or a file of `root:*:...` lines (read as null keys), passed.
+#[test]
+fn unknown_keys_with_null_values_and_files_that_are_not_values_are_refused() {
+    let p = TempProject::reference();
+    p.write("typos.yaml", "replicaCont:\nimage:\n  tagg:\n");
+    let run = bounded(
+        p.path(),
+        &["render", "-e", "dev", "-f", "typos.yaml"],
+        "",
+        60,
+    )
+    .exit(2);
+    for key in ["unknown key `replicaCont`", "unknown key `image.tagg`"] {
+        assert!(run.stderr.contains(key), "{key}: {}", run.stderr);
+    }
+    assert!(run.stderr.contains("typos.yaml:1"), "{}", run.stderr);
+    let p = TempProject::reference();
+    p.write(
+        "shadow.yaml",
+        "root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n",
+    );
+    let run = bounded(
+        p.path(),
+        &["render", "-e", "dev", "-f", "shadow.yaml"],
+        "",
+        60,
+    )
+    .exit(2);
+    assert!(
+        run.stderr.contains("unknown key") && run.stderr.contains("shadow.yaml:2"),
+        "{}",
+        run.stderr
+    );
+    // Deleting a known key with null stays allowed (Helm's semantics).
+    p.write("delete.yaml", "podAnnotations:\nimage:\n  tag:\n");
+    bounded(
+        p.path(),
+        &["values", "-e", "dev", "-f", "delete.yaml"],
+        "",
+        60,
+    )
+    .exit(0);
+}
+
+/// Copies `dist/dev/krakend-1.0.0.tgz` over prod's archive, keeping prod's size-independent
+/// index: the archive of a published version replaced behind the index's back.
+fn replace_prod_archive(p: &TempProject) {
+    let dist = p.path().join("dist");
+    let tmp = dist.join("prod/.swap");
+    std::fs::copy(dist.join("dev/krakend-1.0.0.tgz"), &tmp).unwrap();
+    std::fs::rename(&tmp, dist.join("prod/krakend-1.0.0.tgz")).unwrap();
+}
+
+/// Item 7: an entry whose digest does not match its archive stayed ("already indexed").
+#[test]
+fn a_replaced_archive_is_found_by_repo_index_and_build() {
+    let p = TempProject::reference();
+    p.kforge().args(["build"]).run().exit(0);
+    p.kforge()
+        .args(["repo", "index", "dist/prod"])
+        .run()
+        .exit(0);
+    assert!(
+        p.path().join("dist/prod/.kforge-digests").is_file(),
+        "the digests of hashed archives are kept"
+    );
+    replace_prod_archive(&p);
+    let run = p
+        .kforge()
+        .args(["repo", "index", "dist/prod"])
+        .run()
+        .exit(2);
+    assert!(
+        run.stderr.contains("dist/prod/krakend-1.0.0.tgz")
+            && run
+                .stderr
+                .contains("the archive was replaced after it was indexed")
+            && run.stderr.contains("index.yaml:"),
+        "{}",
+        run.stderr
+    );
+    // build indexes the folder too: building another version beside the replaced one is
+    // refused the same way.
+    p.kforge()
+        .args(["build", "-e", "prod", "--version", "1.0.1"])
+        .run()
+        .exit(2)
+        .stderr_has("the archive was replaced after it was indexed");
+    let index = std::fs::read_to_string(p.path().join("dist/prod/index.yaml")).unwrap();
+    assert!(!index.contains("1.0.1"), "{index}");
+}
+
+/// Item 7: an archive replaced, then given back its old size and mtime, is still found (its
+/// inode and change time differ); a cache forged to match is caught by `--verify`.
+#[test]
+fn digest_check_sees_through_kept_mtimes_and_verify_through_a_forged_cache() {
+    let p = TempProject::reference();
+    p.kforge().args(["build"]).run().exit(0);
+    p.kforge()
+        .args(["repo", "index", "dist/prod"])
+        .run()
+        .exit(0);
+    let archive = p.path().join("dist/prod/krakend-1.0.0.tgz");
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let last = bytes.len() - 20;
+    bytes[last] ^= 1;
+    let reference = p.path().join("dist/prod/.ref");
+    std::fs::copy(&archive, &reference).unwrap();
+    std::fs::write(&archive, &bytes).unwrap();
+    let ok = Command::new("touch")
+        .arg("-r")
+        .arg(&reference)
+        .arg(&archive)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    std::fs::remove_file(&reference).unwrap();
+    p.kforge()
+        .args(["repo", "index", "dist/prod"])
+        .run()
+        .exit(2)
+        .stderr_has("the archive was replaced");
+    // Forge the cache: the new file's stamp with the old digest.
+    let cache = p.path().join("dist/prod/.kforge-digests");
+    let text = std::fs::read_to_string(&cache).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.ends_with("\tkrakend-1.0.0.tgz"))
+        .unwrap();
+    let fields: Vec<&str> = line.split('\t').collect();
+    let meta = Command::new("stat")
+        .args(["-c", "%s %.9Y %.9Z %i"])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    let stat = String::from_utf8(meta.stdout).unwrap();
+    let s: Vec<&str> = stat.split_whitespace().collect();
+    let ns = |t: &str| t.replace('.', "").trim_start_matches('0').to_string();
+    let forged = format!(
+        "{}\t{}\t{}\t{}\t{}\t{}\n",
+        s[0],
+        ns(s[1]),
+        ns(s[2]),
+        s[3],
+        fields[4],
+        fields[5]
+    );
+    std::fs::write(&cache, text.replace(&format!("{line}\n"), &forged)).unwrap();
+    p.kforge()
+        .args(["repo", "index", "dist/prod"])
+        .run()
+        .exit(0);
+    p.kforge()
+        .args(["repo", "index", "dist/prod", "--verify"])
+        .run()
+        .exit(2)
+        .stderr_has("the archive was replaced");
+}
+
+/// Item 4: build wrote a chart whose 30 MB values.yaml its own readers then refused. Writer
+/// and readers share chart::limits (since 67e2269); this holds it on the command line: over
+/// the per-file bound nothing is written, at the bound the chart reads back.
+#[test]
+fn build_never_writes_a_chart_its_readers_refuse() {
+    let p = TempProject::reference();
+    let big = "y".repeat(6 * 1024 * 1024);
+    p.write("big.yaml", &format!("podAnnotations:\n  big: \"{big}\"\n"));
+    let run = bounded(p.path(), &["build", "-e", "dev", "-f", "big.yaml"], "", 240).exit(2);
+    assert!(
+        run.stderr.contains("values.yaml is") && run.stderr.contains("5242880-byte limit"),
+        "{}",
+        run.stderr
+    );
+    assert!(!p.path().join("dist/dev/krakend-1.0.0.tgz").exists());
+    let fits = "y".repeat(4 * 1024 * 1024);
+    p.write("big.yaml", &format!("podAnnotations:\n  big: \"{fits}\"\n"));
+    bounded(p.path(), &["build", "-e", "dev", "-f", "big.yaml"], "", 240).exit(0);
+    bounded(
+        p.path(),
+        &["repo", "index", "dist/dev", "--verify"],
+        "",
+        240,
+    )
+    .exit(0);
+    bounded(
+        p.path(),
+        &[
+            "diff",
+            "-e",
+            "dev",
+            "--against",
+            "dist/dev/krakend-1.0.0.tgz",
+        ],
+        "",
+        240,
+    )
+    .exit(0);
+}
+
+/// Item 10: temporary files of killed runs (`.kforge-XXXXXX`) were never removed.
+#[test]
+fn temporary_files_of_killed_runs_are_removed_under_the_lock() {
+    let p = TempProject::reference();
+    p.kforge().args(["build"]).run().exit(0);
+    let dir = p.path().join("dist/prod");
+    std::fs::write(dir.join(".kforge-Ab12Cd"), vec![0; 113_000]).unwrap();
+    p.kforge().args(["build", "-e", "prod"]).run().exit(0);
+    let mut names = crate::support::file_names(&dir);
+    names.sort();
+    assert!(!names.iter().any(|n| n == ".kforge-Ab12Cd"), "{names:?}");
+    assert!(names.iter().any(|n| n == ".kforge-index.lock"), "{names:?}");
+}
+
+/// Item 3: with a local index present, `--merge` of a published index holding the same
+/// version with another digest kept the local digest and exited 0.
+#[test]
+fn merge_refuses_a_published_version_with_another_digest_when_a_local_index_exists() {
+    let p = TempProject::reference();
+    p.kforge().args(["build"]).run().exit(0);
+    let local = std::fs::read_to_string(p.path().join("dist/prod/index.yaml")).unwrap();
+    let digest = crate::support::sha256_file(&p.path().join("dist/prod/krakend-1.0.0.tgz"));
+    let published = local.replace(&digest, &"0".repeat(64));
+    assert_ne!(published, local);
+    p.write("published.yaml", &published);
+    let run = p
+        .kforge()
+        .args(["repo", "index", "dist/prod", "--merge", "published.yaml"])
+        .run()
+        .exit(2);
+    assert!(
+        run.stderr
+            .contains("version 1.0.0 is already in published.yaml:")
+            && run.stderr.contains("immutable"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("dist/prod/index.yaml")).unwrap(),
+        local,
+        "the index is not written"
+    );
+    // The same published digest merges.
+    p.write("published.yaml", &local);
+    p.kforge()
+        .args(["repo", "index", "dist/prod", "--merge", "published.yaml"])
+        .run()
+        .exit(0);
+}
+
+/// Item 10: a duplicate entry was reported as removed "because the archive is no longer in
+/// the folder".
+#[test]
+fn duplicate_index_entries_are_reported_as_duplicates() {
+    let p = TempProject::reference();
+    p.kforge().args(["build"]).run().exit(0);
+    let path = p.path().join("dist/prod/index.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let item = text.find("- annotations:").unwrap();
+    let start = text[..item].rfind('\n').unwrap() + 1;
+    let end = text.find("generated:").unwrap();
+    let entry = &text[start..end];
+    let copy = entry.replace("  version: \"1.0.0\"\n", "  version: \"0.9.0\"\n");
+    assert_ne!(copy, entry);
+    let twice = text.replacen(entry, &format!("{entry}{copy}"), 1);
+    std::fs::write(&path, twice).unwrap();
+    let run = p
+        .kforge()
+        .args(["repo", "index", "dist/prod"])
+        .run()
+        .exit(0);
+    assert!(
+        run.stderr
+            .contains("(a duplicate: another entry already indexes krakend-1.0.0.tgz)")
+            && !run.stderr.contains("no longer in the folder"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A fake registry on 127.0.0.1, written here: `mode` `hostile` answers every request with
+/// HTTP 500 and a 20 MB body that echoes the Authorization header between terminal escapes;
+/// `silent` accepts connections and never answers.
+struct FakeRegistry {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl FakeRegistry {
+    fn start(mode: &str) -> Self {
+        let script = r#"
+import http.server, socket, sys, threading, time
+mode = sys.argv[1]
+if mode == "silent":
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+    print(s.getsockname()[1], flush=True)
+    held = []
+    while True:
+        c, _ = s.accept(); held.append(c)
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n: self.rfile.read(n)
+        auth = self.headers.get("Authorization", "")
+        if not auth:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="fake"')
+            self.send_header("Content-Length", "0"); self.end_headers(); return
+        body = ("you sent " + auth + " \x1b]0;owned\x07\x1b[2J ").encode() + b"x" * 20_000_000
+        self.send_response(500)
+        self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = answer
+    def log_message(self, *a): pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+"#;
+        let mut child = Command::new("python3")
+            .args(["-c", script, mode])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().expect("fake registry port");
+        Self { child, port }
+    }
+}
+
+impl Drop for FakeRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn built_chart() -> TempProject {
+    let p = TempProject::reference();
+    p.kforge().args(["build"]).run().exit(0);
+    p
+}
+
+/// Items 5: a registry's error body came out whole (20 MB), with its terminal escapes and the
+/// password it echoed from the Authorization header.
+#[test]
+fn registry_errors_are_bounded_sanitised_and_never_show_credentials() {
+    let p = built_chart();
+    let registry = FakeRegistry::start("hostile");
+    let secret = "pa55-Word-xyz";
+    let basic = base64_of(&format!("ci-bot:{secret}"));
+    let run = bounded(
+        p.path(),
+        &[
+            "push",
+            "dist/prod/krakend-1.0.0.tgz",
+            &format!("oci://127.0.0.1:{}/charts", registry.port),
+            "--plain-http",
+            "--username",
+            "ci-bot",
+            "--password-stdin",
+        ],
+        &format!("{secret}\n"),
+        120,
+    )
+    .exit(2);
+    assert!(run.stderr.len() < 2000, "{} bytes", run.stderr.len());
+    assert!(!run.stderr.contains(secret) && !run.stderr.contains(&basic));
+    assert!(!run.stderr.contains('\u{1b}') && !run.stderr.contains('\u{7}'));
+    assert!(run.stderr.contains("500"), "{}", run.stderr);
+}
+
+fn base64_of(s: &str) -> String {
+    crate::support::python(
+        "import base64, sys; print(base64.b64encode(sys.stdin.read().encode()).decode())",
+        s,
+    )
+    .trim()
+    .to_string()
+}
+
+/// Item 8: a registry that accepts the connection and never answers took 240 s to fail
+/// (two 120 s timeouts); the whole push is now bounded by --timeout (default 60 s).
+#[test]
+fn a_registry_that_never_answers_fails_within_the_push_timeout() {
+    let p = built_chart();
+    let registry = FakeRegistry::start("silent");
+    // Killed at 60 s by `timeout` (a test failure) if --timeout 2 were not obeyed.
+    let run = bounded(
+        p.path(),
+        &[
+            "push",
+            "dist/prod/krakend-1.0.0.tgz",
+            &format!("oci://127.0.0.1:{}/charts", registry.port),
+            "--plain-http",
+            "--timeout",
+            "2",
+        ],
+        "",
+        60,
+    )
+    .exit(2);
+    assert!(
+        run.stderr.contains("did not complete the push within 2 s")
+            && run.stderr.contains("--timeout"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Items 6 and 10: a password in the destination was echoed; port 99999 gave "could not clone
+/// request builder".
+#[test]
+fn bad_destinations_are_refused_without_echoing_credentials() {
+    let p = built_chart();
+    let chart = "dist/prod/krakend-1.0.0.tgz";
+    let run = bounded(
+        p.path(),
+        &["push", chart, "oci://bot:S3cretPw@127.0.0.1:5000/charts"],
+        "",
+        60,
+    )
+    .exit(2);
+    assert!(!run.stderr.contains("S3cretPw"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("oci://***@127.0.0.1:5000/charts")
+            && run.stderr.contains("--password-stdin"),
+        "{}",
+        run.stderr
+    );
+    bounded(
+        p.path(),
+        &["push", chart, "oci://127.0.0.1:99999/charts"],
+        "",
+        60,
+    )
+    .exit(2)
+    .stderr_has("the port must be a number from 1 to 65535");
+}
+
+/// Item 10: a certificate error got the hint that the registry "needs --plain-http".
+#[test]
+fn a_certificate_error_says_so() {
+    let p = built_chart();
+    let dir = tempfile::tempdir().unwrap();
+    let (server, port) = crate::security::self_signed_server(dir.path());
+    let run = p
+        .kforge()
+        .args([
+            "push",
+            "dist/prod/krakend-1.0.0.tgz",
+            &format!("oci://127.0.0.1:{port}/charts"),
+        ])
+        .run()
+        .exit(2);
+    assert!(
+        run.stderr.contains("TLS certificate was not accepted")
+            && !run.stderr.contains("needs --plain-http"),
+        "{}",
+        run.stderr
+    );
+    drop(server);
+}
+
+/// Item 10: push printed the chart archive's digest, not the manifest's, which is what the
+/// registry serves the chart under. Checked against Debian's docker-registry.
+#[test]
+fn push_prints_the_digest_the_registry_serves_the_manifest_under() {
+    let p = built_chart();
+    let dir = tempfile::tempdir().unwrap();
+    let registry = repo_root().join("tests/oracles/registry.py");
+    let out = Command::new("python3")
+        .arg(&registry)
+        .arg("start")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the registry oracle must run (.ci/install-oracles): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let started: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (pid, port) = (started["pid"].clone(), started["port"].clone());
+    let run = p
+        .kforge()
+        .args([
+            "push",
+            "dist/prod/krakend-1.0.0.tgz",
+            &format!("oci://127.0.0.1:{port}/charts"),
+            "--plain-http",
+        ])
+        .run();
+    let served = crate::support::python(
+        r#"
+import hashlib, sys, urllib.request
+port = sys.stdin.read().strip()
+req = urllib.request.Request(f"http://127.0.0.1:{port}/v2/charts/krakend/manifests/1.0.0",
+    headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+with urllib.request.urlopen(req, timeout=10) as r:
+    body = r.read()
+    print("sha256:" + hashlib.sha256(body).hexdigest(), r.headers.get("Docker-Content-Digest"))
+"#,
+        &port.to_string(),
+    );
+    let _ = Command::new("python3")
+        .arg(&registry)
+        .args(["stop", &pid.to_string()])
+        .output();
+    let run = run.exit(0);
+    let mut served = served.split_whitespace();
+    let (hashed, header) = (served.next().unwrap(), served.next().unwrap());
+    assert_eq!(hashed, header);
+    assert!(
+        run.stdout.contains(&format!("digest: {hashed}\n")),
+        "{} (served {hashed})",
+        run.stdout
+    );
+}
+
+/// Every bound of this round is in docs/limits.md with the value the code uses.
+#[test]
+fn the_bounds_are_documented_with_their_values() {
+    let doc = std::fs::read_to_string(repo_root().join("docs/limits.md")).unwrap();
+    let secs = |d: std::time::Duration| format!("| {} s |", d.as_secs());
+    for expected in [
+        format!("({} bytes)", kforge::render::MAX_OUTPUT_BYTES),
+        format!("| {} bytes,", kforge::oci::MAX_MESSAGE_BYTES),
+        secs(kforge::oci::PUSH_TIMEOUT),
+        secs(kforge::oci::CONNECT_TIMEOUT),
+        secs(kforge::oci::READ_TIMEOUT),
+        format!(
+            "| {} MiB |",
+            kforge::chart::limits::MAX_ENTRY_BYTES / 1024 / 1024
+        ),
+        format!(
+            "| {} MiB |",
+            kforge::chart::limits::MAX_INDEX_BYTES / 1024 / 1024
+        ),
+    ] {
+        assert!(doc.contains(&expected), "docs/limits.md lacks {expected:?}");
+    }
+}
