@@ -14,7 +14,8 @@ use crate::manifest::{Document, Hooks, release_view, rename_config_map_refs, sor
 use crate::project::{Project, ProjectError};
 use crate::render::{ConfigSets, RenderContext, TemplateSet, TemplateSetError, render_env};
 use crate::values::{
-    COMPONENTS, CliLayers, MergedValues, PendingSchema, ValuesSchema, merge_env, validate,
+    COMPONENTS, CliLayers, MergedValues, PendingSchema, SchemaSource, ValuesSchema, merge_env,
+    validate,
 };
 use crate::yaml::Node;
 
@@ -144,14 +145,21 @@ impl Workspace {
         let project = Project::discover(std::path::Path::new("."))?;
         let templates = TemplateSet::load(&project.root)?;
         let config = ConfigSets::load(&project.root)?;
-        let schema_file = templates.schema();
-        let schema = PendingSchema::start(&schema_file.text, &schema_file.display)
-            .map_err(Diagnostics::from)?;
+        fn source(f: &crate::yaml::SourceFile) -> SchemaSource<'_> {
+            SchemaSource {
+                text: &f.text,
+                display: &f.display,
+            }
+        }
+        let schema = PendingSchema::start_extended(
+            &source(templates.schema()),
+            templates.project_schema().map(|f| source(f)).as_ref(),
+        )?;
         let lint = match LintOptions::from_project(&project.root) {
             Ok(lint) => lint,
             Err(e) => {
                 if let Err(d) = schema.get() {
-                    return Err(Diagnostics(vec![d.clone()]).into());
+                    return Err(Diagnostics(d.0.clone()).into());
                 }
                 return Err(e.into());
             }
@@ -174,7 +182,7 @@ impl Workspace {
     pub fn schema(&self) -> Result<&ValuesSchema> {
         self.schema
             .get()
-            .map_err(|d| Diagnostics(vec![d.clone()]).into())
+            .map_err(|d| Diagnostics(d.0.clone()).into())
     }
 
     /// `err`, unless the values schema is broken: that comes first, as it would have from
@@ -188,7 +196,7 @@ impl Workspace {
 
     /// Merges and validates the values of `env`.
     pub fn values(&self, env: &str, layers: &CliLayers) -> Result<(MergedValues, ChartMeta)> {
-        let merged = merge_env(&self.project, self.templates.defaults(), env, layers)?;
+        let merged = merge_env(&self.project, &self.templates.defaults(), env, layers)?;
         validate(self.schema()?, &merged)?;
         let chart = ChartMeta::from_values(&merged.root).map_err(Diagnostics::from)?;
         Ok((merged, chart))
@@ -209,7 +217,7 @@ impl Workspace {
     /// another core; a problem in the values is reported instead of whatever rendering them
     /// caused, as if they had been checked first.
     pub fn render_full(&self, env: &str, layers: &CliLayers) -> Result<Rendered> {
-        let values = merge_env(&self.project, self.templates.defaults(), env, layers)?;
+        let values = merge_env(&self.project, &self.templates.defaults(), env, layers)?;
         let rendered = self.render_and_lint(&values, env);
         validate(self.schema()?, &values)?;
         let (chart, docs, findings) = rendered?;

@@ -93,6 +93,11 @@ impl crate::diag::Failure for TemplateSetError {}
 #[derive(Debug)]
 pub struct TemplateSet {
     files: BTreeMap<String, Arc<SourceFile>>,
+    /// The project's `values.yaml` and `values.schema.json`, which layer over the built-in
+    /// ones (kept in `files`) instead of replacing them. None when the project has none, or
+    /// when its file is the built-in one (as in kforge's own repository).
+    project_defaults: Option<Arc<SourceFile>>,
+    project_schema: Option<Arc<SourceFile>>,
     /// The templates compiled once, shared by every environment's render (each render clones
     /// this, which shares the compiled templates, and adds its own globals).
     pub(super) compiled:
@@ -113,6 +118,8 @@ impl TemplateSet {
             .collect();
         Self {
             files,
+            project_defaults: None,
+            project_schema: None,
             compiled: std::sync::OnceLock::new(),
         }
     }
@@ -153,19 +160,35 @@ impl TemplateSet {
                 }
             }
             let text = read_text(&path)?;
-            set.files.insert(name, SourceFile::new(display, text));
+            let same_as_builtin = set.files.get(&name).is_some_and(|f| f.text == text);
+            let file = SourceFile::new(display, text);
+            match name.as_str() {
+                DEFAULTS if !same_as_builtin => set.project_defaults = Some(file),
+                SCHEMA if !same_as_builtin => set.project_schema = Some(file),
+                DEFAULTS | SCHEMA => {}
+                _ => {
+                    set.files.insert(name, file);
+                }
+            }
         }
         Ok(set)
     }
 
-    /// The defaults layer (`values.yaml`).
-    pub fn defaults(&self) -> &Arc<SourceFile> {
-        &self.files[DEFAULTS]
+    /// The defaults layers, lowest first: the built-in `values.yaml`, then the project's.
+    pub fn defaults(&self) -> Vec<Arc<SourceFile>> {
+        std::iter::once(self.files[DEFAULTS].clone())
+            .chain(self.project_defaults.clone())
+            .collect()
     }
 
-    /// The values schema (`values.schema.json`).
+    /// The built-in values schema (`values.schema.json`).
     pub fn schema(&self) -> &Arc<SourceFile> {
         &self.files[SCHEMA]
+    }
+
+    /// The project's values schema, merged into the built-in one.
+    pub fn project_schema(&self) -> Option<&Arc<SourceFile>> {
+        self.project_schema.as_ref()
     }
 
     /// Every file that minijinja may load (templates and helpers).
