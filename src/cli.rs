@@ -96,6 +96,12 @@ pub enum Command {
         after_help = "EXAMPLES:\n  kforge init my-service\n  kforge init . --name payments-api\n  kforge init svc && cd svc && kforge check && kforge build"
     )]
     Init(InitArgs),
+    /// Print the effective values schema (built-in merged with chart-templates/values.schema.json)
+    /// as JSON; with --editor, the schema for editing one values file in an editor.
+    #[command(
+        after_help = "EXAMPLES:\n  kforge schema > values.schema.json\n  kforge schema --editor > environments/values.schema.json\n\nWith --editor no key is required and `null` is allowed everywhere (an overlay holds only what it\nchanges, and `key: null` deletes a key). Environment files name it on their first line:\n  # yaml-language-server: $schema=values.schema.json"
+    )]
+    Schema(SchemaArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(
         after_help = "EXAMPLES:\n  kforge completions bash > /etc/bash_completion.d/kforge\n  kforge completions zsh > \"${fpath[1]}/_kforge\"\n  kforge completions fish > ~/.config/fish/completions/kforge.fish\n  kforge completions powershell >> $PROFILE"
@@ -477,6 +483,15 @@ pub struct ValuesCmdArgs {
     pub values: ValuesArgs,
 }
 
+/// `kforge schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema for editing a values file (base, an environment, a -f file): no required
+    /// keys, `null` allowed; unknown keys and wrong types are still flagged.
+    #[arg(long = "editor")]
+    pub editor: bool,
+}
+
 /// `kforge golden`.
 #[derive(Debug, Args)]
 pub struct GoldenArgs {
@@ -515,6 +530,7 @@ impl Cli {
             | Command::Repo(_)
             | Command::Push(_)
             | Command::Init(_)
+            | Command::Schema(_)
             | Command::Completions(_)
             | Command::Man => None,
         };

@@ -180,3 +180,255 @@ fn project_defaults_layer_between_built_in_defaults_and_base() {
         run.stdout
     );
 }
+
+/// jsonschema (Python, draft 2020-12), an editor's view of a values file: the errors it finds
+/// in `values` (YAML) against `schema` (JSON), one line each.
+fn editor_errors(schema: &str, values: &str) -> String {
+    let script = "import json, sys, yaml, jsonschema\n\
+        schema, values = sys.stdin.read().split('\\n=====\\n')\n\
+        v = jsonschema.Draft202012Validator(json.loads(schema))\n\
+        for e in v.iter_errors(yaml.safe_load(values) or {}):\n    print(e.message)\n";
+    crate::support::python(script, &format!("{schema}\n=====\n{values}"))
+}
+
+#[test]
+fn kforge_schema_prints_the_effective_schema_and_its_editor_variant() {
+    let p = TempProject::reference();
+    p.write("chart-templates/values.schema.json", KRAKEND_SCHEMA);
+    let full = p.kforge().args(["schema"]).run().exit(0).json();
+    assert_eq!(
+        full["properties"]["krakend"]["properties"]["port"]["type"],
+        "integer"
+    );
+    assert_eq!(
+        full["properties"]["image"]["properties"]["tag"]["type"],
+        "string"
+    );
+    let required: Vec<&str> = full["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(required.contains(&"krakend") && required.contains(&"image"));
+    let editor = p.kforge().args(["schema", "--editor"]).run().exit(0);
+    let json = editor.json();
+    assert!(
+        json.get("required").is_none() && json["properties"]["chart"].get("required").is_none()
+    );
+    // An independent validator, as an editor runs it: the overlays pass (an overlay holds
+    // only what it changes; `null` deletes), a typo in a built-in or a project key does not.
+    for env in ["base", "dev", "staging", "prod"] {
+        let text =
+            std::fs::read_to_string(p.path().join(format!("environments/{env}.yaml"))).unwrap();
+        assert_eq!(editor_errors(&editor.stdout, &text), "", "{env}.yaml");
+    }
+    let found = editor_errors(
+        &editor.stdout,
+        "replicaCont: 2\nkrakend: {prot: 1}\nimage: {tag: null}\n",
+    );
+    assert!(found.contains("'replicaCont'"), "{found}");
+    assert!(found.contains("'prot'"), "{found}");
+    assert!(!found.contains("None"), "null deletes a key: {found}");
+}
+
+#[test]
+fn init_writes_the_editor_schema_and_names_it_in_every_environment_file() {
+    let p = TempProject::empty();
+    p.kforge().args(["init", "svc"]).run().exit(0);
+    let dir = p.path().join("svc");
+    let written = std::fs::read_to_string(dir.join("environments/values.schema.json")).unwrap();
+    let now = crate::support::Cli::new()
+        .in_dir(&dir)
+        .args(["schema", "--editor"])
+        .run()
+        .exit(0);
+    assert_eq!(written, now.stdout);
+    for env in ["base", "dev", "staging", "prod"] {
+        let text = std::fs::read_to_string(dir.join(format!("environments/{env}.yaml"))).unwrap();
+        assert!(
+            text.starts_with("# yaml-language-server: $schema=values.schema.json\n"),
+            "{env}.yaml"
+        );
+    }
+    let check = || {
+        crate::support::Cli::new()
+            .in_dir(&dir)
+            .args(["check"])
+            .run()
+    };
+    let run = check().exit(0);
+    assert!(!run.stderr.contains("values.schema.json"), "{}", run.stderr);
+    // The project adds a key: editors would flag it until the schema is written again.
+    std::fs::create_dir_all(dir.join("chart-templates")).unwrap();
+    std::fs::write(
+        dir.join("chart-templates/values.schema.json"),
+        KRAKEND_SCHEMA,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("environments/dev.yaml"),
+        "krakend: {port: 8080}\nreplicaCount: 1\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("environments/base.yaml"), {
+        let mut t = std::fs::read_to_string(dir.join("environments/base.yaml")).unwrap();
+        t.push_str("krakend: {port: 80}\n");
+        t
+    })
+    .unwrap();
+    check()
+        .stderr_has("environments/values.schema.json is not the current values schema")
+        .stderr_has("kforge schema --editor > environments/values.schema.json");
+}
+
+/// A project template using the filters chart authors expect; expected values come from
+/// Python's hashlib and base64.
+#[test]
+fn the_helm_filters_hash_encode_decode_and_write_yaml() {
+    let p = TempProject::reference();
+    p.write(
+        "chart-templates/checksum.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: checksums\ndata:\n  \
+         sha: {{ values.image.repository | sha256 }}\n  \
+         b64: {{ values.image.repository | b64encode }}\n  \
+         back: {{ values.image.repository | b64encode | b64decode }}\n  \
+         yaml: {{ values.nodeSelector | merge({\"disk\": \"ssd\"}) | toyaml | tojson }}\n  \
+         req: {{ values.image.repository | required(\"set image.repository\") }}\n",
+    );
+    let out = p
+        .kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(0)
+        .stdout;
+    let repo = p
+        .kforge()
+        .args(["values", "-e", "dev", "-o", "json"])
+        .run()
+        .exit(0)
+        .json()["image"]["repository"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let expect = crate::support::python(
+        "import sys, hashlib, base64\ns = sys.stdin.read()\n\
+         print(hashlib.sha256(s.encode()).hexdigest())\nprint(base64.b64encode(s.encode()).decode())",
+        &repo,
+    );
+    let mut lines = expect.lines();
+    assert!(
+        out.contains(&format!("sha: {}", lines.next().unwrap())),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("b64: {}", lines.next().unwrap())),
+        "{out}"
+    );
+    assert!(out.contains(&format!("back: {repo}")), "{out}");
+    assert!(
+        out.contains("yaml: 'disk: ssd'") || out.contains("yaml: \"disk: ssd\""),
+        "{out}"
+    );
+    assert!(out.contains(&format!("req: {repo}")), "{out}");
+}
+
+#[test]
+fn required_fail_and_a_filter_of_the_wrong_type_name_the_template_and_line() {
+    let p = TempProject::reference();
+    p.write(
+        "chart-templates/extra.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  \
+         a: {{ values.podAnnotations.missing | default(\"\") | required(\"set podAnnotations.missing\") }}\n",
+    );
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(2)
+        .stderr_has("chart-templates/extra.yaml:6")
+        .stderr_has("set podAnnotations.missing");
+    p.write(
+        "chart-templates/extra.yaml",
+        "{% if environment == \"dev\" %}{{ fail(\"dev is not supported by extra.yaml\") }}{% endif %}\n",
+    );
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(2)
+        .stderr_has("chart-templates/extra.yaml:1")
+        .stderr_has("dev is not supported by extra.yaml");
+    p.write(
+        "chart-templates/extra.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  annotations:\n    \
+         checksum: {{ values.image | sha256 }}\n",
+    );
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(2)
+        .stderr_has("chart-templates/extra.yaml:6")
+        .stderr_has(
+            "`sha256` expects a string, got a map; for a map or list use `| tojson | sha256`",
+        );
+}
+
+// Regression: a `{% set %}` block's text was emitted raw, and the hint then said to use
+// `{{ }}`, which the author had.
+#[test]
+fn a_set_block_inserted_as_text_gets_a_tojson_hint() {
+    let p = TempProject::reference();
+    p.write(
+        "chart-templates/extra.yaml",
+        "{% set greeting %}hello: world{% endset %}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  text: {{ greeting }}\n",
+    );
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(2)
+        .stderr_has("`{% set greeting %}…{% endset %}` captures text")
+        .stderr_has("`{{ greeting | tojson }}`");
+    p.write(
+        "chart-templates/extra.yaml",
+        "{% set greeting %}hello: world{% endset %}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  text: {{ greeting | tojson }}\n",
+    );
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(0)
+        .stdout_has("text: \"hello: world\"");
+}
+
+/// A custom resource rendered by a project template.
+const WIDGET: &str =
+    "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 3\n";
+
+// Regression: a custom resource got the hint "needs --allow-unknown-kinds", a flag `check`
+// and `build` reject.
+#[test]
+fn check_and_build_honour_kforge_lint_yaml_and_their_hints_name_it() {
+    let p = TempProject::reference();
+    p.write("chart-templates/widget.yaml", WIDGET);
+    for cmd in ["check", "build"] {
+        let run = p.kforge().args([cmd]).run().exit(1);
+        assert!(
+            run.stderr
+                .contains("allowUnknownKinds: true` in kforge-lint.yaml"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("--allow-unknown-kinds"),
+            "{cmd}: {}",
+            run.stderr
+        );
+    }
+    p.kforge()
+        .args(["lint", "-e", "dev"])
+        .run()
+        .exit(1)
+        .stdout_has("kforge-lint.yaml, or --allow-unknown-kinds");
+    p.write("kforge-lint.yaml", "allowUnknownKinds: true\n");
+    p.kforge().args(["check"]).run().exit(0);
+    p.kforge().args(["build"]).run().exit(0);
+    p.kforge().args(["lint", "-e", "dev"]).run().exit(0);
+}

@@ -42,10 +42,15 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     ws.schema()?;
     let mut problems = 0usize;
     let mut warnings = 0usize;
+    let mut stale = Vec::new();
+    if let Some(d) = stale_editor_schema(&ws)? {
+        warnings += 1;
+        writeln!(stale, "{}", d.styled(color))?;
+    }
     // Problems are collected, then printed after the progress line is gone. A problem met
     // identically in several environments (in base.yaml) is printed once.
     let mut failed = EnvFailures::default();
-    let mut stderr: Vec<u8> = Vec::new();
+    let mut stderr: Vec<u8> = stale;
     let mut golden_files = Vec::new();
     for (env, report) in envs.iter().zip(reports) {
         problems += report.problems;
@@ -99,6 +104,24 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         )?;
         Ok(ExitCode::from(1))
     }
+}
+
+/// A warning when the editors' schema (written by `kforge init`) is not the project's current
+/// one: editors would accept typos, or flag keys the project added.
+fn stale_editor_schema(ws: &Workspace) -> Result<Option<Diagnostic>> {
+    use crate::project::EDITOR_SCHEMA;
+    let Ok(on_disk) = std::fs::read_to_string(EDITOR_SCHEMA) else {
+        return Ok(None);
+    };
+    if on_disk == ws.schema_text(true)? {
+        return Ok(None);
+    }
+    let mut d = Diagnostic::error(format!(
+        "{EDITOR_SCHEMA} is not the current values schema, so editors check the environment files against an old one"
+    ))
+    .help(format!("run `kforge schema --editor > {EDITOR_SCHEMA}`"));
+    d.severity = Severity::Warning;
+    Ok(Some(d))
 }
 
 /// What checking one environment found.

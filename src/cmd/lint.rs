@@ -85,6 +85,7 @@ fn apply_flags(opts: &mut Options, args: &LintArgs) -> Result<()> {
         opts.disable.insert(id.clone());
     }
     opts.allow_unknown_kinds |= args.allow_unknown_kinds;
+    opts.lint_flags = true;
     Ok(())
 }
 

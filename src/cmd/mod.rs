@@ -12,6 +12,7 @@ mod package;
 mod push;
 mod render;
 mod repo;
+mod schema;
 mod values;
 
 use std::io::{self, Write};
@@ -40,6 +41,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(args) => check::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Schema(args) => schema::run(&args),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();

@@ -21,6 +21,9 @@ pub struct Options {
     pub disable: BTreeSet<String>,
     /// Kinds kforge has no type for are fine (custom resources).
     pub allow_unknown_kinds: bool,
+    /// The run is `kforge lint`, so a hint may name its flags (`check` and `build` take
+    /// their lint options from kforge-lint.yaml only).
+    pub lint_flags: bool,
 }
 
 impl Default for Options {
@@ -31,6 +34,7 @@ impl Default for Options {
             skip: BTreeSet::new(),
             disable: BTreeSet::new(),
             allow_unknown_kinds: false,
+            lint_flags: false,
         }
     }
 }

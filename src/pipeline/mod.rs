@@ -185,6 +185,21 @@ impl Workspace {
             .map_err(|d| Diagnostics(d.0.clone()).into())
     }
 
+    /// The effective values schema as pretty JSON text (`kforge schema`); with `editor`, the
+    /// variant for editing one values layer ([`crate::values::for_layers`]). Waits for the
+    /// schema to compile; a broken one is an input error.
+    pub fn schema_text(&self, editor: bool) -> Result<String> {
+        let schema = self.schema()?;
+        let json = if editor {
+            crate::values::for_layers(schema.json())
+        } else {
+            schema.json().clone()
+        };
+        let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
+        text.push('\n');
+        Ok(text)
+    }
+
     /// `err`, unless the values schema is broken: that comes first, as it would have from
     /// [`Workspace::load`].
     pub fn schema_first<E: Into<Error>>(&self, err: E) -> Error {

@@ -2,6 +2,7 @@
 //! lands in the YAML as data, never as markup), then parse back into documents.
 
 mod config;
+mod filters;
 mod templates;
 
 use minijinja::value::Value as JValue;
@@ -50,7 +51,7 @@ pub fn render_env(
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_fuel(Some(FUEL));
-        env.add_filter("merge", merge_maps);
+        filters::register(&mut env);
         let errors: Vec<minijinja::Error> = set
             .sources()
             .filter_map(|(name, file)| {
@@ -102,17 +103,17 @@ pub fn render_env(
                                 "template output must be Kubernetes objects (maps), found a {}",
                                 other.type_name()
                             ))
-                            .at(node.origin.clone()),
+                            .at(node.origin.clone())
+                            .help(raw_text_hint(file)),
                         ),
                     }
                 }
             }
-            Err(e) => problems.push(
-                Diagnostic::from(e).help(format!(
-                    "the output of {} is not valid YAML; check its indentation and that values are inserted with {{{{ }}}} (emitted as JSON)",
-                    file.display
-                )),
-            ),
+            Err(e) => problems.push(Diagnostic::from(e).help(format!(
+                "the output of {} is not valid YAML; check its indentation; {}",
+                file.display,
+                raw_text_hint(file)
+            ))),
         }
     }
     for doc in &docs {
@@ -140,6 +141,26 @@ pub fn render_env(
     Ok(docs)
 }
 
+/// What to do when a template's output is not YAML objects: text that is not a value is
+/// inserted raw. A `{% set x %}…{% endset %}` block is named when the template has one.
+fn raw_text_hint(file: &SourceFile) -> String {
+    let set_block = file.text.match_indices("{%").find_map(|(i, _)| {
+        let tag = file.text[i + 2..]
+            .trim_start_matches(['-', '+'])
+            .trim_start();
+        let name = tag.strip_prefix("set ")?.trim_start();
+        let end = name.find("%}")?;
+        let name = name[..end].trim_end_matches(['-', '+']).trim();
+        (!name.is_empty() && !name.contains('=')).then(|| name.to_string())
+    });
+    match set_block {
+        Some(name) => format!(
+            "`{{% set {name} %}}…{{% endset %}}` captures text, which `{{{{ {name} }}}}` inserts raw, not as a value: write `{{{{ {name} | tojson }}}}`, or `{{% set {name} = … %}}`"
+        ),
+        None => "`{{ x }}` inserts a value as JSON, but text (a `{% set %}` block, a macro's output, `| safe`) is inserted raw: pipe a value through `| tojson`".to_string(),
+    }
+}
+
 /// The release name, the one definition of it: fullnameOverride, else nameOverride, else the
 /// chart name, at most 63 characters, without a leading or trailing `-`. Templates see it as the
 /// global `release` (`h.release`); config sets' ConfigMaps are named after it.
@@ -157,22 +178,8 @@ pub fn release_name(values: &Node, chart: &ChartMeta) -> String {
     cut.trim_matches('-').to_string()
 }
 
-/// `{{ a | merge(b) }}`: a map with b's entries over a's.
-fn merge_maps(a: JValue, b: JValue) -> Result<JValue, minijinja::Error> {
-    let mut out = std::collections::BTreeMap::new();
-    for m in [&a, &b] {
-        if m.is_none() || m.is_undefined() {
-            continue;
-        }
-        for key in m.try_iter()? {
-            let v = m.get_item(&key)?;
-            out.insert(key, v);
-        }
-    }
-    Ok(JValue::from(out))
-}
-
-/// Filters a template can use: minijinja's built-ins and ours (for did-you-mean).
+/// Filters a template can use: minijinja's built-ins (ours are [`filters::NAMES`]), for
+/// did-you-mean.
 const FILTERS: &[&str] = &[
     "abs",
     "attr",
@@ -199,7 +206,6 @@ const FILTERS: &[&str] = &[
     "lower",
     "map",
     "max",
-    "merge",
     "min",
     "pprint",
     "reject",
@@ -274,9 +280,9 @@ fn template_error(set: &TemplateSet, err: &minijinja::Error, values: &Node) -> D
                     .next()
                     .unwrap_or(s)
             });
-            if let Some(near) =
-                name.and_then(|n| crate::diag::did_you_mean(n, FILTERS.iter().copied()))
-            {
+            if let Some(near) = name.and_then(|n| {
+                crate::diag::did_you_mean(n, FILTERS.iter().chain(filters::NAMES).copied())
+            }) {
                 d = d.help(format!("did you mean the filter `{near}`?"));
             }
         }

@@ -232,6 +232,12 @@ fn unescape_pointer(s: &str) -> String {
 pub fn for_layers(schema: &Json) -> Json {
     let mut out = schema.clone();
     open_for_layers(&mut out);
+    if let Json::Object(m) = &mut out {
+        m.insert(
+            "$comment".into(),
+            "For editing one values file (no key required, null deletes a key); written by `kforge schema --editor`: run it again after changing chart-templates/values.schema.json or upgrading kforge.".into(),
+        );
+    }
     out
 }
 
@@ -240,7 +246,12 @@ fn open_for_layers(node: &mut Json) {
         Json::Object(m) => {
             m.remove("required");
             relax_type(m);
-            for v in m.values_mut() {
+            // A negated or conditional schema keeps its meaning: loosened it would forbid
+            // (`not`) or apply (`if`) more, not less.
+            for (_, v) in m
+                .iter_mut()
+                .filter(|(k, _)| !matches!(k.as_str(), "not" | "if"))
+            {
                 open_for_layers(v);
             }
         }
@@ -348,5 +359,10 @@ mod tests {
             json!(["number", "null"])
         );
         assert_eq!(s["additionalProperties"], json!(false));
+        let negated = json!({"properties": {"a": {"type": "object",
+            "not": {"required": ["x", "y"]}, "required": ["x"]}}});
+        let s = for_layers(&negated);
+        assert_eq!(s["properties"]["a"]["not"], json!({"required": ["x", "y"]}));
+        assert!(s["properties"]["a"].get("required").is_none());
     }
 }

@@ -43,25 +43,37 @@ fn check_metaschema(schema: &Json, display: &str) -> Result<(), Diagnostics> {
     };
     let mut out = Vec::new();
     leaf_problems(&err, display, &mut out);
-    out.dedup_by(|a, b| a.message == b.message);
     Err(Diagnostics(out))
 }
 
-/// The innermost causes of a metaschema violation, each at its pointer.
+/// The innermost causes of a metaschema violation, one diagnostic per JSON pointer (the
+/// alternatives of an `anyOf` joined with "or").
 fn leaf_problems(err: &ValidationError, display: &str, out: &mut Vec<Diagnostic>) {
-    if err.causes.is_empty() {
-        let ptr = err.instance_location.to_string();
-        let at = if ptr.is_empty() { "/".to_string() } else { ptr };
+    fn leaves(err: &ValidationError, found: &mut Vec<(String, Vec<String>)>) {
+        if err.causes.is_empty() {
+            let ptr = err.instance_location.to_string();
+            let ptr = if ptr.is_empty() { "/".to_string() } else { ptr };
+            let why = err.kind.to_string();
+            match found.iter_mut().find(|(p, _)| *p == ptr) {
+                Some((_, whys)) if !whys.contains(&why) => whys.push(why),
+                Some(_) => {}
+                None => found.push((ptr, vec![why])),
+            }
+        }
+        for cause in &err.causes {
+            leaves(cause, found);
+        }
+    }
+    let mut found = Vec::new();
+    leaves(err, &mut found);
+    for (ptr, whys) in found {
         out.push(
             Diagnostic::error(format!(
-                "{display} at {at}: not a valid JSON Schema: {}",
-                err.kind
+                "{display} at {ptr}: not a valid JSON Schema: {}",
+                whys.join("; or ")
             ))
             .help("fix the keyword at that JSON pointer; see https://json-schema.org/understanding-json-schema/reference"),
         );
-    }
-    for cause in &err.causes {
-        leaf_problems(cause, display, out);
     }
 }
 
