@@ -432,3 +432,57 @@ fn check_and_build_honour_kforge_lint_yaml_and_their_hints_name_it() {
     p.kforge().args(["build"]).run().exit(0);
     p.kforge().args(["lint", "-e", "dev"]).run().exit(0);
 }
+
+#[test]
+fn subfolders_render_and_an_unused_file_gets_a_warning_naming_it() {
+    let p = TempProject::reference();
+    p.write("kforge-lint.yaml", "allowUnknownKinds: true\n");
+    p.write("chart-templates/crds/widget.yaml", WIDGET);
+    p.write(
+        "chart-templates/extras/_labels.jinja",
+        "{% macro team() %}gateway{% endmacro %}\n",
+    );
+    p.write(
+        "chart-templates/extras/team.yaml",
+        "{% import \"extras/_labels.jinja\" as l %}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team\ndata:\n  team: {{ l.team() }}\n",
+    );
+    let run = p.kforge().args(["render", "-e", "dev"]).run().exit(0);
+    assert!(
+        run.stdout
+            .contains("# Source: crds/widget.yaml\napiVersion: example.com/v1\nkind: Widget"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("# Source: extras/team.yaml\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("team: gateway"), "{}", run.stdout);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    // A file kforge will not use is named, with what kforge reads.
+    p.write("chart-templates/krakend.json", "{\"port\": 8080}\n");
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(0)
+        .stderr_has("chart-templates/krakend.json is not used by kforge")
+        .stderr_has("kforge renders *.yaml and *.yml");
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(0)
+        .stderr_has("chart-templates/krakend.json is not used by kforge")
+        .stderr_has("1 warning");
+    // Including it: the error says why it is not there.
+    p.write(
+        "chart-templates/extras/team.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team\ndata:\n  port: {% include \"krakend.json\" %}\n",
+    );
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(2)
+        .stderr_has("chart-templates/extras/team.yaml:6")
+        .stderr_has("is not loaded (kforge warns about it)");
+}

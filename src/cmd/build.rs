@@ -12,6 +12,7 @@ use crate::pipeline::{PackageOptions, Stored, Workspace, store_all};
 /// Builds the selected (default: all) environments; prints one line per environment.
 pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     let ws = Workspace::load_overlapped()?;
+    crate::cmd::warn_workspace(&ws);
     let (opts, envs) = build_plan(&ws, args).map_err(|e| ws.schema_first(e))?;
     let charts = ws.package_all(&envs, &args.values.layers(), &opts)?;
     let mut lines = Vec::new();

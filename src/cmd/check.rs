@@ -43,7 +43,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let mut problems = 0usize;
     let mut warnings = 0usize;
     let mut stale = Vec::new();
-    if let Some(d) = stale_editor_schema(&ws)? {
+    for d in ws.warnings().into_iter().chain(stale_editor_schema(&ws)?) {
         warnings += 1;
         writeln!(stale, "{}", d.styled(color))?;
     }

@@ -61,6 +61,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Prints the warnings of a loaded project (files kforge does not use) on stderr.
+pub fn warn_workspace(ws: &crate::pipeline::Workspace) {
+    let color = Color::for_stream(&io::stderr());
+    let mut err = io::stderr().lock();
+    for d in ws.warnings() {
+        let _ = writeln!(err, "{}", d.styled(color));
+    }
+}
+
 /// A command's failure: a typed error of the library, which carries its exit code and writes
 /// itself, or an error of the command glue (an argument, a file the command itself reads),
 /// which is an input problem (exit 2).

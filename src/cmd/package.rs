@@ -11,6 +11,7 @@ use crate::pipeline::{PackageOptions, Workspace, store_all};
 /// environment succeeds, and never replaces an indexed version with different content.
 pub fn run(args: &PackageArgs) -> Result<ExitCode> {
     let ws = Workspace::load_overlapped()?;
+    crate::cmd::warn_workspace(&ws);
     let opts = PackageOptions::new(
         args.chart.version.as_ref(),
         args.chart.app_version.as_ref(),

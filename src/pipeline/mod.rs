@@ -173,6 +173,24 @@ impl Workspace {
         })
     }
 
+    /// Warnings about the project that do not stop a run: files in chart-templates/ that
+    /// kforge does not use.
+    pub fn warnings(&self) -> Vec<Diagnostic> {
+        self.templates
+            .ignored()
+            .iter()
+            .map(|path| {
+                let mut d =
+                    Diagnostic::error(format!("{path} is not used by kforge")).help(format!(
+                        "{}; rename it, or move config files to config/<set>/",
+                        crate::render::TEMPLATE_FILES
+                    ));
+                d.severity = Severity::Warning;
+                d
+            })
+            .collect()
+    }
+
     /// The environments of the project, in name order.
     pub fn envs(&self) -> Vec<String> {
         self.project.envs.keys().cloned().collect()

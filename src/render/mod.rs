@@ -9,7 +9,7 @@ use minijinja::value::Value as JValue;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 pub use config::{CONFIG_DIR, ConfigSets, MAX_CONFIG_MAP_BYTES};
-pub use templates::{TemplateSet, TemplateSetError};
+pub use templates::{TEMPLATE_FILES, TemplateSet, TemplateSetError};
 
 use crate::chart::ChartMeta;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -273,6 +273,12 @@ fn template_error(set: &TemplateSet, err: &minijinja::Error, values: &Node) -> D
                 ),
                 None => "the value is not set in any layer; set it in the values, or guard it with `is defined`".to_string(),
             });
+        }
+        minijinja::ErrorKind::TemplateNotFound => {
+            d = d.help(format!(
+                "{}; a file in chart-templates/ with another extension is not loaded (kforge warns about it)",
+                templates::TEMPLATE_FILES
+            ));
         }
         minijinja::ErrorKind::UnknownFilter => {
             let name = source.map(|s| s.trim_start_matches('|').trim()).map(|s| {
