@@ -486,3 +486,71 @@ fn subfolders_render_and_an_unused_file_gets_a_warning_naming_it() {
         .stderr_has("chart-templates/extras/team.yaml:6")
         .stderr_has("is not loaded (kforge warns about it)");
 }
+
+/// The examples of docs/templates.md: each ```jinja block starting `{# chart-templates/NAME #}`
+/// is written into a copy of the reference project; each ```yaml block after them must be
+/// exactly the documents `kforge render -e dev` prints from the templates it names.
+#[test]
+fn the_examples_of_docs_templates_md_render_as_shown() {
+    let doc =
+        std::fs::read_to_string(crate::support::repo_root().join("docs/templates.md")).unwrap();
+    let p = TempProject::reference();
+    let mut expected = Vec::new();
+    let mut rest = doc.as_str();
+    while let Some(start) = rest.find("\n```") {
+        let after = &rest[start + 4..];
+        let (lang, body) = after.split_once('\n').unwrap();
+        let end = body.find("```").expect("closed fence");
+        let text = &body[..end];
+        rest = &body[end + 3..];
+        match lang {
+            "jinja" => {
+                let name = text
+                    .lines()
+                    .next()
+                    .and_then(|l| l.strip_prefix("{# chart-templates/"))
+                    .and_then(|l| l.strip_suffix(" #}"))
+                    .expect("a jinja example starts with {# chart-templates/NAME #}");
+                p.write(&format!("chart-templates/{name}"), text);
+            }
+            "yaml" => expected.push(text.to_string()),
+            _ => {}
+        }
+    }
+    assert!(
+        expected.len() >= 5,
+        "examples of docs/templates.md: {}",
+        expected.len()
+    );
+    let out = p
+        .kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(0)
+        .stdout;
+    let docs: Vec<&str> = out.split("---\n").collect();
+    for block in expected {
+        let sources: Vec<&str> = block
+            .lines()
+            .filter_map(|l| l.strip_prefix("# Source: "))
+            .collect();
+        assert!(
+            !sources.is_empty(),
+            "a yaml example names its template:\n{block}"
+        );
+        let rendered: Vec<&str> = docs
+            .iter()
+            .copied()
+            .filter(|d| {
+                sources
+                    .iter()
+                    .any(|s| d.starts_with(&format!("# Source: {s}\n")))
+            })
+            .collect();
+        assert_eq!(
+            rendered.join("---\n"),
+            block,
+            "docs/templates.md is not what kforge renders"
+        );
+    }
+}
