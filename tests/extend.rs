@@ -554,3 +554,19 @@ fn the_examples_of_docs_templates_md_render_as_shown() {
         );
     }
 }
+
+#[test]
+fn check_says_which_index_it_compared_versions_with() {
+    let p = TempProject::reference();
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(0)
+        .stderr_has("no chart index in dist/ to compare versions with");
+    p.kforge().args(["build", "-e", "dev"]).run().exit(0);
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(0)
+        .stderr_has("versions compared with dist/<env>/index.yaml of dev\n");
+}

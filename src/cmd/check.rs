@@ -52,7 +52,11 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let mut failed = EnvFailures::default();
     let mut stderr: Vec<u8> = stale;
     let mut golden_files = Vec::new();
+    let mut compared = Vec::new();
     for (env, report) in envs.iter().zip(reports) {
+        if report.compared_index {
+            compared.push(env.as_str());
+        }
         problems += report.problems;
         warnings += report.warnings;
         stderr.extend_from_slice(&report.text);
@@ -85,11 +89,20 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
             "golden/ differs"
         }
     };
+    let dest = args.chart.destination.display();
+    let index_state = if compared.is_empty() {
+        format!("no chart index in {dest}/ to compare versions with")
+    } else {
+        format!(
+            "versions compared with {dest}/<env>/index.yaml of {}",
+            compared.join(", ")
+        )
+    };
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     if problems == 0 {
         writeln!(
             stderr,
-            "check passed: {}, {}, {golden_state}",
+            "check passed: {}, {}, {golden_state}, {index_state}",
             plural(envs.len(), "environment"),
             plural(warnings, "warning"),
         )?;
@@ -97,7 +110,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     } else {
         writeln!(
             stderr,
-            "check failed: {} in {}, {}, {golden_state}",
+            "check failed: {} in {}, {}, {golden_state}, {index_state}",
             plural(problems, "problem"),
             plural(envs.len(), "environment"),
             plural(warnings, "warning"),
@@ -134,6 +147,8 @@ struct EnvReport {
     text: Vec<u8>,
     /// The rendered files for the golden comparison, or why rendering failed.
     rendered: crate::pipeline::Result<Vec<(String, String)>>,
+    /// Whether the package was compared with the environment's index.yaml.
+    compared_index: bool,
 }
 
 /// Values, render, lint, the in-memory package and its immutability against
@@ -151,6 +166,7 @@ fn check_env(
         warnings: 0,
         text: Vec::new(),
         rendered: Ok(Vec::new()),
+        compared_index: false,
     };
     let rendered = ws
         .render_full(env, layers)
@@ -172,7 +188,8 @@ fn check_env(
     report.rendered = env_files(&release_view(docs, Hooks::Lifecycle));
     // The archive must not change a version the environment's repository already holds.
     let index_path = destination.join(env).join("index.yaml");
-    if index_path.is_file()
+    report.compared_index = index_path.is_file();
+    if report.compared_index
         && let Err(d) = immutability(&index_path, &packaged)
     {
         report.problems += 1;
