@@ -570,3 +570,105 @@ fn check_says_which_index_it_compared_versions_with() {
         .exit(0)
         .stderr_has("versions compared with dist/<env>/index.yaml of dev\n");
 }
+
+/// Helm's own test chart with a values schema (draft-07), used as a project schema: the values
+/// Helm accepts pass, the values Helm refuses (`age: -5`, no `employmentInfo`) fail here too,
+/// located, and the built-in keys are still checked beside them.
+#[test]
+fn helms_chart_with_schema_extends_the_built_in_schema() {
+    let charts = crate::support::corpus("helm").join("pkg/cmd/testdata/testcharts");
+    let read = |rel: &str| std::fs::read_to_string(charts.join(rel)).unwrap();
+    let p = TempProject::reference();
+    p.write(
+        "chart-templates/values.schema.json",
+        &read("chart-with-schema/values.schema.json"),
+    );
+    p.append(
+        "environments/base.yaml",
+        &read("chart-with-schema/values.yaml"),
+    );
+    p.kforge().args(["values", "-e", "prod"]).run().exit(0);
+    p.kforge().args(["check"]).run().exit(0);
+    let p = TempProject::reference();
+    p.write(
+        "chart-templates/values.schema.json",
+        &read("chart-with-schema/values.schema.json"),
+    );
+    p.append(
+        "environments/base.yaml",
+        &read("chart-with-schema-negative/values.yaml"),
+    );
+    let line = p.line_of("environments/base.yaml", "age: -5");
+    p.kforge()
+        .args(["values", "-e", "prod"])
+        .run()
+        .exit(2)
+        .stderr_has("missing required key `employmentInfo`")
+        .stderr_has(&format!("environments/base.yaml:{line}"))
+        .stderr_has("key: age");
+}
+
+// Regression: after one local `kforge build`, every edit made `kforge check` fail ("version
+// 0.1.0 is already in dist/dev/index.yaml") until dist/ was deleted, although nothing was
+// published.
+#[test]
+fn the_everyday_loop_replaces_a_local_build_but_never_a_published_version() {
+    let p = TempProject::reference();
+    // `CI` empty: a developer's machine, whatever runs this test.
+    let local = |args: &[&str]| p.kforge().args(args).env("CI", "").run();
+    local(&["build", "-e", "dev"]).exit(0);
+    let index = p.path().join("dist/dev/index.yaml");
+    let first = std::fs::read_to_string(&index).unwrap();
+    p.append(
+        "environments/dev.yaml",
+        "podAnnotations:\n  edited: \"1\"\n",
+    );
+    local(&["check"])
+        .exit(0)
+        .stderr_has("versions compared with dist/<env>/index.yaml of dev (dev holds a local, unpublished build of this version, which build replaces)");
+    local(&["build", "-e", "dev"]).exit(0);
+    let second = std::fs::read_to_string(&index).unwrap();
+    assert_ne!(first, second, "the local build's entry was replaced");
+    assert_eq!(second.matches("version: \"1.0.0\"").count(), 1, "{second}");
+    local(&["check"]).exit(0);
+    p.append("environments/dev.yaml", "podLabels:\n  edited: \"2\"\n");
+    // On CI, every version in dist/ counts as published.
+    let ci = p.kforge().args(["check"]).env("CI", "true").run().exit(1);
+    assert!(
+        ci.stderr
+            .contains("version 1.0.0 is already in dist/dev/index.yaml"),
+        "{}",
+        ci.stderr
+    );
+    let ci = p
+        .kforge()
+        .args(["build", "-e", "dev"])
+        .env("CI", "true")
+        .run();
+    assert_ne!(ci.code, Some(0), "{}", ci.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&index).unwrap(),
+        second,
+        "nothing changed"
+    );
+    // A version in the published index (--published, fetched from the repository) never
+    // changes, whatever the local record says.
+    std::fs::create_dir_all(p.path().join("published/dev")).unwrap();
+    std::fs::copy(&index, p.path().join("published/dev/index.yaml")).unwrap();
+    local(&["check", "--published", "published"])
+        .exit(1)
+        .stderr_has("version 1.0.0 is already in published/dev/index.yaml")
+        .stderr_has("and the published published/<env>/index.yaml of dev");
+    let run = local(&["build", "-e", "dev", "--published", "published"]);
+    assert_ne!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&index).unwrap(),
+        second,
+        "nothing changed"
+    );
+    // An index kforge did not write here (fetched into dist/, no record) is published.
+    std::fs::remove_file(p.path().join("dist/dev/.kforge-local-builds")).unwrap();
+    local(&["check"])
+        .exit(1)
+        .stderr_has("version 1.0.0 is already in dist/dev/index.yaml");
+}
