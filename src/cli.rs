@@ -214,6 +214,11 @@ pub struct ChartArgs {
         env = "KFORGE_DIST"
     )]
     pub destination: PathBuf,
+    /// The published chart repository: DIR/<env>/index.yaml, fetched from it (e.g. by CI). A
+    /// version there never changes. Without it, a version in the destination's index that a
+    /// local build wrote (not on CI) is replaced by the next build; see docs/publishing.md.
+    #[arg(long = "published", value_name = "DIR", env = "KFORGE_PUBLISHED")]
+    pub published: Option<PathBuf>,
 }
 
 /// `kforge package`.

@@ -4,6 +4,7 @@
 
 mod golden;
 mod package;
+mod published;
 
 use crate::chart::ChartMeta;
 use crate::diag::{
@@ -21,6 +22,7 @@ use crate::yaml::Node;
 
 pub use golden::{drift_report, stale_envs};
 pub use package::{PackageOptions, Packaged, Stored, package_rendered, store_all};
+pub use published::{LOCAL_BUILDS, Published};
 
 /// Why a stage of the pipeline failed. Each variant keeps the stage's own typed error, and so
 /// its exit code and the way it is written.
