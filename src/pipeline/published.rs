@@ -78,7 +78,7 @@ fn read_record(repo_dir: &Path) -> Vec<(String, String, String)> {
 }
 
 /// Records `name` `version` with `digest` as a local build in `repo_dir` (replacing an older
-/// record of that version). Called under the folder's lock.
+/// record of that version). Called under the folder's lock, after the index is written.
 pub fn record_local_build(
     repo_dir: &Path,
     name: &str,
@@ -99,5 +99,9 @@ pub fn record_local_build(
         text.push_str(&l);
         text.push('\n');
     }
-    crate::fs::write_atomically(&repo_dir.join(LOCAL_BUILDS), text.as_bytes())
+    // Not synced: a record lost or torn in a crash only makes its versions count as
+    // published (the safe side), and costs a build no fsync.
+    let path = repo_dir.join(LOCAL_BUILDS);
+    std::fs::write(&path, text)
+        .map_err(|e| crate::fs::Error::new(format!("writing {}", path.display()), e))
 }
