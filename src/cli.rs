@@ -103,6 +103,12 @@ pub enum Command {
         after_help = "EXAMPLES:\n  kforge import -o shop prod=manifests/\n  helm template shop ./chart | kforge import -o shop prod=-\n  kforge import -o shop prod=release/ staging=overlays/staging.yaml dev=dev.yaml\n\nExit codes: 0 imported and proved, 1 the result differs from its input (a bug: the project is left to inspect), 2 bad input (no objects, an object twice, YAML that does not parse, a bad environment name, a non-empty output folder without --force)."
     )]
     Import(ImportArgs),
+    /// Print the effective values schema (built-in merged with chart-templates/values.schema.json)
+    /// as JSON; with --editor, the schema for editing one values file in an editor.
+    #[command(
+        after_help = "EXAMPLES:\n  kforge schema > values.schema.json\n  kforge schema --editor > environments/values.schema.json\n\nWith --editor no key is required and `null` is allowed everywhere (an overlay holds only what it\nchanges, and `key: null` deletes a key). Environment files name it on their first line:\n  # yaml-language-server: $schema=values.schema.json"
+    )]
+    Schema(SchemaArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(
         after_help = "EXAMPLES:\n  kforge completions bash > /etc/bash_completion.d/kforge\n  kforge completions zsh > \"${fpath[1]}/_kforge\"\n  kforge completions fish > ~/.config/fish/completions/kforge.fish\n  kforge completions powershell >> $PROFILE"
@@ -215,6 +221,11 @@ pub struct ChartArgs {
         env = "KFORGE_DIST"
     )]
     pub destination: PathBuf,
+    /// The published chart repository: DIR/<env>/index.yaml, fetched from it (e.g. by CI). A
+    /// version there never changes. Without it, a version in the destination's index that a
+    /// local build wrote (not on CI) is replaced by the next build; see docs/publishing.md.
+    #[arg(long = "published", value_name = "DIR", env = "KFORGE_PUBLISHED")]
+    pub published: Option<PathBuf>,
 }
 
 /// `kforge package`.
@@ -514,6 +525,15 @@ pub struct ValuesCmdArgs {
     pub values: ValuesArgs,
 }
 
+/// `kforge schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema for editing a values file (base, an environment, a -f file): no required
+    /// keys, `null` allowed; unknown keys and wrong types are still flagged.
+    #[arg(long = "editor")]
+    pub editor: bool,
+}
+
 /// `kforge golden`.
 #[derive(Debug, Args)]
 pub struct GoldenArgs {
@@ -553,6 +573,7 @@ impl Cli {
             | Command::Push(_)
             | Command::Init(_)
             | Command::Import(_)
+            | Command::Schema(_)
             | Command::Completions(_)
             | Command::Man => None,
         };

@@ -9,6 +9,10 @@ use std::sync::Arc;
 
 use crate::yaml::SourceFile;
 
+/// The values schema for editors (`kforge schema --editor`), beside the environment files that
+/// name it on their first line (`# yaml-language-server: $schema=values.schema.json`).
+pub const EDITOR_SCHEMA: &str = "environments/values.schema.json";
+
 /// Largest input file kforge reads (values, templates, manifests).
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 

@@ -9,6 +9,7 @@ mod config;
 mod crash;
 mod docs;
 mod errors;
+mod extend;
 mod golden;
 mod hardening;
 mod helm;

@@ -178,7 +178,7 @@ fn merging_maps_is_associative() {
 #[test]
 fn render_is_deterministic() {
     let set = TemplateSet::builtin();
-    let defaults = parse_values_file(set.defaults()).unwrap().unwrap();
+    let defaults = parse_values_file(&set.defaults()[0]).unwrap().unwrap();
     let strategy = (
         text(),
         prop::collection::btree_map(text(), text(), 0..4),

@@ -70,8 +70,11 @@ fn changed_content_under_a_published_version_is_refused() {
     p.kforge().args(["build", "-e", "dev"]).run().exit(0);
     let archive = p.path().join("dist/dev/krakend-1.0.0.tgz");
     let (before_tgz, before_index) = (read(&archive), read(&p.path().join("dist/dev/index.yaml")));
+    // On CI (CI=true) every version in dist/ is published, a local build's too
+    // (tests/extend.rs has the local loop).
     p.kforge()
         .args(["build", "-e", "dev", "--set", "replicaCount=7"])
+        .env("CI", "true")
         .run()
         .exit(2)
         .stderr_has("version 1.0.0 is already in dist/dev/index.yaml:")
@@ -81,6 +84,7 @@ fn changed_content_under_a_published_version_is_refused() {
     // `package` refuses too, since the folder is indexed.
     p.kforge()
         .args(["package", "-e", "dev", "--set", "replicaCount=7"])
+        .env("CI", "true")
         .run()
         .exit(2)
         .stderr_has("immutable");
@@ -451,7 +455,9 @@ fn a_build_stores_the_other_folders_while_one_is_locked_then_waits_for_it() {
     assert!(dev.join("krakend-1.0.0.tgz").exists());
     let leftovers: Vec<_> = file_names(&dev)
         .into_iter()
-        .filter(|n| n.starts_with(".kforge-") && n != ".kforge-index.lock")
+        .filter(|n| {
+            n.starts_with(".kforge-") && n != ".kforge-index.lock" && n != ".kforge-local-builds"
+        })
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }

@@ -93,9 +93,11 @@ fn a_new_user_inits_checks_builds_diffs_and_gets_a_located_typo() {
         .exit(1)
         .stdout_has("~ Deployment/svc\n    ± spec.replicas: 2 → 4\n")
         .stdout_has("0 added, 0 removed, 1 changed (1 paths)");
-    // check now fails twice: golden drift, and a published version whose content changed.
+    // check now fails twice: golden drift, and a published version whose content changed
+    // (on CI every version in dist/ is published; locally the build replaces its own).
     kforge()
         .args(["check"])
+        .env("CI", "true")
         .run()
         .exit(1)
         .stderr_has("-  replicas: 2\n+  replicas: 4")

@@ -7,11 +7,12 @@ use std::process::ExitCode;
 use crate::cli::BuildArgs;
 use crate::cmd::Result;
 use crate::diag::{Color, Diagnostic, EnvFailures, Severity};
-use crate::pipeline::{PackageOptions, Stored, Workspace, store_all};
+use crate::pipeline::{PackageOptions, Published, Stored, Workspace, store_all};
 
 /// Builds the selected (default: all) environments; prints one line per environment.
 pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     let ws = Workspace::load_overlapped()?;
+    crate::cmd::warn_workspace(&ws);
     let (opts, envs) = build_plan(&ws, args).map_err(|e| ws.schema_first(e))?;
     let charts = ws.package_all(&envs, &args.values.layers(), &opts)?;
     let mut lines = Vec::new();
@@ -32,7 +33,12 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     }
     let mut failed = EnvFailures::default();
     // Every environment packaged: now store and index them, each folder with its own lock.
-    let stored = store_all(&args.chart.destination, &charts, Some(opts.time))?;
+    let stored = store_all(
+        &args.chart.destination,
+        &charts,
+        Some(opts.time),
+        &Published::new(args.chart.published.clone()),
+    )?;
     for (p, r) in charts.iter().zip(stored) {
         match r {
             Ok((path, stored)) => lines.push(format!(

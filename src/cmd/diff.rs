@@ -14,6 +14,7 @@ use crate::pipeline::Workspace;
 pub fn run(args: &DiffArgs) -> Result<ExitCode> {
     // The schema compiles on another core while the environments render.
     let ws = Workspace::load_overlapped()?;
+    crate::cmd::warn_workspace(&ws);
     let layers = args.values.layers();
     let (old_label, old, new_label, new) = match (&args.env, &args.against) {
         (Some(env), Some(against)) => {

@@ -17,6 +17,7 @@ use crate::values::CliLayers;
 pub fn run(action: GoldenAction) -> Result<ExitCode> {
     // The values schema compiles on another core while environments render.
     let ws = Workspace::load_overlapped()?;
+    crate::cmd::warn_workspace(&ws);
     let rendered = ws.render_all(&CliLayers::default(), Hooks::Lifecycle)?;
     let golden = Path::new("golden");
     let mut expected = Vec::new();

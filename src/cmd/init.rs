@@ -73,8 +73,12 @@ pub fn run(args: &InitArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// golden/ and the editors' values schema, from the files just written.
 fn write_golden() -> Result<()> {
+    use crate::project::EDITOR_SCHEMA;
     let ws = Workspace::load()?;
+    let schema = ws.schema_text(true)?;
+    std::fs::write(EDITOR_SCHEMA, schema).with_context(|| format!("writing {EDITOR_SCHEMA}"))?;
     for (env, docs) in ws.render_all(&CliLayers::default(), Hooks::Lifecycle)? {
         replace_dir(&Path::new("golden").join(&env), &env_files(&docs)?)?;
     }
@@ -134,7 +138,8 @@ fn suggest_name(s: &str) -> String {
 fn scaffold(name: &str, components: bool) -> Vec<(&'static str, String)> {
     let base = format!(
         r#"# {name}: values shared by every environment.
-# Layers: built-in defaults < base.yaml < <env>.yaml < -f files < --set.
+# Layers: built-in defaults < chart-templates/values.yaml < base.yaml < <env>.yaml
+# < -f files < --set.
 # See every key and where it came from: kforge values -e prod --show-origin
 chart:
   name: {name}
@@ -353,8 +358,17 @@ kforge-build:
             }
         }
     }
+    // Editors with yaml-language-server complete keys and flag typos as they are typed.
+    for (rel, text) in &mut files {
+        if rel.starts_with("environments/") {
+            text.insert_str(0, &format!("{MODELINE}\n"));
+        }
+    }
     files
 }
+
+/// The first line of every environment file: where yaml-language-server finds the schema.
+const MODELINE: &str = "# yaml-language-server: $schema=values.schema.json";
 
 /// The environments of `kforge init --components`: an application of a web Deployment, a
 /// background worker, a nightly CronJob and a pre-upgrade migration Job from one image.
@@ -362,7 +376,8 @@ fn app_environments(name: &str) -> [String; 4] {
     let base = format!(
         r#"# {name}: an application of several components sharing one image.
 # Keys outside `components` are shared by every component; a component's own keys are merged
-# over them. Layers: built-in defaults < base.yaml < <env>.yaml < -f files < --set.
+# over them. Layers: built-in defaults < chart-templates/values.yaml < base.yaml < <env>.yaml
+# < -f files < --set.
 # See every key and where it came from: kforge values -e prod --show-origin
 chart:
   name: {name}

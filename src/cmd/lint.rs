@@ -100,6 +100,7 @@ fn apply_flags(opts: &mut Options, args: &LintArgs) -> Result<()> {
         // Bad input: a CRD file that cannot be read stops the run before any linting.
         opts.crd_documents = crate::lint::input::read_inputs(&opts.crds)?;
     }
+    opts.lint_flags = true;
     Ok(())
 }
 

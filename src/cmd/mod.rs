@@ -13,6 +13,7 @@ mod package;
 mod push;
 mod render;
 mod repo;
+mod schema;
 mod values;
 
 use std::io::{self, Write};
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Diff(args) => diff::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Import(args) => import::run(&args),
+        Command::Schema(args) => schema::run(&args),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
@@ -58,6 +60,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             write_stdout(&String::from_utf8_lossy(&out))?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Prints the warnings of a loaded project (files kforge does not use) on stderr.
+pub fn warn_workspace(ws: &crate::pipeline::Workspace) {
+    let color = Color::for_stream(&io::stderr());
+    let mut err = io::stderr().lock();
+    for d in ws.warnings() {
+        let _ = writeln!(err, "{}", d.styled(color));
     }
 }
 

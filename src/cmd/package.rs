@@ -5,12 +5,13 @@ use std::process::ExitCode;
 use crate::cli::PackageArgs;
 use crate::cmd::Result;
 use crate::diag::EnvFailures;
-use crate::pipeline::{PackageOptions, Workspace, store_all};
+use crate::pipeline::{PackageOptions, Published, Workspace, store_all};
 
 /// Renders, type-checks and packages the selected environments; writes nothing unless every
 /// environment succeeds, and never replaces an indexed version with different content.
 pub fn run(args: &PackageArgs) -> Result<ExitCode> {
     let ws = Workspace::load_overlapped()?;
+    crate::cmd::warn_workspace(&ws);
     let opts = PackageOptions::new(
         args.chart.version.as_ref(),
         args.chart.app_version.as_ref(),
@@ -26,7 +27,12 @@ pub fn run(args: &PackageArgs) -> Result<ExitCode> {
     let mut written = Vec::new();
     let mut failed = EnvFailures::default();
     // Every environment packaged: now store them, each into its own folder.
-    let stored = store_all(&args.chart.destination, &charts, None)?;
+    let stored = store_all(
+        &args.chart.destination,
+        &charts,
+        None,
+        &Published::new(args.chart.published.clone()),
+    )?;
     for (p, r) in charts.iter().zip(stored) {
         match r {
             Ok((path, _)) => written.push(path),

@@ -16,6 +16,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     }
     // The values schema compiles on another core while environments render.
     let ws = Workspace::load_overlapped()?;
+    crate::cmd::warn_workspace(&ws);
     let layers = args.values.layers();
     let hooks = if args.no_hooks {
         Hooks::None

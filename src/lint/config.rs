@@ -27,6 +27,9 @@ pub struct Options {
     pub crds: Vec<PathBuf>,
     /// CustomResourceDefinitions from outside the linted set, to validate custom resources.
     pub crd_documents: Vec<Document>,
+    /// The run is `kforge lint`, so a hint may name its flags (`check` and `build` take
+    /// their lint options from kforge-lint.yaml only).
+    pub lint_flags: bool,
 }
 
 impl Default for Options {
@@ -39,6 +42,7 @@ impl Default for Options {
             allow_unknown_kinds: false,
             crds: Vec::new(),
             crd_documents: Vec::new(),
+            lint_flags: false,
         }
     }
 }

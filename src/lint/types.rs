@@ -74,8 +74,13 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
             format!("unknown kind `{}` in {api}; did you mean `{k}`?", doc.kind)
         } else {
             format!(
-                "`{api}` `{}` is not a built-in Kubernetes kind (a custom resource needs --allow-unknown-kinds)",
-                doc.kind
+                "`{api}` `{}` is not a built-in Kubernetes kind (a custom resource needs `allowUnknownKinds: true` in kforge-lint.yaml{})",
+                doc.kind,
+                if opts.lint_flags {
+                    ", or --allow-unknown-kinds"
+                } else {
+                    ""
+                }
             )
         };
         sink.report("unknown-kind", doc, &path(&["kind"]), message);

@@ -4,6 +4,7 @@
 
 mod golden;
 mod package;
+mod published;
 
 use crate::chart::ChartMeta;
 use crate::diag::{
@@ -14,12 +15,14 @@ use crate::manifest::{Document, Hooks, release_view, rename_config_map_refs, sor
 use crate::project::{Project, ProjectError};
 use crate::render::{ConfigSets, RenderContext, TemplateSet, TemplateSetError, render_env};
 use crate::values::{
-    COMPONENTS, CliLayers, MergedValues, PendingSchema, ValuesSchema, merge_env, validate,
+    COMPONENTS, CliLayers, MergedValues, PendingSchema, SchemaSource, ValuesSchema, merge_env,
+    validate,
 };
 use crate::yaml::Node;
 
 pub use golden::{drift_report, stale_envs};
 pub use package::{PackageOptions, Packaged, Stored, package_rendered, store_all};
+pub use published::{LOCAL_BUILDS, Published};
 
 /// Why a stage of the pipeline failed. Each variant keeps the stage's own typed error, and so
 /// its exit code and the way it is written.
@@ -156,14 +159,21 @@ impl Workspace {
         let project = Project::discover(root)?;
         let templates = TemplateSet::load(&project.root)?;
         let config = ConfigSets::load(&project.root)?;
-        let schema_file = templates.schema();
-        let schema = PendingSchema::start(&schema_file.text, &schema_file.display)
-            .map_err(Diagnostics::from)?;
+        fn source(f: &crate::yaml::SourceFile) -> SchemaSource<'_> {
+            SchemaSource {
+                text: &f.text,
+                display: &f.display,
+            }
+        }
+        let schema = PendingSchema::start_extended(
+            &source(templates.schema()),
+            templates.project_schema().map(|f| source(f)).as_ref(),
+        )?;
         let lint = match LintOptions::from_project(&project.root) {
             Ok(lint) => lint,
             Err(e) => {
                 if let Err(d) = schema.get() {
-                    return Err(Diagnostics(vec![d.clone()]).into());
+                    return Err(Diagnostics(d.0.clone()).into());
                 }
                 return Err(e.into());
             }
@@ -177,6 +187,24 @@ impl Workspace {
         })
     }
 
+    /// Warnings about the project that do not stop a run: files in chart-templates/ that
+    /// kforge does not use.
+    pub fn warnings(&self) -> Vec<Diagnostic> {
+        self.templates
+            .ignored()
+            .iter()
+            .map(|path| {
+                let mut d =
+                    Diagnostic::error(format!("{path} is not used by kforge")).help(format!(
+                        "{}; rename it, or move config files to config/<set>/",
+                        crate::render::TEMPLATE_FILES
+                    ));
+                d.severity = Severity::Warning;
+                d
+            })
+            .collect()
+    }
+
     /// The environments of the project, in name order.
     pub fn envs(&self) -> Vec<String> {
         self.project.envs.keys().cloned().collect()
@@ -186,7 +214,22 @@ impl Workspace {
     pub fn schema(&self) -> Result<&ValuesSchema> {
         self.schema
             .get()
-            .map_err(|d| Diagnostics(vec![d.clone()]).into())
+            .map_err(|d| Diagnostics(d.0.clone()).into())
+    }
+
+    /// The effective values schema as pretty JSON text (`kforge schema`); with `editor`, the
+    /// variant for editing one values layer ([`crate::values::for_layers`]). Waits for the
+    /// schema to compile; a broken one is an input error.
+    pub fn schema_text(&self, editor: bool) -> Result<String> {
+        let schema = self.schema()?;
+        let json = if editor {
+            crate::values::for_layers(schema.json())
+        } else {
+            schema.json().clone()
+        };
+        let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
+        text.push('\n');
+        Ok(text)
     }
 
     /// `err`, unless the values schema is broken: that comes first, as it would have from
@@ -200,7 +243,7 @@ impl Workspace {
 
     /// Merges and validates the values of `env`.
     pub fn values(&self, env: &str, layers: &CliLayers) -> Result<(MergedValues, ChartMeta)> {
-        let merged = merge_env(&self.project, self.templates.defaults(), env, layers)?;
+        let merged = merge_env(&self.project, &self.templates.defaults(), env, layers)?;
         validate(self.schema()?, &merged)?;
         let chart = ChartMeta::from_values(&merged.root).map_err(Diagnostics::from)?;
         Ok((merged, chart))
@@ -221,7 +264,7 @@ impl Workspace {
     /// another core; a problem in the values is reported instead of whatever rendering them
     /// caused, as if they had been checked first.
     pub fn render_full(&self, env: &str, layers: &CliLayers) -> Result<Rendered> {
-        let values = merge_env(&self.project, self.templates.defaults(), env, layers)?;
+        let values = merge_env(&self.project, &self.templates.defaults(), env, layers)?;
         let rendered = self.render_and_lint(&values, env);
         validate(self.schema()?, &values)?;
         let (chart, docs, findings) = rendered?;

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::published::Published;
 use super::{Error, Rendered, Result};
 use crate::chart::repo::{Repo, sha256_hex};
 use crate::chart::{ChartFile, ChartMeta, Error as ChartError, escape_for_helm, write_archive};
@@ -144,20 +145,57 @@ pub fn store_all(
     dest: &Path,
     charts: &[Packaged],
     index: Option<BuildTime>,
+    published: &Published,
 ) -> Result<Vec<Result<(PathBuf, Stored)>>> {
     let folders: Vec<PathBuf> = charts.iter().map(|p| dest.join(&p.env)).collect();
     crate::fs::create_dirs_durably(folders.iter().map(PathBuf::as_path))
         .map_err(ChartError::from)?;
-    Ok(crate::par::map_io(charts, |p| store(dest, p, index)))
+    Ok(crate::par::map_io(charts, |p| {
+        store(dest, p, index, published)
+    }))
 }
 
 /// Writes `p` into `dest/<env>/` (which [`store_all`] created) under the folder's lock:
-/// refused if the index holds this name+version with another digest; with `index`, the
-/// folder's index.yaml is updated too.
-fn store(dest: &Path, p: &Packaged, index: Option<BuildTime>) -> Result<(PathBuf, Stored)> {
+/// refused if the published index, or the folder's index, holds this name+version with another
+/// digest, unless the folder's entry is a local build ([`Published::is_local_build`]), which
+/// is replaced; with `index`, the folder's index.yaml is updated too.
+fn store(
+    dest: &Path,
+    p: &Packaged,
+    index: Option<BuildTime>,
+    published: &Published,
+) -> Result<(PathBuf, Stored)> {
     let dir = dest.join(&p.env);
     let mut repo = Repo::open(&dir).map_err(ChartError::Repo)?;
     let path = dir.join(&p.file_name);
+    let (name, version) = (&p.chart.name, &p.chart.version);
+    let published_index = match published.index_path(&p.env) {
+        Some(at) if at.is_file() => {
+            let read = crate::chart::repo::read_index(&at).map_err(ChartError::Repo)?;
+            crate::chart::check_immutable(
+                &read,
+                &path.display().to_string(),
+                name,
+                version,
+                &p.digest,
+            )
+            .map_err(|e| ChartError::Repo(e.into()))?;
+            Some(read)
+        }
+        _ => None,
+    };
+    let local_old = repo
+        .index
+        .find(name, version)
+        .and_then(|e| e.digest())
+        .filter(|old| *old != p.digest)
+        .is_some_and(|old| {
+            published.is_local_build(&dir, published_index.as_ref(), name, version, old)
+        });
+    if local_old && let Some(list) = repo.index.entries.get_mut(name.as_str()) {
+        // A local build of this version, never published: replaced by this one.
+        list.retain(|e| e.version() != version);
+    }
     let indexed = repo
         .check_immutable(
             &path.display().to_string(),
@@ -188,6 +226,10 @@ fn store(dest: &Path, p: &Packaged, index: Option<BuildTime>) -> Result<(PathBuf
         };
         repo.reindex(&opts).map_err(ChartError::Repo)?;
         repo.write_index(opts.now).map_err(ChartError::Repo)?;
+        if !indexed && published.local_builds {
+            super::published::record_local_build(&dir, name, version, &p.digest)
+                .map_err(ChartError::from)?;
+        }
     }
     Ok((path, stored))
 }

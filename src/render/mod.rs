@@ -2,6 +2,7 @@
 //! lands in the YAML as data, never as markup), then parse back into documents.
 
 mod config;
+mod filters;
 mod limits;
 mod ordered;
 mod templates;
@@ -11,7 +12,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 pub use config::{CONFIG_DIR, ConfigSets, MAX_CONFIG_MAP_BYTES};
 pub use limits::MAX_OUTPUT_BYTES;
-pub use templates::{TemplateSet, TemplateSetError};
+pub use templates::{TEMPLATE_FILES, TemplateSet, TemplateSetError};
 
 use crate::chart::ChartMeta;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -54,7 +55,7 @@ pub fn render_env(
         env.set_lstrip_blocks(true);
         env.set_fuel(Some(FUEL));
         env.set_formatter(limits::format_value);
-        env.add_filter("merge", ordered::merge_maps);
+        filters::register(&mut env);
         let errors: Vec<minijinja::Error> = set
             .sources()
             .filter_map(|(name, file)| {
@@ -121,17 +122,17 @@ pub fn render_env(
                                 "template output must be Kubernetes objects (maps), found a {}",
                                 other.type_name()
                             ))
-                            .at(node.origin.clone()),
+                            .at(node.origin.clone())
+                            .help(raw_text_hint(file)),
                         ),
                     }
                 }
             }
-            Err(e) => problems.push(
-                Diagnostic::from(e).help(format!(
-                    "the output of {} is not valid YAML; check its indentation and that values are inserted with {{{{ }}}} (emitted as JSON)",
-                    file.display
-                )),
-            ),
+            Err(e) => problems.push(Diagnostic::from(e).help(format!(
+                "the output of {} is not valid YAML; check its indentation; {}",
+                file.display,
+                raw_text_hint(file)
+            ))),
         }
     }
     for doc in &docs {
@@ -159,6 +160,26 @@ pub fn render_env(
     Ok(docs)
 }
 
+/// What to do when a template's output is not YAML objects: text that is not a value is
+/// inserted raw. A `{% set x %}…{% endset %}` block is named when the template has one.
+fn raw_text_hint(file: &SourceFile) -> String {
+    let set_block = file.text.match_indices("{%").find_map(|(i, _)| {
+        let tag = file.text[i + 2..]
+            .trim_start_matches(['-', '+'])
+            .trim_start();
+        let name = tag.strip_prefix("set ")?.trim_start();
+        let end = name.find("%}")?;
+        let name = name[..end].trim_end_matches(['-', '+']).trim();
+        (!name.is_empty() && !name.contains('=')).then(|| name.to_string())
+    });
+    match set_block {
+        Some(name) => format!(
+            "`{{% set {name} %}}…{{% endset %}}` captures text, which `{{{{ {name} }}}}` inserts raw, not as a value: write `{{{{ {name} | tojson }}}}`, or `{{% set {name} = … %}}`"
+        ),
+        None => "`{{ x }}` inserts a value as JSON, but text (a `{% set %}` block, a macro's output, `| safe`) is inserted raw: pipe a value through `| tojson`".to_string(),
+    }
+}
+
 /// The release name, the one definition of it: fullnameOverride, else nameOverride, else the
 /// chart name, at most 63 characters, without a leading or trailing `-`. Templates see it as the
 /// global `release` (`h.release`); config sets' ConfigMaps are named after it.
@@ -176,7 +197,8 @@ pub fn release_name(values: &Node, chart: &ChartMeta) -> String {
     cut.trim_matches('-').to_string()
 }
 
-/// Filters a template can use: minijinja's built-ins and ours (for did-you-mean).
+/// Filters a template can use: minijinja's built-ins (ours are [`filters::NAMES`]), for
+/// did-you-mean.
 const FILTERS: &[&str] = &[
     "abs",
     "attr",
@@ -203,7 +225,6 @@ const FILTERS: &[&str] = &[
     "lower",
     "map",
     "max",
-    "merge",
     "min",
     "pprint",
     "reject",
@@ -272,15 +293,21 @@ fn template_error(set: &TemplateSet, err: &minijinja::Error, values: &Node) -> D
                 None => "the value is not set in any layer; set it in the values, or guard it with `is defined`".to_string(),
             });
         }
+        minijinja::ErrorKind::TemplateNotFound => {
+            d = d.help(format!(
+                "{}; a file in chart-templates/ with another extension is not loaded (kforge warns about it)",
+                templates::TEMPLATE_FILES
+            ));
+        }
         minijinja::ErrorKind::UnknownFilter => {
             let name = source.map(|s| s.trim_start_matches('|').trim()).map(|s| {
                 s.split(|c: char| !c.is_alphanumeric() && c != '_')
                     .next()
                     .unwrap_or(s)
             });
-            if let Some(near) =
-                name.and_then(|n| crate::diag::did_you_mean(n, FILTERS.iter().copied()))
-            {
+            if let Some(near) = name.and_then(|n| {
+                crate::diag::did_you_mean(n, FILTERS.iter().chain(filters::NAMES).copied())
+            }) {
                 d = d.help(format!("did you mean the filter `{near}`?"));
             }
         }

@@ -9,6 +9,12 @@ use std::sync::Arc;
 use crate::project::{ProjectError, read_dir_sorted, read_text};
 use crate::yaml::SourceFile;
 
+/// How deep subfolders of chart-templates/ are read.
+const MAX_DEPTH: usize = 8;
+
+/// What kforge does with the files of chart-templates/, for the warning about one it ignores.
+pub const TEMPLATE_FILES: &str = "kforge renders *.yaml and *.yml (except `_*`), loads *.jinja, *.j2 and `_*.yaml` for import and include, and reads values.yaml and values.schema.json";
+
 /// File name of the defaults layer inside chart-templates.
 pub const DEFAULTS: &str = "values.yaml";
 /// File name of the values schema inside chart-templates.
@@ -93,6 +99,13 @@ impl crate::diag::Failure for TemplateSetError {}
 #[derive(Debug)]
 pub struct TemplateSet {
     files: BTreeMap<String, Arc<SourceFile>>,
+    /// The project's `values.yaml` and `values.schema.json`, which layer over the built-in
+    /// ones (kept in `files`) instead of replacing them. None when the project has none, or
+    /// when its file is the built-in one (as in kforge's own repository).
+    project_defaults: Option<Arc<SourceFile>>,
+    project_schema: Option<Arc<SourceFile>>,
+    /// Project files kforge does not use.
+    ignored: Vec<String>,
     /// The templates compiled once, shared by every environment's render (each render clones
     /// this, which shares the compiled templates, and adds its own globals).
     pub(super) compiled:
@@ -113,11 +126,17 @@ impl TemplateSet {
             .collect();
         Self {
             files,
+            project_defaults: None,
+            project_schema: None,
+            ignored: Vec::new(),
             compiled: std::sync::OnceLock::new(),
         }
     }
 
-    /// The built-in set overlaid with `root/chart-templates/*` (same name replaces).
+    /// The built-in set overlaid with `root/chart-templates/**` (same name replaces). Files in
+    /// subfolders are named by their path (`crds/widget.yaml`) and render as Helm's
+    /// `templates/` subfolders do; files kforge neither renders nor loads are listed in
+    /// [`TemplateSet::ignored`].
     pub fn load(root: &Path) -> Result<Self, TemplateSetError> {
         let mut set = Self::builtin();
         let dir = root.join("chart-templates");
@@ -128,13 +147,26 @@ impl TemplateSet {
             path: root.to_path_buf(),
             source,
         })?;
-        for path in read_dir_sorted(&dir)? {
-            let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        set.load_dir(&dir, "", &root_real, 0)?;
+        Ok(set)
+    }
+
+    /// Loads `dir` (`prefix` is its path below chart-templates/, with a trailing `/`).
+    fn load_dir(
+        &mut self,
+        dir: &Path,
+        prefix: &str,
+        root_real: &Path,
+        depth: usize,
+    ) -> Result<(), TemplateSetError> {
+        for path in read_dir_sorted(dir)? {
+            let Some(base) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
                 continue;
             };
-            if name.starts_with('.') || path.is_dir() {
+            if base.starts_with('.') {
                 continue;
             }
+            let name = format!("{prefix}{base}");
             let display = format!("chart-templates/{name}");
             let meta = fs::symlink_metadata(&path).map_err(|source| ProjectError::Io {
                 path: path.clone(),
@@ -145,27 +177,62 @@ impl TemplateSet {
                     path: path.clone(),
                     source,
                 })?;
-                if !target.starts_with(&root_real) {
+                if !target.starts_with(root_real) {
                     return Err(TemplateSetError::SymlinkOutside {
                         path: display,
                         target: target.display().to_string(),
                     });
                 }
             }
+            if path.is_dir() {
+                // Not through a symlink (no loops), and not without end.
+                if meta.file_type().is_symlink() || depth >= MAX_DEPTH {
+                    self.ignored.push(format!("{display}/"));
+                } else {
+                    self.load_dir(&path, &format!("{name}/"), root_real, depth + 1)?;
+                }
+                continue;
+            }
+            if !is_template_name(&name) && name != DEFAULTS && name != SCHEMA {
+                self.ignored.push(display);
+                continue;
+            }
             let text = read_text(&path)?;
-            set.files.insert(name, SourceFile::new(display, text));
+            let same_as_builtin = self.files.get(&name).is_some_and(|f| f.text == text);
+            let file = SourceFile::new(display, text);
+            match name.as_str() {
+                DEFAULTS if !same_as_builtin => self.project_defaults = Some(file),
+                SCHEMA if !same_as_builtin => self.project_schema = Some(file),
+                DEFAULTS | SCHEMA => {}
+                _ => {
+                    self.files.insert(name, file);
+                }
+            }
         }
-        Ok(set)
+        Ok(())
     }
 
-    /// The defaults layer (`values.yaml`).
-    pub fn defaults(&self) -> &Arc<SourceFile> {
-        &self.files[DEFAULTS]
+    /// Files and folders of the project's chart-templates/ that kforge neither renders nor
+    /// loads (`chart-templates/krakend.json`), for a warning.
+    pub fn ignored(&self) -> &[String] {
+        &self.ignored
     }
 
-    /// The values schema (`values.schema.json`).
+    /// The defaults layers, lowest first: the built-in `values.yaml`, then the project's.
+    pub fn defaults(&self) -> Vec<Arc<SourceFile>> {
+        std::iter::once(self.files[DEFAULTS].clone())
+            .chain(self.project_defaults.clone())
+            .collect()
+    }
+
+    /// The built-in values schema (`values.schema.json`).
     pub fn schema(&self) -> &Arc<SourceFile> {
         &self.files[SCHEMA]
+    }
+
+    /// The project's values schema, merged into the built-in one.
+    pub fn project_schema(&self) -> Option<&Arc<SourceFile>> {
+        self.project_schema.as_ref()
     }
 
     /// Every file that minijinja may load (templates and helpers).
@@ -176,10 +243,13 @@ impl TemplateSet {
             .map(|(n, f)| (n.as_str(), f))
     }
 
-    /// Templates that produce manifests: `*.yaml`/`*.yml` not starting with `_`.
+    /// Templates that produce manifests: `*.yaml`/`*.yml` whose file name does not start with
+    /// `_`, in subfolders too.
     pub fn renderable(&self) -> impl Iterator<Item = (&str, &Arc<SourceFile>)> {
-        self.sources()
-            .filter(|(n, _)| !n.starts_with('_') && (n.ends_with(".yaml") || n.ends_with(".yml")))
+        self.sources().filter(|(n, _)| {
+            let base = n.rsplit('/').next().unwrap_or(n);
+            !base.starts_with('_') && (n.ends_with(".yaml") || n.ends_with(".yml"))
+        })
     }
 
     /// The file behind a template name.

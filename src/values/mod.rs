@@ -2,6 +2,7 @@
 //! `--set`, and validate the result against the values schema.
 
 mod components;
+mod extend;
 mod merge;
 mod schema;
 mod set;
@@ -10,8 +11,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use components::{COMPONENTS, Component, components, own_values};
+pub use extend::{REPLACE_KEYWORD, for_layers};
 pub use merge::merge_overlay;
-pub use schema::{PendingSchema, ValuesSchema};
+pub use schema::{PendingSchema, SchemaSource, ValuesSchema};
 pub use set::{SetError, apply_set};
 
 use crate::diag::{Color, Diagnostic, Diagnostics, Failure};
@@ -102,16 +104,17 @@ impl Failure for Error {
     }
 }
 
-/// Loads and merges every layer of `env`: `defaults` (built-in or the project's), base, the
-/// overlay file(s), `-f` files, then `--set`/`--set-string` in order.
+/// Loads and merges every layer of `env`: `defaults` (the built-in defaults, then the
+/// project's `chart-templates/values.yaml`), base, the overlay file(s), `-f` files, then
+/// `--set`/`--set-string` in order.
 pub fn merge_env(
     project: &Project,
-    defaults: &Arc<SourceFile>,
+    defaults: &[Arc<SourceFile>],
     env: &str,
     cli: &CliLayers,
 ) -> Result<MergedValues, Error> {
     let overlay = project.overlay(env)?;
-    let mut files: Vec<Arc<SourceFile>> = vec![defaults.clone()];
+    let mut files: Vec<Arc<SourceFile>> = defaults.to_vec();
     files.push(project.read_source(&project.base)?);
     match overlay {
         Overlay::File(p) => files.push(project.read_source(p)?),

@@ -6,10 +6,90 @@ use std::sync::LazyLock;
 use boon::{Compiler, ErrorKind, Schemas, ValidationError};
 use serde_json::Value as Json;
 
-use crate::diag::{Diagnostic, did_you_mean};
+use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use crate::yaml::{Node, display_key_path, to_json};
 
 const SCHEMA_URL: &str = "file:///values.schema.json";
+
+/// A schema file's text and its name in messages.
+#[derive(Clone, Copy)]
+pub struct SchemaSource<'a> {
+    /// The JSON text.
+    pub text: &'a str,
+    /// `chart-templates/values.schema.json`.
+    pub display: &'a str,
+}
+
+/// A project schema that is not valid JSON Schema: each problem at its JSON pointer in the
+/// file. Checked against the metaschema alone (not compiled: its `$ref`s may point into the
+/// built-in schema it extends).
+fn check_metaschema(schema: &Json, display: &str) -> Result<(), Diagnostics> {
+    let draft = schema
+        .get("$schema")
+        .and_then(Json::as_str)
+        .unwrap_or("https://json-schema.org/draft/2020-12/schema");
+    let mut compiler = Compiler::new();
+    let mut schemas = Schemas::new();
+    let Ok(meta) = compiler.compile(draft, &mut schemas) else {
+        return Err(Diagnostics(vec![
+            Diagnostic::error(format!(
+                "{display} at /$schema: `{draft}` is not a JSON Schema draft kforge knows"
+            ))
+            .help("use https://json-schema.org/draft/2020-12/schema (or leave `$schema` out)"),
+        ]));
+    };
+    let Err(err) = schemas.validate(schema, meta) else {
+        return Ok(());
+    };
+    let mut out = Vec::new();
+    leaf_problems(&err, display, &mut out);
+    Err(Diagnostics(out))
+}
+
+/// The innermost causes of a metaschema violation, one diagnostic per JSON pointer (the
+/// alternatives of an `anyOf` joined with "or").
+fn leaf_problems(err: &ValidationError, display: &str, out: &mut Vec<Diagnostic>) {
+    fn leaves(err: &ValidationError, found: &mut Vec<(String, Vec<String>)>) {
+        if err.causes.is_empty() {
+            let ptr = err.instance_location.to_string();
+            let ptr = if ptr.is_empty() { "/".to_string() } else { ptr };
+            let why = err.kind.to_string();
+            match found.iter_mut().find(|(p, _)| *p == ptr) {
+                Some((_, whys)) if !whys.contains(&why) => whys.push(why),
+                Some(_) => {}
+                None => found.push((ptr, vec![why])),
+            }
+        }
+        for cause in &err.causes {
+            leaves(cause, found);
+        }
+    }
+    let mut found = Vec::new();
+    leaves(err, &mut found);
+    for (ptr, whys) in found {
+        out.push(
+            Diagnostic::error(format!(
+                "{display} at {ptr}: not a valid JSON Schema: {}",
+                whys.join("; or ")
+            ))
+            .help("fix the keyword at that JSON pointer; see https://json-schema.org/understanding-json-schema/reference"),
+        );
+    }
+}
+
+/// A compile error with the schema's URL replaced by its file name and JSON pointer.
+fn compile_error(e: &boon::CompileError, display: &str) -> Diagnostic {
+    if let boon::CompileError::ValidationError { src, .. } = e {
+        let mut out = Vec::new();
+        leaf_problems(src, display, &mut out);
+        if let Some(first) = out.into_iter().next() {
+            return first;
+        }
+    }
+    let text = format!("{e:#}").replace(&format!("{SCHEMA_URL}#"), " at ");
+    let text = text.replace(SCHEMA_URL, "the schema");
+    Diagnostic::error(format!("{display}: not a valid JSON Schema: {text}"))
+}
 
 /// A compiled values schema.
 pub struct ValuesSchema {
@@ -25,6 +105,14 @@ impl ValuesSchema {
         Self::from_json(parse(text, display)?, display.to_string())
     }
 
+    /// The project schema checked alone against its metaschema (so every problem is reported
+    /// at its pointer in the project's file), then merged and compiled.
+    fn from_extended(base: Json, own: Json, display: &str) -> Result<Self, Diagnostics> {
+        check_metaschema(&own, display)?;
+        let merged = super::extend::extend(base, own, display).map_err(Diagnostics)?;
+        Ok(Self::from_json(merged, display.to_string())?)
+    }
+
     /// Compiles a schema already read as JSON.
     fn from_json(raw: Json, display: String) -> Result<Self, Diagnostic> {
         let mut compiler = Compiler::new();
@@ -34,13 +122,18 @@ impl ValuesSchema {
         let mut schemas = Schemas::new();
         let index = compiler
             .compile(SCHEMA_URL, &mut schemas)
-            .map_err(|e| Diagnostic::error(format!("{display}: not a valid JSON Schema: {e:#}")))?;
+            .map_err(|e| compile_error(&e, &display))?;
         Ok(Self {
             schemas,
             index,
             raw,
             display,
         })
+    }
+
+    /// The effective schema as JSON (`kforge schema`).
+    pub fn json(&self) -> &Json {
+        &self.raw
     }
 
     /// Validates the merged values; every violation becomes one located diagnostic.
@@ -309,34 +402,68 @@ fn parse(text: &str, display: &str) -> Result<Json, Diagnostic> {
 /// can spend rendering on the other cores; the first validation waits for it.
 pub struct PendingSchema(LazyLock<Compiled, Box<dyn FnOnce() -> Compiled + Send>>);
 
-type Compiled = Result<ValuesSchema, Diagnostic>;
+type Compiled = Result<ValuesSchema, Diagnostics>;
 
 impl PendingSchema {
     /// Reads the schema's JSON (a syntax error is returned at once) and starts compiling it.
     pub fn start(text: &str, display: &str) -> Result<Self, Diagnostic> {
         let raw = parse(text, display)?;
         let owned = display.to_string();
+        Ok(Self::spawn(Box::new(move || {
+            ValuesSchema::from_json(raw, owned).map_err(Diagnostics::from)
+        })))
+    }
+
+    /// [`PendingSchema::start`] for the built-in schema extended by a project's.
+    pub fn start_extended(
+        builtin: &SchemaSource<'_>,
+        project: Option<&SchemaSource<'_>>,
+    ) -> Result<Self, Diagnostics> {
+        let base = parse(builtin.text, builtin.display)?;
+        let Some(project) = project else {
+            let display = builtin.display.to_string();
+            return Ok(Self::spawn(Box::new(move || {
+                ValuesSchema::from_json(base, display).map_err(Diagnostics::from)
+            })));
+        };
+        let own = parse(project.text, project.display)?;
+        let display = project.display.to_string();
+        Ok(Self::spawn(Box::new(move || {
+            ValuesSchema::from_extended(base, own, &display)
+        })))
+    }
+
+    /// Runs `work` on a thread of its own; without a thread to be had, when first needed.
+    fn spawn(work: Box<dyn FnOnce() -> Compiled + Send>) -> Self {
+        let work = std::sync::Arc::new(std::sync::Mutex::new(Some(work)));
+        let take = |w: &std::sync::Mutex<Option<Box<dyn FnOnce() -> Compiled + Send>>>| {
+            w.lock().ok().and_then(|mut w| w.take())
+        };
+        let theirs = work.clone();
         let compiling = std::thread::Builder::new()
             .name("values-schema".into())
-            .spawn(move || ValuesSchema::from_json(raw, owned));
-        let join: Box<dyn FnOnce() -> Compiled + Send> = match compiling {
-            // A panic while compiling is a bug: it surfaces as the panic it was.
-            Ok(thread) => Box::new(|| {
-                thread
+            .spawn(move || take(&theirs).map(|w| w()));
+        let join: Box<dyn FnOnce() -> Compiled + Send> = Box::new(move || {
+            let done = match compiling {
+                // A panic while compiling is a bug: it surfaces as the panic it was.
+                Ok(thread) => thread
                     .join()
-                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
-            }),
-            // No thread to be had: compiled when first needed, slower but the same.
-            Err(_) => {
-                let (text, display) = (text.to_string(), display.to_string());
-                Box::new(move || ValuesSchema::compile(&text, &display))
-            }
-        };
-        Ok(Self(LazyLock::new(join)))
+                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload)),
+                Err(_) => None,
+            };
+            // No thread to be had: compiled now, slower but the same.
+            done.or_else(|| take(&work).map(|w| w()))
+                .unwrap_or_else(|| {
+                    Err(Diagnostics(vec![Diagnostic::error(
+                        "the values schema was not compiled",
+                    )]))
+                })
+        });
+        Self(LazyLock::new(join))
     }
 
     /// The compiled schema, or why it does not compile; waits until it is compiled.
-    pub fn get(&self) -> Result<&ValuesSchema, &Diagnostic> {
+    pub fn get(&self) -> Result<&ValuesSchema, &Diagnostics> {
         LazyLock::force(&self.0).as_ref()
     }
 }
@@ -375,9 +502,9 @@ mod tests {
         let pending = PendingSchema::start(r#"{"type": 5}"#, "s.json").unwrap();
         let e = pending.get().err().unwrap();
         assert!(
-            e.message.contains("not a valid JSON Schema"),
+            e.0[0].message.contains("not a valid JSON Schema"),
             "{}",
-            e.message
+            e.0[0].message
         );
         // Asked again: the same answer, not a second compile.
         assert!(std::ptr::eq(e, pending.get().err().unwrap()));
