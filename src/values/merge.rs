@@ -35,7 +35,7 @@ pub fn merge_overlay(base: &mut Node, overlay: Node) {
 /// Merges `overlay` into `base` in place, keeping its `null`s as values instead of applying
 /// them: how a component's own values are folded across layers (base, environment, `-f`), so
 /// that a `null` written in any layer still deletes the shared key when the component is merged
-/// over the shared values ([`super::components`]).
+/// over the shared values (see the components module).
 pub fn merge_keeping_nulls(base: &mut Node, overlay: Node) {
     match (&mut base.value, overlay.value) {
         (Value::Map(b), Value::Map(o)) => {
