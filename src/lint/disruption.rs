@@ -42,12 +42,37 @@ fn amount(n: &Node) -> Option<Amount> {
 
 /// The `pdb-never-evicts` rule over the set.
 pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
+    if !docs.iter().any(|d| d.kind == "PodDisruptionBudget") {
+        return;
+    }
+    // Each workload's pod labels, read once for all the budgets.
+    let workloads: Vec<Workload> = docs
+        .iter()
+        .filter(|w| REPLICATED.contains(&w.kind.as_str()) || UNCOUNTED.contains(&w.kind.as_str()))
+        .map(|w| {
+            // A workload's pods carry its template labels, and its own selector's labels.
+            let mut pod_labels =
+                string_map(template_labels_path(&w.kind).and_then(|p| w.node.pointer(&p)));
+            pod_labels.extend(string_map(w.node.get_path(&[
+                "spec",
+                "selector",
+                "matchLabels",
+            ])));
+            Workload { doc: w, pod_labels }
+        })
+        .collect();
     for pdb in docs.iter().filter(|d| d.kind == "PodDisruptionBudget") {
-        budget(pdb, docs, sink);
+        budget(pdb, &workloads, docs, sink);
     }
 }
 
-fn budget(pdb: &Document, docs: &[Document], sink: &mut Sink<'_>) {
+/// A workload and the labels of its pods.
+struct Workload<'a> {
+    doc: &'a Document,
+    pod_labels: indexmap::IndexMap<String, String>,
+}
+
+fn budget(pdb: &Document, workloads: &[Workload<'_>], docs: &[Document], sink: &mut Sink<'_>) {
     if let Some(n) = pdb.node.get_path(&["spec", "maxUnavailable"])
         && matches!(amount(n), Some(Amount::Count(0) | Amount::Percent(0)))
     {
@@ -92,19 +117,11 @@ fn budget(pdb: &Document, docs: &[Document], sink: &mut Sink<'_>) {
     }
     let mut total = 0;
     let mut names = Vec::new();
-    for w in docs.iter().filter(|d| d.namespace == pdb.namespace) {
-        let kind = w.kind.as_str();
-        if !REPLICATED.contains(&kind) && !UNCOUNTED.contains(&kind) {
+    for Workload { doc: w, pod_labels } in workloads {
+        if w.namespace != pdb.namespace {
             continue;
         }
-        // A workload's pods carry its template labels, and its own selector's labels.
-        let mut pod_labels =
-            string_map(template_labels_path(kind).and_then(|p| w.node.pointer(&p)));
-        pod_labels.extend(string_map(w.node.get_path(&[
-            "spec",
-            "selector",
-            "matchLabels",
-        ])));
+        let kind = w.kind.as_str();
         if !selector.iter().all(|(k, v)| pod_labels.get(k) == Some(v)) {
             continue;
         }
