@@ -389,10 +389,21 @@ impl Repo {
         kept: &[(&str, String, String)],
         opts: &IndexOptions,
     ) -> Result<()> {
+        // Looked up once per kept archive: maps, not scans (a repository holds thousands).
+        let entries: HashMap<(&str, &str), &crate::chart::index::Entry> = next
+            .entries
+            .iter()
+            .flat_map(|(name, list)| list.iter().map(move |e| ((name.as_str(), e.version()), e)))
+            .collect();
+        let known: HashMap<&str, &str> = opts
+            .known
+            .iter()
+            .map(|k| (k.rel.as_str(), k.digest.as_str()))
+            .collect();
         let indexed: Vec<Indexed<'_>> = kept
             .iter()
             .filter_map(|(rel, name, version)| {
-                let entry = next.find(name, version)?;
+                let entry = *entries.get(&(name.as_str(), version.as_str()))?;
                 Some(Indexed {
                     rel,
                     digest: entry.digest().unwrap_or("(none)"),
@@ -400,11 +411,7 @@ impl Repo {
                         Some((file, line, _)) => format!("{}:{line}", file.display),
                         None => "the index".to_string(),
                     },
-                    known: opts
-                        .known
-                        .iter()
-                        .find(|k| k.rel == *rel)
-                        .map(|k| k.digest.as_str()),
+                    known: known.get(rel).copied(),
                 })
             })
             .collect();

@@ -89,7 +89,7 @@ pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Linted {
     }
     let unreadable = problems.len();
     findings.extend(problems.into_iter().map(parse_error));
-    if keep_docs {
+    if keep_docs != super::Keep::Nothing {
         let mut sink = Sink::new(opts, None);
         let defined = lint_references(&docs, opts, super::Applied::PerFolder, &mut sink);
         findings.append(&mut sink.into_findings());
@@ -122,7 +122,7 @@ struct ChunkResult {
     outcome: Result<(Vec<Diagnostic>, usize, Vec<Document>), Diagnostic>,
 }
 
-fn lint_chunk(chunk: &Chunk, opts: &Options, keep_docs: bool) -> ChunkResult {
+fn lint_chunk(chunk: &Chunk, opts: &Options, keep_docs: super::Keep) -> ChunkResult {
     let outcome = chunk_documents(chunk).map(|docs| {
         let mut sink = Sink::new(opts, None);
         for doc in &docs {
@@ -132,7 +132,7 @@ fn lint_chunk(chunk: &Chunk, opts: &Options, keep_docs: bool) -> ChunkResult {
         (
             sink.into_findings(),
             n,
-            if keep_docs { docs } else { Vec::new() },
+            docs.into_iter().filter(|d| keep_docs.keeps(d)).collect(),
         )
     });
     ChunkResult {

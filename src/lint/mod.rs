@@ -81,12 +81,46 @@ pub fn lint_document(doc: &Document, opts: &Options, sink: &mut Sink<'_>) {
     config_refs::secret_data(doc, sink);
 }
 
-/// Whether the checks across objects need the objects kept: when their category (references,
-/// or security for the service-account token) is on.
-pub fn needs_all_objects(opts: &Options) -> bool {
-    opts.category_enabled(Category::References)
-        || opts.category_enabled(Category::Security)
-        || opts.category_enabled(Category::Types)
+/// Which objects the checks across objects need kept while a stream is linted.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Keep {
+    /// Every object: the references or security checks are on.
+    All,
+    /// Only CustomResourceDefinitions and custom resources, for the CRD schema check (types
+    /// only): a stream of built-in objects is still linted in constant memory.
+    Custom,
+    /// None.
+    Nothing,
+}
+
+impl Keep {
+    /// Whether `doc` is kept.
+    pub fn keeps(self, doc: &Document) -> bool {
+        match self {
+            Keep::All => true,
+            Keep::Nothing => false,
+            Keep::Custom => {
+                let api = doc
+                    .node
+                    .get_path(&["apiVersion"])
+                    .and_then(Node::as_str)
+                    .unwrap_or("");
+                doc.kind == "CustomResourceDefinition" || kinds::kind(api, &doc.kind).is_none()
+            }
+        }
+    }
+}
+
+/// Which objects the checks across objects need kept: all when their category (references,
+/// or security for the service-account token) is on; CRDs and custom resources for the types.
+pub fn needs_all_objects(opts: &Options) -> Keep {
+    if opts.category_enabled(Category::References) || opts.category_enabled(Category::Security) {
+        Keep::All
+    } else if opts.category_enabled(Category::Types) {
+        Keep::Custom
+    } else {
+        Keep::Nothing
+    }
 }
 
 /// The checks across objects (selectors, backends, scale targets, duplicates, service-account
