@@ -433,6 +433,31 @@ fn check_and_build_honour_kforge_lint_yaml_and_their_hints_name_it() {
     p.kforge().args(["lint", "-e", "dev"]).run().exit(0);
 }
 
+// `crds:` in kforge-lint.yaml: check and build validate a project's custom resources against
+// them, as `kforge lint` does.
+#[test]
+fn check_and_build_validate_custom_resources_against_the_crds_of_kforge_lint_yaml() {
+    let p = TempProject::reference();
+    p.write(
+        "crds/widget.yaml",
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties:\n            spec:\n              type: object\n              properties:\n                size: {type: integer, maximum: 2}\n",
+    );
+    p.write("kforge-lint.yaml", "crds: [crds/]\n");
+    p.write("chart-templates/widget.yaml", WIDGET);
+    for cmd in ["check", "build"] {
+        p.kforge()
+            .args([cmd])
+            .run()
+            .exit(1)
+            .stderr_has("crd-schema");
+    }
+    p.write(
+        "chart-templates/widget.yaml",
+        &WIDGET.replace("size: 3", "size: 2"),
+    );
+    p.kforge().args(["check"]).run().exit(0);
+}
+
 #[test]
 fn subfolders_render_and_an_unused_file_gets_a_warning_naming_it() {
     let p = TempProject::reference();
