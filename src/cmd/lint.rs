@@ -8,8 +8,9 @@ use crate::cmd::bail;
 use crate::cli::LintArgs;
 use crate::cmd::Result;
 use crate::diag::{Color, Severity};
+use crate::lint::input::{add_crds, lint_inputs, project_options};
 use crate::lint::report::{ReportFormat, render};
-use crate::lint::{Options, RULES, input::lint_inputs, lint_rendered, rule};
+use crate::lint::{Options, RULES, lint_rendered, rule};
 use crate::pipeline::Workspace;
 
 /// Runs the lint and prints the report; exit 1 on errors (or warnings with --strict).
@@ -20,14 +21,22 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
     if let Some(id) = &args.explain {
         return explain(id);
     }
-    // The config file of the project in the current folder (-C) applies to paths too.
-    let mut opts = Options::from_project(std::path::Path::new("."))?;
+    // The config file of the project in the current folder (-C) applies to paths too; a
+    // project's is read (with its CRDs) once, by the workspace.
+    let ws = if args.paths.is_empty() {
+        Some(Workspace::load()?)
+    } else {
+        None
+    };
+    let mut opts = match &ws {
+        Some(ws) => ws.lint.clone(),
+        None => project_options(std::path::Path::new("."))?,
+    };
     apply_flags(&mut opts, args)?;
     let mut findings = Vec::new();
     let mut objects = 0;
     let mut unreadable = 0;
-    if args.paths.is_empty() {
-        let ws = Workspace::load()?;
+    if let Some(ws) = ws {
         let envs: Vec<String> = match &args.env {
             Some(e) => vec![e.clone()],
             None => ws.project.envs.keys().cloned().collect(),
@@ -96,10 +105,7 @@ fn apply_flags(opts: &mut Options, args: &LintArgs) -> Result<()> {
     }
     opts.allow_unknown_kinds |= args.allow_unknown_kinds;
     opts.crds.extend(args.crd.iter().cloned());
-    if !opts.crds.is_empty() {
-        // Bad input: a CRD file that cannot be read stops the run before any linting.
-        opts.crd_documents = crate::lint::input::read_inputs(&opts.crds)?;
-    }
+    add_crds(opts, &args.crd)?;
     opts.lint_flags = true;
     Ok(())
 }

@@ -35,6 +35,24 @@ struct Chunk {
     first_doc: usize,
 }
 
+/// The lint options of the project in `dir` (`kforge-lint.yaml`), with the CustomResourceDefinitions
+/// its `crds:` names read into `crd_documents`: what every command that lints starts from.
+pub fn project_options(dir: &Path) -> Result<Options, Diagnostics> {
+    let mut opts = Options::from_project(dir)?;
+    let crds = opts.crds.clone();
+    add_crds(&mut opts, &crds)?;
+    Ok(opts)
+}
+
+/// Reads the CustomResourceDefinitions at `paths` (files or folders) into `opts.crd_documents`;
+/// one that cannot be read is bad input and stops the run before any linting.
+pub fn add_crds(opts: &mut Options, paths: &[PathBuf]) -> Result<(), Diagnostics> {
+    if !paths.is_empty() {
+        opts.crd_documents.append(&mut read_inputs(paths)?);
+    }
+    Ok(())
+}
+
 /// Reads every input; problems with any of them (unreadable, not YAML) are all reported.
 pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Document>, Diagnostics> {
     let mut docs = Vec::new();
@@ -68,7 +86,7 @@ pub struct Linted {
 /// cannot be read or parsed does not stop the run: it becomes a `parse-error` finding and the
 /// others are linted as if it were not there.
 pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Linted {
-    let keep_docs = super::needs_all_objects(opts);
+    let keep_docs = super::objects_to_keep(opts);
     let (mut problems, mut results) = crate::par::stream(
         |hand_over| for_each_chunk(paths, hand_over),
         |chunk: Chunk| lint_chunk(&chunk, opts, keep_docs),

@@ -113,7 +113,7 @@ impl Keep {
 
 /// Which objects the checks across objects need kept: all when their category (references,
 /// or security for the service-account token) is on; CRDs and custom resources for the types.
-pub fn needs_all_objects(opts: &Options) -> Keep {
+pub fn objects_to_keep(opts: &Options) -> Keep {
     if opts.category_enabled(Category::References) || opts.category_enabled(Category::Security) {
         Keep::All
     } else if opts.category_enabled(Category::Types) {

@@ -169,7 +169,7 @@ impl Workspace {
             &source(templates.schema()),
             templates.project_schema().map(|f| source(f)).as_ref(),
         )?;
-        let mut lint = match LintOptions::from_project(&project.root) {
+        let lint = match crate::lint::input::project_options(&project.root) {
             Ok(lint) => lint,
             Err(e) => {
                 if let Err(d) = schema.get() {
@@ -178,11 +178,6 @@ impl Workspace {
                 return Err(e.into());
             }
         };
-        // `crds:` in kforge-lint.yaml: check and build validate custom resources against them as
-        // `kforge lint` does.
-        if !lint.crds.is_empty() {
-            lint.crd_documents = crate::lint::input::read_inputs(&lint.crds)?;
-        }
         Ok(Self {
             project,
             templates,

@@ -5,10 +5,35 @@ use crate::yaml::{Node, Value};
 
 /// Merges `overlay` into `base` in place.
 pub fn merge_overlay(base: &mut Node, overlay: Node) {
+    merge(base, overlay, Nulls::Delete);
+}
+
+/// Merges `overlay` into `base` in place, keeping its `null`s as values instead of applying
+/// them: how a component's own values are folded across layers (base, environment, `-f`), so
+/// that a `null` written in any layer still deletes the shared key when the component is merged
+/// over the shared values (see the components module).
+pub fn merge_keeping_nulls(base: &mut Node, overlay: Node) {
+    merge(base, overlay, Nulls::Keep);
+}
+
+/// What a `null` in an overlay does.
+#[derive(Clone, Copy, PartialEq)]
+enum Nulls {
+    /// It deletes the key (and is dropped where there is nothing to delete).
+    Delete,
+    /// It is kept as the value.
+    Keep,
+}
+
+fn merge(base: &mut Node, overlay: Node, nulls: Nulls) {
+    let tidy = |node: Node| match nulls {
+        Nulls::Delete => without_nulls(node),
+        Nulls::Keep => node,
+    };
     match (&mut base.value, overlay.value) {
         (Value::Map(b), Value::Map(o)) => {
             for (key, value) in o {
-                if matches!(value.value, Value::Null) {
+                if nulls == Nulls::Delete && matches!(value.value, Value::Null) {
                     b.shift_remove(&key);
                     continue;
                 }
@@ -17,44 +42,16 @@ pub fn merge_overlay(base: &mut Node, overlay: Node) {
                         if matches!(existing.value, Value::Map(_))
                             && matches!(value.value, Value::Map(_)) =>
                     {
-                        merge_overlay(existing, value);
+                        merge(existing, value, nulls);
                     }
-                    Some(existing) => *existing = without_nulls(value),
+                    Some(existing) => *existing = tidy(value),
                     None => {
-                        b.insert(key, without_nulls(value));
+                        b.insert(key, tidy(value));
                     }
                 }
             }
         }
-        (_, value) => {
-            *base = without_nulls(Node::new(value, overlay.origin));
-        }
-    }
-}
-
-/// Merges `overlay` into `base` in place, keeping its `null`s as values instead of applying
-/// them: how a component's own values are folded across layers (base, environment, `-f`), so
-/// that a `null` written in any layer still deletes the shared key when the component is merged
-/// over the shared values (see the components module).
-pub fn merge_keeping_nulls(base: &mut Node, overlay: Node) {
-    match (&mut base.value, overlay.value) {
-        (Value::Map(b), Value::Map(o)) => {
-            for (key, value) in o {
-                match b.get_mut(&key) {
-                    Some(existing)
-                        if matches!(existing.value, Value::Map(_))
-                            && matches!(value.value, Value::Map(_)) =>
-                    {
-                        merge_keeping_nulls(existing, value);
-                    }
-                    Some(existing) => *existing = value,
-                    None => {
-                        b.insert(key, value);
-                    }
-                }
-            }
-        }
-        (_, value) => *base = Node::new(value, overlay.origin),
+        (_, value) => *base = tidy(Node::new(value, overlay.origin)),
     }
 }
 
