@@ -149,3 +149,35 @@ pub fn lint_references(
     }
     defined
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{Limits, SourceFile, parse_documents};
+
+    fn doc(text: &str) -> Document {
+        let file = SourceFile::new("t.yaml", text.to_string());
+        let node = parse_documents(&file.text, &file, Limits::default())
+            .unwrap()
+            .remove(0);
+        Document::new("t.yaml", 0, node)
+    }
+
+    // A stream linted for types alone keeps only what the CRD check needs, so its memory does
+    // not grow with the built-in objects (W2's streaming target).
+    #[test]
+    fn types_alone_keep_only_crds_and_custom_resources() {
+        let deployment = doc("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n");
+        let crd = doc(
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: w.example.com}\n",
+        );
+        let widget = doc("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n");
+        let mut opts = Options::default();
+        opts.only.insert(Category::Types);
+        let keep = objects_to_keep(&opts);
+        assert_eq!(keep, Keep::Custom);
+        assert!(!keep.keeps(&deployment));
+        assert!(keep.keeps(&crd) && keep.keeps(&widget));
+        assert_eq!(objects_to_keep(&Options::default()), Keep::All);
+    }
+}
