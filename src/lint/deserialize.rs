@@ -71,14 +71,29 @@ fn remove(node: &mut Node, tokens: &[String]) -> bool {
 }
 
 /// Deserialises `node` as `T`, collecting the first wrong type and every ignored field.
+///
+/// Only this shim is generic: `T`'s Deserialize code is instantiated once, against a
+/// type-erased deserializer, and the tracking wrappers underneath are compiled once for all
+/// kinds (instantiating them per kind was most of the binary and of the build).
 pub fn check_as<T: DeserializeOwned>(node: &Node) -> Findings {
+    check_erased(node, &mut |de| erased_serde::deserialize::<T>(de).map(drop))
+}
+
+type Deserialize<'a> =
+    dyn FnMut(&mut dyn erased_serde::Deserializer<'_>) -> Result<(), erased_serde::Error> + 'a;
+
+fn check_erased(node: &Node, deserialize: &mut Deserialize<'_>) -> Findings {
     let mut findings = Vec::new();
     let mut unknown = Vec::new();
     let mut record = |path: serde_ignored::Path<'_>| unknown.push(ignored_tokens(&path));
     let ignored = serde_ignored::Deserializer::new(node, &mut record);
-    let result = serde_path_to_error::deserialize::<_, T>(ignored);
+    let mut track = serde_path_to_error::Track::new();
+    let tracked = serde_path_to_error::Deserializer::new(ignored, &mut track);
+    let mut erased = <dyn erased_serde::Deserializer>::erase(tracked);
+    let result = deserialize(&mut erased);
+    drop(erased);
     if let Err(e) = result {
-        let tokens = e
+        let tokens = track
             .path()
             .iter()
             .filter_map(|s| match s {
@@ -88,7 +103,7 @@ pub fn check_as<T: DeserializeOwned>(node: &Node) -> Findings {
                 serde_path_to_error::Segment::Unknown => None,
             })
             .collect();
-        findings.push((tokens, "invalid-type", format!("{}", e.inner())));
+        findings.push((tokens, "invalid-type", format!("{e}")));
     }
     for tokens in unknown {
         let field = tokens.last().cloned().unwrap_or_default();

@@ -370,6 +370,9 @@ pub fn push(
     plain_http: bool,
     timeout: Duration,
 ) -> Result<String> {
+    // reqwest is built without a default crypto provider (Cargo.toml): ring is kforge's. An
+    // error means a provider is installed already, by an earlier push in this process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let config = ClientConfig {
         protocol: if plain_http {
             ClientProtocol::Http
