@@ -397,7 +397,22 @@ fn old_ingress_shapes_are_checked_against_their_service() {
                 "{api} {port}: {findings:#?}"
             );
         }
+        // Kubernetes 1.22 stopped serving both: the Ingress is not applied, its removal is the
+        // one finding, and its backends are not checked.
+        p.write("m.yaml", &format!("{service}---\n{ingress}"));
+        let (_, findings) = lint(
+            p.path(),
+            &["--kube-version", "1.22", "--only", "references,lifecycle", "m.yaml"],
+        );
+        assert!(of(&findings, "ingress-backend").is_empty(), "{findings:#?}");
+        assert_eq!(of(&findings, "removed-api").len(), 1, "{findings:#?}");
     }
+    // In networking.k8s.io/v1 the old fields are unknown fields, not a backend.
+    let v1 = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n    name: krakend-ingress\nspec:\n    rules:\n    - http:\n        paths:\n        - path: /\n          pathType: Prefix\n          backend:\n            serviceName: krakend-service\n            servicePort: 8080\n";
+    p.write("m.yaml", &format!("{service}---\n{v1}"));
+    let (_, findings) = lint(p.path(), &["--kube-version", "1.21", "m.yaml"]);
+    assert!(of(&findings, "ingress-backend").is_empty(), "{findings:#?}");
+    assert_eq!(of(&findings, "unknown-field").len(), 2, "{findings:#?}");
 }
 
 #[test]

@@ -342,6 +342,15 @@ pub fn knows(api_version: &str, kind: &str) -> bool {
     find(api_version, kind).is_some()
 }
 
+/// Whether Kubernetes `kube_version` still serves this apiVersion of this kind (an apiVersion
+/// the table does not list is taken as served).
+pub fn served(api_version: &str, kind: &str, kube_version: (u32, u32)) -> bool {
+    match (find(api_version, kind), kube_version) {
+        (Some(Api { removed: Some(r), .. }), (1, minor)) => minor < *r,
+        _ => true,
+    }
+}
+
 fn find(api_version: &str, kind: &str) -> Option<&'static Api> {
     TABLE
         .iter()

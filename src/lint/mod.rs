@@ -143,7 +143,7 @@ pub fn lint_references(
     }
     if opts.category_enabled(Category::References) {
         duplicates::check(docs, applied, sink);
-        references::check(docs, sink);
+        references::check(docs, opts.kube_version, sink);
         disruption::check(docs, sink);
         config_refs::check(docs, sink);
     }

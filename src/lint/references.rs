@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 
+use super::lifecycle;
 use super::sink::{Sink, path};
 use super::workload::{containers, pod_template_prefixes, template_labels_path};
 use crate::diag::Severity;
@@ -93,7 +94,7 @@ fn selects(selector: &IndexMap<String, String>, labels: &IndexMap<String, String
 }
 
 /// Every reference rule over the set.
-pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
+pub fn check(docs: &[Document], kube_version: (u32, u32), sink: &mut Sink<'_>) {
     // Pods may also come from an operator's or a rollout controller's custom resource.
     let custom = docs.iter().find(|d| is_custom_resource(d));
     let workloads: Vec<Pods<'_>> = docs.iter().filter_map(pods).collect();
@@ -125,7 +126,12 @@ pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
         }
     }
     for ing in docs.iter().filter(|d| d.kind == "Ingress") {
-        ingress(ing, &services, sink);
+        let api_version = str_at(&ing.node, &["apiVersion"]).unwrap_or("");
+        // An Ingress the target version no longer serves is not applied at all: its
+        // `removed-api` finding says so, and its backends are not checked.
+        if lifecycle::served(api_version, "Ingress", kube_version) {
+            ingress(ing, api_version != "networking.k8s.io/v1", &services, sink);
+        }
     }
     for hpa in docs.iter().filter(|d| d.kind == "HorizontalPodAutoscaler") {
         autoscaler(hpa, docs, sink);
@@ -361,7 +367,10 @@ struct Backend<'a> {
     port_at: Vec<String>,
 }
 
-fn backend<'a>(b: &[String], node: &'a Node) -> Option<Backend<'a>> {
+/// `old_shape`: the Ingress is `extensions/v1beta1` or `networking.k8s.io/v1beta1`, where a
+/// backend is `serviceName`/`servicePort` (in `networking.k8s.io/v1` those are unknown fields,
+/// reported by the types check, and send nowhere).
+fn backend<'a>(b: &[String], node: &'a Node, old_shape: bool) -> Option<Backend<'a>> {
     let at = |rest: &[&str]| {
         let mut t = b.to_vec();
         t.extend(rest.iter().map(|s| (*s).to_string()));
@@ -383,6 +392,9 @@ fn backend<'a>(b: &[String], node: &'a Node) -> Option<Backend<'a>> {
             port_at,
         });
     }
+    if !old_shape {
+        return None;
+    }
     let name = str_at(node, &["serviceName"])?;
     Some(Backend {
         name,
@@ -392,7 +404,7 @@ fn backend<'a>(b: &[String], node: &'a Node) -> Option<Backend<'a>> {
     })
 }
 
-fn ingress(ing: &Document, services: &[&Document], sink: &mut Sink<'_>) {
+fn ingress(ing: &Document, old_shape: bool, services: &[&Document], sink: &mut Sink<'_>) {
     if services.is_empty() {
         return;
     }
@@ -422,7 +434,7 @@ fn ingress(ing: &Document, services: &[&Document], sink: &mut Sink<'_>) {
         let Some(node) = ing.node.pointer(&b) else {
             continue;
         };
-        let Some(backend) = backend(&b, node) else {
+        let Some(backend) = backend(&b, node, old_shape) else {
             continue;
         };
         let name = backend.name;

@@ -159,7 +159,7 @@ rules![
         "use a port name or number declared in the pods' containers[].ports",
         []},
     {"ingress-backend", References, Error,
-        "An Ingress backend names a Service, or a Service port, that is not in the set.",
+        "An Ingress backend names a Service, or a Service port, that is not in the set. The `serviceName`/`servicePort` backends of `extensions/v1beta1` and `networking.k8s.io/v1beta1` are read while --kube-version still serves them (before 1.22).",
         "point the backend at a Service in the set and one of its ports (number or name)",
         [("kube-linter", "dangling-ingress")]},
     {"hpa-target", References, Error,
