@@ -402,7 +402,13 @@ fn old_ingress_shapes_are_checked_against_their_service() {
         p.write("m.yaml", &format!("{service}---\n{ingress}"));
         let (_, findings) = lint(
             p.path(),
-            &["--kube-version", "1.22", "--only", "references,lifecycle", "m.yaml"],
+            &[
+                "--kube-version",
+                "1.22",
+                "--only",
+                "references,lifecycle",
+                "m.yaml",
+            ],
         );
         assert!(of(&findings, "ingress-backend").is_empty(), "{findings:#?}");
         assert_eq!(of(&findings, "removed-api").len(), 1, "{findings:#?}");
@@ -616,7 +622,11 @@ fn custom_resources_are_validated_against_their_crds() {
     let got = of(&findings, "crd-schema");
     assert_eq!(got.len(), 1, "{findings:#?}");
     assert_eq!(got[0]["path"], "spec.replicas");
-    let line = prometheus.lines().position(|l| l == "  replicas: two").unwrap() + 1;
+    let line = prometheus
+        .lines()
+        .position(|l| l == "  replicas: two")
+        .unwrap()
+        + 1;
     assert_eq!(got[0]["line"].as_u64(), Some(line as u64));
 
     let crd = kp.join("manifests/setup/0servicemonitorCustomResourceDefinition.yaml");

@@ -251,11 +251,18 @@ fn convert(schema: &Json, root: bool) -> Json {
     Json::Object(out)
 }
 
-/// Validates every custom resource of `docs` whose type a CRD of `docs` or `extra` defines;
+/// Validates every custom resource of `docs` whose type a CRD of `docs` or of `extra` defines;
 /// returns the positions of their `kind` (so `unknown-kind` findings there can be dropped).
-pub fn check(docs: &[Document], extra: &[Document], sink: &mut Sink<'_>) -> Vec<Position> {
-    let (schemas, bad) = CrdSchemas::compile(docs.iter().chain(extra));
-    for b in bad {
+/// `extra` is what [`CrdSchemas::compile`] gave for the CRDs from outside the set, compiled
+/// once per run by the caller; a type defined both there and in `docs` is checked against
+/// `extra`'s.
+pub fn check_with(
+    docs: &[Document],
+    extra: &(CrdSchemas, Vec<BadSchema<'_>>),
+    sink: &mut Sink<'_>,
+) -> Vec<Position> {
+    let (schemas, bad) = CrdSchemas::compile(docs.iter());
+    for b in bad.iter().chain(&extra.1) {
         sink.report(
             "crd-schema",
             b.doc,
@@ -264,20 +271,23 @@ pub fn check(docs: &[Document], extra: &[Document], sink: &mut Sink<'_>) -> Vec<
         );
     }
     let mut defined = Vec::new();
-    if schemas.is_empty() {
+    if schemas.is_empty() && extra.0.is_empty() {
         return defined;
     }
     for doc in docs {
-        if schemas.check(doc, sink)
-            && let Some((f, line, col)) = doc
-                .node
-                .get_path(&["kind"])
-                .and_then(|k| k.origin.file_line())
+        if (extra.0.check(doc, sink) || schemas.check(doc, sink))
+            && let Some(at) = kind_position(doc)
         {
-            defined.push((f.display.clone(), line, col));
+            defined.push(at);
         }
     }
     defined
+}
+
+/// Where `doc`'s `kind` is.
+pub fn kind_position(doc: &Document) -> Option<Position> {
+    let (f, line, col) = doc.node.get_path(&["kind"])?.origin.file_line()?;
+    Some((f.display.clone(), line, col))
 }
 
 /// A file position: display name, line, column.

@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::config::Options;
+use super::crds::{CrdSchemas, drop_known_kinds, kind_position};
+use super::rules::Category;
 use super::sink::{Sink, sort_findings};
-use super::{lint_document, lint_references};
+use super::{Keep, lint_document, lint_references_with};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::manifest::Document;
 use crate::project::read_dir_sorted;
@@ -87,9 +89,18 @@ pub struct Linted {
 /// others are linted as if it were not there.
 pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Linted {
     let keep_docs = super::objects_to_keep(opts);
+    // The CRDs from outside the set (`--crd`, `crds:`) are compiled once, before the inputs.
+    let extra = if keep_docs != Keep::Nothing && opts.category_enabled(Category::Types) {
+        CrdSchemas::compile(opts.crd_documents.iter())
+    } else {
+        CrdSchemas::compile(std::iter::empty())
+    };
+    // With the types checks alone, a custom resource whose CRD is known already is validated
+    // in its chunk and dropped there, so a stream of them is linted in constant memory too.
+    let known = (keep_docs == Keep::Custom && !extra.0.is_empty()).then_some(&extra.0);
     let (mut problems, mut results) = crate::par::stream(
         |hand_over| for_each_chunk(paths, hand_over),
-        |chunk: Chunk| lint_chunk(&chunk, opts, keep_docs),
+        |chunk: Chunk| lint_chunk(&chunk, opts, keep_docs, known),
     );
     results.sort_by_key(|r| r.seq);
     let mut findings = Vec::new();
@@ -107,11 +118,12 @@ pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Linted {
     }
     let unreadable = problems.len();
     findings.extend(problems.into_iter().map(parse_error));
-    if keep_docs != super::Keep::Nothing {
+    if keep_docs != Keep::Nothing {
         let mut sink = Sink::new(opts, None);
-        let defined = lint_references(&docs, opts, super::Applied::PerFolder, &mut sink);
+        let defined =
+            lint_references_with(&docs, opts, &extra, super::Applied::PerFolder, &mut sink);
         findings.append(&mut sink.into_findings());
-        super::crds::drop_known_kinds(&mut findings, &defined);
+        drop_known_kinds(&mut findings, &defined);
     }
     sort_findings(&mut findings);
     Linted {
@@ -140,18 +152,33 @@ struct ChunkResult {
     outcome: Result<(Vec<Diagnostic>, usize, Vec<Document>), Diagnostic>,
 }
 
-fn lint_chunk(chunk: &Chunk, opts: &Options, keep_docs: super::Keep) -> ChunkResult {
+fn lint_chunk(
+    chunk: &Chunk,
+    opts: &Options,
+    keep_docs: Keep,
+    known: Option<&CrdSchemas>,
+) -> ChunkResult {
     let outcome = chunk_documents(chunk).map(|docs| {
         let mut sink = Sink::new(opts, None);
+        let mut validated = Vec::new();
+        let mut keep = Vec::new();
         for doc in &docs {
             lint_document(doc, opts, &mut sink);
+            let checked = known.is_some_and(|k| k.check(doc, &mut sink));
+            if checked {
+                validated.extend(kind_position(doc));
+            }
+            keep.push(!checked && keep_docs.keeps(doc));
         }
         let n = docs.len();
-        (
-            sink.into_findings(),
-            n,
-            docs.into_iter().filter(|d| keep_docs.keeps(d)).collect(),
-        )
+        let mut findings = sink.into_findings();
+        drop_known_kinds(&mut findings, &validated);
+        let kept = docs
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(d, k)| k.then_some(d))
+            .collect();
+        (findings, n, kept)
     });
     ChunkResult {
         seq: chunk.seq,
@@ -407,4 +434,52 @@ fn line_span(n: &Node) -> (usize, usize) {
         hi = hi.max(b);
     }
     (lo, hi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CRD: &str = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties:\n            spec: {type: object, properties: {size: {type: integer}}}\n";
+
+    fn chunk(text: &str) -> Chunk {
+        Chunk {
+            seq: 0,
+            file: SourceFile::new("w.yaml", text.to_string()),
+            first_doc: 0,
+        }
+    }
+
+    // With the types checks alone and the CRD given up front (`--crd`), a custom resource is
+    // validated in its chunk and not kept: a stream of them needs constant memory. One whose
+    // CRD is not known yet (it may come later in the stream) is kept for the end.
+    #[test]
+    fn custom_resources_of_known_crds_are_checked_in_their_chunk_and_not_kept() {
+        let (crd, _) = parse_documents_keeping_duplicates(
+            CRD,
+            &SourceFile::new("crd.yaml", CRD.to_string()),
+            Limits::default(),
+        )
+        .unwrap()
+        .remove(0);
+        let mut opts = Options::default();
+        opts.only.insert(Category::Types);
+        opts.crd_documents.push(Document::new("crd.yaml", 0, crd));
+        let (known, bad) = CrdSchemas::compile(opts.crd_documents.iter());
+        assert!(bad.is_empty());
+        let text = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: big}\n---\napiVersion: other.example.com/v1\nkind: Gadget\nmetadata: {name: g}\n";
+        let r = lint_chunk(&chunk(text), &opts, Keep::Custom, Some(&known));
+        let (findings, n, kept) = r.outcome.unwrap_or_else(|_| panic!("chunk parses"));
+        assert_eq!(n, 2);
+        let kinds: Vec<&str> = kept.iter().map(|d| d.kind.as_str()).collect();
+        assert_eq!(kinds, ["Gadget"]);
+        let rules: Vec<&str> = findings.iter().filter_map(|f| f.code).collect();
+        assert!(rules.contains(&"crd-schema"), "{rules:?}");
+        // The Widget's unknown-kind is moot (its CRD checked it); the Gadget's stays.
+        assert_eq!(rules.iter().filter(|r| **r == "unknown-kind").count(), 1);
+        // Without the CRD known up front, both are kept for the end of the run.
+        let r = lint_chunk(&chunk(text), &opts, Keep::Custom, None);
+        let (_, _, kept) = r.outcome.unwrap_or_else(|_| panic!("chunk parses"));
+        assert_eq!(kept.len(), 2);
+    }
 }

@@ -346,7 +346,12 @@ pub fn knows(api_version: &str, kind: &str) -> bool {
 /// the table does not list is taken as served).
 pub fn served(api_version: &str, kind: &str, kube_version: (u32, u32)) -> bool {
     match (find(api_version, kind), kube_version) {
-        (Some(Api { removed: Some(r), .. }), (1, minor)) => minor < *r,
+        (
+            Some(Api {
+                removed: Some(r), ..
+            }),
+            (1, minor),
+        ) => minor < *r,
         _ => true,
     }
 }

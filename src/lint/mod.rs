@@ -134,9 +134,25 @@ pub fn lint_references(
     applied: Applied,
     sink: &mut Sink<'_>,
 ) -> Vec<crds::Position> {
+    let extra = if opts.category_enabled(Category::Types) {
+        crds::CrdSchemas::compile(opts.crd_documents.iter())
+    } else {
+        crds::CrdSchemas::compile(std::iter::empty())
+    };
+    lint_references_with(docs, opts, &extra, applied, sink)
+}
+
+/// [`lint_references`] with `opts.crd_documents` compiled already (`extra`).
+pub fn lint_references_with(
+    docs: &[Document],
+    opts: &Options,
+    extra: &(crds::CrdSchemas, Vec<crds::BadSchema<'_>>),
+    applied: Applied,
+    sink: &mut Sink<'_>,
+) -> Vec<crds::Position> {
     let mut defined = Vec::new();
     if opts.category_enabled(Category::Types) {
-        defined = crds::check(docs, &opts.crd_documents, sink);
+        defined = crds::check_with(docs, extra, sink);
     }
     if opts.category_enabled(Category::Security) {
         service_accounts::check(docs, sink);
