@@ -7,6 +7,7 @@ RUNS). Binaries are measured in alternating rounds so machine load drifts over a
 
 Prints a markdown table (median of the rounds' medians, and the rounds' min-max).
 """
+import shutil
 import argparse
 import importlib.util
 import statistics
@@ -29,6 +30,7 @@ def workloads():
         bench.set_aside(proj)
         (proj / "environments").mkdir(parents=True)
         (proj / "environments" / "base.yaml").write_text((bench.ROOT / "environments" / "base.yaml").read_text())
+        shutil.copytree(bench.ROOT / "config", proj / "config")
         names = list(overlays)
         for i in range(n):
             (proj / "environments" / f"{names[i % 3]}-{i:03d}.yaml").write_text(overlays[names[i % 3]])
