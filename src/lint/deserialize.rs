@@ -1,11 +1,11 @@
-//! The type check proper: an object deserialised into its k8s-openapi type. Wrong types are
-//! found with serde_path_to_error (after each one the field is removed and the object checked
-//! again, so every wrong field is reported, up to a bound); unknown fields, which k8s-openapi
-//! silently ignores, are caught with serde_ignored.
+//! The type check proper: an object deserialised into its k8s-openapi type. A wrong type is
+//! found at its key path (after each one the field is removed and the object checked again, so
+//! every wrong field is reported, up to a bound); unknown fields, which k8s-openapi silently
+//! skips, are the values it deserialises as `IgnoredAny` (see [`Tracked`]).
 
 use serde::de::DeserializeOwned;
 
-use crate::yaml::{Node, Value};
+use crate::yaml::{Node, Track, Tracked, Value};
 
 /// Problems of one document: `(key path tokens, rule id, message)`.
 pub type Findings = Vec<(Vec<String>, &'static str, String)>;
@@ -72,38 +72,22 @@ fn remove(node: &mut Node, tokens: &[String]) -> bool {
 
 /// Deserialises `node` as `T`, collecting the first wrong type and every ignored field.
 ///
-/// Only this shim is generic: `T`'s Deserialize code is instantiated once, against a
-/// type-erased deserializer, and the tracking wrappers underneath are compiled once for all
-/// kinds (instantiating them per kind was most of the binary and of the build).
+/// The tree's own deserializer keeps the key path ([`Tracked`]), so `T`'s Deserialize code is
+/// compiled once, for one concrete deserializer, with no wrapper around it (wrappers such as
+/// serde_path_to_error and serde_ignored were instantiated again for every kind: most of the
+/// binary and of the build).
 pub fn check_as<T: DeserializeOwned>(node: &Node) -> Findings {
-    check_erased(node, &mut |de| erased_serde::deserialize::<T>(de).map(drop))
+    let track = Track::default();
+    let wrong = T::deserialize(Tracked::new(node, &track))
+        .err()
+        .map(|e| (track.error_path(), e.to_string()));
+    findings(wrong, track.take_ignored())
 }
 
-type Deserialize<'a> =
-    dyn FnMut(&mut dyn erased_serde::Deserializer<'_>) -> Result<(), erased_serde::Error> + 'a;
-
-fn check_erased(node: &Node, deserialize: &mut Deserialize<'_>) -> Findings {
+fn findings(wrong: Option<(Vec<String>, String)>, unknown: Vec<Vec<String>>) -> Findings {
     let mut findings = Vec::new();
-    let mut unknown = Vec::new();
-    let mut record = |path: serde_ignored::Path<'_>| unknown.push(ignored_tokens(&path));
-    let ignored = serde_ignored::Deserializer::new(node, &mut record);
-    let mut track = serde_path_to_error::Track::new();
-    let tracked = serde_path_to_error::Deserializer::new(ignored, &mut track);
-    let mut erased = <dyn erased_serde::Deserializer>::erase(tracked);
-    let result = deserialize(&mut erased);
-    drop(erased);
-    if let Err(e) = result {
-        let tokens = track
-            .path()
-            .iter()
-            .filter_map(|s| match s {
-                serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
-                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
-                serde_path_to_error::Segment::Enum { variant } => Some(variant.clone()),
-                serde_path_to_error::Segment::Unknown => None,
-            })
-            .collect();
-        findings.push((tokens, "invalid-type", format!("{e}")));
+    if let Some((tokens, message)) = wrong {
+        findings.push((tokens, "invalid-type", message));
     }
     for tokens in unknown {
         let field = tokens.last().cloned().unwrap_or_default();
@@ -114,30 +98,4 @@ fn check_erased(node: &Node, deserialize: &mut Deserialize<'_>) -> Findings {
         ));
     }
     findings
-}
-
-fn ignored_tokens(path: &serde_ignored::Path<'_>) -> Vec<String> {
-    use serde_ignored::Path;
-    let mut tokens = Vec::new();
-    let mut cur = path;
-    loop {
-        match cur {
-            Path::Root => break,
-            Path::Seq { parent, index } => {
-                tokens.push(index.to_string());
-                cur = parent;
-            }
-            Path::Map { parent, key } => {
-                tokens.push(key.clone());
-                cur = parent;
-            }
-            Path::Some { parent }
-            | Path::NewtypeStruct { parent }
-            | Path::NewtypeVariant { parent } => {
-                cur = parent;
-            }
-        }
-    }
-    tokens.reverse();
-    tokens
 }

@@ -8,6 +8,7 @@
 //! null; errors name what was found as serde_json does (`null`, not serde's `unit value`).
 //! Map keys are borrowed strings.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use serde::de::value::BorrowedStrDeserializer;
@@ -100,10 +101,18 @@ fn visit_number<'de, V: Visitor<'de>>(node: &'de Node, visitor: V) -> Result<V::
     }
 }
 
-fn visit_seq<'de, V: Visitor<'de>>(items: &'de [Node], visitor: V) -> Result<V::Value, DeError> {
-    let mut access = Items(items.iter());
+fn visit_seq<'de, V: Visitor<'de>>(
+    items: &'de [Node],
+    track: Option<&'de Track<'de>>,
+    visitor: V,
+) -> Result<V::Value, DeError> {
+    let mut access = Items {
+        iter: items.iter(),
+        index: 0,
+        track,
+    };
     let out = visitor.visit_seq(&mut access)?;
-    if access.0.len() == 0 {
+    if access.iter.len() == 0 {
         Ok(out)
     } else {
         Err(de::Error::invalid_length(
@@ -113,10 +122,15 @@ fn visit_seq<'de, V: Visitor<'de>>(items: &'de [Node], visitor: V) -> Result<V::
     }
 }
 
-fn visit_map<'de, V: Visitor<'de>>(map: &'de Map, visitor: V) -> Result<V::Value, DeError> {
+fn visit_map<'de, V: Visitor<'de>>(
+    map: &'de Map,
+    track: Option<&'de Track<'de>>,
+    visitor: V,
+) -> Result<V::Value, DeError> {
     let mut access = Entries {
         iter: map.iter(),
         value: None,
+        track,
     };
     let out = visitor.visit_map(&mut access)?;
     if access.iter.len() == 0 {
@@ -129,7 +143,11 @@ fn visit_map<'de, V: Visitor<'de>>(map: &'de Map, visitor: V) -> Result<V::Value
     }
 }
 
-struct Items<'de>(std::slice::Iter<'de, Node>);
+struct Items<'de> {
+    iter: std::slice::Iter<'de, Node>,
+    index: usize,
+    track: Option<&'de Track<'de>>,
+}
 
 impl<'de> SeqAccess<'de> for Items<'de> {
     type Error = DeError;
@@ -138,17 +156,29 @@ impl<'de> SeqAccess<'de> for Items<'de> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, DeError> {
-        self.0.next().map(|n| seed.deserialize(n)).transpose()
+        let Some(node) = self.iter.next() else {
+            return Ok(None);
+        };
+        let index = self.index;
+        self.index += 1;
+        within(self.track, Segment::Index(index), || {
+            seed.deserialize(Tracked {
+                node,
+                track: self.track,
+            })
+        })
+        .map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.0.len())
+        Some(self.iter.len())
     }
 }
 
 struct Entries<'de> {
     iter: indexmap::map::Iter<'de, String, Node>,
-    value: Option<&'de Node>,
+    value: Option<(&'de str, &'de Node)>,
+    track: Option<&'de Track<'de>>,
 }
 
 impl<'de> MapAccess<'de> for Entries<'de> {
@@ -161,14 +191,19 @@ impl<'de> MapAccess<'de> for Entries<'de> {
         let Some((key, value)) = self.iter.next() else {
             return Ok(None);
         };
-        self.value = Some(value);
+        self.value = Some((key, value));
         seed.deserialize(BorrowedStrDeserializer::new(key))
             .map(Some)
     }
 
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, DeError> {
         match self.value.take() {
-            Some(value) => seed.deserialize(value),
+            Some((key, node)) => within(self.track, Segment::Key(key), || {
+                seed.deserialize(Tracked {
+                    node,
+                    track: self.track,
+                })
+            }),
             None => Err(de::Error::custom("value is missing")),
         }
     }
@@ -182,6 +217,23 @@ impl<'de> MapAccess<'de> for Entries<'de> {
 struct Variant<'de> {
     name: &'de str,
     value: Option<&'de Node>,
+    track: Option<&'de Track<'de>>,
+}
+
+impl<'de> Variant<'de> {
+    /// The variant's content, tracked under the variant's name.
+    fn content<T>(
+        &self,
+        node: &'de Node,
+        f: impl FnOnce(Tracked<'de>) -> Result<T, DeError>,
+    ) -> Result<T, DeError> {
+        within(self.track, Segment::Key(self.name), || {
+            f(Tracked {
+                node,
+                track: self.track,
+            })
+        })
+    }
 }
 
 impl<'de> de::EnumAccess<'de> for Variant<'de> {
@@ -200,13 +252,13 @@ impl<'de> de::VariantAccess<'de> for Variant<'de> {
     fn unit_variant(self) -> Result<(), DeError> {
         match self.value {
             None => Ok(()),
-            Some(v) => de::Deserialize::deserialize(v),
+            Some(v) => self.content(v, de::Deserialize::deserialize),
         }
     }
 
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, DeError> {
         match self.value {
-            Some(v) => seed.deserialize(v),
+            Some(v) => self.content(v, |t| seed.deserialize(t)),
             None => Err(de::Error::invalid_type(
                 Unexpected::UnitVariant,
                 &"newtype variant",
@@ -217,7 +269,7 @@ impl<'de> de::VariantAccess<'de> for Variant<'de> {
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
         match self.value.map(|v| &v.value) {
             Some(Value::Seq(items)) if items.is_empty() => visitor.visit_unit(),
-            Some(Value::Seq(items)) => visit_seq(items, visitor),
+            Some(Value::Seq(items)) => visit_seq(items, self.track, visitor),
             Some(other) => Err(de::Error::invalid_type(
                 other.unexpected(),
                 &"tuple variant",
@@ -235,7 +287,7 @@ impl<'de> de::VariantAccess<'de> for Variant<'de> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         match self.value.map(|v| &v.value) {
-            Some(Value::Map(m)) => visit_map(m, visitor),
+            Some(Value::Map(m)) => visit_map(m, self.track, visitor),
             Some(other) => Err(de::Error::invalid_type(
                 other.unexpected(),
                 &"struct variant",
@@ -251,23 +303,127 @@ impl<'de> de::VariantAccess<'de> for Variant<'de> {
 macro_rules! numbers {
     ($($method:ident)*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-            visit_number(self, visitor)
+            visit_number(self.node, visitor)
         }
     )*};
 }
 
+/// One step of a key path: a map key or a sequence index.
+#[derive(Clone, Copy)]
+enum Segment<'de> {
+    Key(&'de str),
+    Index(usize),
+}
+
+/// What a tracked deserialisation saw: the path to the first error (the innermost value that
+/// failed) and the paths of the values the type ignored (unknown fields). Paths are kept as
+/// borrowed steps and turned into strings only for what is reported.
+#[derive(Default)]
+pub struct Track<'de> {
+    path: RefCell<Vec<Segment<'de>>>,
+    error_at: RefCell<Option<Vec<String>>>,
+    ignored: RefCell<Vec<Vec<String>>>,
+}
+
+impl Track<'_> {
+    fn tokens(&self) -> Vec<String> {
+        self.path
+            .borrow()
+            .iter()
+            .map(|s| match s {
+                Segment::Key(k) => (*k).to_string(),
+                Segment::Index(i) => i.to_string(),
+            })
+            .collect()
+    }
+
+    /// Key path of the value whose deserialisation failed first (empty: the root).
+    pub fn error_path(&self) -> Vec<String> {
+        self.error_at.borrow().clone().unwrap_or_default()
+    }
+
+    /// Key paths of the values the type ignored, in document order.
+    pub fn take_ignored(&self) -> Vec<Vec<String>> {
+        self.ignored.take()
+    }
+}
+
+/// Runs `f` with `segment` on the tracked path; the first error is recorded with its path.
+fn within<'de, T>(
+    track: Option<&'de Track<'de>>,
+    segment: Segment<'de>,
+    f: impl FnOnce() -> Result<T, DeError>,
+) -> Result<T, DeError> {
+    let Some(track) = track else {
+        return f();
+    };
+    track.path.borrow_mut().push(segment);
+    let result = f();
+    if result.is_err() && track.error_at.borrow().is_none() {
+        let path = track.tokens();
+        *track.error_at.borrow_mut() = Some(path);
+    }
+    track.path.borrow_mut().pop();
+    result
+}
+
+/// A tree read with its key path tracked ([`Track`]): what the types lint deserialises each
+/// kind from, so one concrete deserializer gives both the path of a wrong type and every
+/// unknown field (each k8s-openapi type's Deserialize is compiled once, for this type).
+#[derive(Clone, Copy)]
+pub struct Tracked<'de> {
+    node: &'de Node,
+    track: Option<&'de Track<'de>>,
+}
+
+impl<'de> Tracked<'de> {
+    /// `node`, recording into `track`.
+    pub fn new(node: &'de Node, track: &'de Track<'de>) -> Self {
+        Self {
+            node,
+            track: Some(track),
+        }
+    }
+}
+
+macro_rules! forward {
+    ($($method:ident($($arg:ident: $ty:ty),*))*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, DeError> {
+            Tracked { node: self, track: None }.$method($($arg,)* visitor)
+        }
+    )*};
+}
+
+/// An untracked tree reads exactly as a tracked one.
 impl<'de> de::Deserializer<'de> for &'de Node {
     type Error = DeError;
 
+    forward! {
+        deserialize_any() deserialize_bool() deserialize_i8() deserialize_i16() deserialize_i32()
+        deserialize_i64() deserialize_i128() deserialize_u8() deserialize_u16() deserialize_u32()
+        deserialize_u64() deserialize_u128() deserialize_f32() deserialize_f64() deserialize_char()
+        deserialize_str() deserialize_string() deserialize_bytes() deserialize_byte_buf()
+        deserialize_option() deserialize_unit() deserialize_unit_struct(name: &'static str)
+        deserialize_newtype_struct(name: &'static str) deserialize_seq()
+        deserialize_tuple(len: usize) deserialize_tuple_struct(name: &'static str, len: usize)
+        deserialize_map() deserialize_struct(name: &'static str, fields: &'static [&'static str])
+        deserialize_enum(name: &'static str, variants: &'static [&'static str])
+        deserialize_identifier() deserialize_ignored_any()
+    }
+}
+
+impl<'de> de::Deserializer<'de> for Tracked<'de> {
+    type Error = DeError;
+
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match &self.value {
+        match &self.node.value {
             Value::Null => visitor.visit_unit(),
-            Value::Float(_) if self.value.is_null() => visitor.visit_unit(),
+            Value::Float(_) if self.node.value.is_null() => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Int(_) | Value::Float(_) => visit_number(self, visitor),
+            Value::Int(_) | Value::Float(_) => visit_number(self.node, visitor),
             Value::String(s) => visitor.visit_borrowed_str(s),
-            Value::Seq(items) => visit_seq(items, visitor),
-            Value::Map(m) => visit_map(m, visitor),
+            Value::Seq(items) => visit_seq(items, self.track, visitor),
+            Value::Map(m) => visit_map(m, self.track, visitor),
         }
     }
 
@@ -278,7 +434,7 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        if self.value.is_null() {
+        if self.node.value.is_null() {
             visitor.visit_none()
         } else {
             visitor.visit_some(self)
@@ -291,14 +447,19 @@ impl<'de> de::Deserializer<'de> for &'de Node {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        match &self.value {
-            Value::String(name) => visitor.visit_enum(Variant { name, value: None }),
+        match &self.node.value {
+            Value::String(name) => visitor.visit_enum(Variant {
+                name,
+                value: None,
+                track: self.track,
+            }),
             Value::Map(m) => {
                 let mut entries = m.iter();
                 match (entries.next(), entries.next()) {
                     (Some((name, value)), None) => visitor.visit_enum(Variant {
                         name,
                         value: Some(value),
+                        track: self.track,
                     }),
                     _ => Err(de::Error::invalid_value(
                         Unexpected::Map,
@@ -322,9 +483,9 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.value {
+        match self.node.value {
             Value::Bool(b) => visitor.visit_bool(b),
-            _ => Err(invalid(self, &visitor)),
+            _ => Err(invalid(self.node, &visitor)),
         }
     }
 
@@ -333,9 +494,9 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match &self.value {
+        match &self.node.value {
             Value::String(s) => visitor.visit_borrowed_str(s),
-            _ => Err(invalid(self, &visitor)),
+            _ => Err(invalid(self.node, &visitor)),
         }
     }
 
@@ -344,10 +505,10 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match &self.value {
+        match &self.node.value {
             Value::String(s) => visitor.visit_borrowed_str(s),
-            Value::Seq(items) => visit_seq(items, visitor),
-            _ => Err(invalid(self, &visitor)),
+            Value::Seq(items) => visit_seq(items, self.track, visitor),
+            _ => Err(invalid(self.node, &visitor)),
         }
     }
 
@@ -356,10 +517,10 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        if self.value.is_null() {
+        if self.node.value.is_null() {
             visitor.visit_unit()
         } else {
-            Err(invalid(self, &visitor))
+            Err(invalid(self.node, &visitor))
         }
     }
 
@@ -372,9 +533,9 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match &self.value {
-            Value::Seq(items) => visit_seq(items, visitor),
-            _ => Err(invalid(self, &visitor)),
+        match &self.node.value {
+            Value::Seq(items) => visit_seq(items, self.track, visitor),
+            _ => Err(invalid(self.node, &visitor)),
         }
     }
 
@@ -396,9 +557,9 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match &self.value {
-            Value::Map(m) => visit_map(m, visitor),
-            _ => Err(invalid(self, &visitor)),
+        match &self.node.value {
+            Value::Map(m) => visit_map(m, self.track, visitor),
+            _ => Err(invalid(self.node, &visitor)),
         }
     }
 
@@ -408,10 +569,10 @@ impl<'de> de::Deserializer<'de> for &'de Node {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        match &self.value {
-            Value::Seq(items) => visit_seq(items, visitor),
-            Value::Map(m) => visit_map(m, visitor),
-            _ => Err(invalid(self, &visitor)),
+        match &self.node.value {
+            Value::Seq(items) => visit_seq(items, self.track, visitor),
+            Value::Map(m) => visit_map(m, self.track, visitor),
+            _ => Err(invalid(self.node, &visitor)),
         }
     }
 
@@ -419,13 +580,20 @@ impl<'de> de::Deserializer<'de> for &'de Node {
         self.deserialize_str(visitor)
     }
 
+    /// What a type skips (a field it does not know) is recorded when tracked, as serde_ignored
+    /// does; its content is not visited.
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if let Some(track) = self.track {
+            let path = track.tokens();
+            track.ignored.borrow_mut().push(path);
+        }
         visitor.visit_unit()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde::Deserialize;
     use serde::de::DeserializeOwned;
 
     use super::super::{Limits, SourceFile, parse_documents, to_json};
@@ -443,9 +611,56 @@ mod tests {
         };
         let direct = serde_path_to_error::deserialize::<_, T>(&node)
             .map_err(|e| format!("{}: {}", e.path(), e.inner()));
+        // The tracked tree finds the same error at the same key path as serde_path_to_error.
+        let tokens = |p: &serde_path_to_error::Path| -> Vec<String> {
+            p.iter()
+                .filter_map(|s| match s {
+                    serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                    serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                    serde_path_to_error::Segment::Enum { variant } => Some(variant.clone()),
+                    serde_path_to_error::Segment::Unknown => None,
+                })
+                .collect()
+        };
+        let reference = serde_path_to_error::deserialize::<_, T>(&node)
+            .err()
+            .map(|e| (tokens(e.path()), e.inner().to_string()));
+        let track = super::Track::default();
+        let tracked = T::deserialize(super::Tracked::new(&node, &track))
+            .err()
+            .map(|e| (track.error_path(), e.to_string()));
+        assert_eq!(tracked, reference, "{yaml}");
         let via_json = serde_path_to_error::deserialize::<_, T>(&json)
             .map_err(|e| format!("{}: {}", e.path(), e.inner()));
         (show(direct), show(via_json))
+    }
+
+    #[test]
+    fn a_tracked_tree_records_what_the_type_ignores_and_nothing_inside_it() {
+        use k8s_openapi::api::apps::v1::Deployment;
+
+        let yaml = "spec:\n  replicas: 2\n  replicaCont: 3\n  template:\n    spec:\n      containers:\n      - name: c\n        imagePullPolcy: Always\n        extra: {deep: {deeper: 1}}\n";
+        let node = parse_documents(yaml, &SourceFile::new("t", yaml), Limits::default())
+            .unwrap()
+            .remove(0);
+        let track = super::Track::default();
+        let result = Deployment::deserialize(super::Tracked::new(&node, &track));
+        assert!(result.is_ok());
+        assert_eq!(
+            track.take_ignored(),
+            [
+                vec!["spec", "replicaCont"],
+                vec![
+                    "spec",
+                    "template",
+                    "spec",
+                    "containers",
+                    "0",
+                    "imagePullPolcy"
+                ],
+                vec!["spec", "template", "spec", "containers", "0", "extra"],
+            ]
+        );
     }
 
     #[test]
