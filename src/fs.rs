@@ -43,13 +43,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     builder.prefix(TEMP_PREFIX);
     #[cfg(unix)]
     builder.permissions(readable());
-    let mut in_flight = in_flight();
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| Error::new(format!("creating a temporary file in {}", dir.display()), e))?;
+    let mut tmp = begin_temp_file(&builder, dir)?;
     let tmp_path = tmp.path().to_path_buf();
-    in_flight.push(tmp_path.clone());
-    drop(in_flight);
     let written = tmp
         .write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
@@ -69,6 +64,19 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// is stopped from another thread (the template memory watchdog). Process-wide because the
 /// stop is; not a setting.
 static IN_FLIGHT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// A new temporary file in `dir`, created and registered in [`IN_FLIGHT`] under its lock.
+fn begin_temp_file(
+    builder: &tempfile::Builder<'_, '_>,
+    dir: &Path,
+) -> Result<tempfile::NamedTempFile> {
+    let mut in_flight = in_flight();
+    let tmp = builder
+        .tempfile_in(dir)
+        .map_err(|e| Error::new(format!("creating a temporary file in {}", dir.display()), e))?;
+    in_flight.push(tmp.path().to_path_buf());
+    Ok(tmp)
+}
 
 fn in_flight() -> MutexGuard<'static, Vec<PathBuf>> {
     IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner())
@@ -264,5 +272,36 @@ mod tests {
         ] {
             assert!(!has_parent_after_name(Path::new(good)), "{good}");
         }
+    }
+
+    /// A process stopped by [`abandon_writes`] leaves none of the temporary files of the
+    /// writes it had in progress. Run in a child process (this test's own binary), since the
+    /// writes of the process stay blocked afterwards.
+    #[test]
+    fn abandoned_writes_leave_no_temporary_files() {
+        const CHILD: &str = "KFORGE_TEST_ABANDON_IN";
+        if let Some(dir) = std::env::var_os(CHILD) {
+            let dir = Path::new(&dir);
+            let mut builder = tempfile::Builder::new();
+            builder.prefix(TEMP_PREFIX);
+            // Two writes in progress: their files exist, under their temporary names.
+            for _ in 0..2 {
+                let (_file, _path) = begin_temp_file(&builder, dir).unwrap().keep().unwrap();
+            }
+            abandon_writes();
+            std::process::exit(0);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "fs::tests::abandoned_writes_leave_no_temporary_files",
+            ])
+            .env(CHILD, dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert!(left.is_empty(), "{left:?}");
     }
 }
