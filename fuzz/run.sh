@@ -3,12 +3,11 @@
 # target for SECONDS (default 300) with libFuzzer. Built unoptimised and without a sanitizer
 # (safe Rust; an optimised ASan build of this crate takes ~45 min on 2 cores).
 # Needs cargo-fuzz (`cargo install cargo-fuzz`) and a C++ compiler (libfuzzer-sys builds
-# libFuzzer). cargo-fuzz passes nightly-only rustc flags (-Zsanitizer..., -Cpasses=sancov-module
-# with -Z options): with a nightly toolchain installed it is used; without one, the stable
-# toolchain is told to accept them with RUSTC_BOOTSTRAP=1 (how this script was run here: the
-# first build of a target takes ~30 min on 2 busy cores, the others reuse it). Crashes land in
-# fuzz/artifacts/<target>/.
-#   fuzz/run.sh [SECONDS] [TARGET...]
+# libFuzzer). cargo-fuzz passes nightly-only rustc flags (-Z...); the default toolchain (stable)
+# is told to accept them with RUSTC_BOOTSTRAP=1, which is how this script is run here (the first
+# build takes ~16 min on 2 busy cores, later targets reuse it); FUZZ_TOOLCHAIN=nightly uses a
+# nightly toolchain instead (a separate, full build). Crashes land in fuzz/artifacts/<target>/.
+#   [FUZZ_TOOLCHAIN=nightly] fuzz/run.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-300}
@@ -36,8 +35,8 @@ seed archive_reader dist-fuzz-seed/*/*.tgz $(find "$corpora/helm" -name '*.tgz')
 seed index_reader dist-fuzz-seed/*/index.yaml $(find "$corpora/helm" -name 'index*.yaml')
 rm -rf dist-fuzz-seed
 
-if rustup run nightly rustc --version >/dev/null 2>&1; then
-    fuzz=(cargo +nightly fuzz)
+if [[ -n ${FUZZ_TOOLCHAIN:-} ]]; then
+    fuzz=(cargo "+$FUZZ_TOOLCHAIN" fuzz)
 else
     fuzz=(env RUSTC_BOOTSTRAP=1 cargo fuzz)
 fi
