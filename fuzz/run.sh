@@ -42,6 +42,8 @@ else
 fi
 for t in "${targets[@]}"; do
     echo "== $t: ${secs}s"
+    # Built first, in the open: a target that no longer compiles stops the script.
+    "${fuzz[@]}" build --dev -s none "$t"
     "${fuzz[@]}" run --dev -s none "$t" "fuzz/corpus/$t" -- \
         -max_total_time="$secs" -rss_limit_mb=4096 -timeout=20 -print_final_stats=1 2>&1 |
         grep -E '^(#[0-9]+ +DONE|stat::|==[0-9]+==|SUMMARY|Test unit written|.*panicked)' || true

@@ -112,11 +112,16 @@ impl Drop for Finishing {
 /// either not started, or its file complete under its name: never half-written.
 pub fn abandon_writes() {
     let guard = in_flight();
-    for path in guard.iter() {
-        let _ = fs::remove_file(path).or_else(|_| fs::remove_dir_all(path));
-    }
+    remove_all(&guard);
     // Held until the process exits: no write starts or completes after this.
     std::mem::forget(guard);
+}
+
+/// Removes each of `paths`, a file or a folder, as far as it can.
+fn remove_all(paths: &[PathBuf]) {
+    for path in paths {
+        let _ = fs::remove_file(path).or_else(|_| fs::remove_dir_all(path));
+    }
 }
 
 /// Prefix of the temporary files [`write_atomically`] creates (then 6 random characters).
@@ -274,33 +279,32 @@ mod tests {
         }
     }
 
-    /// A process stopped by [`abandon_writes`] leaves none of the temporary files of the
-    /// writes it had in progress. Run in a child process (this test's own binary), since the
-    /// writes of the process stay blocked afterwards.
+    /// What [`abandon_writes`] removes: the temporary files of writes in progress, which
+    /// are registered as they are created. (`abandon_writes` itself blocks every write of the
+    /// process afterwards, so it is not called here.)
     #[test]
-    fn abandoned_writes_leave_no_temporary_files() {
-        const CHILD: &str = "KFORGE_TEST_ABANDON_IN";
-        if let Some(dir) = std::env::var_os(CHILD) {
-            let dir = Path::new(&dir);
-            let mut builder = tempfile::Builder::new();
-            builder.prefix(TEMP_PREFIX);
-            // Two writes in progress: their files exist, under their temporary names.
-            for _ in 0..2 {
-                let (_file, _path) = begin_temp_file(&builder, dir).unwrap().keep().unwrap();
-            }
-            abandon_writes();
-            std::process::exit(0);
-        }
+    fn temporary_files_of_writes_in_progress_are_registered_and_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let status = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "fs::tests::abandoned_writes_leave_no_temporary_files",
-            ])
-            .env(CHILD, dir.path())
-            .status()
-            .unwrap();
-        assert!(status.success());
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(TEMP_PREFIX);
+        // Two writes in progress: their files exist, under their temporary names.
+        let kept: Vec<PathBuf> = (0..2)
+            .map(|_| {
+                begin_temp_file(&builder, dir.path())
+                    .unwrap()
+                    .keep()
+                    .unwrap()
+                    .1
+            })
+            .collect();
+        let registered: Vec<PathBuf> = in_flight()
+            .iter()
+            .filter(|p| kept.contains(p))
+            .cloned()
+            .collect();
+        assert_eq!(registered.len(), 2, "{registered:?}");
+        remove_all(&registered);
+        in_flight().retain(|p| !kept.contains(p));
         let left: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
         assert!(left.is_empty(), "{left:?}");
     }

@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(set) = TemplateSet::load(dir.path()) else {
         return;
     };
-    let Ok(Some(values)) = parse_values_file(set.defaults()) else {
+    let Ok(Some(values)) = parse_values_file(&set.defaults()[0]) else {
         panic!("built-in defaults must parse");
     };
     let chart = ChartMeta::from_values(&values).expect("built-in chart metadata");
