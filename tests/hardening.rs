@@ -135,17 +135,17 @@ const DOUBLING: &str = "# line 1\n{% set ns = namespace(s=\"x\") %}{% for i in r
 
 /// Item 2: a string grown in a loop without being printed took all the memory there was (3.3 GB
 /// at 27 doublings; `memory allocation ... failed` and an abort under a limit). The memory
-/// watchdog stops it at the default bound (512 MiB of growth per environment rendering), inside
-/// a 2 GiB address space, with an error naming the environment and template; nothing written.
+/// watchdog stops it at the default bound (1 GiB of growth per environment rendering), inside
+/// a 4 GiB address space, with an error naming the environment and template; nothing written.
 #[test]
 fn a_string_grown_without_being_printed_is_stopped_by_the_memory_bound() {
     let p = TempProject::reference();
     p.write("chart-templates/grow.yaml", DOUBLING);
-    let run = bounded(p.path(), &["build", "-e", "dev"], "", 60).exit(2);
+    let run = limited(p.path(), &["build", "-e", "dev"], &[], 4 << 30).exit(2);
     assert!(
         run.stderr
             .contains("environment dev, template chart-templates/grow.yaml")
-            && run.stderr.contains("over the limit of 512 MiB"),
+            && run.stderr.contains("over the limit of 1024 MiB"),
         "{}",
         run.stderr
     );

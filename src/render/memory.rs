@@ -21,9 +21,11 @@ use std::time::Duration;
 
 use super::limits::MAX_OUTPUT_BYTES;
 
-/// Default growth of resident memory allowed per environment rendering: twice a run's budget
-/// of values and output ([`MAX_OUTPUT_BYTES`]), 512 MiB.
-pub const DEFAULT_LIMIT: u64 = 2 * MAX_OUTPUT_BYTES as u64;
+/// Default growth of resident memory allowed per environment rendering: four times a run's
+/// budget of values and output ([`MAX_OUTPUT_BYTES`]), 1 GiB. A run within that budget holds
+/// up to three times it while its output buffer grows (the old buffer, and the new one of
+/// twice the size), so twice would stop legitimate runs.
+pub const DEFAULT_LIMIT: u64 = 4 * MAX_OUTPUT_BYTES as u64;
 
 /// How often the watchdog measures, while templates render.
 pub const POLL: Duration = Duration::from_millis(5);
@@ -249,7 +251,7 @@ mod tests {
     #[test]
     fn the_report_names_environment_template_and_growth() {
         let over = Overrun {
-            resident: 700 * MIB,
+            resident: 1200 * MIB,
             baseline: 100 * MIB,
             limit: DEFAULT_LIMIT,
             running: vec![("dev".into(), "chart-templates/grow.yaml".into())],
@@ -257,8 +259,8 @@ mod tests {
         let m = over.message();
         assert!(
             m.contains("environment dev, template chart-templates/grow.yaml")
-                && m.contains("grew by 600 MiB")
-                && m.contains("limit of 512 MiB"),
+                && m.contains("grew by 1100 MiB")
+                && m.contains("limit of 1024 MiB"),
             "{m}"
         );
     }
