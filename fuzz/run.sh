@@ -44,7 +44,7 @@ for t in "${targets[@]}"; do
     echo "== $t: ${secs}s"
     # Built first, in the open: a target that no longer compiles stops the script.
     "${fuzz[@]}" build --dev -s none "$t"
-    # The flood seed of template_limits reaches the 256 MiB output bound only after ~30 s in
+    # The flood seed of template_limits reaches the 256 MiB output bound only after over 20 s in
     # this unoptimised, instrumented build: at -timeout=20 it was reported as a hang at once.
     timeout=20
     [[ $t == template_limits ]] && timeout=120
