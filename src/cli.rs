@@ -188,7 +188,7 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub select: EnvSelection,
     /// Write one folder per environment, one file per object, instead of stdout.
-    #[arg(long = "output-dir", value_name = "DIR")]
+    #[arg(long = "output-dir", value_name = "DIR", value_parser = folder_to_create)]
     pub output_dir: Option<PathBuf>,
     /// Output format on stdout.
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
@@ -218,7 +218,8 @@ pub struct ChartArgs {
         long = "destination",
         value_name = "DIR",
         default_value = "dist",
-        env = "KFORGE_DIST"
+        env = "KFORGE_DIST",
+        value_parser = folder_to_create
     )]
     pub destination: PathBuf,
     /// The published chart repository: DIR/<env>/index.yaml, fetched from it (e.g. by CI). A
@@ -303,7 +304,7 @@ pub enum DiffFormat {
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The project folder (created if missing; must not already hold a project).
-    #[arg(value_name = "DIR")]
+    #[arg(value_name = "DIR", value_parser = folder_to_create)]
     pub dir: PathBuf,
     /// Chart and application name (DNS-1123 label); default: the folder's name.
     #[arg(long = "name", value_name = "NAME")]
@@ -609,4 +610,17 @@ fn ordered_sets(m: &ArgMatches) -> Vec<SetArg> {
     }
     all.sort_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, s)| s).collect()
+}
+
+/// A folder kforge may create (`--output-dir`, `-d`, `init DIR`): refused with `..` after a
+/// folder name (`a/../b`), which would create `a` and write into `b` (docs/limits.md).
+fn folder_to_create(arg: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(arg);
+    if crate::fs::has_parent_after_name(&path) {
+        return Err(format!(
+            "`..` after a folder name: kforge would create the folders before it and write elsewhere; write the folder you mean without `..` ({})",
+            crate::project::escaped(arg)
+        ));
+    }
+    Ok(path)
 }

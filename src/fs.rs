@@ -3,7 +3,8 @@
 
 use std::fs::{self, File};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 /// A file-system operation failed: what was being done, and the OS error.
 #[derive(Debug, thiserror::Error)]
@@ -42,15 +43,85 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     builder.prefix(TEMP_PREFIX);
     #[cfg(unix)]
     builder.permissions(readable());
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| Error::new(format!("creating a temporary file in {}", dir.display()), e))?;
-    tmp.write_all(bytes)
+    let mut tmp = begin_temp_file(&builder, dir)?;
+    let tmp_path = tmp.path().to_path_buf();
+    let written = tmp
+        .write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| Error::new(format!("writing {}", path.display()), e))?;
+        .map_err(|e| Error::new(format!("writing {}", path.display()), e));
+    let in_flight = in_flight_of(tmp_path);
+    if let Err(e) = written {
+        drop(tmp);
+        return Err(e);
+    }
     tmp.persist(path)
         .map_err(|e| Error::new(format!("writing {}", path.display()), e.error))?;
+    in_flight.finish();
     sync_dir(dir)
+}
+
+/// Temporary files and folders being written, removed by [`abandon_writes`] when the process
+/// is stopped from another thread (the template memory watchdog). Process-wide because the
+/// stop is; not a setting.
+static IN_FLIGHT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// A new temporary file in `dir`, created and registered in [`IN_FLIGHT`] under its lock.
+fn begin_temp_file(
+    builder: &tempfile::Builder<'_, '_>,
+    dir: &Path,
+) -> Result<tempfile::NamedTempFile> {
+    let mut in_flight = in_flight();
+    let tmp = builder
+        .tempfile_in(dir)
+        .map_err(|e| Error::new(format!("creating a temporary file in {}", dir.display()), e))?;
+    in_flight.push(tmp.path().to_path_buf());
+    Ok(tmp)
+}
+
+fn in_flight() -> MutexGuard<'static, Vec<PathBuf>> {
+    IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The registry locked while a temporary `path` is renamed into place (or given up), so the
+/// process is never stopped in between; the path leaves the registry when this is dropped.
+struct Finishing {
+    guard: MutexGuard<'static, Vec<PathBuf>>,
+    path: PathBuf,
+}
+
+fn in_flight_of(path: PathBuf) -> Finishing {
+    Finishing {
+        guard: in_flight(),
+        path,
+    }
+}
+
+impl Finishing {
+    fn finish(self) {}
+}
+
+impl Drop for Finishing {
+    fn drop(&mut self) {
+        let path = &self.path;
+        self.guard.retain(|p| p != path);
+    }
+}
+
+/// Removes the temporary files and folders of writes in progress and blocks every write from
+/// then on; for a process about to exit from another thread than the writers'. A write is
+/// either not started, or its file complete under its name: never half-written.
+pub fn abandon_writes() {
+    let guard = in_flight();
+    remove_all(&guard);
+    // Held until the process exits: no write starts or completes after this.
+    std::mem::forget(guard);
+}
+
+/// Removes each of `paths`, a file or a folder, as far as it can.
+fn remove_all(paths: &[PathBuf]) {
+    for path in paths {
+        let _ = fs::remove_file(path).or_else(|_| fs::remove_dir_all(path));
+    }
 }
 
 /// Prefix of the temporary files [`write_atomically`] creates (then 6 random characters).
@@ -101,6 +172,21 @@ pub fn create_dirs_durably<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Resu
     parents.iter().try_for_each(|p| sync_dir(p))
 }
 
+/// Whether `path` has a `..` after a folder name (`a/../b`, not `../b`): creating it would
+/// create `a`, then write into `b`.
+pub fn has_parent_after_name(path: &Path) -> bool {
+    use std::path::Component;
+    let mut named = false;
+    for part in path.components() {
+        match part {
+            Component::Normal(_) => named = true,
+            Component::ParentDir if named => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The folder holding `path`: `.` for a bare file name.
 pub fn parent_dir(path: &Path) -> &Path {
     path.parent()
@@ -140,6 +226,7 @@ pub fn replace_dir(dir: &Path, files: &[(String, String)]) -> Result<()> {
     let parent = parent_dir(dir);
     fs::create_dir_all(parent)
         .map_err(|e| Error::new(format!("creating {}", parent.display()), e))?;
+    let mut in_flight = in_flight();
     let tmp = tempfile::Builder::new()
         .prefix(".kforge-tmp-")
         .tempdir_in(parent)
@@ -149,9 +236,16 @@ pub fn replace_dir(dir: &Path, files: &[(String, String)]) -> Result<()> {
                 e,
             )
         })?;
-    for (name, text) in files {
-        fs::write(tmp.path().join(name), text)
-            .map_err(|e| Error::new(format!("writing {name}"), e))?;
+    in_flight.push(tmp.path().to_path_buf());
+    drop(in_flight);
+    let written = files.iter().try_for_each(|(name, text)| {
+        fs::write(tmp.path().join(name), text).map_err(|e| Error::new(format!("writing {name}"), e))
+    });
+    // The old folder goes and the new one takes its place with the registry locked.
+    let in_flight = in_flight_of(tmp.path().to_path_buf());
+    if let Err(e) = written {
+        drop(tmp);
+        return Err(e);
     }
     if dir.exists() {
         fs::remove_dir_all(dir)
@@ -160,5 +254,58 @@ pub fn replace_dir(dir: &Path, files: &[(String, String)]) -> Result<()> {
     let kept = tmp.keep();
     fs::rename(&kept, dir)
         .map_err(|e| Error::new(format!("moving output into {}", dir.display()), e))?;
+    in_flight.finish();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_after_a_name_is_found() {
+        for bad in ["a/../b", "./x/y/../../z", "/tmp/a/.."] {
+            assert!(has_parent_after_name(Path::new(bad)), "{bad}");
+        }
+        for good in [
+            "dist",
+            "../dist",
+            "../../x/y",
+            "./out",
+            "/tmp/a..b/c",
+            "a/..b",
+        ] {
+            assert!(!has_parent_after_name(Path::new(good)), "{good}");
+        }
+    }
+
+    /// What [`abandon_writes`] removes: the temporary files of writes in progress, which
+    /// are registered as they are created. (`abandon_writes` itself blocks every write of the
+    /// process afterwards, so it is not called here.)
+    #[test]
+    fn temporary_files_of_writes_in_progress_are_registered_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(TEMP_PREFIX);
+        // Two writes in progress: their files exist, under their temporary names.
+        let kept: Vec<PathBuf> = (0..2)
+            .map(|_| {
+                begin_temp_file(&builder, dir.path())
+                    .unwrap()
+                    .keep()
+                    .unwrap()
+                    .1
+            })
+            .collect();
+        let registered: Vec<PathBuf> = in_flight()
+            .iter()
+            .filter(|p| kept.contains(p))
+            .cloned()
+            .collect();
+        assert_eq!(registered.len(), 2, "{registered:?}");
+        remove_all(&registered);
+        in_flight().retain(|p| !kept.contains(p));
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
 }

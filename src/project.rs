@@ -64,6 +64,39 @@ pub enum ProjectError {
         /// Byte offset of the first bad byte.
         offset: usize,
     },
+    /// A file name in environments/ that is not a valid environment name.
+    #[error(
+        "environments/{file}: `{name}` is not a valid environment name: use at most 63 lower-case letters, digits, `-` and `_` (and not `base`); rename the file"
+    )]
+    BadEnvFile {
+        /// The file or folder name, escaped.
+        file: String,
+        /// The environment name it gives, escaped.
+        name: String,
+    },
+    /// A file name in an environment's folder with control characters in it.
+    #[error("environments/{dir}/{file}: a file name with control characters; rename the file")]
+    BadOverlayFile {
+        /// The environment's folder.
+        dir: String,
+        /// The file name, escaped.
+        file: String,
+    },
+    /// `-e NAME` that no environment file could define.
+    #[error(
+        "`{0}` is not a valid environment name: environments are named by their files, at most 63 lower-case letters, digits, `-` and `_`"
+    )]
+    BadEnvName(String),
+    /// A project file that is a symlink (or inside one) leading outside the project.
+    #[error(
+        "{path} leads outside the project (to {target}); kforge reads only files inside the project: copy the file into it"
+    )]
+    OutsideProject {
+        /// The path in the project, as shown.
+        path: String,
+        /// Where it leads.
+        target: String,
+    },
     /// Not a regular file where one was expected.
     #[error("{} is not a regular file", path.display())]
     NotAFile {
@@ -92,6 +125,8 @@ pub struct Project {
     pub base: PathBuf,
     /// Environments by name, sorted.
     pub envs: BTreeMap<String, Overlay>,
+    /// The project root with symlinks resolved, which every project file must be inside.
+    real_root: PathBuf,
 }
 
 impl Project {
@@ -103,6 +138,10 @@ impl Project {
             .map(|n| env_dir.join(n))
             .find(|p| p.is_file())
             .ok_or_else(|| ProjectError::NotAProject(root.to_path_buf()))?;
+        let real_root = fs::canonicalize(root).map_err(|source| ProjectError::Io {
+            path: root.to_path_buf(),
+            source,
+        })?;
         let mut envs = BTreeMap::new();
         for entry in read_dir_sorted(&env_dir)? {
             let name = entry
@@ -113,10 +152,20 @@ impl Project {
                 continue;
             }
             let (env, overlay) = if entry.is_dir() {
+                check_env_name(&name, &name)?;
                 let files: Vec<PathBuf> = read_dir_sorted(&entry)?
                     .into_iter()
                     .filter(|p| is_yaml_name(p) && !hidden(p))
                     .collect();
+                if let Some(bad) = files.iter().find_map(|p| {
+                    let file = p.file_name()?.to_string_lossy().into_owned();
+                    file.chars().any(char::is_control).then_some(file)
+                }) {
+                    return Err(ProjectError::BadOverlayFile {
+                        dir: name,
+                        file: escaped(&bad),
+                    });
+                }
                 if files.is_empty() {
                     return Err(ProjectError::EmptyEnvDir(name));
                 }
@@ -129,6 +178,7 @@ impl Project {
                 if stem == "base" {
                     continue;
                 }
+                check_env_name(&name, &stem)?;
                 (stem, Overlay::File(entry.clone()))
             } else {
                 continue;
@@ -139,6 +189,7 @@ impl Project {
         }
         Ok(Self {
             root: root.to_path_buf(),
+            real_root,
             base,
             envs,
         })
@@ -146,6 +197,9 @@ impl Project {
 
     /// The overlay of environment `name`, or an error listing the known ones.
     pub fn overlay(&self, name: &str) -> Result<&Overlay, ProjectError> {
+        if !is_valid_env_name(name) {
+            return Err(ProjectError::BadEnvName(escaped(name)));
+        }
         self.envs.get(name).ok_or_else(|| {
             let hint = crate::diag::did_you_mean(name, self.envs.keys().map(String::as_str))
                 .map(|s| format!(" (did you mean `{s}`?)"))
@@ -172,8 +226,61 @@ impl Project {
 
     /// Reads a project file as a [`SourceFile`] named relative to the project.
     pub fn read_source(&self, path: &Path) -> Result<Arc<SourceFile>, ProjectError> {
+        check_inside(&self.real_root, path, &self.display_path(path))?;
         let text = read_text(path)?;
         Ok(SourceFile::new(self.display_path(path), text))
+    }
+}
+
+/// Whether `name` can name an environment: 1 to 63 lower-case letters, digits, `-` and `_`,
+/// and not `base` (the same rule as `kforge import`'s ENV=PATH; the name becomes a folder of
+/// `dist/`, a file name and a Chart.yaml annotation).
+pub fn is_valid_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name != "base"
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_')
+}
+
+/// `text` with control characters (a newline, an escape) written as escapes, for an error.
+pub fn escaped(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+fn check_env_name(file: &str, name: &str) -> Result<(), ProjectError> {
+    if is_valid_env_name(name) {
+        return Ok(());
+    }
+    Err(ProjectError::BadEnvFile {
+        file: escaped(file),
+        name: escaped(name),
+    })
+}
+
+/// Refuses `path` (shown as `shown`) when it resolves, through symlinks, outside `real_root`
+/// (the project root, canonical), before anything of it is read.
+pub fn check_inside(real_root: &Path, path: &Path, shown: &str) -> Result<(), ProjectError> {
+    let target = fs::canonicalize(path).map_err(|source| ProjectError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if target.starts_with(real_root) {
+        Ok(())
+    } else {
+        Err(ProjectError::OutsideProject {
+            path: escaped(shown),
+            target: escaped(&target.display().to_string()),
+        })
     }
 }
 

@@ -271,9 +271,160 @@ fn a_50_mb_index() {
     assert_eq!(std::fs::read(dir.join("index.yaml")).unwrap(), before);
 }
 
+/// Issue 26 item 10: a folder kforge creates, given as `a/../b`, created `a` and wrote into
+/// `b`. Refused now (exit 2, nothing created); paths kforge only reads are kept verbatim and
+/// resolved by the OS, and shown as given.
+#[test]
+fn folders_to_create_with_parent_after_a_name_are_refused() {
+    let p = TempProject::reference();
+    for args in [
+        &["build", "-d", "a/../b"][..],
+        &["package", "-e", "dev", "-d", "a/../b"],
+        &["render", "--all-envs", "--output-dir", "a/../b"],
+        &["init", "a/../b"],
+    ] {
+        let run = bounded(p.path(), args).exit(2);
+        assert!(
+            run.stderr.contains("`..` after a folder name"),
+            "kforge {args:?}: {}",
+            run.stderr
+        );
+        for made in ["a", "b"] {
+            assert!(!p.path().join(made).exists(), "kforge {args:?} made {made}");
+        }
+    }
+    // `../` first is an ordinary relative path (a sibling of the project's unique folder).
+    let sibling = format!("../{}-out", p.path().file_name().unwrap().to_string_lossy());
+    bounded(p.path(), &["build", "-e", "dev", "-d", &sibling]).exit(0);
+    let out = p.path().join(&sibling);
+    assert!(out.join("dev").is_dir());
+    std::fs::remove_dir_all(out).unwrap();
+    // A file read through `sub/../`: read, and named as given.
+    p.write("sub/.keep", "")
+        .write("bad.yaml", "replicaCont: 3\n");
+    let run = bounded(p.path(), &["render", "-e", "dev", "-f", "sub/../bad.yaml"]).exit(2);
+    assert!(run.stderr.contains("sub/../bad.yaml:1"), "{}", run.stderr);
+}
+
+/// Issue 26 item 10: an overlay that was a symlink to a file outside the project was read, and
+/// its first line shown in the error. Every project file (base, overlays, an environment's
+/// folder, config sets, chart-templates/) must resolve inside the project; one that does not is
+/// refused before it is read.
+#[test]
+fn project_files_leading_outside_the_project_are_refused_unread() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("passwd.yaml");
+    std::fs::write(&secret, "root:x:0:0:TOP-SECRET-LINE\n").unwrap();
+    std::fs::create_dir(outside.path().join("templates")).unwrap();
+    std::fs::write(
+        outside.path().join("templates/x.yaml"),
+        "# TOP-SECRET-LINE\n",
+    )
+    .unwrap();
+    let link = |p: &TempProject, rel: &str, target: &Path| {
+        let at = p.path().join(rel);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        let _ = std::fs::remove_file(&at);
+        std::os::unix::fs::symlink(target, at).unwrap();
+    };
+    let cases: [(&str, &Path, &[&str]); 5] = [
+        ("environments/evil.yaml", &secret, &["render", "-e", "evil"]),
+        ("environments/dev.yaml", &secret, &["render", "-e", "dev"]),
+        (
+            "environments/qa/10-x.yaml",
+            &secret,
+            &["render", "-e", "qa"],
+        ),
+        ("config/krakend/x.json", &secret, &["render", "-e", "dev"]),
+        (
+            "chart-templates",
+            &outside.path().join("templates"),
+            &["render", "-e", "dev"],
+        ),
+    ];
+    for (rel, target, args) in cases {
+        let p = TempProject::reference();
+        link(&p, rel, target);
+        let run = bounded(p.path(), args).exit(2);
+        assert!(
+            run.stderr
+                .contains(&format!("{rel} leads outside the project")),
+            "{rel}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("TOP-SECRET"), "{rel}: {}", run.stderr);
+    }
+    // A symlink that stays inside the project is fine.
+    let p = TempProject::reference();
+    link(
+        &p,
+        "environments/qa.yaml",
+        &p.path().join("environments/dev.yaml"),
+    );
+    bounded(p.path(), &["render", "-e", "qa"]).exit(0);
+}
+
+/// Issue 26 item 10: a file in environments/ with a newline in its name made an environment
+/// of that name. Names follow one rule everywhere (that of `kforge import`): at most 63
+/// lower-case letters, digits, `-` and `_`; a bad one is refused and shown escaped, from a file
+/// name or from `-e`.
+#[test]
+fn environment_names_are_checked_and_shown_escaped() {
+    for (file, shown) in [
+        ("environments/a\nb.yaml", "environments/a\\nb.yaml"),
+        (
+            "environments/x\u{1b}[31m.yaml",
+            "environments/x\\u{1b}[31m.yaml",
+        ),
+        ("environments/Prod.yaml", "environments/Prod.yaml"),
+        ("environments/two words/x.yaml", "environments/two words"),
+        ("environments/qa/a\rb.yaml", "environments/qa/a\\rb.yaml"),
+    ] {
+        let p = TempProject::reference();
+        p.write(file, "replicaCount: 2\n");
+        let run = bounded(p.path(), &["build"]).exit(2);
+        assert!(run.stderr.contains(shown), "{file:?}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains('\u{1b}') && !run.stderr.contains('\r'),
+            "{file:?}: control characters printed"
+        );
+        assert!(run.stderr.lines().count() <= 3, "{file:?}: {}", run.stderr);
+        assert!(!p.path().join("dist").exists());
+    }
+    let p = TempProject::reference();
+    let run = bounded(p.path(), &["render", "-e", "de\u{1b}]0;x\u{7}v"]).exit(2);
+    assert!(
+        run.stderr
+            .contains("`de\\u{1b}]0;x\\u{7}v` is not a valid environment name"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains('\u{1b}'));
+}
+
+/// Issue 26 item 10: a values file of a million keys (no alias in it) was refused as an
+/// "alias bomb". The error names the bound that was hit: the nodes of one document.
+#[test]
+fn a_large_document_is_not_called_an_alias_bomb() {
+    let p = TempProject::reference();
+    let mut text = String::with_capacity(16 << 20);
+    text.push_str("podAnnotations:\n");
+    for i in 0..1_000_000 {
+        text.push_str(&format!("  k{i}: v\n"));
+    }
+    p.write("big.yaml", &text);
+    let run = bounded_for(p.path(), &["values", "-e", "dev", "-f", "big.yaml"], 240).exit(2);
+    assert!(
+        run.stderr.contains("more than 2000000 nodes") && !run.stderr.contains("alias"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("big.yaml:"), "{}", run.stderr);
+}
+
 // Covered elsewhere, with the same expectations:
 // - symlinks in chart-templates pointing outside the project: errors.rs
-//   symlinked_template_outside_the_project_is_refused;
+//   symlinked_template_outside_the_project_is_refused (the folder itself: above);
 // - hostile archives in a repository folder (`../` and absolute paths, symlinks and hard links,
 //   huge entries, Helm's 18 illegal-path cases), corrupt and empty archives: repo.rs
 //   helm_illegal_archive_paths_are_refused, links_and_oversized_entries_are_refused,

@@ -108,6 +108,95 @@ fn captured_expression_text_past_the_limit_fails_at_its_line() {
     );
 }
 
+/// Runs kforge in `dir` with `env` set, under an address-space limit of `as_bytes` and 60 s.
+fn limited(dir: &Path, args: &[&str], env: &[(&str, &str)], as_bytes: u64) -> Run {
+    let out = Command::new("prlimit")
+        .arg(format!("--as={as_bytes}"))
+        .args(["timeout", "60"])
+        .arg(env!("CARGO_BIN_EXE_kforge"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .output()
+        .expect("prlimit and timeout (util-linux, coreutils)");
+    let run = Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_ne!(run.code, Some(124), "timed out: kforge {args:?}");
+    run
+}
+
+/// A template doubling a string 40 times without emitting it: each step doubles its memory,
+/// and fuel does not stop 40 steps.
+const DOUBLING: &str = "# line 1\n{% set ns = namespace(s=\"x\") %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}\n";
+
+/// Item 2: a string grown in a loop without being printed took all the memory there was (3.3 GB
+/// at 27 doublings; `memory allocation ... failed` and an abort under a limit). The memory
+/// watchdog stops it at the default bound (1 GiB of growth per environment rendering), inside
+/// a 4 GiB address space, with an error naming the environment and template; nothing written.
+#[test]
+fn a_string_grown_without_being_printed_is_stopped_by_the_memory_bound() {
+    let p = TempProject::reference();
+    p.write("chart-templates/grow.yaml", DOUBLING);
+    let run = limited(p.path(), &["build", "-e", "dev"], &[], 4 << 30).exit(2);
+    assert!(
+        run.stderr
+            .contains("environment dev, template chart-templates/grow.yaml")
+            && run.stderr.contains("over the limit of 1024 MiB"),
+        "{}",
+        run.stderr
+    );
+    assert!(!p.path().join("dist").exists(), "nothing half-written");
+}
+
+/// Item 2: the bound is the one set by KFORGE_TEMPLATE_MEMORY_MIB: at 64 MiB the run fits in a
+/// 768 MiB address space, where it aborts (out of memory) with the bound off (0). So the peak is
+/// bounded by the setting, not by the machine.
+#[test]
+fn the_template_memory_bound_follows_its_setting() {
+    let p = TempProject::reference();
+    p.write("chart-templates/grow.yaml", DOUBLING);
+    let space = 768 * 1024 * 1024;
+    let args = ["render", "-e", "prod"];
+    let run = limited(
+        p.path(),
+        &args,
+        &[("KFORGE_TEMPLATE_MEMORY_MIB", "64")],
+        space,
+    )
+    .exit(2);
+    assert!(
+        run.stderr
+            .contains("environment prod, template chart-templates/grow.yaml")
+            && run.stderr.contains("over the limit of 64 MiB"),
+        "{}",
+        run.stderr
+    );
+    let off = limited(
+        p.path(),
+        &args,
+        &[("KFORGE_TEMPLATE_MEMORY_MIB", "0")],
+        space,
+    );
+    assert!(
+        off.code != Some(0) && off.stderr.contains("memory allocation"),
+        "with no bound the same run must run out of the address space: {:?} {}",
+        off.code,
+        off.stderr
+    );
+    limited(
+        p.path(),
+        &args,
+        &[("KFORGE_TEMPLATE_MEMORY_MIB", "lots")],
+        space,
+    )
+    .exit(2)
+    .stderr_has("KFORGE_TEMPLATE_MEMORY_MIB");
+}
+
 /// Item 9: keys set to null were dropped by the merge before validation, so a typo with no
 /// value, or a file of `root:*:...` lines (read as null keys), passed.
 #[test]
@@ -639,6 +728,18 @@ fn the_bounds_are_documented_with_their_values() {
     let secs = |d: std::time::Duration| format!("| {} s |", d.as_secs());
     for expected in [
         format!("({} bytes)", kforge::render::MAX_OUTPUT_BYTES),
+        format!(
+            "| {} MiB per environment rendering",
+            kforge::render::memory::DEFAULT_LIMIT / 1024 / 1024
+        ),
+        format!(
+            "| every {} ms, only while templates render |",
+            kforge::render::memory::POLL.as_millis()
+        ),
+        format!(
+            "{} nodes, N of them copies made by aliases",
+            kforge::yaml::Limits::default().max_nodes
+        ),
         format!("| {} bytes,", kforge::oci::MAX_MESSAGE_BYTES),
         secs(kforge::oci::PUSH_TIMEOUT),
         secs(kforge::oci::CONNECT_TIMEOUT),

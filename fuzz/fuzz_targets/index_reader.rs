@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let file = SourceFile::new("index.yaml", text);
-    if let Ok(index) = RepoIndex::parse(&file) {
+    if let Ok(mut index) = RepoIndex::parse(&file) {
         let out = index.to_yaml("2000-01-01T00:00:00Z");
         let again = SourceFile::new("index.yaml (written)", out.clone());
         if let Err(e) = RepoIndex::parse(&again) {

@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 use kforge::chart::ChartMeta;
 use kforge::manifest::to_yaml_stream;
 use kforge::render::{MAX_OUTPUT_BYTES, RenderContext, TemplateSet, render_env};
-use kforge::values::parse_values_file;
+use kforge::values::{merge_overlay, parse_values_file};
+use kforge::yaml::SourceFile;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -24,9 +25,15 @@ fuzz_target!(|data: &[u8]| {
     let Ok(set) = TemplateSet::load(dir.path()) else {
         return;
     };
-    let Ok(Some(values)) = parse_values_file(set.defaults()) else {
+    let Ok(Some(mut values)) = parse_values_file(&set.defaults()[0]) else {
         panic!("built-in defaults must parse");
     };
+    // The chart's name comes from a project's base.yaml, not from the defaults.
+    let base = SourceFile::new("base.yaml", "chart:\n  name: fuzz\n  version: 0.1.0\n");
+    let Ok(Some(chart_values)) = parse_values_file(&base) else {
+        panic!("base values must parse");
+    };
+    merge_overlay(&mut values, chart_values);
     let chart = ChartMeta::from_values(&values).expect("built-in chart metadata");
     let ctx = RenderContext {
         values: &values,

@@ -26,6 +26,7 @@ use crate::diag::{Color, Exit, Failure};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    watch_template_memory()?;
     if let Some(dir) = &cli.directory {
         std::env::set_current_dir(dir)
             .with_context(|| format!("cannot change to directory {} (-C)", dir.display()))?;
@@ -122,6 +123,32 @@ pub fn report_error(err: &Error) -> ExitCode {
     let mut stderr = io::stderr().lock();
     let _ = write_error(&mut stderr, err, color);
     ExitCode::from(exit_of(err).code())
+}
+
+/// Bounds the memory of template runs (docs/limits.md): `KFORGE_TEMPLATE_MEMORY_MIB` MiB per
+/// environment rendering (0: no bound), by default `render::memory::DEFAULT_LIMIT`. Over it,
+/// the error names the environments and templates, kforge's temporary files are removed and
+/// the process exits with 2.
+fn watch_template_memory() -> Result<()> {
+    let limit = match std::env::var("KFORGE_TEMPLATE_MEMORY_MIB") {
+        Err(std::env::VarError::NotPresent) => crate::render::memory::DEFAULT_LIMIT,
+        Ok(v) if v.is_empty() => crate::render::memory::DEFAULT_LIMIT,
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(0) => return Ok(()),
+            Ok(mib) if mib <= 1 << 30 => mib << 20,
+            _ => bail!(
+                "KFORGE_TEMPLATE_MEMORY_MIB={v:?} is not a number of MiB (0 to 1073741824; 0 turns the bound off)"
+            ),
+        },
+        Err(_) => bail!("KFORGE_TEMPLATE_MEMORY_MIB is not valid UTF-8"),
+    };
+    // Not Linux: no /proc to measure with; only fuel bounds such a template (docs/limits.md).
+    let _ = crate::render::memory::watch(limit, |over| {
+        crate::fs::abandon_writes();
+        let _ = writeln!(io::stderr().lock(), "error: {}", over.message());
+        std::process::exit(i32::from(Exit::Input.code()));
+    });
+    Ok(())
 }
 
 /// The exit code `err` carries.

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::manifest::Document;
-use crate::project::{ProjectError, read_dir_sorted, read_text};
+use crate::project::{ProjectError, check_inside, read_dir_sorted, read_text};
 use crate::yaml::{Limits, Map, Node, Origin, SourceFile, Value, parse_documents, to_json};
 
 use super::{RenderContext, TemplateSetError};
@@ -44,6 +44,10 @@ impl ConfigSets {
         if !dir.is_dir() {
             return Ok(Self { sets });
         }
+        let real_root = fs::canonicalize(root).map_err(|source| ProjectError::Io {
+            path: root.to_path_buf(),
+            source,
+        })?;
         for set_dir in read_dir_sorted(&dir)? {
             let Some(set) = file_name(&set_dir) else {
                 continue;
@@ -63,8 +67,9 @@ impl ConfigSets {
                 if name.starts_with('.') || !meta.is_file() {
                     continue;
                 }
-                let text = read_text(&path)?;
                 let display = format!("{CONFIG_DIR}/{set}/{name}");
+                check_inside(&real_root, &path, &display)?;
+                let text = read_text(&path)?;
                 files.insert(name, SourceFile::new(display, text));
             }
             sets.insert(set, files);
@@ -156,6 +161,8 @@ fn render_file(
     env.add_global("chart", JValue::from_serialize(ctx.chart));
     env.add_global("environment", ctx.environment);
     env.add_global("settings", JValue::from_serialize(settings));
+    let running = super::memory::Running::start(ctx.environment);
+    running.at(&file.display);
     let rendered = env
         .render_str(&file.text, ())
         .map_err(|e| template_error(file, &e))?;

@@ -4,6 +4,7 @@
 mod config;
 mod filters;
 mod limits;
+pub mod memory;
 mod ordered;
 mod templates;
 
@@ -94,7 +95,9 @@ pub fn render_env(
     env.add_global("release", release_name(values, chart));
     let mut problems = Vec::new();
     let mut docs = Vec::new();
+    let running = memory::Running::start(environment);
     for (name, file) in set.renderable() {
+        running.at(&file.display);
         let rendered = match env
             .get_template(name)
             .map_err(Err)

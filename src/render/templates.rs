@@ -147,6 +147,7 @@ impl TemplateSet {
             path: root.to_path_buf(),
             source,
         })?;
+        crate::project::check_inside(&root_real, &dir, "chart-templates")?;
         set.load_dir(&dir, "", &root_real, 0)?;
         Ok(set)
     }

@@ -71,6 +71,8 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
     nodes: usize,
+    /// Of `nodes`, those copied by alias expansions.
+    alias_nodes: usize,
     docs: Vec<Node>,
     root: Option<Node>,
     /// Keep the last of duplicate keys and record them instead of failing.
@@ -115,6 +117,7 @@ fn parse(
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
+        alias_nodes: 0,
         docs: Vec::new(),
         root: None,
         keep_duplicates,
@@ -133,6 +136,7 @@ fn parse(
                 b.root = None;
                 b.anchors.clear();
                 b.nodes = 0;
+                b.alias_nodes = 0;
             }
             Event::DocumentEnd => {
                 let root = b
@@ -147,6 +151,7 @@ fn parse(
                     return Err(b.error_at(mark, "alias refers to an unknown anchor".into(), None));
                 };
                 // Check the budget before copying, so a bomb never allocates its expansion.
+                b.alias_nodes = b.alias_nodes.saturating_add(size);
                 b.count(size, mark)?;
                 let node = b.anchors[&id].0.clone();
                 b.attach(node, mark, false)?;
@@ -258,17 +263,28 @@ impl Builder<'_> {
 
     fn count(&mut self, n: usize, mark: Marker) -> Result<(), YamlError> {
         self.nodes = self.nodes.saturating_add(n);
-        if self.nodes > self.limits.max_nodes {
-            return Err(self.error_at(
-                mark,
-                format!(
-                    "document expands to more than {} nodes (alias bomb?)",
-                    self.limits.max_nodes
-                ),
-                Some("remove the deeply repeated aliases".into()),
-            ));
+        if self.nodes <= self.limits.max_nodes {
+            return Ok(());
         }
-        Ok(())
+        let max = self.limits.max_nodes;
+        // Name the bound as it was reached: copies made by aliases, or a document this big.
+        let (message, help) = if self.alias_nodes > max / 2 {
+            (
+                format!(
+                    "document expands to more than {max} nodes, {} of them copies made by aliases (an alias bomb?)",
+                    self.alias_nodes
+                ),
+                "remove the deeply repeated aliases",
+            )
+        } else {
+            (
+                format!(
+                    "document has more than {max} nodes (keys, values and list items), the limit of one YAML document"
+                ),
+                "split the data into several files or documents, or keep bulk data out of values",
+            )
+        };
+        Err(self.error_at(mark, message, Some(help.into())))
     }
 
     fn push(&mut self, frame: Frame, mark: Marker) -> Result<(), YamlError> {
@@ -518,6 +534,33 @@ mod tests {
         }
         let err = parse(&text).unwrap_err();
         assert!(err.message.contains("alias bomb"), "{}", err.message);
+        assert!(
+            err.message.contains("copies made by aliases"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_large_document_without_aliases_is_not_called_an_alias_bomb() {
+        let limits = Limits {
+            max_depth: 128,
+            max_nodes: 1_000,
+        };
+        let text: String = (0..600).map(|i| format!("k{i}: v\n")).collect();
+        let file = SourceFile::new("big.yaml", text.clone());
+        let err = parse_documents(&text, &file, limits).unwrap_err();
+        assert!(!err.message.contains("alias"), "{}", err.message);
+        assert!(
+            err.message.contains("more than 1000 nodes"),
+            "{}",
+            err.message
+        );
+        // A few aliases in a big document do not make it a bomb either.
+        let text = format!("a: &a x\nb: *a\n{text}");
+        let file = SourceFile::new("big.yaml", text.clone());
+        let err = parse_documents(&text, &file, limits).unwrap_err();
+        assert!(!err.message.contains("alias bomb"), "{}", err.message);
     }
 
     #[test]
