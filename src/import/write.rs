@@ -151,7 +151,18 @@ fn verbatim(first: Option<&str>, envs: &[&str], variants: &[(String, String)]) -
         }
         out.push_str("{% raw %}\n");
         // Inside raw only `{% endraw %}` ends it; every `{%` leaves raw for a moment to be safe.
-        out.push_str(&text.replace("{%", "{% endraw %}{{ \"{%\" | safe }}{% raw %}"));
+        let escaped = text.replace("{%", "{% endraw %}{{ \"{%\" | safe }}{% raw %}");
+        // An object in its environment's one namespace takes it from the values.
+        // (the newline after `{% raw %}` is trimmed: a second one keeps the line)
+        let escaped = escaped.replace(
+            &format!("namespace: {}", super::NAMESPACE_PLACEHOLDER),
+            "namespace: {% endraw %}{{ values.namespace }}{% raw %}\n",
+        );
+        // Labels that are the first component's commonLabels take them from the values.
+        out.push_str(&escaped.replace(
+            &format!("labels: {}", super::LABELS_PLACEHOLDER),
+            "labels: {% endraw %}{{ values.commonLabels }}{% raw %}\n",
+        ));
         out.push_str("{% endraw %}\n");
     }
     if texts.iter().any(|(_, e)| e.len() != envs.len()) {
