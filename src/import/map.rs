@@ -153,7 +153,10 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
                 if values.get("podDisruptionBudget").is_some() {
                     out.reasons.push((
                         pdb.key.clone(),
-                        format!("a second budget of {} {}: a component has one", obj.key.0, obj.key.2),
+                        format!(
+                            "a second budget of {} {}: a component has one",
+                            obj.key.0, obj.key.2
+                        ),
                     ));
                     continue;
                 }
@@ -337,7 +340,11 @@ fn batch(
                 k if CRON_KEYS.contains(&k) => {
                     v.insert(k.into(), val.clone());
                 }
-                k => return Err(format!("spec.{k} of a CronJob: the values have no key for it")),
+                k => {
+                    return Err(format!(
+                        "spec.{k} of a CronJob: the values have no key for it"
+                    ));
+                }
             }
         }
         let template = spec
@@ -348,7 +355,9 @@ fn batch(
             .keys()
             .find(|k| !["metadata", "spec"].contains(&k.as_str()))
         {
-            return Err(format!("spec.jobTemplate.{k}: the values have no key for it"));
+            return Err(format!(
+                "spec.jobTemplate.{k}: the values have no key for it"
+            ));
         }
         let meta = template.get("metadata").cloned().unwrap_or(json!({}));
         if meta
@@ -407,9 +416,14 @@ fn pod(template: &Json, v: &mut Map<String, Json>) -> Result<(), String> {
     if let Some(k) = template
         .get("metadata")
         .and_then(Json::as_object)
-        .and_then(|m| m.keys().find(|k| !["labels", "annotations"].contains(&k.as_str())))
+        .and_then(|m| {
+            m.keys()
+                .find(|k| !["labels", "annotations"].contains(&k.as_str()))
+        })
     {
-        return Err(format!("the pod template's metadata.{k}: the values have no key for it"));
+        return Err(format!(
+            "the pod template's metadata.{k}: the values have no key for it"
+        ));
     }
     if let Some(a) = template.pointer("/metadata/annotations") {
         v.insert("podAnnotations".into(), a.clone());
@@ -422,7 +436,9 @@ fn pod(template: &Json, v: &mut Map<String, Json>) -> Result<(), String> {
         .get("containers")
         .and_then(Json::as_array)
         .ok_or("its pod has no containers")?;
-    let (main, sidecars) = containers.split_first().ok_or("its pod has no containers")?;
+    let (main, sidecars) = containers
+        .split_first()
+        .ok_or("its pod has no containers")?;
     let main_values = container(main).ok_or_else(|| unsaid("container", main))?;
     v.insert("containerName".into(), main["name"].clone());
     for (k, val) in main_values.as_object().into_iter().flatten() {
@@ -431,7 +447,10 @@ fn pod(template: &Json, v: &mut Map<String, Json>) -> Result<(), String> {
     let mut side = Map::new();
     for c in sidecars {
         let name = c["name"].as_str().ok_or("a container has no name")?;
-        side.insert(name.to_string(), container(c).ok_or_else(|| unsaid("container", c))?);
+        side.insert(
+            name.to_string(),
+            container(c).ok_or_else(|| unsaid("container", c))?,
+        );
     }
     if !side.is_empty() {
         v.insert("sidecars".into(), Json::Object(side));
@@ -507,7 +526,9 @@ fn budget(pdb: &Json, component: &Json) -> Result<Json, String> {
     }
     let labels = meta.get("labels").cloned().unwrap_or(json!({}));
     if labels != component.get("commonLabels").cloned().unwrap_or(json!({})) {
-        return Err("its labels are not its workload's: kforge gives a budget the workload's labels".into());
+        return Err(
+            "its labels are not its workload's: kforge gives a budget the workload's labels".into(),
+        );
     }
     let spec = pdb["spec"].as_object().ok_or("it has no spec")?;
     let mut v = json!({"enabled": true});
