@@ -186,9 +186,11 @@ pub fn import(req: &Request) -> Result<Report, Error> {
     }
 
     // Rules the input fails: the project starts from what runs today, with them disabled.
-    let mut disabled: Vec<String> = inputs
-        .iter()
-        .flat_map(|i| lint_rendered(&i.docs, &LintOptions::default(), None))
+    let mut disabled: Vec<String> = crate::par::map(&inputs, |i| {
+        lint_rendered(&i.docs, &LintOptions::default(), None)
+    })
+    .into_iter()
+    .flatten()
         .filter(|d| d.severity == crate::diag::Severity::Error)
         .filter_map(|d| d.code.map(str::to_string))
         .collect();
@@ -560,21 +562,28 @@ fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Key>, Error> {
         cause,
     };
     let ws = Workspace::load_in(dir).map_err(render_err)?;
-    let mut drift = Vec::new();
-    let mut golden = Vec::new();
-    for input in inputs {
+    // Environments are independent: rendered, linted and compared on every core.
+    let results = crate::par::map(inputs, |input| -> Result<_, Error> {
         let docs = ws
             .render(&input.name, &CliLayers::default(), Hooks::Lifecycle)
             .map_err(render_err)?;
-        golden.push((input.name.clone(), env_files(&docs).map_err(render_err)?));
+        let files = env_files(&docs).map_err(render_err)?;
         let report = compare(
             input.path.display().to_string(),
             input.docs.clone(),
             format!("environment {}", input.name),
             docs,
         )?;
-        drift.extend(report.added.into_iter().chain(report.removed));
+        let mut drift: Vec<Key> = report.added.into_iter().chain(report.removed).collect();
         drift.extend(report.changed.into_iter().map(|(k, _)| k));
+        Ok(((input.name.clone(), files), drift))
+    });
+    let mut drift = Vec::new();
+    let mut golden = Vec::new();
+    for r in results {
+        let (files, d) = r?;
+        golden.push(files);
+        drift.extend(d);
     }
     write::golden(dir, &golden)?;
     Ok(drift)
