@@ -136,7 +136,7 @@ struct EnvInput {
 
 /// Imports the environments of `req` into `req.out` and proves the result renders them.
 pub fn import(req: &Request) -> Result<Report, Error> {
-    let mut inputs = Vec::new();
+    let mut named: Vec<(&str, &str)> = Vec::new();
     for arg in &req.envs {
         let (name, path) = arg
             .split_once('=')
@@ -150,11 +150,16 @@ pub fn import(req: &Request) -> Result<Report, Error> {
         if !valid || path.is_empty() {
             return Err(Error::BadEnv(arg.clone()));
         }
-        if inputs.iter().any(|i: &EnvInput| i.name == name) {
+        if named.iter().any(|(n, _)| *n == name) {
             return Err(Error::EnvTwice(name.to_string()));
         }
-        inputs.push(read_env(name, Path::new(path))?);
+        named.push((name, path));
     }
+    // Environments are read and parsed on every core; the first failure in the order given
+    // is reported.
+    let mut inputs = crate::par::map(&named, |(name, path)| read_env(name, Path::new(path)))
+        .into_iter()
+        .collect::<Result<Vec<EnvInput>, Error>>()?;
     if inputs.is_empty() {
         return Err(Error::BadEnv(String::new()));
     }
@@ -191,9 +196,9 @@ pub fn import(req: &Request) -> Result<Report, Error> {
     })
     .into_iter()
     .flatten()
-        .filter(|d| d.severity == crate::diag::Severity::Error)
-        .filter_map(|d| d.code.map(str::to_string))
-        .collect();
+    .filter(|d| d.severity == crate::diag::Severity::Error)
+    .filter_map(|d| d.code.map(str::to_string))
+    .collect();
     disabled.sort();
     disabled.dedup();
 
@@ -562,12 +567,14 @@ fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Key>, Error> {
         cause,
     };
     let ws = Workspace::load_in(dir).map_err(render_err)?;
-    // Environments are independent: rendered, linted and compared on every core.
+    // Environments are independent: rendered, linted, compared and their golden/ written on
+    // every core (a folder each: creating files in one folder would wait on its lock).
     let results = crate::par::map(inputs, |input| -> Result<_, Error> {
         let docs = ws
             .render(&input.name, &CliLayers::default(), Hooks::Lifecycle)
             .map_err(render_err)?;
         let files = env_files(&docs).map_err(render_err)?;
+        write::golden(dir, &input.name, &files)?;
         let report = compare(
             input.path.display().to_string(),
             input.docs.clone(),
@@ -576,16 +583,12 @@ fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Key>, Error> {
         )?;
         let mut drift: Vec<Key> = report.added.into_iter().chain(report.removed).collect();
         drift.extend(report.changed.into_iter().map(|(k, _)| k));
-        Ok(((input.name.clone(), files), drift))
+        Ok(drift)
     });
     let mut drift = Vec::new();
-    let mut golden = Vec::new();
     for r in results {
-        let (files, d) = r?;
-        golden.push(files);
-        drift.extend(d);
+        drift.extend(r?);
     }
-    write::golden(dir, &golden)?;
     Ok(drift)
 }
 

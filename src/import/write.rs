@@ -72,11 +72,8 @@ pub fn project(dir: &Path, envs: &[&str], plan: &Plan, disabled: &[String]) -> R
 }
 
 /// Writes golden/<env>/ from rendered files.
-pub fn golden(dir: &Path, envs: &[(String, Vec<(String, String)>)]) -> Result<(), Error> {
-    for (env, files) in envs {
-        replace_dir(&dir.join("golden").join(env), files)?;
-    }
-    Ok(())
+pub fn golden(dir: &Path, env: &str, files: &[(String, String)]) -> Result<(), Error> {
+    replace_dir(&dir.join("golden").join(env), files)
 }
 
 /// Lines of environments/*.yaml, comments and blank lines left out.
