@@ -286,3 +286,192 @@ fn walk(dir: &Path) -> String {
     }
     out
 }
+
+/// Builds podinfo's three overlays into `dir`.
+fn podinfo_envs(dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    ["dev", "staging", "production"]
+        .into_iter()
+        .map(|e| (e, kustomize(e, dir)))
+        .collect()
+}
+
+#[test]
+fn cronjobs_become_components_and_kept_objects_are_listed_with_why() {
+    let tmp = TempProject::empty();
+    let built = podinfo_envs(tmp.path());
+    let out = tmp.path().join("app");
+    let mut args = vec!["import".to_string(), "-o".into(), out.display().to_string()];
+    args.extend(built.iter().map(|(e, p)| format!("{e}={}", p.display())));
+    let run = Cli::new().args(&args).in_dir(tmp.path()).run().exit(0);
+    // The four CronJobs are components of kind CronJob, their Job fields and pods in values.
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    for cron in [
+        "backup-daily",
+        "rollup-daily",
+        "rollup-weekly",
+        "warm-cache",
+    ] {
+        assert!(
+            base.contains(&format!("  {cron}:\n    kind: CronJob\n")),
+            "{cron}: {base}"
+        );
+        assert!(
+            !out.join(format!("chart-templates/imported-cronjob-{cron}.yaml"))
+                .exists()
+        );
+    }
+    assert!(base.contains("restartPolicy: Never"), "{base}");
+    assert!(
+        base.contains("initContainers:\n      warm-cache-init:"),
+        "{base}"
+    );
+    // What stays verbatim is listed with its reason.
+    run.stdout_has("ConfigMap backup-script: a ConfigMap keeps its own name")
+        .stdout_has("PersistentVolumeClaim database-primary: kforge has no values for a PersistentVolumeClaim");
+    for (env, path) in &built {
+        Cli::new()
+            .args([
+                "diff",
+                "-e",
+                env,
+                "--against",
+                &path.display().to_string(),
+                "--exit-code",
+            ])
+            .in_dir(&out)
+            .run()
+            .exit(0);
+    }
+}
+
+#[test]
+fn environments_that_differ_only_in_namespace_share_every_value_and_template() {
+    let tmp = TempProject::empty();
+    let dev = kustomize("dev", tmp.path());
+    let text = std::fs::read_to_string(&dev).unwrap();
+    assert!(text.contains("namespace: dev\n"));
+    let qa = tmp.path().join("qa.yaml");
+    std::fs::write(&qa, text.replace("namespace: dev\n", "namespace: qa\n")).unwrap();
+    let (_t, out) = import_and_prove(&[("dev", &dev), ("qa", &qa)]);
+    for env in ["dev", "qa"] {
+        let overlay =
+            std::fs::read_to_string(out.join(format!("environments/{env}.yaml"))).unwrap();
+        let values: Vec<&str> = overlay
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .collect();
+        assert_eq!(values, [format!("namespace: {env}")], "{overlay}");
+    }
+    // Every kept object is one template with one text, its namespace from the values.
+    for entry in std::fs::read_dir(out.join("chart-templates")).unwrap() {
+        let path = entry.unwrap().path();
+        let template = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !template.contains("environment in"),
+            "{}: {template}",
+            path.display()
+        );
+        assert!(
+            !template.contains("namespace: dev"),
+            "{}: {template}",
+            path.display()
+        );
+    }
+    assert!(
+        out.join("chart-templates/imported-configmap-backup-script.yaml")
+            .exists()
+    );
+}
+
+const BUDGETED: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: 'nginx:1.27'}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web-pdb, labels: {app: web}}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: web}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, labels: {app: migrate}}
+spec:
+  backoffLimit: 2
+  template:
+    metadata: {labels: {app: migrate}}
+    spec:
+      restartPolicy: Never
+      containers: [{name: migrate, image: 'nginx:1.27', args: [migrate]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  rules:
+    - http:
+        paths:
+          - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+";
+
+#[test]
+fn budgets_and_jobs_map_to_values_and_an_ingress_is_kept_with_why() {
+    let tmp = TempProject::empty();
+    tmp.write("app.yaml", BUDGETED);
+    let app = tmp.path().join("app.yaml");
+    let (_t, out) = import_and_prove(&[("prod", &app)]);
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    assert!(
+        base.contains("podDisruptionBudget:\n      enabled: true\n      maxUnavailable: 1\n      name: web-pdb"),
+        "{base}"
+    );
+    assert!(base.contains("  migrate:\n    kind: Job\n"), "{base}");
+    let templates: Vec<String> = std::fs::read_dir(out.join("chart-templates"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(templates, ["imported-ingress-web.yaml"]);
+    let run = Cli::new()
+        .args(["import", "-o", "again", &format!("prod={}", app.display())])
+        .in_dir(tmp.path())
+        .run()
+        .exit(0);
+    run.stdout_has("Ingress web: kforge's ingress values name the Ingress after its workload");
+}
+
+#[test]
+fn cockroachdb_budget_of_a_removed_api_is_kept_with_why() {
+    let manifests = app("kubernetes-examples/cockroachdb-statefulset.yaml");
+    let tmp = TempProject::empty();
+    Cli::new()
+        .args(["import", "-o", "c", &format!("prod={}", manifests.display())])
+        .in_dir(tmp.path())
+        .run()
+        .exit(0)
+        .stdout_has("PodDisruptionBudget cockroachdb-budget: apiVersion policy/v1beta1: kforge writes policy/v1 budgets");
+}
+
+#[test]
+fn a_folder_without_manifests_or_a_document_that_is_no_object_exits_2() {
+    let tmp = TempProject::empty();
+    tmp.write("none/README.md", "no manifests here\n");
+    tmp.write("values.yaml", "replicas: 3\nimage: nginx\n");
+    let import = |args: &[&str]| Cli::new().args(args).in_dir(tmp.path()).run();
+    import(&["import", "-o", "a", "prod=none"])
+        .exit(2)
+        .stderr_has("none holds no Kubernetes objects");
+    import(&["import", "-o", "b", "prod=values.yaml"])
+        .exit(2)
+        .stderr_has("without kind or metadata.name")
+        .stderr_has("values.yaml:1");
+    import(&["import", "-o", "c", "prod=missing.yaml"]).exit(2);
+    assert!(!tmp.path().join("a").exists() && !tmp.path().join("b").exists());
+}

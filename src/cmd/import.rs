@@ -34,9 +34,12 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
     ));
     if !report.kept.is_empty() {
         text.push_str(&format!(
-            "kept verbatim as project templates (chart-templates/imported-*.yaml), no values for them: {}\n",
-            report.kept.join(", ")
+            "kept verbatim as project templates (chart-templates/imported-*.yaml), {} object(s):\n",
+            report.kept.len()
         ));
+        for kept in &report.kept {
+            text.push_str(&format!("  {kept}\n"));
+        }
     }
     if !report.disabled_rules.is_empty() {
         text.push_str(&format!(

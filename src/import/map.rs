@@ -8,7 +8,27 @@ use serde_json::{Map, Value as Json, json};
 use crate::diff::Key;
 
 /// Workload kinds that become components.
-const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet"];
+pub const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job"];
+
+/// CronJob spec fields written under values keys of their own name.
+const CRON_KEYS: &[&str] = &[
+    "schedule",
+    "timeZone",
+    "concurrencyPolicy",
+    "startingDeadlineSeconds",
+    "successfulJobsHistoryLimit",
+    "failedJobsHistoryLimit",
+    "suspend",
+];
+
+/// Job spec fields written under values keys of their own name.
+const JOB_KEYS: &[&str] = &[
+    "backoffLimit",
+    "activeDeadlineSeconds",
+    "ttlSecondsAfterFinished",
+    "completions",
+    "parallelism",
+];
 
 /// Container fields written under their own values keys (the rest go to `containerSpec`).
 const CONTAINER_KEYS: &[&str] = &[
@@ -48,6 +68,8 @@ pub struct Mapped {
     pub components: Map<String, Json>,
     /// Keys of the objects each component stands for.
     pub covers: Vec<(String, Vec<Key>)>,
+    /// Why an object that could have been mapped (a workload, a budget) was not.
+    pub reasons: Vec<(Key, String)>,
 }
 
 /// The component name of a workload: its name as a DNS-1123 label of at most 40 characters.
@@ -70,8 +92,12 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
         if !WORKLOADS.contains(&obj.key.0.as_str()) || keep.contains(&obj.key) {
             continue;
         }
-        let Some(mut values) = workload(&obj.json) else {
-            continue;
+        let mut values = match workload(&obj.json) {
+            Ok(v) => v,
+            Err(why) => {
+                out.reasons.push((obj.key.clone(), why));
+                continue;
+            }
         };
         let pod_labels = obj
             .json
@@ -80,8 +106,10 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
             .unwrap_or(json!({}));
         let mut covers = vec![obj.key.clone()];
         let mut services = Map::new();
+        let batch = obj.key.0 == "CronJob" || obj.key.0 == "Job";
         for svc in objects {
-            if svc.key.0 != "Service"
+            if batch
+                || svc.key.0 != "Service"
                 || svc.key.1 != obj.key.1
                 || keep.contains(&svc.key)
                 || used_services.contains(&svc.key)
@@ -108,6 +136,38 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
         if let Some((h, autoscaling)) = hpa.and_then(|h| Some((h, autoscaler(&h.json)?))) {
             values["autoscaling"] = autoscaling;
             covers.push(h.key.clone());
+        }
+        // A budget selecting exactly the workload's pods (the template writes that selector).
+        if ["Deployment", "StatefulSet"].contains(&obj.key.0.as_str()) {
+            let selector = values.get("selectorLabels").cloned();
+            let budgets: Vec<&Object> = objects
+                .iter()
+                .filter(|p| {
+                    p.key.0 == "PodDisruptionBudget"
+                        && p.key.1 == obj.key.1
+                        && !keep.contains(&p.key)
+                        && p.json.pointer("/spec/selector/matchLabels") == selector.as_ref()
+                })
+                .collect();
+            for pdb in budgets {
+                if values.get("podDisruptionBudget").is_some() {
+                    out.reasons.push((
+                        pdb.key.clone(),
+                        format!(
+                            "a second budget of {} {}: a component has one",
+                            obj.key.0, obj.key.2
+                        ),
+                    ));
+                    continue;
+                }
+                match budget(&pdb.json, &values) {
+                    Ok(b) => {
+                        values["podDisruptionBudget"] = b;
+                        covers.push(pdb.key.clone());
+                    }
+                    Err(why) => out.reasons.push((pdb.key.clone(), why)),
+                }
+            }
         }
         let mut name = component_name(&obj.key.2);
         while out.components.contains_key(&name) {
@@ -188,32 +248,48 @@ fn selects(svc: &Json, labels: &Json) -> bool {
     !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
-/// A workload's values, or none when it cannot be expressed (a selector with expressions).
-fn workload(obj: &Json) -> Option<Json> {
-    let kind = obj["kind"].as_str()?;
-    let spec = obj.get("spec")?.as_object()?;
-    let selector = spec.get("selector")?.as_object()?;
-    if selector.keys().any(|k| k != "matchLabels") {
-        return None;
-    }
-    let selector_labels = selector.get("matchLabels")?.clone();
+/// A workload's values, or why it cannot be expressed (a selector with expressions, a field
+/// the values have no key for).
+fn workload(obj: &Json) -> Result<Json, String> {
+    let kind = obj["kind"].as_str().unwrap_or_default();
+    let spec = obj
+        .get("spec")
+        .and_then(Json::as_object)
+        .ok_or("it has no spec")?;
+    let meta = obj["metadata"].as_object().ok_or("it has no metadata")?;
     let mut v = Map::new();
     if kind != "Deployment" {
         v.insert("kind".into(), json!(kind));
     }
     v.insert("objectName".into(), obj["metadata"]["name"].clone());
-    if let Some(ns) = obj.pointer("/metadata/namespace") {
+    if let Some(ns) = meta.get("namespace") {
         v.insert("namespace".into(), ns.clone());
     }
-    v.insert("selectorLabels".into(), selector_labels.clone());
-    let common = obj
-        .pointer("/metadata/labels")
-        .cloned()
-        .unwrap_or(json!({}));
+    let common = meta.get("labels").cloned().unwrap_or(json!({}));
     if common.as_object().is_some_and(|m| !m.is_empty()) {
         v.insert("commonLabels".into(), common.clone());
     }
-    let template = spec.get("template")?;
+    if let Some(k) = meta
+        .keys()
+        .find(|k| !["name", "namespace", "labels"].contains(&k.as_str()))
+    {
+        return Err(format!(
+            "metadata.{k} of a {kind}: the values have no key for it"
+        ));
+    }
+    if kind == "CronJob" || kind == "Job" {
+        return batch(kind, spec, v, &common);
+    }
+    let selector = spec
+        .get("selector")
+        .and_then(Json::as_object)
+        .ok_or("it has no selector")?;
+    if selector.keys().any(|k| k != "matchLabels") {
+        return Err("its selector has matchExpressions: the values say matchLabels only".into());
+    }
+    let selector_labels = selector.get("matchLabels").cloned().unwrap_or(json!({}));
+    v.insert("selectorLabels".into(), selector_labels.clone());
+    let template = spec.get("template").ok_or("it has no pod template")?;
     let pod_labels = template
         .pointer("/metadata/labels")
         .and_then(Json::as_object);
@@ -225,9 +301,6 @@ fn workload(obj: &Json) -> Option<Json> {
         .collect();
     if !extra.is_empty() {
         v.insert("podLabels".into(), Json::Object(extra));
-    }
-    if let Some(a) = template.pointer("/metadata/annotations") {
-        v.insert("podAnnotations".into(), a.clone());
     }
     if let Some(r) = spec.get("replicas") {
         v.insert("replicaCount".into(), r.clone());
@@ -248,17 +321,136 @@ fn workload(obj: &Json) -> Option<Json> {
     if !workload_spec.is_empty() {
         v.insert("workloadSpec".into(), Json::Object(workload_spec));
     }
-    let pod = template.get("spec")?.as_object()?;
-    let containers = pod.get("containers")?.as_array()?;
-    let (main, sidecars) = containers.split_first()?;
-    let main_values = container(main)?;
+    pod(template, &mut v)?;
+    Ok(Json::Object(v))
+}
+
+/// A CronJob's or Job's values: its schedule and Job fields by name, its pod's labels as the
+/// selector labels (a Job has no selector of its own; kforge labels its pods with them).
+fn batch(
+    kind: &str,
+    spec: &Map<String, Json>,
+    mut v: Map<String, Json>,
+    common: &Json,
+) -> Result<Json, String> {
+    let job = if kind == "CronJob" {
+        for (k, val) in spec {
+            match k.as_str() {
+                "jobTemplate" => {}
+                k if CRON_KEYS.contains(&k) => {
+                    v.insert(k.into(), val.clone());
+                }
+                k => {
+                    return Err(format!(
+                        "spec.{k} of a CronJob: the values have no key for it"
+                    ));
+                }
+            }
+        }
+        let template = spec
+            .get("jobTemplate")
+            .and_then(Json::as_object)
+            .ok_or("it has no jobTemplate")?;
+        if let Some(k) = template
+            .keys()
+            .find(|k| !["metadata", "spec"].contains(&k.as_str()))
+        {
+            return Err(format!(
+                "spec.jobTemplate.{k}: the values have no key for it"
+            ));
+        }
+        let meta = template.get("metadata").cloned().unwrap_or(json!({}));
+        if meta
+            .as_object()
+            .is_some_and(|m| m.keys().any(|k| k != "labels"))
+        {
+            return Err("spec.jobTemplate.metadata has more than labels".into());
+        }
+        let labels = meta.get("labels").cloned().unwrap_or(json!({}));
+        if labels != *common {
+            v.insert("jobTemplateLabels".into(), labels);
+        }
+        template
+            .get("spec")
+            .and_then(Json::as_object)
+            .ok_or("spec.jobTemplate has no spec")?
+    } else {
+        spec
+    };
+    if !spec.contains_key("schedule") && kind == "CronJob" {
+        return Err("it has no schedule".into());
+    }
+    for (k, val) in job {
+        match k.as_str() {
+            "template" => {}
+            k if JOB_KEYS.contains(&k) => {
+                v.insert(k.into(), val.clone());
+            }
+            k => return Err(format!("the Job field {k}: the values have no key for it")),
+        }
+    }
+    let template = job.get("template").ok_or("its Job has no pod template")?;
+    let labels = template
+        .pointer("/metadata/labels")
+        .and_then(Json::as_object)
+        .filter(|m| !m.is_empty())
+        .ok_or("its pods have no labels: kforge would label them with its own")?;
+    v.insert("selectorLabels".into(), Json::Object(labels.clone()));
+    let mut template = template.clone();
+    match template
+        .pointer_mut("/spec")
+        .and_then(Json::as_object_mut)
+        .and_then(|p| p.remove("restartPolicy"))
+    {
+        Some(Json::String(p)) if p == "OnFailure" || p == "Never" => {
+            v.insert("restartPolicy".into(), json!(p));
+        }
+        _ => return Err("its pods' restartPolicy is not OnFailure or Never".into()),
+    }
+    pod(&template, &mut v)?;
+    Ok(Json::Object(v))
+}
+
+/// A pod template's values (annotations, containers, service account, pod fields) into `v`.
+fn pod(template: &Json, v: &mut Map<String, Json>) -> Result<(), String> {
+    if let Some(k) = template
+        .get("metadata")
+        .and_then(Json::as_object)
+        .and_then(|m| {
+            m.keys()
+                .find(|k| !["labels", "annotations"].contains(&k.as_str()))
+        })
+    {
+        return Err(format!(
+            "the pod template's metadata.{k}: the values have no key for it"
+        ));
+    }
+    if let Some(a) = template.pointer("/metadata/annotations") {
+        v.insert("podAnnotations".into(), a.clone());
+    }
+    let pod = template
+        .get("spec")
+        .and_then(Json::as_object)
+        .ok_or("its pod template has no spec")?;
+    let containers = pod
+        .get("containers")
+        .and_then(Json::as_array)
+        .ok_or("its pod has no containers")?;
+    let (main, sidecars) = containers
+        .split_first()
+        .ok_or("its pod has no containers")?;
+    let main_values = container(main).ok_or_else(|| unsaid("container", main))?;
     v.insert("containerName".into(), main["name"].clone());
-    for (k, val) in main_values.as_object()? {
+    for (k, val) in main_values.as_object().into_iter().flatten() {
         v.insert(k.clone(), val.clone());
     }
     let mut side = Map::new();
     for c in sidecars {
-        side.insert(c["name"].as_str()?.to_string(), container(c)?);
+        let name = c["name"].as_str().ok_or("a container has no name")?;
+        side.insert(
+            name.to_string(),
+            container(c).ok_or_else(|| unsaid("container", c))?,
+        );
     }
     if !side.is_empty() {
         v.insert("sidecars".into(), Json::Object(side));
@@ -270,7 +462,11 @@ fn workload(obj: &Json) -> Option<Json> {
         .into_iter()
         .flatten()
     {
-        init.insert(c["name"].as_str()?.to_string(), container(c)?);
+        let name = c["name"].as_str().ok_or("an init container has no name")?;
+        init.insert(
+            name.to_string(),
+            container(c).ok_or_else(|| unsaid("init container", c))?,
+        );
     }
     if !init.is_empty() {
         v.insert("initContainers".into(), Json::Object(init));
@@ -303,7 +499,58 @@ fn workload(obj: &Json) -> Option<Json> {
     if !pod_spec.is_empty() {
         v.insert("podSpec".into(), Json::Object(pod_spec));
     }
-    Some(Json::Object(v))
+    Ok(())
+}
+
+fn unsaid(what: &str, c: &Json) -> String {
+    format!(
+        "{what} {}: an image missing, or an env variable a map cannot say (a repeated name, no value)",
+        c["name"].as_str().unwrap_or("?")
+    )
+}
+
+/// A policy/v1 PodDisruptionBudget as `podDisruptionBudget` values, or why not.
+fn budget(pdb: &Json, component: &Json) -> Result<Json, String> {
+    if pdb["apiVersion"] != "policy/v1" {
+        return Err(format!(
+            "apiVersion {}: kforge writes policy/v1 budgets",
+            pdb["apiVersion"].as_str().unwrap_or("?")
+        ));
+    }
+    let meta = pdb["metadata"].as_object().ok_or("it has no metadata")?;
+    if let Some(k) = meta
+        .keys()
+        .find(|k| !["name", "namespace", "labels"].contains(&k.as_str()))
+    {
+        return Err(format!("its metadata.{k}: the values have no key for it"));
+    }
+    let labels = meta.get("labels").cloned().unwrap_or(json!({}));
+    if labels != component.get("commonLabels").cloned().unwrap_or(json!({})) {
+        return Err(
+            "its labels are not its workload's: kforge gives a budget the workload's labels".into(),
+        );
+    }
+    let spec = pdb["spec"].as_object().ok_or("it has no spec")?;
+    let mut v = json!({"enabled": true});
+    for (k, val) in spec {
+        match k.as_str() {
+            "selector" if val.as_object().is_some_and(|s| s.len() == 1) => {}
+            "minAvailable" | "maxUnavailable" => {
+                v[k] = val.clone();
+            }
+            k => return Err(format!("spec.{k}: the values have no key for it")),
+        }
+    }
+    if v.get("minAvailable").is_none() && v.get("maxUnavailable").is_none() {
+        return Err("it sets neither minAvailable nor maxUnavailable".into());
+    }
+    if v.get("minAvailable").is_some() && v.get("maxUnavailable").is_some() {
+        return Err("it sets both minAvailable and maxUnavailable".into());
+    }
+    if meta.get("name") != component.get("objectName") {
+        v["name"] = meta.get("name").cloned().unwrap_or(Json::Null);
+    }
+    Ok(v)
 }
 
 /// A container's values (without its name).

@@ -113,7 +113,7 @@ pub struct Report {
     pub envs: Vec<(String, String, usize)>,
     /// Components written.
     pub components: Vec<String>,
-    /// Objects kept verbatim as project templates (`Kind name`).
+    /// Objects kept verbatim as project templates (`Kind name: why`).
     pub kept: Vec<String>,
     /// Secrets with data not imported (`name (environments)`).
     pub secrets: Vec<String>,
@@ -136,7 +136,7 @@ struct EnvInput {
 
 /// Imports the environments of `req` into `req.out` and proves the result renders them.
 pub fn import(req: &Request) -> Result<Report, Error> {
-    let mut inputs = Vec::new();
+    let mut named: Vec<(&str, &str)> = Vec::new();
     for arg in &req.envs {
         let (name, path) = arg
             .split_once('=')
@@ -150,11 +150,16 @@ pub fn import(req: &Request) -> Result<Report, Error> {
         if !valid || path.is_empty() {
             return Err(Error::BadEnv(arg.clone()));
         }
-        if inputs.iter().any(|i: &EnvInput| i.name == name) {
+        if named.iter().any(|(n, _)| *n == name) {
             return Err(Error::EnvTwice(name.to_string()));
         }
-        inputs.push(read_env(name, Path::new(path))?);
+        named.push((name, path));
     }
+    // Environments are read and parsed on every core; the first failure in the order given
+    // is reported.
+    let mut inputs = crate::par::map(&named, |(name, path)| read_env(name, Path::new(path)))
+        .into_iter()
+        .collect::<Result<Vec<EnvInput>, Error>>()?;
     if inputs.is_empty() {
         return Err(Error::BadEnv(String::new()));
     }
@@ -186,12 +191,14 @@ pub fn import(req: &Request) -> Result<Report, Error> {
     }
 
     // Rules the input fails: the project starts from what runs today, with them disabled.
-    let mut disabled: Vec<String> = inputs
-        .iter()
-        .flat_map(|i| lint_rendered(&i.docs, &LintOptions::default(), None))
-        .filter(|d| d.severity == crate::diag::Severity::Error)
-        .filter_map(|d| d.code.map(str::to_string))
-        .collect();
+    let mut disabled: Vec<String> = crate::par::map(&inputs, |i| {
+        lint_rendered(&i.docs, &LintOptions::default(), None)
+    })
+    .into_iter()
+    .flatten()
+    .filter(|d| d.severity == crate::diag::Severity::Error)
+    .filter_map(|d| d.code.map(str::to_string))
+    .collect();
     disabled.sort();
     disabled.dedup();
 
@@ -230,11 +237,11 @@ pub fn import(req: &Request) -> Result<Report, Error> {
                 kept: plan
                     .kept
                     .iter()
-                    .map(|(k, ns, n)| {
+                    .map(|((k, ns, n), why)| {
                         if ns.is_empty() {
-                            format!("{k} {n}")
+                            format!("{k} {n}: {why}")
                         } else {
-                            format!("{k} {ns}/{n}")
+                            format!("{k} {ns}/{n}: {why}")
                         }
                     })
                     .collect(),
@@ -334,18 +341,36 @@ pub(crate) struct Plan {
     pub values: Vec<(String, Json)>,
     /// Components and the objects each stands for (union over environments).
     pub covers: Vec<(String, Vec<Key>)>,
-    /// Objects kept verbatim: (kind, namespace, name).
-    pub kept: Vec<Key>,
+    /// Objects kept verbatim: (kind, namespace, name) and why. The namespace is empty for an
+    /// object in its environment's one namespace, written from the values' `namespace`.
+    pub kept: Vec<(Key, String)>,
     /// Kept objects' YAML per environment: key -> [(env, text)].
     pub verbatim: BTreeMap<Key, Vec<(String, String)>>,
 }
+
+/// Stands for an object's namespace in a kept object's text; the template writes the
+/// environment's `namespace` value there (write.rs).
+pub(crate) const NAMESPACE_PLACEHOLDER: &str = "KFORGE_IMPORT_NAMESPACE_3b9f";
+
+/// Stands for a kept object's labels when they are the first component's `commonLabels`; the
+/// template writes that value there (write.rs).
+pub(crate) const LABELS_PLACEHOLDER: &str = "KFORGE_IMPORT_LABELS_3b9f";
+
+/// Why a demoted object is kept.
+const DIFFERED: &str = "rendered from values it differed from its manifest";
 
 fn plan(inputs: &[EnvInput], keep: &[Key]) -> Plan {
     let mut values = Vec::new();
     let mut covers: Vec<(String, Vec<Key>)> = Vec::new();
     let mut covered = Vec::new();
+    let mut reasons: BTreeMap<Key, String> = BTreeMap::new();
+    let mut env_components = Vec::new();
     for input in inputs {
         let mapped = map_env(&input.objects, keep);
+        env_components.push(mapped.components.clone());
+        for (k, why) in mapped.reasons {
+            reasons.entry(k).or_insert(why);
+        }
         for (c, keys) in mapped.covers {
             covered.extend(keys.iter().cloned());
             match covers.iter_mut().find(|(n, _)| *n == c) {
@@ -359,31 +384,121 @@ fn plan(inputs: &[EnvInput], keep: &[Key]) -> Plan {
                 None => covers.push((c, keys)),
             }
         }
-        values.push((input.name.clone(), shared_frame(&mapped.components)));
+        let ns = env_namespace(&input.objects);
+        values.push((input.name.clone(), shared_frame(&mapped.components, ns)));
     }
-    let mut verbatim: BTreeMap<_, Vec<(String, String)>> = BTreeMap::new();
-    for input in inputs {
+    let mut verbatim: BTreeMap<Key, Vec<(String, String)>> = BTreeMap::new();
+    let mut kept_reasons: BTreeMap<Key, String> = BTreeMap::new();
+    // Kept objects render with the first component's values (write.rs): labels that are its
+    // commonLabels are written from them, so they follow the environment too.
+    let first = covers.first().map(|(c, _)| c.as_str());
+    for (input, components) in inputs.iter().zip(&env_components) {
+        let ns = env_namespace(&input.objects);
+        let labels = first
+            .and_then(|c| components.get(c))
+            .and_then(|c| c.get("commonLabels"))
+            .filter(|l| l.as_object().is_some_and(|m| !m.is_empty()));
         for (obj, doc) in input.objects.iter().zip(&input.docs) {
-            if !covered.contains(&obj.key) {
-                verbatim
-                    .entry(obj.key.clone())
-                    .or_default()
-                    .push((input.name.clone(), crate::yaml::emit_document(&doc.node)));
+            if covered.contains(&obj.key) {
+                continue;
             }
+            // An object in the environment's one namespace is one template for every
+            // environment, its namespace the environment's value.
+            let (kind, own_ns, name) = &obj.key;
+            let mut group = (kind.clone(), String::new(), name.clone());
+            let factored = ns == Some(own_ns.as_str())
+                && !verbatim
+                    .get(&group)
+                    .is_some_and(|v| v.iter().any(|(e, _)| *e == input.name));
+            let own_labels = labels.is_some() && obj.json.pointer("/metadata/labels") == labels;
+            let mut node = doc.node.clone();
+            if factored {
+                set_meta(&mut node, "namespace", NAMESPACE_PLACEHOLDER);
+            } else {
+                group.1 = own_ns.clone();
+            }
+            if own_labels {
+                set_meta(&mut node, "labels", LABELS_PLACEHOLDER);
+            }
+            let text = crate::yaml::emit_document(&node);
+            kept_reasons
+                .entry(group.clone())
+                .or_insert_with(|| match reasons.get(&obj.key) {
+                    Some(why) => why.clone(),
+                    None if keep.contains(&obj.key) => DIFFERED.to_string(),
+                    None => why_kept(obj),
+                });
+            verbatim
+                .entry(group)
+                .or_default()
+                .push((input.name.clone(), text));
         }
     }
     Plan {
         values,
         covers,
-        kept: verbatim.keys().cloned().collect(),
+        kept: kept_reasons.into_iter().collect(),
         verbatim,
+    }
+}
+
+/// The one namespace of an environment: every workload has it and no object has another.
+fn env_namespace(objects: &[Object]) -> Option<&str> {
+    let mut ns: Option<&str> = None;
+    for o in objects {
+        let own = o.key.1.as_str();
+        if own.is_empty() {
+            if map::WORKLOADS.contains(&o.key.0.as_str()) {
+                return None;
+            }
+            continue;
+        }
+        match ns {
+            Some(n) if n != own => return None,
+            _ => ns = Some(own),
+        }
+    }
+    ns
+}
+
+/// Sets metadata.<key> of an object's node (it has one).
+fn set_meta(node: &mut crate::yaml::Node, key: &str, to: &str) {
+    use crate::yaml::Value;
+    if let Value::Map(m) = &mut node.value
+        && let Some(meta) = m.get_mut("metadata")
+        && let Value::Map(meta) = &mut meta.value
+        && let Some(v) = meta.get_mut(key)
+    {
+        v.value = Value::String(to.to_string());
+    }
+}
+
+/// Why an object that mapping did not look at (or did not take) is kept verbatim.
+fn why_kept(obj: &Object) -> String {
+    match obj.key.0.as_str() {
+        "ConfigMap" => "a ConfigMap keeps its own name; kforge's config sets (configFiles) are \
+                        hash-named ConfigMaps rendered from config/<set>/"
+            .to_string(),
+        "Ingress" => "kforge's ingress values name the Ingress after its workload, label it \
+                      with the workload's labels and route every path to the one `service` port"
+            .to_string(),
+        "Service" => "it selects no imported workload's pods, or has a field its workload's \
+                      `services` cannot say (an unnamed port, metadata beyond labels and annotations)"
+            .to_string(),
+        "HorizontalPodAutoscaler" => "not an autoscaling/v2 autoscaler of an imported workload \
+                                      with fields `autoscaling` says (behavior is not)"
+            .to_string(),
+        "PodDisruptionBudget" => "its selector is not exactly an imported Deployment's or \
+                                  StatefulSet's selector"
+            .to_string(),
+        kind => format!("kforge has no values for a {kind}"),
     }
 }
 
 /// An environment's whole values: kforge's defaults that an imported object does not have
 /// turned off at the top level (so components only say what their objects say), and the
 /// components.
-fn shared_frame(components: &Map<String, Json>) -> Json {
+fn shared_frame(components: &Map<String, Json>, namespace: Option<&str>) -> Json {
     let repository = components
         .values()
         .find_map(|c| c.pointer("/image/repository").cloned())
@@ -395,6 +510,10 @@ fn shared_frame(components: &Map<String, Json>) -> Json {
         "standardLabels": false,
         "service": {"enabled": false},
     });
+    if let Some(ns) = namespace {
+        // The environment's namespace, which kept objects in it are written with.
+        v["namespace"] = json!(ns);
+    }
     if components.is_empty() {
         // Nothing maps to a component: no workload of kforge's, only the kept objects.
         v["kind"] = json!("None");
@@ -402,10 +521,14 @@ fn shared_frame(components: &Map<String, Json>) -> Json {
     }
     // What every component has alike is written once, in the shared values.
     let all: Vec<&Json> = components.values().collect();
-    let shared = (all.len() > 1)
+    let mut shared = (all.len() > 1)
         .then(|| factor::common(&all))
         .flatten()
         .unwrap_or_else(|| json!({}));
+    if let (Some(ns), Some(m)) = (namespace, shared.as_object_mut()) {
+        // Every component is in it (env_namespace): said once.
+        m.insert("namespace".into(), json!(ns));
+    }
     for (k, val) in shared.as_object().into_iter().flatten() {
         match (v.get_mut(k), val) {
             (Some(Json::Object(frame)), Json::Object(own)) => {
@@ -444,23 +567,28 @@ fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Key>, Error> {
         cause,
     };
     let ws = Workspace::load_in(dir).map_err(render_err)?;
-    let mut drift = Vec::new();
-    let mut golden = Vec::new();
-    for input in inputs {
+    // Environments are independent: rendered, linted, compared and their golden/ written on
+    // every core (a folder each: creating files in one folder would wait on its lock).
+    let results = crate::par::map(inputs, |input| -> Result<_, Error> {
         let docs = ws
             .render(&input.name, &CliLayers::default(), Hooks::Lifecycle)
             .map_err(render_err)?;
-        golden.push((input.name.clone(), env_files(&docs).map_err(render_err)?));
+        let files = env_files(&docs).map_err(render_err)?;
+        write::golden(dir, &input.name, &files)?;
         let report = compare(
             input.path.display().to_string(),
             input.docs.clone(),
             format!("environment {}", input.name),
             docs,
         )?;
-        drift.extend(report.added.into_iter().chain(report.removed));
+        let mut drift: Vec<Key> = report.added.into_iter().chain(report.removed).collect();
         drift.extend(report.changed.into_iter().map(|(k, _)| k));
+        Ok(drift)
+    });
+    let mut drift = Vec::new();
+    for r in results {
+        drift.extend(r?);
     }
-    write::golden(dir, &golden)?;
     Ok(drift)
 }
 

@@ -72,11 +72,8 @@ pub fn project(dir: &Path, envs: &[&str], plan: &Plan, disabled: &[String]) -> R
 }
 
 /// Writes golden/<env>/ from rendered files.
-pub fn golden(dir: &Path, envs: &[(String, Vec<(String, String)>)]) -> Result<(), Error> {
-    for (env, files) in envs {
-        replace_dir(&dir.join("golden").join(env), files)?;
-    }
-    Ok(())
+pub fn golden(dir: &Path, env: &str, files: &[(String, String)]) -> Result<(), Error> {
+    replace_dir(&dir.join("golden").join(env), files)
 }
 
 /// Lines of environments/*.yaml, comments and blank lines left out.
@@ -151,7 +148,18 @@ fn verbatim(first: Option<&str>, envs: &[&str], variants: &[(String, String)]) -
         }
         out.push_str("{% raw %}\n");
         // Inside raw only `{% endraw %}` ends it; every `{%` leaves raw for a moment to be safe.
-        out.push_str(&text.replace("{%", "{% endraw %}{{ \"{%\" | safe }}{% raw %}"));
+        let escaped = text.replace("{%", "{% endraw %}{{ \"{%\" | safe }}{% raw %}");
+        // An object in its environment's one namespace takes it from the values.
+        // (the newline after `{% raw %}` is trimmed: a second one keeps the line)
+        let escaped = escaped.replace(
+            &format!("namespace: {}", super::NAMESPACE_PLACEHOLDER),
+            "namespace: {% endraw %}{{ values.namespace }}{% raw %}\n",
+        );
+        // Labels that are the first component's commonLabels take them from the values.
+        out.push_str(&escaped.replace(
+            &format!("labels: {}", super::LABELS_PLACEHOLDER),
+            "labels: {% endraw %}{{ values.commonLabels }}{% raw %}\n",
+        ));
         out.push_str("{% endraw %}\n");
     }
     if texts.iter().any(|(_, e)| e.len() != envs.len()) {
