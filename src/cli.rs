@@ -319,7 +319,7 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The project folder to write (new or empty, unless --force).
-    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    #[arg(short = 'o', long = "output", value_name = "DIR", value_parser = folder_to_create)]
     pub output: PathBuf,
     /// Write into a folder that is not empty (its environments/, chart-templates/ and golden/
     /// of the imported environments are replaced).
@@ -612,7 +612,7 @@ fn ordered_sets(m: &ArgMatches) -> Vec<SetArg> {
     all.into_iter().map(|(_, s)| s).collect()
 }
 
-/// A folder kforge may create (`--output-dir`, `-d`, `init DIR`): refused with `..` after a
+/// A folder kforge may create (`--output-dir`, `-d`, `init DIR`, `import -o`): refused with `..` after a
 /// folder name (`a/../b`), which would create `a` and write into `b` (docs/limits.md).
 fn folder_to_create(arg: &str) -> Result<PathBuf, String> {
     let path = PathBuf::from(arg);

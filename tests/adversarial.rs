@@ -282,6 +282,7 @@ fn folders_to_create_with_parent_after_a_name_are_refused() {
         &["package", "-e", "dev", "-d", "a/../b"],
         &["render", "--all-envs", "--output-dir", "a/../b"],
         &["init", "a/../b"],
+        &["import", "-o", "a/../b", "dev=-"],
     ] {
         let run = bounded(p.path(), args).exit(2);
         assert!(
