@@ -752,3 +752,54 @@ spec:
             .contains("missing required field `size`")
     );
 }
+
+#[test]
+fn crd_schemas_are_compiled_when_used_and_a_broken_one_is_reported_once() {
+    // `pattern: "["` is not a regular expression: the schema does not compile.
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties:\n            spec: {type: object, properties: {size: {type: string, pattern: \"[\"}}}\n";
+    let widgets = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: a}\nspec: {size: big}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: b}\nspec: {size: small}\n";
+    let p = TempProject::empty();
+    p.write("crd.yaml", crd).write("w.yaml", widgets).write(
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    );
+    let broken = |findings: &[serde_json::Value]| -> Vec<String> {
+        of(findings, "crd-schema")
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}:{} {}",
+                    f["file"].as_str().unwrap(),
+                    f["line"],
+                    f["path"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    // A CRD in the linted set is checked whether anything uses it or not.
+    let (_, findings) = lint(p.path(), &["crd.yaml", "cm.yaml"]);
+    assert_eq!(
+        broken(&findings),
+        ["crd.yaml:13 spec.versions[0].schema.openAPIV3Schema"],
+        "{findings:#?}"
+    );
+    // One given with --crd is compiled only for a custom resource of its type...
+    let (_, findings) = lint(p.path(), &["--crd", "crd.yaml", "cm.yaml"]);
+    assert!(broken(&findings).is_empty(), "{findings:#?}");
+    // ...and then reported once, however many resources use it (with types alone too).
+    for only in [&[][..], &["--only", "types"]] {
+        let mut args = only.to_vec();
+        args.extend(["--crd", "crd.yaml", "w.yaml"]);
+        let (_, findings) = lint(p.path(), &args);
+        assert_eq!(
+            broken(&findings),
+            ["crd.yaml:13 spec.versions[0].schema.openAPIV3Schema"],
+            "{args:?}: {findings:#?}"
+        );
+        let message = of(&findings, "crd-schema")[0]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(message.contains("the schema does not compile"), "{message}");
+    }
+}

@@ -7,6 +7,7 @@
 //! fields (strict, as for built-in kinds: a structural schema prunes them silently).
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use boon::{Compiler, Draft, ErrorKind, SchemaIndex, Schemas, ValidationError};
 use serde_json::{Map, Value as Json, json};
@@ -15,10 +16,20 @@ use super::sink::{Sink, path};
 use crate::manifest::Document;
 use crate::yaml::{display_key_path, to_json};
 
-/// The compiled schemas of a set of CRDs, by (apiVersion, kind) of the resources they define.
-pub struct CrdSchemas {
-    schemas: Schemas,
-    by_type: HashMap<(String, String), SchemaIndex>,
+/// The schemas of a set of CRDs, by (apiVersion, kind) of the resources they define. Each is
+/// compiled when first needed (a large operator's CRDs are megabytes of schema, most of it for
+/// kinds a run may never see), once, whichever worker thread needs it first.
+pub struct CrdSchemas<'a> {
+    by_type: HashMap<(String, String), Version<'a>>,
+}
+
+/// One served version of a CRD: where its schema is, and the schema once compiled.
+struct Version<'a> {
+    doc: &'a Document,
+    /// Index of the version in `spec.versions`.
+    index: usize,
+    url: String,
+    compiled: OnceLock<Result<(Schemas, SchemaIndex), String>>,
 }
 
 /// A CRD version's schema that could not be compiled: where, and why.
@@ -31,77 +42,118 @@ pub struct BadSchema<'a> {
     pub message: String,
 }
 
-impl CrdSchemas {
-    /// Compiles the schema of every served version of every CRD among `docs`; returns them with
-    /// the schemas that would not compile.
-    pub fn compile<'a>(docs: impl Iterator<Item = &'a Document>) -> (Self, Vec<BadSchema<'a>>) {
-        let mut compiler = Compiler::new();
-        compiler.set_default_draft(Draft::V4);
-        compiler.enable_format_assertions();
-        let mut pending = Vec::new();
+impl<'a> Version<'a> {
+    fn at(&self) -> Vec<String> {
+        path(&[
+            "spec",
+            "versions",
+            &self.index.to_string(),
+            "schema",
+            "openAPIV3Schema",
+        ])
+    }
+
+    fn compiled(&self) -> &Result<(Schemas, SchemaIndex), String> {
+        self.compiled.get_or_init(|| {
+            let crd = to_json(&self.doc.node);
+            let schema = crd
+                .pointer(&format!(
+                    "/spec/versions/{}/schema/openAPIV3Schema",
+                    self.index
+                ))
+                .ok_or_else(|| "no openAPIV3Schema".to_string())?;
+            let mut converted = convert(schema, true);
+            if let Some(o) = converted.as_object_mut() {
+                o.insert(
+                    "$schema".into(),
+                    json!("http://json-schema.org/draft-04/schema#"),
+                );
+            }
+            let mut compiler = Compiler::new();
+            compiler.set_default_draft(Draft::V4);
+            compiler.enable_format_assertions();
+            let mut schemas = Schemas::new();
+            compiler
+                .add_resource(&self.url, converted)
+                .map_err(|e| format!("{e:#}"))?;
+            let index = compiler
+                .compile(&self.url, &mut schemas)
+                .map_err(|e| format!("{e:#}"))?;
+            Ok((schemas, index))
+        })
+    }
+
+    fn bad(&self) -> Option<BadSchema<'a>> {
+        match self.compiled.get()? {
+            Err(message) => Some(BadSchema {
+                doc: self.doc,
+                at: self.at(),
+                message: message.clone(),
+            }),
+            Ok(_) => None,
+        }
+    }
+}
+
+impl<'a> CrdSchemas<'a> {
+    /// Every served version with a schema of every CRD among `docs`, not compiled yet.
+    pub fn new(docs: impl Iterator<Item = &'a Document>) -> Self {
+        let mut by_type = HashMap::new();
         for doc in docs.filter(|d| d.kind == "CustomResourceDefinition") {
-            let crd = to_json(&doc.node);
+            let str_at = |p: &[&str]| doc.node.get_path(p).and_then(crate::yaml::Node::as_str);
             let (Some(group), Some(kind)) = (
-                crd.pointer("/spec/group").and_then(Json::as_str),
-                crd.pointer("/spec/names/kind").and_then(Json::as_str),
+                str_at(&["spec", "group"]),
+                str_at(&["spec", "names", "kind"]),
             ) else {
                 continue;
             };
-            let Some(versions) = crd.pointer("/spec/versions").and_then(Json::as_array) else {
+            let Some(crate::yaml::Value::Seq(versions)) =
+                doc.node.get_path(&["spec", "versions"]).map(|n| &n.value)
+            else {
                 continue;
             };
-            for (i, v) in versions.iter().enumerate() {
-                let (Some(name), Some(schema)) = (
-                    v.get("name").and_then(Json::as_str),
-                    v.pointer("/schema/openAPIV3Schema"),
-                ) else {
+            for (index, v) in versions.iter().enumerate() {
+                let Some(name) = v.get_path(&["name"]).and_then(crate::yaml::Node::as_str) else {
                     continue;
                 };
-                let url = format!("file:///crd/{group}/{name}/{kind}.json");
-                let at = path(&[
-                    "spec",
-                    "versions",
-                    &i.to_string(),
-                    "schema",
-                    "openAPIV3Schema",
-                ]);
-                let mut converted = convert(schema, true);
-                if let Some(o) = converted.as_object_mut() {
-                    o.insert(
-                        "$schema".into(),
-                        json!("http://json-schema.org/draft-04/schema#"),
-                    );
+                if v.get_path(&["schema", "openAPIV3Schema"]).is_none() {
+                    continue;
                 }
-                pending.push((
-                    doc,
-                    at,
-                    url,
-                    format!("{group}/{name}"),
-                    kind.to_string(),
-                    converted,
-                ));
+                // A later CRD of the same type replaces an earlier one, as the API server would.
+                by_type.insert(
+                    (format!("{group}/{name}"), kind.to_string()),
+                    Version {
+                        doc,
+                        index,
+                        url: format!("file:///crd/{group}/{name}/{kind}.json"),
+                        compiled: OnceLock::new(),
+                    },
+                );
             }
         }
-        let mut schemas = Schemas::new();
-        let mut by_type = HashMap::new();
-        let mut bad = Vec::new();
-        for (doc, at, url, api, kind, schema) in pending {
-            let compiled = compiler
-                .add_resource(&url, schema)
-                .map_err(|e| format!("{e:#}"))
-                .and_then(|()| {
-                    compiler
-                        .compile(&url, &mut schemas)
-                        .map_err(|e| format!("{e:#}"))
-                });
-            match compiled {
-                Ok(index) => {
-                    by_type.insert((api, kind), index);
-                }
-                Err(message) => bad.push(BadSchema { doc, at, message }),
-            }
-        }
-        (Self { schemas, by_type }, bad)
+        Self { by_type }
+    }
+
+    /// Compiles every schema now; returns those that would not compile (the CRDs of the linted
+    /// set are checked whether a custom resource uses them or not).
+    pub fn compile_all(&self) -> Vec<BadSchema<'a>> {
+        let mut bad: Vec<BadSchema<'a>> = self
+            .by_type
+            .values()
+            .filter_map(|v| {
+                let _ = v.compiled();
+                v.bad()
+            })
+            .collect();
+        bad.sort_by_key(|b| (b.doc.template.clone(), b.doc.index, b.at.clone()));
+        bad
+    }
+
+    /// The schemas compiled so far that would not compile.
+    pub fn failed(&self) -> Vec<BadSchema<'a>> {
+        let mut bad: Vec<BadSchema<'a>> = self.by_type.values().filter_map(Version::bad).collect();
+        bad.sort_by_key(|b| (b.doc.template.clone(), b.doc.index, b.at.clone()));
+        bad
     }
 
     /// Whether no custom resource type is known.
@@ -117,11 +169,16 @@ impl CrdSchemas {
             .get_path(&["apiVersion"])
             .and_then(crate::yaml::Node::as_str)
             .unwrap_or("");
-        let Some(&index) = self.by_type.get(&(api.to_string(), doc.kind.clone())) else {
+        let Some(version) = self.by_type.get(&(api.to_string(), doc.kind.clone())) else {
+            return false;
+        };
+        // A schema that does not compile is reported once, at its CRD (`failed`); its custom
+        // resources are then not checked (their kind stays unknown).
+        let Ok((schemas, index)) = version.compiled() else {
             return false;
         };
         let json = to_json(&doc.node);
-        if let Err(err) = self.schemas.validate(&json, index) {
+        if let Err(err) = schemas.validate(&json, *index) {
             let mut found = Vec::new();
             leaves(&err, &mut found);
             found.sort();
@@ -253,33 +310,30 @@ fn convert(schema: &Json, root: bool) -> Json {
 
 /// Validates every custom resource of `docs` whose type a CRD of `docs` or of `extra` defines;
 /// returns the positions of their `kind` (so `unknown-kind` findings there can be dropped).
-/// `extra` is what [`CrdSchemas::compile`] gave for the CRDs from outside the set, compiled
-/// once per run by the caller; a type defined both there and in `docs` is checked against
-/// `extra`'s.
-pub fn check_with(
-    docs: &[Document],
-    extra: &(CrdSchemas, Vec<BadSchema<'_>>),
-    sink: &mut Sink<'_>,
-) -> Vec<Position> {
-    let (schemas, bad) = CrdSchemas::compile(docs.iter());
-    for b in bad.iter().chain(&extra.1) {
+/// `extra` holds the CRDs from outside the set, made once per run by the caller (so each of its
+/// schemas is compiled at most once per run, and only if used); a type defined both there and
+/// in `docs` is checked against `extra`'s. The CRDs of `docs` are all compiled, so a broken
+/// schema in the set is reported even if nothing uses it.
+pub fn check_with(docs: &[Document], extra: &CrdSchemas<'_>, sink: &mut Sink<'_>) -> Vec<Position> {
+    let schemas = CrdSchemas::new(docs.iter());
+    let bad = schemas.compile_all();
+    let mut defined = Vec::new();
+    if !schemas.is_empty() || !extra.is_empty() {
+        for doc in docs {
+            if (extra.check(doc, sink) || schemas.check(doc, sink))
+                && let Some(at) = kind_position(doc)
+            {
+                defined.push(at);
+            }
+        }
+    }
+    for b in bad.iter().chain(&extra.failed()) {
         sink.report(
             "crd-schema",
             b.doc,
             &b.at,
             format!("the schema does not compile: {}", b.message),
         );
-    }
-    let mut defined = Vec::new();
-    if schemas.is_empty() && extra.0.is_empty() {
-        return defined;
-    }
-    for doc in docs {
-        if (extra.0.check(doc, sink) || schemas.check(doc, sink))
-            && let Some(at) = kind_position(doc)
-        {
-            defined.push(at);
-        }
     }
     defined
 }

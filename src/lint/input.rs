@@ -91,13 +91,13 @@ pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Linted {
     let keep_docs = super::objects_to_keep(opts);
     // The CRDs from outside the set (`--crd`, `crds:`) are compiled once, before the inputs.
     let extra = if keep_docs != Keep::Nothing && opts.category_enabled(Category::Types) {
-        CrdSchemas::compile(opts.crd_documents.iter())
+        CrdSchemas::new(opts.crd_documents.iter())
     } else {
-        CrdSchemas::compile(std::iter::empty())
+        CrdSchemas::new(std::iter::empty())
     };
     // With the types checks alone, a custom resource whose CRD is known already is validated
     // in its chunk and dropped there, so a stream of them is linted in constant memory too.
-    let known = (keep_docs == Keep::Custom && !extra.0.is_empty()).then_some(&extra.0);
+    let known = (keep_docs == Keep::Custom && !extra.is_empty()).then_some(&extra);
     let (mut problems, mut results) = crate::par::stream(
         |hand_over| for_each_chunk(paths, hand_over),
         |chunk: Chunk| lint_chunk(&chunk, opts, keep_docs, known),
@@ -465,8 +465,7 @@ mod tests {
         let mut opts = Options::default();
         opts.only.insert(Category::Types);
         opts.crd_documents.push(Document::new("crd.yaml", 0, crd));
-        let (known, bad) = CrdSchemas::compile(opts.crd_documents.iter());
-        assert!(bad.is_empty());
+        let known = CrdSchemas::new(opts.crd_documents.iter());
         let text = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: big}\n---\napiVersion: other.example.com/v1\nkind: Gadget\nmetadata: {name: g}\n";
         let r = lint_chunk(&chunk(text), &opts, Keep::Custom, Some(&known));
         let (findings, n, kept) = r.outcome.unwrap_or_else(|_| panic!("chunk parses"));

@@ -135,9 +135,9 @@ pub fn lint_references(
     sink: &mut Sink<'_>,
 ) -> Vec<crds::Position> {
     let extra = if opts.category_enabled(Category::Types) {
-        crds::CrdSchemas::compile(opts.crd_documents.iter())
+        crds::CrdSchemas::new(opts.crd_documents.iter())
     } else {
-        crds::CrdSchemas::compile(std::iter::empty())
+        crds::CrdSchemas::new(std::iter::empty())
     };
     lint_references_with(docs, opts, &extra, applied, sink)
 }
@@ -146,7 +146,7 @@ pub fn lint_references(
 pub fn lint_references_with(
     docs: &[Document],
     opts: &Options,
-    extra: &(crds::CrdSchemas, Vec<crds::BadSchema<'_>>),
+    extra: &crds::CrdSchemas<'_>,
     applied: Applied,
     sink: &mut Sink<'_>,
 ) -> Vec<crds::Position> {
