@@ -4,9 +4,8 @@
 //! Cases already covered elsewhere are listed at the end of this file.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::support::{Run, TempProject};
+use crate::support::{Run, TempProject, run_limited};
 
 /// Runs kforge in `dir` with bounded memory and time.
 fn bounded(dir: &Path, args: &[&str]) -> Run {
@@ -16,22 +15,7 @@ fn bounded(dir: &Path, args: &[&str]) -> Run {
 /// Like [`bounded`] with another time limit (the test binary is a debug build, ~10x slower
 /// than release; BENCHMARKS.md has release timings).
 fn bounded_for(dir: &Path, args: &[&str], seconds: u32) -> Run {
-    let out = Command::new("prlimit")
-        .arg("--as=2147483648")
-        .args(["timeout", &seconds.to_string()])
-        .arg(env!("CARGO_BIN_EXE_kforge"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("prlimit and timeout (util-linux, coreutils)");
-    let run = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert_ne!(run.code, Some(124), "timed out: kforge {args:?}");
-    run
+    run_limited(dir, args, &[], 2 << 30, seconds)
 }
 
 /// One hostile case: exit 2, these texts in stderr, no `dist/`, no panic.

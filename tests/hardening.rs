@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::support::{Run, TempProject, repo_root};
+use crate::support::{Run, TempProject, repo_root, run_limited};
 
 /// Runs kforge in `dir` under a 2 GiB address-space limit and `seconds` of wall time.
 fn bounded(dir: &Path, args: &[&str], stdin: &str, seconds: u32) -> Run {
@@ -110,23 +110,7 @@ fn captured_expression_text_past_the_limit_fails_at_its_line() {
 
 /// Runs kforge in `dir` with `env` set, under an address-space limit of `as_bytes` and 60 s.
 fn limited(dir: &Path, args: &[&str], env: &[(&str, &str)], as_bytes: u64) -> Run {
-    let out = Command::new("prlimit")
-        .arg(format!("--as={as_bytes}"))
-        .args(["timeout", "60"])
-        .arg(env!("CARGO_BIN_EXE_kforge"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .envs(env.iter().copied())
-        .output()
-        .expect("prlimit and timeout (util-linux, coreutils)");
-    let run = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert_ne!(run.code, Some(124), "timed out: kforge {args:?}");
-    run
+    run_limited(dir, args, env, as_bytes, 60)
 }
 
 /// A template doubling a string 40 times without emitting it: each step doubles its memory,

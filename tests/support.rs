@@ -260,3 +260,32 @@ pub fn file_names(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Runs the kforge binary in `dir` with `env` set, under an address-space limit of `as_bytes`
+/// (prlimit) and `seconds` (timeout), so a runaway allocation or a hang fails the test instead
+/// of the machine. A timeout is a test failure.
+pub fn run_limited(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    as_bytes: u64,
+    seconds: u32,
+) -> Run {
+    let out = Command::new("prlimit")
+        .arg(format!("--as={as_bytes}"))
+        .args(["timeout", &seconds.to_string()])
+        .arg(env!("CARGO_BIN_EXE_kforge"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .output()
+        .expect("prlimit and timeout (util-linux, coreutils)");
+    let run = Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_ne!(run.code, Some(124), "timed out: kforge {args:?}");
+    run
+}
