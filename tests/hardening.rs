@@ -181,6 +181,47 @@ fn the_template_memory_bound_follows_its_setting() {
     .stderr_has("KFORGE_TEMPLATE_MEMORY_MIB");
 }
 
+/// A list doubled forty times with `+` is a lazy list of 2^40 items that minijinja then walks
+/// item by item on one fuel unit, growing memory by a few MB a second: neither fuel nor the
+/// memory bound stopped it for minutes. The time bound per template does, naming the
+/// environment and template; nothing is written.
+#[test]
+fn a_template_that_renders_without_end_is_stopped_by_the_time_bound() {
+    let p = TempProject::reference();
+    p.write(
+        "chart-templates/lazy.yaml",
+        "# line 1\n{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l | length }}\n",
+    );
+    let run = run_limited(
+        p.path(),
+        &["build", "-e", "staging"],
+        &[("KFORGE_TEMPLATE_SECONDS", "2")],
+        // Not a tight address space: at the 33rd doubling minijinja reserves room for the
+        // whole list (2^33 values, 192 GiB) and fills it item by item; under a tight limit
+        // that reservation itself fails (docs/limits.md).
+        1 << 40,
+        120,
+    )
+    .exit(2);
+    assert!(
+        run.stderr
+            .contains("environment staging, template chart-templates/lazy.yaml")
+            && run.stderr.contains("limit of 2 s per template"),
+        "{}",
+        run.stderr
+    );
+    assert!(!p.path().join("dist").exists(), "nothing half-written");
+    run_limited(
+        p.path(),
+        &["render", "-e", "dev"],
+        &[("KFORGE_TEMPLATE_SECONDS", "-1")],
+        4 << 30,
+        60,
+    )
+    .exit(2)
+    .stderr_has("KFORGE_TEMPLATE_SECONDS=\"-1\" is not a number of seconds");
+}
+
 /// Item 9: keys set to null were dropped by the merge before validation, so a typo with no
 /// value, or a file of `root:*:...` lines (read as null keys), passed.
 #[test]
@@ -714,11 +755,15 @@ fn the_bounds_are_documented_with_their_values() {
         format!("({} bytes)", kforge::render::MAX_OUTPUT_BYTES),
         format!(
             "| {} MiB per environment rendering",
-            kforge::render::memory::DEFAULT_LIMIT / 1024 / 1024
+            kforge::render::watchdog::DEFAULT_MEMORY / 1024 / 1024
+        ),
+        format!(
+            "| {} s per template, wall clock,",
+            kforge::render::watchdog::DEFAULT_TIME.as_secs()
         ),
         format!(
             "| every {} ms, only while templates render |",
-            kforge::render::memory::POLL.as_millis()
+            kforge::render::watchdog::POLL.as_millis()
         ),
         format!(
             "{} nodes, N of them copies made by aliases",

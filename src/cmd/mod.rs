@@ -26,7 +26,7 @@ use crate::diag::{Color, Exit, Failure};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    watch_template_memory()?;
+    watch_templates()?;
     if let Some(dir) = &cli.directory {
         std::env::set_current_dir(dir)
             .with_context(|| format!("cannot change to directory {} (-C)", dir.display()))?;
@@ -125,30 +125,43 @@ pub fn report_error(err: &Error) -> ExitCode {
     ExitCode::from(exit_of(err).code())
 }
 
-/// Bounds the memory of template runs (docs/limits.md): `KFORGE_TEMPLATE_MEMORY_MIB` MiB per
-/// environment rendering (0: no bound), by default `render::memory::DEFAULT_LIMIT`. Over it,
-/// the error names the environments and templates, kforge's temporary files are removed and
-/// the process exits with 2.
-fn watch_template_memory() -> Result<()> {
-    let limit = match std::env::var("KFORGE_TEMPLATE_MEMORY_MIB") {
-        Err(std::env::VarError::NotPresent) => crate::render::memory::DEFAULT_LIMIT,
-        Ok(v) if v.is_empty() => crate::render::memory::DEFAULT_LIMIT,
-        Ok(v) => match v.trim().parse::<u64>() {
-            Ok(0) => return Ok(()),
-            Ok(mib) if mib <= 1 << 30 => mib << 20,
-            _ => bail!(
-                "KFORGE_TEMPLATE_MEMORY_MIB={v:?} is not a number of MiB (0 to 1073741824; 0 turns the bound off)"
-            ),
-        },
-        Err(_) => bail!("KFORGE_TEMPLATE_MEMORY_MIB is not valid UTF-8"),
-    };
-    // Not Linux: no /proc to measure with; only fuel bounds such a template (docs/limits.md).
-    let _ = crate::render::memory::watch(limit, |over| {
+/// Bounds template runs (docs/limits.md): their memory, `KFORGE_TEMPLATE_MEMORY_MIB` MiB per
+/// environment rendering, and their time, `KFORGE_TEMPLATE_SECONDS` per template (0: no
+/// bound; by default `render::watchdog::DEFAULT_MEMORY` and `DEFAULT_TIME`). Over either, the
+/// error names the environments and templates, kforge's temporary files are removed and the
+/// process exits with 2.
+fn watch_templates() -> Result<()> {
+    use crate::render::watchdog::{self, Bounds, DEFAULT_MEMORY, DEFAULT_TIME};
+    let memory = bound_from_env("KFORGE_TEMPLATE_MEMORY_MIB", "MiB", DEFAULT_MEMORY >> 20)?
+        .map(|mib| mib << 20);
+    let time = bound_from_env("KFORGE_TEMPLATE_SECONDS", "seconds", DEFAULT_TIME.as_secs())?
+        .map(std::time::Duration::from_secs);
+    // Not Linux: no /proc to measure memory with; only the time bound and fuel apply there
+    // (docs/limits.md).
+    let _ = watchdog::watch(Bounds { memory, time }, |over| {
         crate::fs::abandon_writes();
         let _ = writeln!(io::stderr().lock(), "error: {}", over.message());
         std::process::exit(i32::from(Exit::Input.code()));
     });
     Ok(())
+}
+
+/// A bound set by the environment variable `name` in `unit` (unset or empty: `default`; 0: no
+/// bound).
+fn bound_from_env(name: &str, unit: &str, default: u64) -> Result<Option<u64>> {
+    const MAX: u64 = 1 << 30;
+    match std::env::var(name) {
+        Err(std::env::VarError::NotPresent) => Ok(Some(default)),
+        Ok(v) if v.is_empty() => Ok(Some(default)),
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(0) => Ok(None),
+            Ok(n) if n <= MAX => Ok(Some(n)),
+            _ => {
+                bail!("{name}={v:?} is not a number of {unit} (0 to {MAX}; 0 turns the bound off)")
+            }
+        },
+        Err(_) => bail!("{name} is not valid UTF-8"),
+    }
 }
 
 /// The exit code `err` carries.

@@ -161,7 +161,7 @@ fn render_file(
     env.add_global("chart", JValue::from_serialize(ctx.chart));
     env.add_global("environment", ctx.environment);
     env.add_global("settings", JValue::from_serialize(settings));
-    let running = super::memory::Running::start(ctx.environment);
+    let running = super::watchdog::Running::start(ctx.environment);
     running.at(&file.display);
     let rendered = env
         .render_str(&file.text, ())

@@ -4,9 +4,9 @@
 mod config;
 mod filters;
 mod limits;
-pub mod memory;
 mod ordered;
 mod templates;
+pub mod watchdog;
 
 use minijinja::value::Value as JValue;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
@@ -95,7 +95,7 @@ pub fn render_env(
     env.add_global("release", release_name(values, chart));
     let mut problems = Vec::new();
     let mut docs = Vec::new();
-    let running = memory::Running::start(environment);
+    let running = watchdog::Running::start(environment);
     for (name, file) in set.renderable() {
         running.at(&file.display);
         let rendered = match env
