@@ -222,6 +222,53 @@ fn a_template_that_renders_without_end_is_stopped_by_the_time_bound() {
     .stderr_has("KFORGE_TEMPLATE_SECONDS=\"-1\" is not a number of seconds");
 }
 
+/// The run limits are parameters of a template set (what the template_limits fuzz target
+/// lowers so that its inputs end within libFuzzer's timeout): lowered, the same code stops the
+/// output and the fuel at the lower figures.
+#[test]
+fn lowered_run_limits_bound_output_and_fuel_at_their_figures() {
+    use kforge::chart::ChartMeta;
+    use kforge::render::{RenderContext, RunLimits, TemplateSet, render_env};
+    use kforge::values::{merge_overlay, parse_values_file};
+    use kforge::yaml::SourceFile;
+
+    let p = TempProject::reference();
+    let render = |template: &str, limits: RunLimits| {
+        p.write("chart-templates/t.yaml", template);
+        let set = TemplateSet::load(p.path()).unwrap().with_limits(limits);
+        let mut values = parse_values_file(&set.defaults()[0]).unwrap().unwrap();
+        let base = SourceFile::new("base.yaml", "chart:\n  name: t\n  version: 0.1.0\n");
+        merge_overlay(&mut values, parse_values_file(&base).unwrap().unwrap());
+        let chart = ChartMeta::from_values(&values).unwrap();
+        let ctx = RenderContext {
+            values: &values,
+            chart: &chart,
+            environment: "dev",
+            component: None,
+        };
+        match render_env(&set, &ctx) {
+            Ok(docs) => format!("{} documents", docs.len()),
+            Err(d) => d.0.iter().map(|d| d.message.clone()).collect(),
+        }
+    };
+    let flood = "{% for i in range(1000) %}# {{ 'x' * 1024 }}\n{% endfor %}";
+    let small = RunLimits {
+        fuel: 10_000,
+        output_bytes: 256 << 10,
+    };
+    let defaults = RunLimits::default();
+    assert!(
+        !render(flood, defaults).contains("limit"),
+        "1 MiB is within the default"
+    );
+    let over = render(flood, small);
+    assert!(over.contains("over the 262144-byte limit"), "{over}");
+    let spin = "{% for i in range(100) %}{% for j in range(1000) %}{% endfor %}{% endfor %}";
+    assert!(!render(spin, defaults).contains("fuel"));
+    let out = render(spin, small);
+    assert!(out.contains("out of fuel"), "{out}");
+}
+
 /// Item 9: keys set to null were dropped by the merge before validation, so a typo with no
 /// value, or a file of `root:*:...` lines (read as null keys), passed.
 #[test]

@@ -19,44 +19,76 @@ pub const MAX_OUTPUT_BYTES: usize = 256 * 1024 * 1024;
 /// The template global holding the budget of the run, for the formatter.
 const GLOBAL: &str = "__kforge_budget";
 
+/// The bounds of one environment's template run. kforge always runs with the defaults
+/// ([`RunLimits::default`]); a program embedding the renderer, or a fuzz target, may lower
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunLimits {
+    /// minijinja fuel per template, against runaway loops.
+    pub fuel: u64,
+    /// Values (as JSON) and rendered output together, bytes; and, separately, the text of
+    /// `{{ ... }}` expressions.
+    pub output_bytes: usize,
+}
+
+impl Default for RunLimits {
+    fn default() -> Self {
+        Self {
+            fuel: FUEL,
+            output_bytes: MAX_OUTPUT_BYTES,
+        }
+    }
+}
+
+/// Upper bound on template work (minijinja fuel), against runaway loops.
+pub const FUEL: u64 = 50_000_000;
+
 /// What one environment's run has used of its bounds.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Budget {
     /// Values and written output, bytes.
     output: AtomicUsize,
     /// Text of formatted expressions, bytes.
     expressions: AtomicUsize,
+    /// The bound of each, bytes.
+    limit: usize,
 }
 
 impl Object for Budget {}
 
-/// The run went over [`MAX_OUTPUT_BYTES`] of values and output.
+/// The run went over its bound of values and output.
 #[derive(Debug)]
 pub struct OverBudget {
     /// Bytes used when it was refused.
     pub used: usize,
+    /// The bound, bytes.
+    pub limit: usize,
 }
 
 impl OverBudget {
     /// What is wrong and what to do, for a diagnostic about `template`.
     pub fn message(&self, template: &str) -> String {
         format!(
-            "template {template}: the values and rendered output of this environment reach {} bytes, over the {MAX_OUTPUT_BYTES}-byte limit of a template run; a loop that emits without end, or values far larger than a chart can hold (5 MiB a file)?",
-            self.used
+            "template {template}: the values and rendered output of this environment reach {} bytes, over the {}-byte limit of a template run; a loop that emits without end, or values far larger than a chart can hold (5 MiB a file)?",
+            self.used, self.limit
         )
     }
 }
 
 impl Budget {
-    /// A budget with `values_bytes` already used by the values; refused when they alone are
-    /// over the limit.
-    pub fn new(values_bytes: usize) -> Result<Arc<Self>, OverBudget> {
-        if values_bytes > MAX_OUTPUT_BYTES {
-            return Err(OverBudget { used: values_bytes });
+    /// A budget of `limit` bytes with `values_bytes` already used by the values; refused when
+    /// they alone are over the limit.
+    pub fn new(values_bytes: usize, limit: usize) -> Result<Arc<Self>, OverBudget> {
+        if values_bytes > limit {
+            return Err(OverBudget {
+                used: values_bytes,
+                limit,
+            });
         }
         Ok(Arc::new(Self {
             output: AtomicUsize::new(values_bytes),
             expressions: AtomicUsize::new(0),
+            limit,
         }))
     }
 
@@ -65,15 +97,11 @@ impl Budget {
         env.add_global(GLOBAL, JValue::from_dyn_object(self.clone()));
     }
 
-    fn charge(counter: &AtomicUsize, len: usize) -> Result<(), usize> {
+    fn charge(&self, counter: &AtomicUsize, len: usize) -> Result<(), usize> {
         let used = counter
             .fetch_add(len, Ordering::Relaxed)
             .saturating_add(len);
-        if used > MAX_OUTPUT_BYTES {
-            Err(used)
-        } else {
-            Ok(())
-        }
+        if used > self.limit { Err(used) } else { Ok(()) }
     }
 }
 
@@ -91,7 +119,10 @@ pub fn render(
         Ok(_) => {}
         Err(e) => {
             return Err(match writer.over {
-                Some(used) => Ok(OverBudget { used }),
+                Some(used) => Ok(OverBudget {
+                    used,
+                    limit: budget.limit,
+                }),
                 None => Err(e),
             });
         }
@@ -110,7 +141,7 @@ struct Capped<'a> {
 
 impl io::Write for Capped<'_> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if let Err(used) = Budget::charge(&self.budget.output, data.len()) {
+        if let Err(used) = self.budget.charge(&self.budget.output, data.len()) {
             self.over = Some(used);
             return Err(io::Error::other("over the output limit of a template run"));
         }
@@ -141,11 +172,12 @@ pub fn format_value(
             }
             _ => 0,
         };
-        if let Err(used) = Budget::charge(&budget.expressions, len) {
+        if let Err(used) = budget.charge(&budget.expressions, len) {
             return Err(Error::new(
                 ErrorKind::InvalidOperation,
                 format!(
-                    "the expressions of this environment's templates have produced {used} bytes, over the {MAX_OUTPUT_BYTES}-byte limit of a template run; a loop or macro that grows a string without end?"
+                    "the expressions of this environment's templates have produced {used} bytes, over the {}-byte limit of a template run; a loop or macro that grows a string without end?",
+                    budget.limit
                 ),
             ));
         }
@@ -186,7 +218,7 @@ mod tests {
         env.set_formatter(format_value);
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Json);
         env.add_template("t.yaml", source).unwrap();
-        let budget = Budget::new(0).unwrap();
+        let budget = Budget::new(0, MAX_OUTPUT_BYTES).unwrap();
         budget.install(&mut env);
         let template = env.get_template("t.yaml").unwrap();
         render(&template, &budget)
@@ -237,7 +269,7 @@ mod tests {
         let expected = plain.render_str(text, ()).unwrap();
         assert_eq!(run(text).ok(), Some(expected));
         assert!(matches!(
-            Budget::new(MAX_OUTPUT_BYTES + 1),
+            Budget::new(MAX_OUTPUT_BYTES + 1, MAX_OUTPUT_BYTES),
             Err(OverBudget { .. })
         ));
     }

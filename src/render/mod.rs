@@ -12,16 +12,13 @@ use minijinja::value::Value as JValue;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 pub use config::{CONFIG_DIR, ConfigSets, MAX_CONFIG_MAP_BYTES};
-pub use limits::MAX_OUTPUT_BYTES;
+pub use limits::{FUEL, MAX_OUTPUT_BYTES, RunLimits};
 pub use templates::{TEMPLATE_FILES, TemplateSet, TemplateSetError};
 
 use crate::chart::ChartMeta;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::manifest::{Document, sort_install_order};
 use crate::yaml::{Limits, Node, Origin, SourceFile, Value, parse_documents, to_json};
-
-/// Upper bound on template work (minijinja fuel), against runaway loops.
-const FUEL: u64 = 50_000_000;
 
 /// What templates see: the template globals `values`, `chart` and `environment`. One struct,
 /// so a new global (a component being rendered) is a new field, not a new argument everywhere.
@@ -54,7 +51,7 @@ pub fn render_env(
         env.set_auto_escape_callback(|_| AutoEscape::Json);
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
-        env.set_fuel(Some(FUEL));
+        env.set_fuel(Some(set.limits.fuel));
         env.set_formatter(limits::format_value);
         filters::register(&mut env);
         let errors: Vec<minijinja::Error> = set
@@ -82,11 +79,12 @@ pub fn render_env(
         }
     };
     let json = to_json(values);
-    let budget = limits::Budget::new(limits::json_size(&json)).map_err(|over| {
-        Diagnostics(vec![Diagnostic::error(over.message("values")).help(
-            "values are held in memory by every template run; keep large data out of them",
-        )])
-    })?;
+    let budget =
+        limits::Budget::new(limits::json_size(&json), set.limits.output_bytes).map_err(|over| {
+            Diagnostics(vec![Diagnostic::error(over.message("values")).help(
+                "values are held in memory by every template run; keep large data out of them",
+            )])
+        })?;
     budget.install(&mut env);
     env.add_global("values", ordered::template_value(&json));
     env.add_global("chart", JValue::from_serialize(chart));

@@ -106,6 +106,8 @@ pub struct TemplateSet {
     project_schema: Option<Arc<SourceFile>>,
     /// Project files kforge does not use.
     ignored: Vec<String>,
+    /// The bounds of each environment's run.
+    pub(super) limits: super::RunLimits,
     /// The templates compiled once, shared by every environment's render (each render clones
     /// this, which shares the compiled templates, and adds its own globals).
     pub(super) compiled:
@@ -113,6 +115,14 @@ pub struct TemplateSet {
 }
 
 impl TemplateSet {
+    /// The same set, rendered within `limits` instead of the defaults (for a program embedding
+    /// the renderer, or a fuzz target that cannot wait for the default bounds).
+    pub fn with_limits(mut self, limits: super::RunLimits) -> Self {
+        self.limits = limits;
+        self.compiled = std::sync::OnceLock::new();
+        self
+    }
+
     /// Only the built-in templates.
     pub fn builtin() -> Self {
         let files = BUILTIN
@@ -129,6 +139,7 @@ impl TemplateSet {
             project_defaults: None,
             project_schema: None,
             ignored: Vec::new(),
+            limits: super::RunLimits::default(),
             compiled: std::sync::OnceLock::new(),
         }
     }
