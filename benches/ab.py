@@ -5,7 +5,8 @@ RUNS). Binaries are measured in alternating rounds so machine load drifts over a
 
     python3 benches/ab.py [--runs N] [--rounds R] NAME=PATH NAME=PATH...
 
-Prints a markdown table (median of the rounds' medians, and the rounds' min-max).
+Prints a markdown table (median of the rounds' medians, and the rounds' min-max) of wall time,
+and one of CPU time (user + sys), which machine load disturbs less.
 """
 import shutil
 import argparse
@@ -48,22 +49,25 @@ def main():
     bench.WORK.mkdir(parents=True, exist_ok=True)
     loads = workloads()
     res = {(n, w): [] for n, _ in bins for w, _ in loads}
+    cpu = {(n, w): [] for n, _ in bins for w, _ in loads}
     for _ in range(args.rounds):
         for w, proj in loads:
             for name, path in bins:
                 m = bench.measure([path, "build", "-d", "dist"], args.runs, cwd=proj,
                                   before=lambda p=proj: bench.set_aside(p / "dist"))
                 res[(name, w)].append(m["median"])
+                cpu[(name, w)].append(m["cpu"])
         bench.empty_trash()
-    print("| Binary | " + " | ".join(w for w, _ in loads) + " |")
-    print("|---|" + "---|" * len(loads))
-    for name, _ in bins:
-        cells = []
-        for w, _ in loads:
-            r = res[(name, w)]
-            cells.append(f"{bench.fmt(statistics.median(r))} ({bench.fmt(min(r))}–{bench.fmt(max(r))})")
-        print(f"| {name} | " + " | ".join(cells) + " |")
-
+    for title, table in (("wall", res), ("CPU", cpu)):
+        print(f"| Binary ({title}) | " + " | ".join(w for w, _ in loads) + " |")
+        print("|---|" + "---|" * len(loads))
+        for name, _ in bins:
+            cells = []
+            for w, _ in loads:
+                r = table[(name, w)]
+                cells.append(f"{bench.fmt(statistics.median(r))} ({bench.fmt(min(r))}–{bench.fmt(max(r))})")
+            print(f"| {name} | " + " | ".join(cells) + " |")
+        print()
 
 if __name__ == "__main__":
     main()
