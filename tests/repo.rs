@@ -88,6 +88,22 @@ fn changed_content_under_a_published_version_is_refused() {
         .run()
         .exit(2)
         .stderr_has("immutable");
+    // Off CI the version is a local build, which `build` may replace, index entry and all.
+    // `package` writes no index: it replaced the archive and left the entry recording the old
+    // digest, so `repo index` then refused the folder. It refuses instead, and the folder stays
+    // whole.
+    p.kforge()
+        .args(["package", "-e", "dev", "--set", "replicaCount=7"])
+        .env("CI", "")
+        .run()
+        .exit(2)
+        .stderr_has("is already in dist/dev/index.yaml:");
+    assert_eq!(
+        read(&archive),
+        before_tgz,
+        "package replaced an indexed archive"
+    );
+    p.kforge().args(["repo", "index", "dist/dev"]).run().exit(0);
     // A new version is fine, and the old entry keeps its created time.
     p.kforge()
         .args([

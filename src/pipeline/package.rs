@@ -157,8 +157,9 @@ pub fn store_all(
 
 /// Writes `p` into `dest/<env>/` (which [`store_all`] created) under the folder's lock:
 /// refused if the published index, or the folder's index, holds this name+version with another
-/// digest, unless the folder's entry is a local build ([`Published::is_local_build`]), which
-/// is replaced; with `index`, the folder's index.yaml is updated too.
+/// digest, unless the folder's entry is a local build ([`Published::is_local_build`]) and
+/// `index` is given, when it is replaced and the folder's index.yaml updated; with `index`,
+/// the folder's index.yaml is updated in any case.
 fn store(
     dest: &Path,
     p: &Packaged,
@@ -184,14 +185,17 @@ fn store(
         }
         _ => None,
     };
-    let local_old = repo
-        .index
-        .find(name, version)
-        .and_then(|e| e.digest())
-        .filter(|old| *old != p.digest)
-        .is_some_and(|old| {
-            published.is_local_build(&dir, published_index.as_ref(), name, version, old)
-        });
+    // Only a command that writes the index (`build`) replaces a local build: `package` would
+    // leave the folder's index recording the old archive's digest.
+    let local_old = index.is_some()
+        && repo
+            .index
+            .find(name, version)
+            .and_then(|e| e.digest())
+            .filter(|old| *old != p.digest)
+            .is_some_and(|old| {
+                published.is_local_build(&dir, published_index.as_ref(), name, version, old)
+            });
     if local_old && let Some(list) = repo.index.entries.get_mut(name.as_str()) {
         // A local build of this version, never published: replaced by this one.
         list.retain(|e| e.version() != version);
