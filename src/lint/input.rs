@@ -24,6 +24,11 @@ use crate::yaml::{Limits, Node, Origin, SourceFile, Value, parse_documents_keepi
 /// Largest single input (a file or stdin).
 pub const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
 
+/// Largest single document of an input. One Kubernetes object is at most about 1.5 MiB (etcd's
+/// request limit); this leaves room for `kind: List` exports of many objects, and stops an
+/// endless document (`yes 'a: b' | kforge lint -`) long before the input's own bound.
+pub const MAX_DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Inputs are cut into chunks of about this many bytes, between documents.
 const CHUNK_BYTES: usize = 32 * 1024;
 
@@ -251,6 +256,8 @@ fn chunks_of(
     let (mut buf_first_line, mut lines, mut read) = (0usize, 0usize, 0u64);
     let (mut buf_offset, mut buf_first_doc, mut docs) = (0u64, 0usize, 0usize);
     let (mut has_content, mut after_end) = (false, false);
+    // Where the current document started (line, 1-based) and its bytes so far.
+    let (mut doc_line, mut doc_bytes) = (1usize, 0u64);
     let mut emit = |buf: &mut Vec<u8>, first_line: usize, offset: u64, first_doc: usize| {
         let bytes = std::mem::take(buf);
         let text = match String::from_utf8(bytes) {
@@ -279,7 +286,7 @@ fn chunks_of(
     loop {
         line.clear();
         let n = (&mut input)
-            .take(MAX_INPUT_BYTES + 1 - read)
+            .take((MAX_INPUT_BYTES + 1 - read).min(MAX_DOCUMENT_BYTES + 1 - doc_bytes))
             .read_until(b'\n', &mut line)
             .map_err(|e| Diagnostic::error(format!("reading {display}: {e}")))?;
         if n == 0 {
@@ -302,6 +309,7 @@ fn chunks_of(
                 docs += 1;
             }
             (has_content, after_end) = (false, false);
+            (doc_line, doc_bytes) = (lines + 1, 0);
             if buf.len() >= CHUNK_BYTES {
                 let len = buf.len() as u64;
                 emit(&mut buf, buf_first_line, buf_offset, buf_first_doc)?;
@@ -309,6 +317,12 @@ fn chunks_of(
                 buf_offset += len;
                 buf_first_doc = docs;
             }
+        }
+        doc_bytes += n as u64;
+        if doc_bytes > MAX_DOCUMENT_BYTES {
+            return Err(Diagnostic::error(format!(
+                "{display}:{doc_line}: the document starting at this line is over the {MAX_DOCUMENT_BYTES}-byte limit of one document (one Kubernetes object is at most about 1.5 MiB); an endless or unseparated stream? Separate objects with `---` lines"
+            )));
         }
         buf.extend_from_slice(&line);
         lines += 1;
@@ -447,6 +461,42 @@ mod tests {
             seq: 0,
             file: SourceFile::new("w.yaml", text.to_string()),
             first_doc: 0,
+        }
+    }
+
+    // An endless document stops at the document bound, naming the line where it started,
+    // whether its lines end or not; the documents before it were passed on.
+    #[test]
+    fn an_endless_document_stops_at_the_document_bound() {
+        use std::io::{BufReader, Cursor, Read};
+        /// `line` over and over.
+        struct Endless(&'static [u8], usize);
+        impl Read for Endless {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                for b in buf.iter_mut() {
+                    *b = self.0[self.1 % self.0.len()];
+                    self.1 += 1;
+                }
+                Ok(buf.len())
+            }
+        }
+        let kib_line: &'static [u8] = format!("- {}\n", "a".repeat(1021)).leak().as_bytes();
+        for endless in [b"a".as_slice(), kib_line] {
+            let head = Cursor::new(b"x: 1\n---\ny: 2\n---\n".to_vec());
+            let input = head.chain(Endless(endless, 0));
+            let (mut seq, mut passed) = (0, 0usize);
+            let err = chunks_of(BufReader::new(input), "<stdin>", &mut seq, &mut |c| {
+                passed += c.file.text.len();
+            })
+            .unwrap_err();
+            assert!(
+                err.message.starts_with(
+                    "<stdin>:4: the document starting at this line is over the 67108864-byte limit"
+                ),
+                "{}",
+                err.message
+            );
+            assert!(passed <= 20, "{passed}");
         }
     }
 
