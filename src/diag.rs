@@ -332,25 +332,45 @@ fn caret_width(line: &str, start: usize) -> usize {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
-    /// Writes every diagnostic, a blank line between them.
+    /// Writes the diagnostics, a blank line between them: the first [`MAX_SHOWN`], then how
+    /// many more there are.
     pub fn write(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
-        for (i, d) in self.0.iter().enumerate() {
+        for (i, d) in self.0.iter().take(MAX_SHOWN).enumerate() {
             if i > 0 {
                 writeln!(out)?;
             }
             write!(out, "{}", d.styled(color))?;
         }
+        if let Some(more) = self.not_shown() {
+            write!(out, "\n{more}")?;
+        }
         Ok(())
+    }
+
+    /// The line that stands for the diagnostics past [`MAX_SHOWN`], if any.
+    fn not_shown(&self) -> Option<String> {
+        let more = self.0.len().checked_sub(MAX_SHOWN).filter(|&n| n > 0)?;
+        Some(format!(
+            "... and {more} more problems like these, not shown ({} in all): fix the ones above and run again\n",
+            self.0.len()
+        ))
     }
 }
 
+/// Most diagnostics a failed run prints: a values file or `--set` argument with thousands of
+/// mistakes would otherwise print thousands of screens.
+pub const MAX_SHOWN: usize = 50;
+
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.0.iter().enumerate() {
+        for (i, d) in self.0.iter().take(MAX_SHOWN).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
             write!(f, "{d}")?;
+        }
+        if let Some(more) = self.not_shown() {
+            write!(f, "\n{more}")?;
         }
         Ok(())
     }

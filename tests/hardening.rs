@@ -301,6 +301,29 @@ fn an_endless_document_on_stdin_stops_at_the_document_bound() {
     assert!(!p.path().join("imported").exists(), "nothing half-written");
 }
 
+/// One `--set` argument of 10,000 unknown keys printed 10,000 errors, each quoting the whole
+/// 90 KB argument: 798 MB on stderr. Each error now quotes its own pair, and a run prints at
+/// most 50 problems and how many more there are.
+#[test]
+fn a_flood_of_mistakes_prints_a_bounded_report() {
+    let p = TempProject::reference();
+    let pairs: Vec<String> = (0..10_000).map(|i| format!("a{i}=1")).collect();
+    let run = p
+        .kforge()
+        .args(["render", "-e", "dev", "--set", &pairs.join(",")])
+        .run()
+        .exit(2);
+    assert!(run.stderr.len() < 64 * 1024, "{} bytes", run.stderr.len());
+    assert!(
+        run.stderr.contains("--> --set a0=1\n")
+            && run
+                .stderr
+                .contains("... and 9950 more problems like these, not shown (10000 in all)"),
+        "{}",
+        &run.stderr[..run.stderr.len().min(4000)]
+    );
+}
+
 /// Item 9: keys set to null were dropped by the merge before validation, so a typo with no
 /// value, or a file of `root:*:...` lines (read as null keys), passed.
 #[test]

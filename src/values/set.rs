@@ -52,11 +52,14 @@ pub fn apply_set(
         arg: shortened(arg),
         reason,
     };
-    let origin = Origin::Arg {
-        flag,
-        arg: Arc::from(arg),
-    };
-    for (path, raw) in parse_assignments(arg).map_err(fail)? {
+    let chars: Vec<char> = arg.chars().collect();
+    for (path, raw, span) in parse_assignments(arg).map_err(fail)? {
+        // The origin is this pair (`b=2` of `--set a=1,b=2`), so an error about it shows it
+        // alone: an argument of 10,000 pairs made 10,000 errors each quoting all of it.
+        let origin = Origin::Arg {
+            flag,
+            arg: Arc::from(chars[span].iter().collect::<String>()),
+        };
         let value = match raw {
             RawValue::Scalar(s) => typed(s, as_string),
             RawValue::List(items) => Value::Seq(
@@ -98,7 +101,10 @@ fn typed(s: String, as_string: bool) -> Value {
     }
 }
 
-fn parse_assignments(arg: &str) -> Result<Vec<(Vec<Segment>, RawValue)>, String> {
+/// The pairs of an argument: key path, value, and where the pair is (in characters).
+type Assignment = (Vec<Segment>, RawValue, std::ops::Range<usize>);
+
+fn parse_assignments(arg: &str) -> Result<Vec<Assignment>, String> {
     let chars: Vec<char> = arg.chars().collect();
     let mut i = 0;
     let mut out = Vec::new();
@@ -106,6 +112,7 @@ fn parse_assignments(arg: &str) -> Result<Vec<(Vec<Segment>, RawValue)>, String>
         return Err("empty argument; expected KEY=VALUE".into());
     }
     while i < chars.len() {
+        let start = i;
         let (path, next) = parse_path(&chars, i)?;
         i = next;
         if chars.get(i) != Some(&'=') {
@@ -124,7 +131,7 @@ fn parse_assignments(arg: &str) -> Result<Vec<(Vec<Segment>, RawValue)>, String>
             i = next;
             RawValue::Scalar(s)
         };
-        out.push((path, value));
+        out.push((path, value, start..i));
         match chars.get(i) {
             None => {}
             Some(',') => {

@@ -112,7 +112,10 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Origin::File { file, line, col } => write!(f, "{}:{line}:{col}", file.display),
-            Origin::Arg { flag, arg } => write!(f, "{flag} {arg}"),
+            Origin::Arg { flag, arg } => match arg.char_indices().nth(200) {
+                None => write!(f, "{flag} {arg}"),
+                Some((cut, _)) => write!(f, "{flag} {}... ({} bytes)", &arg[..cut], arg.len()),
+            },
             Origin::Generated => f.write_str("(generated)"),
         }
     }
