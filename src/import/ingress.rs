@@ -5,11 +5,9 @@
 
 use serde_json::{Map, Value as Json, json};
 
-use super::map::Object;
-
 /// Whether an Ingress routes to one of `services` (names of Services a component stands for).
-pub fn routes_to(ing: &Object, services: &[&str]) -> bool {
-    backends(&ing.json).any(|name| services.contains(&name))
+pub fn routes_to(ing: &Json, services: &[&str]) -> bool {
+    backends(ing).any(|name| services.contains(&name))
 }
 
 /// The Service names of an Ingress's backends.

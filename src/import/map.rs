@@ -122,7 +122,7 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
                     && i.key.1 == obj.key.1
                     && !keep.contains(&i.key)
                     && !used_ingresses.contains(&i.key)
-                    && ingress::routes_to(i, &names)
+                    && ingress::routes_to(&i.json, &names)
             })
             .collect();
         for ing in routed {
