@@ -643,3 +643,132 @@ fn a_folder_without_manifests_or_a_document_that_is_no_object_exits_2() {
     import(&["import", "-o", "c", "prod=missing.yaml"]).exit(2);
     assert!(!tmp.path().join("a").exists() && !tmp.path().join("b").exists());
 }
+
+/// The ConfigMap-backed config sets an import reports.
+fn config_sets(stdout: &str) -> &str {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("config sets (config/<set>/, fixed-name ConfigMaps), "))
+        .unwrap_or("")
+}
+
+// Issue 27: a public Helm chart as Helm 4 renders it, two environments: its Ingress, budget,
+// autoscaler and Redis ConfigMap are values, only the hook Job stays verbatim.
+#[test]
+fn podinfo_helm_chart_round_trips_with_its_ingress_budget_autoscaler_and_config() {
+    let staging = app("podinfo-chart/staging.yaml");
+    let production = app("podinfo-chart/production.yaml");
+    let (_t, out, stdout) = import_and_prove(&[("staging", &staging), ("production", &production)]);
+    assert_eq!(config_sets(&stdout), "1: podinfo-redis");
+    assert_eq!(
+        kept(&stdout),
+        [
+            "Job default/podinfo-post-install: metadata.annotations of a Job: the values have no key for it"
+        ]
+    );
+    assert_eq!(
+        crate::support::file_names(&out.join("chart-templates")),
+        ["imported-job-default-podinfo-post-install.yaml"]
+    );
+    let production_values =
+        std::fs::read_to_string(out.join("environments/production.yaml")).unwrap();
+    for says in [
+        "    ingress:\n",
+        "        podinfo-tls:\n",
+        "    podDisruptionBudget:\n      enabled: true\n      maxUnavailable: 1\n",
+        "      targetCPUUtilizationPercentage: 80\n",
+    ] {
+        assert!(
+            production_values.contains(says),
+            "{says}: {production_values}"
+        );
+    }
+    assert!(out.join("config/podinfo-redis/redis.conf").is_file());
+    assert!(values_lines(&out) * 2 < lines(&staging) + lines(&production));
+}
+
+// Issue 27: a public static install: one Deployment with two Services, its ConfigMap (no data)
+// and admission Jobs (pods with a name) kept, each with why.
+#[test]
+fn ingress_nginx_static_install_round_trips_and_lists_what_it_keeps() {
+    let manifests = app("ingress-nginx/deploy.yaml");
+    let (_t, out, stdout) = import_and_prove(&[("prod", &manifests)]);
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    assert!(base.contains("  ingress-nginx-controller:\n"), "{base}");
+    // Its two Services are keyed values of the one component.
+    assert!(
+        base.contains("      ingress-nginx-controller:\n        name: ingress-nginx-controller\n"),
+        "{base}"
+    );
+    assert!(
+        base.contains("      admission:\n        ports:\n"),
+        "{base}"
+    );
+    let why = |kind: &str, name: &str, why: &str| format!("{kind} {name}: {why}");
+    let none = "kforge has no values for a";
+    let mut expected = vec![
+        why(
+            "ClusterRole",
+            "ingress-nginx",
+            &format!("{none} ClusterRole"),
+        ),
+        why(
+            "ClusterRole",
+            "ingress-nginx-admission",
+            &format!("{none} ClusterRole"),
+        ),
+        why(
+            "ClusterRoleBinding",
+            "ingress-nginx",
+            &format!("{none} ClusterRoleBinding"),
+        ),
+        why(
+            "ClusterRoleBinding",
+            "ingress-nginx-admission",
+            &format!("{none} ClusterRoleBinding"),
+        ),
+        why(
+            "ConfigMap",
+            "ingress-nginx-controller",
+            "it has no data: a config set is a folder of files",
+        ),
+        why("IngressClass", "nginx", &format!("{none} IngressClass")),
+    ];
+    for job in [
+        "ingress-nginx-admission-create",
+        "ingress-nginx-admission-patch",
+    ] {
+        expected.push(why(
+            "Job",
+            job,
+            "the pod template's metadata.name: the values have no key for it",
+        ));
+    }
+    expected.push(why(
+        "Namespace",
+        "ingress-nginx",
+        &format!("{none} Namespace"),
+    ));
+    for kind in ["Role", "RoleBinding"] {
+        expected.push(why(kind, "ingress-nginx", &format!("{none} {kind}")));
+        expected.push(why(
+            kind,
+            "ingress-nginx-admission",
+            &format!("{none} {kind}"),
+        ));
+    }
+    for name in ["ingress-nginx", "ingress-nginx-admission"] {
+        expected.push(why(
+            "ServiceAccount",
+            name,
+            &format!("{none} ServiceAccount"),
+        ));
+    }
+    expected.push(why(
+        "ValidatingWebhookConfiguration",
+        "ingress-nginx-admission",
+        &format!("{none} ValidatingWebhookConfiguration"),
+    ));
+    assert_eq!(kept(&stdout), expected);
+    assert!(values_lines(&out) * 4 < lines(&manifests));
+}
