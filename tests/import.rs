@@ -772,3 +772,41 @@ fn ingress_nginx_static_install_round_trips_and_lists_what_it_keeps() {
     assert_eq!(kept(&stdout), expected);
     assert!(values_lines(&out) * 4 < lines(&manifests));
 }
+
+// `helm template` prints `helm test` hooks; `kforge render` shows a release without them. An
+// import of such output failed with "still differs": the kept test Pod was never shown.
+#[test]
+fn helm_test_hooks_in_the_input_are_kept_as_tests_and_do_not_count_as_drift() {
+    let tmp = TempProject::empty();
+    tmp.write(
+        "app.yaml",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: app}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: app-test\n  annotations: {helm.sh/hook: test}\nspec:\n  restartPolicy: Never\n  containers: [{name: t, image: 'busybox:1.37'}]\n",
+    );
+    let app = tmp.path().join("app.yaml");
+    let (_t, out, stdout) = import_and_prove(&[("prod", &app)]);
+    assert_eq!(
+        kept(&stdout),
+        [
+            "Pod app-test: kforge has no values for a Pod",
+            "ServiceAccount app: kforge has no values for a ServiceAccount",
+        ]
+    );
+    // The test is packaged for `helm test`.
+    Cli::new()
+        .args(["package", "-e", "prod", "-d", "dist"])
+        .in_dir(&out)
+        .run()
+        .exit(0);
+    let listing = std::process::Command::new("tar")
+        .args([
+            "tzf",
+            &out.join("dist/prod/app-0.1.0.tgz").display().to_string(),
+        ])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        listing.contains("app/templates/tests/pod-app-test.yaml"),
+        "{listing}"
+    );
+}

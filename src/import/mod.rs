@@ -23,7 +23,7 @@ use crate::diag::{Diagnostic, Diagnostics, Exit, Failure};
 use crate::diff::{Key, compare};
 use crate::lint::input::read_inputs;
 use crate::lint::{Options as LintOptions, lint_rendered};
-use crate::manifest::{Document, Hooks};
+use crate::manifest::{Document, Hooks, release_view};
 use crate::pipeline::{Workspace, env_files};
 use crate::values::CliLayers;
 use crate::yaml::to_json;
@@ -613,7 +613,8 @@ fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Key>, Error> {
         write::golden(dir, &input.name, &files)?;
         let report = compare(
             input.path.display().to_string(),
-            input.docs.clone(),
+            // `helm test` hooks are kept (and packaged) but, as in `kforge render`, not shown.
+            release_view(input.docs.clone(), Hooks::Lifecycle),
             format!("environment {}", input.name),
             docs,
         )?;
@@ -643,7 +644,8 @@ fn drift_error(dir: &Path, inputs: &[EnvInput]) -> Result<Error, Error> {
             })?;
         let r = compare(
             input.path.display().to_string(),
-            input.docs.clone(),
+            // `helm test` hooks are kept (and packaged) but, as in `kforge render`, not shown.
+            release_view(input.docs.clone(), Hooks::Lifecycle),
             format!("environment {}", input.name),
             docs,
         )?;
