@@ -67,7 +67,7 @@ def row(kforge: str, name: str, envs: list, runs: int) -> str:
         assert values_lines(project) == int(wrote.group(2))
         kept_text = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
         if kept:
-            kept_text += f" ({files} files, {kept_lines} lines)"
+            kept_text += f" ({files} file{'s' if files != 1 else ''}, {kept_lines} lines)"
         return (f"| {name} | {len(envs)} | {objects} | {wrote.group(1)} | "
                 f"{sets.group(1) if sets else 0} | {wrote.group(3)} | {wrote.group(2)} | "
                 f"{kept_text} | {best:.2f} s |")

@@ -17,6 +17,9 @@ pub struct EnvObjects<'a> {
     pub objects: &'a [Object],
     /// Its one namespace, which a fixed-name set is written into.
     pub namespace: Option<&'a str>,
+    /// The labels its components share (its top-level `commonLabels`), which a fixed-name
+    /// set carries too.
+    pub common_labels: Option<&'a Map<String, Json>>,
 }
 
 /// What mapping the ConfigMaps of every environment produced.
@@ -80,7 +83,10 @@ pub fn map_config_maps(envs: &[EnvObjects<'_>], keep: &[Key]) -> ConfigPlan {
                 }
                 match err {
                     Some(e) => Err(e),
-                    None => set_values(&each),
+                    None => {
+                        let common: Vec<_> = envs.iter().map(|e| e.common_labels).collect();
+                        set_values(&each, &common)
+                    }
                 }
             }
         };
@@ -112,10 +118,13 @@ pub fn map_config_maps(envs: &[EnvObjects<'_>], keep: &[Key]) -> ConfigPlan {
 
 /// The files of one ConfigMap's set and each environment's values, or why there are none.
 #[allow(clippy::type_complexity)]
-fn set_values(each: &[&Object]) -> Result<(Vec<(String, String)>, Vec<Json>), String> {
+fn set_values(
+    each: &[&Object],
+    common: &[Option<&Map<String, Json>>],
+) -> Result<(Vec<(String, String)>, Vec<Json>), String> {
     let mut data: Vec<&Map<String, Json>> = Vec::new();
     let mut values = Vec::new();
-    for o in each {
+    for (o, common) in each.iter().zip(common) {
         let cm = o.json.as_object().ok_or("it is not a map")?;
         if let Some(k) = cm
             .keys()
@@ -150,12 +159,30 @@ fn set_values(each: &[&Object]) -> Result<(Vec<(String, String)>, Vec<Json>), St
         data.push(d);
         let mut v = Map::new();
         v.insert("name".into(), meta["name"].clone());
-        for k in ["labels", "annotations"] {
-            if let Some(m) = meta.get(k).and_then(Json::as_object)
-                && !m.is_empty()
-            {
-                v.insert(k.into(), Json::Object(m.clone()));
-            }
+        // The shared commonLabels are the set's too; `labels` adds to them.
+        let labels = meta
+            .get("labels")
+            .and_then(Json::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let common = common.cloned().unwrap_or_default();
+        if let Some(k) = common.keys().find(|k| !labels.contains_key(*k)) {
+            return Err(format!(
+                "it lacks the label {k} the components share: a fixed-name config set carries \
+                 the shared commonLabels"
+            ));
+        }
+        let own: Map<String, Json> = labels
+            .into_iter()
+            .filter(|(k, val)| common.get(k) != Some(val))
+            .collect();
+        if !own.is_empty() {
+            v.insert("labels".into(), Json::Object(own));
+        }
+        if let Some(m) = meta.get("annotations").and_then(Json::as_object)
+            && !m.is_empty()
+        {
+            v.insert("annotations".into(), Json::Object(m.clone()));
         }
         values.push(v);
     }
@@ -267,10 +294,12 @@ mod tests {
             EnvObjects {
                 objects: &dev,
                 namespace: Some("dev"),
+                common_labels: None,
             },
             EnvObjects {
                 objects: &prod,
                 namespace: Some("prod"),
+                common_labels: None,
             },
         ];
         let plan = map_config_maps(&envs, &[]);
@@ -299,6 +328,7 @@ mod tests {
             &[EnvObjects {
                 objects: &other,
                 namespace: Some("dev"),
+                common_labels: None,
             }],
             &[],
         );
@@ -314,11 +344,37 @@ mod tests {
             &[EnvObjects {
                 objects: &[binary],
                 namespace: None,
+                common_labels: None,
             }],
             &[],
         );
         assert!(
             plan.reasons[0].1.contains("binaryData"),
+            "{:?}",
+            plan.reasons
+        );
+    }
+
+    #[test]
+    fn the_shared_common_labels_are_not_repeated_and_must_all_be_there() {
+        let objects = [cm("", json!({"a": "1"}))];
+        let shared = json!({"app": "web"});
+        let env = |labels: &Json| {
+            map_config_maps(
+                &[EnvObjects {
+                    objects: &objects,
+                    namespace: None,
+                    common_labels: labels.as_object(),
+                }],
+                &[],
+            )
+        };
+        let plan = env(&shared);
+        assert!(plan.values[0]["app-config"].get("labels").is_none());
+        let plan = env(&json!({"team": "a"}));
+        assert!(plan.files.is_empty());
+        assert!(
+            plan.reasons[0].1.contains("lacks the label team"),
             "{:?}",
             plan.reasons
         );

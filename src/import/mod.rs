@@ -407,9 +407,11 @@ fn plan(inputs: &[EnvInput], keep: &[Key]) -> Plan {
     // differ between them).
     let envs: Vec<config::EnvObjects<'_>> = inputs
         .iter()
-        .map(|i| config::EnvObjects {
+        .zip(&values)
+        .map(|(i, (_, v))| config::EnvObjects {
             objects: &i.objects,
             namespace: env_namespace(&i.objects),
+            common_labels: v.get("commonLabels").and_then(Json::as_object),
         })
         .collect();
     let config = config::map_config_maps(&envs, keep);

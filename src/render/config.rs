@@ -236,7 +236,7 @@ fn template_error(file: &Arc<SourceFile>, err: &minijinja::Error) -> Diagnostic 
 /// The ConfigMap of one rendered set: name `<plain>-<hash>`, the hash being the first 10 hex
 /// digits of the SHA-256 of its file names and contents, with kforge's labels and the set's
 /// `labels` and `annotations`; or, with a `fixed` name, that name in the `namespace` value
-/// with the set's `labels` alone.
+/// with the shared `commonLabels` and the set's `labels` (not kforge's own).
 fn config_map(
     plain: &str,
     fixed: Option<&str>,
@@ -274,9 +274,9 @@ fn config_map(
     };
     let g = |v: Value| Node::new(v, Origin::Generated);
     let s = |t: &str| g(Value::String(t.to_string()));
-    let own = |key: &str| {
+    let strings = |path: &[&str]| {
         values
-            .get_path(&["configFiles", set, key])
+            .get_path(path)
             .and_then(Node::as_map)
             .map(|m| {
                 m.iter()
@@ -288,10 +288,16 @@ fn config_map(
             })
             .unwrap_or_default()
     };
+    let own = |key: &str| strings(&["configFiles", set, key]);
     let mut labels = Map::default();
     if fixed.is_none() {
         labels.insert("app.kubernetes.io/managed-by".to_string(), s("kforge"));
         labels.insert("kforge.io/config-set".to_string(), s(set));
+    } else {
+        // The application's own object: labelled like its others.
+        for (k, v) in strings(&["commonLabels"]) {
+            labels.insert(k, v);
+        }
     }
     for (k, v) in own("labels") {
         labels.insert(k, v);
