@@ -240,3 +240,41 @@ fn a_set_with_a_fixed_name_keeps_it_and_its_references() {
         run.stdout
     );
 }
+
+// `labels` and `annotations` of a hash-named set are added to kforge's own labels.
+#[test]
+fn a_hash_named_set_takes_labels_and_annotations_too() {
+    let p = TempProject::reference();
+    p.write(
+        "meta.yaml",
+        "configFiles:\n  krakend:\n    labels: {team: gateway}\n    annotations: {owner: team-a}\n",
+    );
+    let list = p
+        .kforge()
+        .args(["render", "-e", "dev", "-f", "meta.yaml", "-o", "json"])
+        .run()
+        .exit(0)
+        .json();
+    let cm = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "ConfigMap")
+        .unwrap()
+        .clone();
+    assert!(
+        cm["metadata"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("krakend-krakend-")
+    );
+    assert_eq!(
+        cm["metadata"]["labels"],
+        serde_json::json!({"app.kubernetes.io/managed-by": "kforge",
+            "kforge.io/config-set": "krakend", "team": "gateway"})
+    );
+    assert_eq!(
+        cm["metadata"]["annotations"],
+        serde_json::json!({"owner": "team-a"})
+    );
+}
