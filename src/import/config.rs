@@ -5,7 +5,7 @@
 //! each environment's `configFiles.<set>.settings`. Whatever that cannot say exactly
 //! (binaryData, `immutable`, a key config/ skips) is a reason to keep the ConfigMap verbatim.
 
-use serde_json::{Map, Value as Json};
+use serde_json::{Map, Value as Json, json};
 
 use super::map::{Object, component_name};
 use crate::diff::Key;
@@ -148,6 +148,14 @@ fn set_values(
             .ok_or("it has no data: a config set is a folder of files")?;
         for (key, text) in d {
             let text = text.as_str().ok_or("a data value is not a string")?;
+            if !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+            {
+                return Err(format!(
+                    "its key {key:?} is not a ConfigMap key (letters, digits, `-`, `_`, `.`)"
+                ));
+            }
             if key.starts_with('.') {
                 return Err(format!("its key {key}: config/<set>/ skips dot files"));
             }
@@ -157,8 +165,12 @@ fn set_values(
             return Err("its keys differ between environments".into());
         }
         data.push(d);
+        let name = meta["name"].as_str().unwrap_or_default();
+        if !super::ingress::dns_name(name, 253, true) {
+            return Err(format!("its name {name:?} is not a DNS subdomain name"));
+        }
         let mut v = Map::new();
-        v.insert("name".into(), meta["name"].clone());
+        v.insert("name".into(), json!(name));
         // The shared commonLabels are the set's too; `labels` adds to them.
         let labels = meta
             .get("labels")
@@ -264,7 +276,6 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn cm(ns: &str, data: Json) -> Object {
         Object {
@@ -335,6 +346,20 @@ mod tests {
         assert!(plan.files.is_empty());
         assert!(
             plan.reasons[0].1.contains("namespace"),
+            "{:?}",
+            plan.reasons
+        );
+        let bad_key = [cm("", json!({"a/b\"": "1"}))];
+        let plan = map_config_maps(
+            &[EnvObjects {
+                objects: &bad_key,
+                namespace: None,
+                common_labels: None,
+            }],
+            &[],
+        );
+        assert!(
+            plan.reasons[0].1.contains("not a ConfigMap key"),
             "{:?}",
             plan.reasons
         );

@@ -40,10 +40,11 @@ pub fn ingress(ing: &Json, component: &Json) -> Result<Json, String> {
     let mut v = Map::new();
     v.insert("enabled".into(), json!(true));
     if meta.get("name") != component.get("objectName") {
-        v.insert(
-            "name".into(),
-            meta.get("name").cloned().unwrap_or(Json::Null),
-        );
+        let name = meta.get("name").and_then(Json::as_str).unwrap_or_default();
+        if !dns_name(name, 253, true) {
+            return Err(format!("its name {name:?} is not a DNS subdomain name"));
+        }
+        v.insert("name".into(), json!(name));
     }
     // The component's labels are the Ingress's too; `labels` adds to them, it cannot remove one.
     let common = component
@@ -159,6 +160,18 @@ fn in_key_order(map: &Map<String, Json>, what: &str) -> Result<(), String> {
     }
 }
 
+/// Whether `name` is a DNS-1123 label (or, with `dots`, subdomain) of at most `max`
+/// characters, as the values schema requires of the names it takes.
+pub fn dns_name(name: &str, max: usize, dots: bool) -> bool {
+    let ok =
+        |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || (dots && c == '.');
+    !name.is_empty()
+        && name.len() <= max
+        && name.chars().all(ok)
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
 /// TLS entries keyed by secret name.
 fn tls_map(tls: &Json) -> Result<Json, String> {
     let mut out = Map::new();
@@ -219,6 +232,11 @@ fn path_values(p: &Json, fullname: Option<&str>) -> Result<(String, Json), Strin
         .filter(|_| service.len() == 2)
         .ok_or_else(|| format!("path {path}'s backend has no Service name and port"))?;
     if Some(name) != fullname {
+        if !dns_name(name, 63, false) || name.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err(format!(
+                "path {path}'s backend {name:?} is not a Service name"
+            ));
+        }
         route.insert("service".into(), json!(name));
     }
     let port = service
@@ -230,7 +248,7 @@ fn path_values(p: &Json, fullname: Option<&str>) -> Result<(String, Json), Strin
         (Some(n), None) if n.is_u64() => {
             route.insert("port".into(), n.clone());
         }
-        (None, Some(Json::String(n))) => {
+        (None, Some(Json::String(n))) if dns_name(n, 15, false) => {
             route.insert("port".into(), json!(n));
         }
         _ => {
@@ -319,6 +337,16 @@ mod tests {
                 .unwrap_err()
                 .contains("sorted order")
         );
+        let mut bad_name = base.clone();
+        bad_name["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] =
+            json!("Web_1");
+        assert!(
+            ingress(&bad_name, &component())
+                .unwrap_err()
+                .contains("not a Service name")
+        );
+        assert!(dns_name("a.b-c", 253, true) && !dns_name("a.b", 63, false));
+        assert!(!dns_name("-a", 63, false) && !dns_name("", 63, false));
         let mut resource = base;
         resource["spec"]["rules"][0]["http"]["paths"][0]["backend"] = json!({"resource": {}});
         assert!(
