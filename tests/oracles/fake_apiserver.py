@@ -1,6 +1,9 @@
 """A throwaway Kubernetes API stand-in on 127.0.0.1:8080 that accepts every write, so the
 Helm 4 library (which has no client-only dry run) can `install` a chart and return the
-rendered release. Used by helm_release.py to generate tests/corpora/apps/podinfo-chart/ (see its SOURCE)."""
+rendered release: discovery for the kinds charts use, an OpenAPI document without
+definitions, collections listing what was created (a Job as complete, since Helm waits for
+hook Jobs). Used by helm_release.py to generate tests/corpora/apps/podinfo-chart/ (see its
+SOURCE)."""
 import json, sys, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 

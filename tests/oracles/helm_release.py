@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Renders a chart with real Helm 4 (the helm-sdkpy library of tests/oracles/helm.py) as
 `helm template NAME CHART -f VALUES --skip-tests` would print it: the release's manifest, then
-its hooks but the tests, each `# Source:`-headed. The library has no client-only dry run, so it installs into a stand-in
-API server on 127.0.0.1:8080 that accepts every write (fake_apiserver.py beside this
-script, started first).
+its hooks but the tests, each `# Source:`-headed. The library has no client-only dry run, so
+this installs into a stand-in API server on 127.0.0.1:8080 that accepts every write
+(fake_apiserver.py beside this script, started first, one server per run).
 
 Usage: helm_release.py NAME CHART_DIR VALUES.json > out.yaml
 """
