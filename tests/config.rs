@@ -208,3 +208,73 @@ fn a_null_in_a_component_deletes_the_shared_key() {
         .exit(0);
     assert!(deployment(&dev.stdout, "krakend-batch").contains("mountPath: /etc/b"));
 }
+
+// A fixed name (an existing application's ConfigMap): no hash, references left as written,
+// the set's own labels and annotations, the environment's namespace (issue 27).
+#[test]
+fn a_set_with_a_fixed_name_keeps_it_and_its_references() {
+    let p = TempProject::reference();
+    p.write(
+        "fixed.yaml",
+        "namespace: apps\nconfigFiles:\n  krakend:\n    name: gateway-config\n    labels: {app: gateway}\n    annotations: {owner: team-a}\nvolumes:\n  - name: extra\n    configMap:\n      name: gateway-config\n",
+    );
+    let run = p
+        .kforge()
+        .args(["render", "-e", "dev", "-f", "fixed.yaml", "-o", "json"])
+        .run()
+        .exit(0);
+    let list = run.json();
+    let items = list["items"].as_array().unwrap();
+    let cm = items.iter().find(|i| i["kind"] == "ConfigMap").unwrap();
+    assert_eq!(
+        cm["metadata"],
+        serde_json::json!({"name": "gateway-config", "namespace": "apps",
+            "labels": {"app": "gateway"}, "annotations": {"owner": "team-a"}})
+    );
+    assert!(!run.stdout.contains("krakend-krakend-"), "{}", run.stdout);
+    // The mount the set gives the pods, and the user's own volume, name it as it is.
+    assert_eq!(
+        run.stdout.matches("\"gateway-config\"").count(),
+        3,
+        "{}",
+        run.stdout
+    );
+}
+
+// `labels` and `annotations` of a hash-named set are added to kforge's own labels.
+#[test]
+fn a_hash_named_set_takes_labels_and_annotations_too() {
+    let p = TempProject::reference();
+    p.write(
+        "meta.yaml",
+        "configFiles:\n  krakend:\n    labels: {team: gateway}\n    annotations: {owner: team-a}\n",
+    );
+    let list = p
+        .kforge()
+        .args(["render", "-e", "dev", "-f", "meta.yaml", "-o", "json"])
+        .run()
+        .exit(0)
+        .json();
+    let cm = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "ConfigMap")
+        .unwrap()
+        .clone();
+    assert!(
+        cm["metadata"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("krakend-krakend-")
+    );
+    assert_eq!(
+        cm["metadata"]["labels"],
+        serde_json::json!({"app.kubernetes.io/managed-by": "kforge",
+            "kforge.io/config-set": "krakend", "team": "gateway"})
+    );
+    assert_eq!(
+        cm["metadata"]["annotations"],
+        serde_json::json!({"owner": "team-a"})
+    );
+}

@@ -631,3 +631,46 @@ fn lifecycle_hooks_are_rendered_after_the_manifests_and_packaged_as_templates() 
         "{entries:?}"
     );
 }
+
+// An existing application's Ingress: its own name, labels over the workload's, and per path
+// another Service or a port by name; paths without them keep today's backend (issue 27).
+#[test]
+fn an_ingress_can_say_its_name_labels_and_each_paths_backend() {
+    let p = TempProject::reference();
+    p.write(
+        "public.yaml",
+        "ingress:\n  name: public\n  labels: {tier: edge}\n  hosts:\n    api.example.com:\n      paths:\n        /: {pathType: Prefix}\n        /admin: {service: krakend, port: http}\n        /metrics: {pathType: Exact, port: 8000}\n",
+    );
+    let list = p
+        .kforge()
+        .args(["render", "-e", "prod", "-f", "public.yaml", "-o", "json"])
+        .run()
+        .exit(0)
+        .json();
+    let items = list["items"].as_array().unwrap();
+    let ing = items.iter().find(|i| i["kind"] == "Ingress").unwrap();
+    let svc = items.iter().find(|i| i["kind"] == "Service").unwrap();
+    assert_eq!(ing["metadata"]["name"], "public");
+    assert_eq!(ing["metadata"]["labels"]["tier"], "edge");
+    assert_eq!(
+        ing["metadata"]["labels"]["app.kubernetes.io/name"],
+        svc["metadata"]["labels"]["app.kubernetes.io/name"]
+    );
+    let paths = ing["spec"]["rules"][0]["http"]["paths"].as_array().unwrap();
+    let backend = |i: usize| paths[i]["backend"]["service"].clone();
+    assert_eq!(backend(0)["name"], svc["metadata"]["name"]);
+    assert_eq!(backend(0)["port"], serde_json::json!({"number": 8000}));
+    assert_eq!(
+        backend(1),
+        serde_json::json!({"name": "krakend", "port": {"name": "http"}})
+    );
+    assert_eq!(backend(2)["port"], serde_json::json!({"number": 8000}));
+    assert_eq!(paths[2]["pathType"], "Exact");
+    // A port that is neither a number nor a port name is refused with the values line.
+    p.append("public.yaml", "        /bad: {port: \"Not A Name\"}\n");
+    p.kforge()
+        .args(["render", "-e", "prod", "-f", "public.yaml"])
+        .run()
+        .exit(2)
+        .stderr_has("public.yaml:10");
+}

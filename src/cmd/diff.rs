@@ -27,10 +27,15 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode> {
             if !is_chart {
                 docs = release_view(docs, Hooks::Lifecycle);
             }
+            // Manifests (`helm template` prints `helm test` hooks too) are compared as
+            // `kforge render` shows a release: without its tests.
             let theirs = if is_chart {
                 chart_documents(against)?
             } else {
-                read_inputs(std::slice::from_ref(against))?
+                release_view(
+                    read_inputs(std::slice::from_ref(against))?,
+                    Hooks::Lifecycle,
+                )
             };
             (
                 against.display().to_string(),

@@ -32,6 +32,13 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
         report.values_lines,
         report.manifest_lines,
     ));
+    if !report.config_sets.is_empty() {
+        text.push_str(&format!(
+            "config sets (config/<set>/, fixed-name ConfigMaps), {}: {}\n",
+            report.config_sets.len(),
+            report.config_sets.join(", ")
+        ));
+    }
     if !report.kept.is_empty() {
         text.push_str(&format!(
             "kept verbatim as project templates (chart-templates/imported-*.yaml), {} object(s):\n",

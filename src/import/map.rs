@@ -1,10 +1,13 @@
 //! One environment's objects as kforge values: each workload (Deployment, StatefulSet,
-//! DaemonSet) a component, with the Services that select its pods; everything else is kept
-//! verbatim. The values say exactly what the manifests say: names, selectors, labels, fields
+//! DaemonSet, CronJob, Job) a component, with the Services that select its pods, its
+//! autoscaler, budget and Ingress; everything else is kept verbatim. The values say exactly
+//! what the manifests say: names, selectors, labels, fields
 //! left unset; what kforge does not model by name goes through the pass-through maps.
 
 use serde_json::{Map, Value as Json, json};
 
+use super::ingress;
+use super::pod::pod;
 use crate::diff::Key;
 
 /// Workload kinds that become components.
@@ -28,28 +31,6 @@ const JOB_KEYS: &[&str] = &[
     "ttlSecondsAfterFinished",
     "completions",
     "parallelism",
-];
-
-/// Container fields written under their own values keys (the rest go to `containerSpec`).
-const CONTAINER_KEYS: &[&str] = &[
-    "command",
-    "args",
-    "envFrom",
-    "livenessProbe",
-    "readinessProbe",
-    "startupProbe",
-    "resources",
-    "securityContext",
-    "volumeMounts",
-];
-
-/// PodSpec fields written under values keys of their own name.
-const POD_KEYS: &[&str] = &[
-    "imagePullSecrets",
-    "volumes",
-    "nodeSelector",
-    "affinity",
-    "tolerations",
 ];
 
 /// One object of an environment, by identity.
@@ -88,6 +69,7 @@ pub fn component_name(name: &str) -> String {
 pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
     let mut out = Mapped::default();
     let mut used_services = Vec::new();
+    let mut used_ingresses = Vec::new();
     for obj in objects {
         if !WORKLOADS.contains(&obj.key.0.as_str()) || keep.contains(&obj.key) {
             continue;
@@ -125,6 +107,43 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
         }
         if !services.is_empty() {
             values["services"] = Json::Object(services);
+        }
+        // An Ingress routing to one of its Services goes with the component (the first one).
+        let names: Vec<String> = covers
+            .iter()
+            .filter(|k| k.0 == "Service")
+            .map(|k| k.2.clone())
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let routed: Vec<&Object> = objects
+            .iter()
+            .filter(|i| {
+                i.key.0 == "Ingress"
+                    && i.key.1 == obj.key.1
+                    && !keep.contains(&i.key)
+                    && !used_ingresses.contains(&i.key)
+                    && ingress::routes_to(&i.json, &names)
+            })
+            .collect();
+        for ing in routed {
+            if values.get("ingress").is_some() {
+                out.reasons.push((
+                    ing.key.clone(),
+                    format!(
+                        "a second Ingress of {} {}: a component has one",
+                        obj.key.0, obj.key.2
+                    ),
+                ));
+                continue;
+            }
+            match ingress::ingress(&ing.json, &values) {
+                Ok(v) => {
+                    values["ingress"] = v;
+                    covers.push(ing.key.clone());
+                    used_ingresses.push(ing.key.clone());
+                }
+                Err(why) => out.reasons.push((ing.key.clone(), why)),
+            }
         }
         let hpa = objects.iter().find(|h| {
             h.key.0 == "HorizontalPodAutoscaler"
@@ -411,104 +430,6 @@ fn batch(
     Ok(Json::Object(v))
 }
 
-/// A pod template's values (annotations, containers, service account, pod fields) into `v`.
-fn pod(template: &Json, v: &mut Map<String, Json>) -> Result<(), String> {
-    if let Some(k) = template
-        .get("metadata")
-        .and_then(Json::as_object)
-        .and_then(|m| {
-            m.keys()
-                .find(|k| !["labels", "annotations"].contains(&k.as_str()))
-        })
-    {
-        return Err(format!(
-            "the pod template's metadata.{k}: the values have no key for it"
-        ));
-    }
-    if let Some(a) = template.pointer("/metadata/annotations") {
-        v.insert("podAnnotations".into(), a.clone());
-    }
-    let pod = template
-        .get("spec")
-        .and_then(Json::as_object)
-        .ok_or("its pod template has no spec")?;
-    let containers = pod
-        .get("containers")
-        .and_then(Json::as_array)
-        .ok_or("its pod has no containers")?;
-    let (main, sidecars) = containers
-        .split_first()
-        .ok_or("its pod has no containers")?;
-    let main_values = container(main).ok_or_else(|| unsaid("container", main))?;
-    v.insert("containerName".into(), main["name"].clone());
-    for (k, val) in main_values.as_object().into_iter().flatten() {
-        v.insert(k.clone(), val.clone());
-    }
-    let mut side = Map::new();
-    for c in sidecars {
-        let name = c["name"].as_str().ok_or("a container has no name")?;
-        side.insert(
-            name.to_string(),
-            container(c).ok_or_else(|| unsaid("container", c))?,
-        );
-    }
-    if !side.is_empty() {
-        v.insert("sidecars".into(), Json::Object(side));
-    }
-    let mut init = Map::new();
-    for c in pod
-        .get("initContainers")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let name = c["name"].as_str().ok_or("an init container has no name")?;
-        init.insert(
-            name.to_string(),
-            container(c).ok_or_else(|| unsaid("init container", c))?,
-        );
-    }
-    if !init.is_empty() {
-        v.insert("initContainers".into(), Json::Object(init));
-    }
-    let mut account = Map::new();
-    let mut pod_spec = Map::new();
-    for (k, val) in pod {
-        match k.as_str() {
-            "containers" | "initContainers" => {}
-            "serviceAccountName" => {
-                account.insert("name".into(), val.clone());
-            }
-            "automountServiceAccountToken" => {
-                account.insert("automount".into(), val.clone());
-            }
-            "securityContext" => {
-                v.insert("podSecurityContext".into(), val.clone());
-            }
-            k if POD_KEYS.contains(&k) => {
-                v.insert(k.into(), val.clone());
-            }
-            _ => {
-                pod_spec.insert(k.clone(), val.clone());
-            }
-        }
-    }
-    if !account.is_empty() {
-        v.insert("serviceAccount".into(), Json::Object(account));
-    }
-    if !pod_spec.is_empty() {
-        v.insert("podSpec".into(), Json::Object(pod_spec));
-    }
-    Ok(())
-}
-
-fn unsaid(what: &str, c: &Json) -> String {
-    format!(
-        "{what} {}: an image missing, or an env variable a map cannot say (a repeated name, no value)",
-        c["name"].as_str().unwrap_or("?")
-    )
-}
-
 /// A policy/v1 PodDisruptionBudget as `podDisruptionBudget` values, or why not.
 fn budget(pdb: &Json, component: &Json) -> Result<Json, String> {
     if pdb["apiVersion"] != "policy/v1" {
@@ -551,109 +472,6 @@ fn budget(pdb: &Json, component: &Json) -> Result<Json, String> {
         v["name"] = meta.get("name").cloned().unwrap_or(Json::Null);
     }
     Ok(v)
-}
-
-/// A container's values (without its name).
-fn container(c: &Json) -> Option<Json> {
-    let c = c.as_object()?;
-    let mut v = Map::new();
-    let mut rest = Map::new();
-    let image = c.get("image")?.as_str()?;
-    let (repository, tag) = split_image(image);
-    let mut img = Map::new();
-    img.insert("repository".into(), json!(repository));
-    if let Some(tag) = tag {
-        img.insert("tag".into(), json!(tag));
-    }
-    if let Some(p) = c.get("imagePullPolicy") {
-        img.insert("pullPolicy".into(), p.clone());
-    }
-    v.insert("image".into(), Json::Object(img));
-    for (k, val) in c {
-        match k.as_str() {
-            "name" | "image" | "imagePullPolicy" => {}
-            "env" => match env_map(val) {
-                Some(env) => {
-                    v.insert("env".into(), env);
-                }
-                None => return None,
-            },
-            "ports" => match ports_map(val) {
-                Some(ports) => {
-                    v.insert("ports".into(), ports);
-                }
-                None => {
-                    rest.insert(k.clone(), val.clone());
-                }
-            },
-            k if CONTAINER_KEYS.contains(&k) => {
-                v.insert(k.into(), val.clone());
-            }
-            _ => {
-                rest.insert(k.clone(), val.clone());
-            }
-        }
-    }
-    if !rest.is_empty() {
-        v.insert("containerSpec".into(), Json::Object(rest));
-    }
-    Some(Json::Object(v))
-}
-
-/// `repo[:tag]`; a digest or a registry port stays in the repository.
-fn split_image(image: &str) -> (&str, Option<&str>) {
-    if image.contains('@') {
-        return (image, None);
-    }
-    let slash = image.rfind('/').map_or(0, |i| i + 1);
-    match image[slash..].rfind(':') {
-        Some(i) => (&image[..slash + i], Some(&image[slash + i + 1..])),
-        None => (image, None),
-    }
-}
-
-/// env as a map in written order: NAME -> string, or {valueFrom}; none if it has a form the
-/// map cannot say (a repeated name, a variable without value).
-fn env_map(list: &Json) -> Option<Json> {
-    let mut out = Map::new();
-    for item in list.as_array()? {
-        let item = item.as_object()?;
-        let name = item.get("name")?.as_str()?;
-        if out.contains_key(name) || item.len() != 2 {
-            return None;
-        }
-        let val = if let Some(s) = item.get("value") {
-            json!(s.as_str()?)
-        } else {
-            json!({"valueFrom": item.get("valueFrom")?})
-        };
-        out.insert(name.to_string(), val);
-    }
-    Some(Json::Object(out))
-}
-
-/// Named container ports as a map; none if one is unnamed or has other fields.
-fn ports_map(list: &Json) -> Option<Json> {
-    let mut out = Map::new();
-    for item in list.as_array()? {
-        let item = item.as_object()?;
-        let name = item.get("name")?.as_str()?;
-        let port = item.get("containerPort")?.as_i64()?;
-        if out.contains_key(name)
-            || item
-                .keys()
-                .any(|k| !["name", "containerPort", "protocol"].contains(&k.as_str()))
-        {
-            return None;
-        }
-        let val = match item.get("protocol").and_then(Json::as_str) {
-            Some("TCP") => json!(port),
-            Some(p) => json!({"containerPort": port, "protocol": p}),
-            None => json!({"containerPort": port, "protocol": ""}),
-        };
-        out.insert(name.to_string(), val);
-    }
-    Some(Json::Object(out))
 }
 
 /// A Service of a component: its key in `services` and its values.
@@ -748,33 +566,4 @@ fn service_ports(list: &Json) -> Option<Json> {
         out.insert(name.to_string(), Json::Object(p));
     }
     Some(Json::Object(out))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn images_split_at_the_tag_not_the_registry_port() {
-        assert_eq!(
-            split_image("reg:5000/app:1.2"),
-            ("reg:5000/app", Some("1.2"))
-        );
-        assert_eq!(split_image("reg:5000/app"), ("reg:5000/app", None));
-        assert_eq!(split_image("app@sha256:ab"), ("app@sha256:ab", None));
-    }
-
-    #[test]
-    fn env_keeps_order_and_refuses_what_a_map_cannot_say() {
-        let env =
-            env_map(&json!([{"name": "B", "value": "1"}, {"name": "A", "value": "$(B)"}])).unwrap();
-        assert_eq!(
-            env.as_object().unwrap().keys().collect::<Vec<_>>(),
-            ["B", "A"]
-        );
-        assert!(env_map(&json!([{"name": "A"}])).is_none());
-        assert!(
-            env_map(&json!([{"name": "A", "value": "1"}, {"name": "A", "value": "2"}])).is_none()
-        );
-    }
 }

@@ -7,8 +7,11 @@
 //! environment and compared with the input as `kforge diff -e ENV --against PATH` would; a
 //! component whose objects differ is kept verbatim instead, until nothing differs.
 
+mod config;
 mod factor;
+mod ingress;
 mod map;
+mod pod;
 mod write;
 
 use std::collections::BTreeMap;
@@ -20,7 +23,7 @@ use crate::diag::{Diagnostic, Diagnostics, Exit, Failure};
 use crate::diff::{Key, compare};
 use crate::lint::input::read_inputs;
 use crate::lint::{Options as LintOptions, lint_rendered};
-use crate::manifest::{Document, Hooks};
+use crate::manifest::{Document, Hooks, release_view};
 use crate::pipeline::{Workspace, env_files};
 use crate::values::CliLayers;
 use crate::yaml::to_json;
@@ -113,6 +116,8 @@ pub struct Report {
     pub envs: Vec<(String, String, usize)>,
     /// Components written.
     pub components: Vec<String>,
+    /// Config sets written (config/<set>/), one per ConfigMap.
+    pub config_sets: Vec<String>,
     /// Objects kept verbatim as project templates (`Kind name: why`).
     pub kept: Vec<String>,
     /// Secrets with data not imported (`name (environments)`).
@@ -209,7 +214,7 @@ pub fn import(req: &Request) -> Result<Report, Error> {
         let drift = verify(&req.out, &inputs)?;
         // A component whose workload differs is kept whole; otherwise only the objects that
         // differ (a Service, an autoscaler) are kept verbatim and the workload stays mapped.
-        let demote: Vec<Key> = plan
+        let mut demote: Vec<Key> = plan
             .covers
             .iter()
             .flat_map(|(_, keys)| match keys.first() {
@@ -217,6 +222,12 @@ pub fn import(req: &Request) -> Result<Report, Error> {
                 _ => keys.iter().filter(|k| drift.contains(k)).cloned().collect(),
             })
             .collect();
+        // A config set that differs in one environment is kept verbatim in all of them.
+        for (_, keys) in &plan.config_covers {
+            if keys.iter().any(|k| drift.contains(k)) {
+                demote.extend(keys.iter().cloned());
+            }
+        }
         if drift.is_empty() || demote.is_empty() {
             if !drift.is_empty() {
                 return Err(drift_error(&req.out, &inputs)?);
@@ -234,6 +245,7 @@ pub fn import(req: &Request) -> Result<Report, Error> {
                     })
                     .collect(),
                 components: plan.covers.iter().map(|(c, _)| c.clone()).collect(),
+                config_sets: plan.config_files.iter().map(|(s, _)| s.clone()).collect(),
                 kept: plan
                     .kept
                     .iter()
@@ -346,6 +358,10 @@ pub(crate) struct Plan {
     pub kept: Vec<(Key, String)>,
     /// Kept objects' YAML per environment: key -> [(env, text)].
     pub verbatim: BTreeMap<Key, Vec<(String, String)>>,
+    /// Config sets made of ConfigMaps: name and files (file name, template text).
+    pub config_files: Vec<(String, Vec<(String, String)>)>,
+    /// The ConfigMaps each config set stands for (every environment's).
+    pub config_covers: Vec<(String, Vec<Key>)>,
 }
 
 /// Stands for an object's namespace in a kept object's text; the template writes the
@@ -386,6 +402,29 @@ fn plan(inputs: &[EnvInput], keep: &[Key]) -> Plan {
         }
         let ns = env_namespace(&input.objects);
         values.push((input.name.clone(), shared_frame(&mapped.components, ns)));
+    }
+    // ConfigMaps become config sets, looked at across environments (a file's content may
+    // differ between them).
+    let envs: Vec<config::EnvObjects<'_>> = inputs
+        .iter()
+        .zip(&values)
+        .map(|(i, (_, v))| config::EnvObjects {
+            objects: &i.objects,
+            namespace: env_namespace(&i.objects),
+            common_labels: v.get("commonLabels").and_then(Json::as_object),
+        })
+        .collect();
+    let config = config::map_config_maps(&envs, keep);
+    for (k, why) in config.reasons {
+        reasons.entry(k).or_insert(why);
+    }
+    for (_, keys) in &config.covers {
+        covered.extend(keys.iter().cloned());
+    }
+    for ((_, v), files) in values.iter_mut().zip(config.values) {
+        if !files.is_empty() {
+            v["configFiles"] = Json::Object(files);
+        }
     }
     let mut verbatim: BTreeMap<Key, Vec<(String, String)>> = BTreeMap::new();
     let mut kept_reasons: BTreeMap<Key, String> = BTreeMap::new();
@@ -439,6 +478,8 @@ fn plan(inputs: &[EnvInput], keep: &[Key]) -> Plan {
         covers,
         kept: kept_reasons.into_iter().collect(),
         verbatim,
+        config_files: config.files,
+        config_covers: config.covers,
     }
 }
 
@@ -476,11 +517,8 @@ fn set_meta(node: &mut crate::yaml::Node, key: &str, to: &str) {
 /// Why an object that mapping did not look at (or did not take) is kept verbatim.
 fn why_kept(obj: &Object) -> String {
     match obj.key.0.as_str() {
-        "ConfigMap" => "a ConfigMap keeps its own name; kforge's config sets (configFiles) are \
-                        hash-named ConfigMaps rendered from config/<set>/"
-            .to_string(),
-        "Ingress" => "kforge's ingress values name the Ingress after its workload, label it \
-                      with the workload's labels and route every path to the one `service` port"
+        "Ingress" => "it routes to no Service of an imported workload (an Ingress goes with the \
+                      component whose Service it routes to)"
             .to_string(),
         "Service" => "it selects no imported workload's pods, or has a field its workload's \
                       `services` cannot say (an unnamed port, metadata beyond labels and annotations)"
@@ -577,7 +615,8 @@ fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Key>, Error> {
         write::golden(dir, &input.name, &files)?;
         let report = compare(
             input.path.display().to_string(),
-            input.docs.clone(),
+            // `helm test` hooks are kept (and packaged) but, as in `kforge render`, not shown.
+            release_view(input.docs.clone(), Hooks::Lifecycle),
             format!("environment {}", input.name),
             docs,
         )?;
@@ -607,7 +646,8 @@ fn drift_error(dir: &Path, inputs: &[EnvInput]) -> Result<Error, Error> {
             })?;
         let r = compare(
             input.path.display().to_string(),
-            input.docs.clone(),
+            // `helm test` hooks are kept (and packaged) but, as in `kforge render`, not shown.
+            release_view(input.docs.clone(), Hooks::Lifecycle),
             format!("environment {}", input.name),
             docs,
         )?;

@@ -49,14 +49,20 @@ pub fn project(dir: &Path, envs: &[&str], plan: &Plan, disabled: &[String]) -> R
     let templates: Vec<(String, String)> = plan
         .verbatim
         .iter()
-        .map(|((kind, ns, name), variants)| {
+        .map(|(key, variants)| {
+            let why = plan
+                .kept
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or("", |(_, w)| w.as_str());
             (
-                template_name(kind, ns, name),
-                verbatim(first, envs, variants),
+                template_name(&key.0, &key.1, &key.2),
+                verbatim(first, envs, variants, why),
             )
         })
         .collect();
     replace_dir(&dir.join("chart-templates"), &templates)?;
+    config_sets(&dir.join(crate::render::CONFIG_DIR), &plan.config_files)?;
     let lint = if disabled.is_empty() {
         "# kforge lint settings (see docs/rules.md).\n".to_string()
     } else {
@@ -69,6 +75,25 @@ pub fn project(dir: &Path, envs: &[&str], plan: &Plan, disabled: &[String]) -> R
         )
     };
     write_atomically(&dir.join(crate::lint::CONFIG_FILE), lint.as_bytes())
+}
+
+/// Writes config/<set>/ of each set, and removes the folders of sets an earlier round wrote.
+fn config_sets(dir: &Path, sets: &[(String, Vec<(String, String)>)]) -> Result<(), Error> {
+    if dir.is_dir() {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| Error::new(format!("reading {}", dir.display()), e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().is_dir() && !sets.iter().any(|(s, _)| *s == name) {
+                std::fs::remove_dir_all(entry.path())
+                    .map_err(|e| Error::new(format!("removing {}", entry.path().display()), e))?;
+            }
+        }
+    }
+    for (set, files) in sets {
+        replace_dir(&dir.join(set), files)?;
+    }
+    Ok(())
 }
 
 /// Writes golden/<env>/ from rendered files.
@@ -115,8 +140,14 @@ fn template_name(kind: &str, ns: &str, name: &str) -> String {
 }
 
 /// A project template holding an object as written, per environment (one variant per distinct
-/// text), rendered once (with the first component, or without components).
-fn verbatim(first: Option<&str>, envs: &[&str], variants: &[(String, String)]) -> String {
+/// text), rendered once (with the first component, or without components); its first line
+/// says why it is kept.
+fn verbatim(
+    first: Option<&str>,
+    envs: &[&str],
+    variants: &[(String, String)],
+    why: &str,
+) -> String {
     let guard = match first {
         Some(c) => format!(
             "{{% if component == {} %}}\n",
@@ -124,8 +155,10 @@ fn verbatim(first: Option<&str>, envs: &[&str], variants: &[(String, String)]) -
         ),
         None => "{% if not component %}\n".to_string(),
     };
-    let mut out = String::from(
-        "{#- Kept verbatim by `kforge import`: kforge has no values for this object. -#}\n",
+    // A reason can quote the input (a key, a host): `#}` there would end the comment early.
+    let mut out = format!(
+        "{{#- Kept verbatim by `kforge import`: {}. -#}}\n",
+        why.replace("#}", "# }")
     );
     out.push_str(&guard);
     let mut texts: Vec<(&str, Vec<&str>)> = Vec::new();

@@ -3,7 +3,9 @@
 //! environment), and each set packed into a ConfigMap whose name carries a hash of its content,
 //! as Kustomize's configMapGenerator does. References to the set's plain name
 //! (`<release>-<set>`) in pod specs are rewritten to the hashed name, so a config change rolls
-//! the pods and an old ReplicaSet keeps the config it was made with for a rollback.
+//! the pods and an old ReplicaSet keeps the config it was made with for a rollback. A set
+//! given a fixed `name` (`configFiles.<set>.name`, an existing application's ConfigMap) keeps
+//! it: no hash, no rewritten references, and so no automatic rollout when it changes.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -83,8 +85,8 @@ impl ConfigSets {
     }
 
     /// Renders every set with `ctx` (its `settings` global: `configFiles.<set>.settings`) into
-    /// a ConfigMap named `<release>-<set>-<hash>`; returns them with the renames to apply to
-    /// references (`<release>-<set>` → hashed name).
+    /// a ConfigMap named `<release>-<set>-<hash>` (or its fixed `name`); returns them with the
+    /// renames to apply to references (`<release>-<set>` → hashed name; none for a fixed name).
     pub fn render(
         &self,
         ctx: &RenderContext<'_>,
@@ -109,9 +111,18 @@ impl ConfigSets {
             }
             if problems.is_empty() {
                 let plain = format!("{release}-{set}");
-                match config_map(&plain, set, &data, ctx.values) {
+                let fixed =
+                    ctx.values
+                        .get_path(&["configFiles", set, "name"])
+                        .and_then(|n| match &n.value {
+                            Value::String(s) if !s.is_empty() => Some(s.as_str()),
+                            _ => None,
+                        });
+                match config_map(&plain, fixed, set, &data, ctx.values) {
                     Ok((name, doc)) => {
-                        renames.insert(plain, name);
+                        if fixed.is_none() {
+                            renames.insert(plain, name);
+                        }
                         docs.push(doc);
                     }
                     Err(d) => problems.push(d),
@@ -223,9 +234,12 @@ fn template_error(file: &Arc<SourceFile>, err: &minijinja::Error) -> Diagnostic 
 }
 
 /// The ConfigMap of one rendered set: name `<plain>-<hash>`, the hash being the first 10 hex
-/// digits of the SHA-256 of its file names and contents.
+/// digits of the SHA-256 of its file names and contents, with kforge's labels and the set's
+/// `labels` and `annotations`; or, with a `fixed` name, that name in the `namespace` value
+/// with the shared `commonLabels` and the set's `labels` (not kforge's own).
 fn config_map(
     plain: &str,
+    fixed: Option<&str>,
     set: &str,
     data: &BTreeMap<String, String>,
     values: &Node,
@@ -254,15 +268,59 @@ fn config_map(
     let hash: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
     // At most 63 characters, so the name is also a valid label value and volume source name.
     let stem: String = plain.chars().take(63 - 1 - hash.len()).collect();
-    let name = format!("{}-{hash}", stem.trim_end_matches('-'));
+    let name = match fixed {
+        Some(n) => n.to_string(),
+        None => format!("{}-{hash}", stem.trim_end_matches('-')),
+    };
     let g = |v: Value| Node::new(v, Origin::Generated);
     let s = |t: &str| g(Value::String(t.to_string()));
+    let strings = |path: &[&str]| {
+        values
+            .get_path(path)
+            .and_then(Node::as_map)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| match &v.value {
+                        Value::String(t) => Some((k.clone(), s(t))),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let own = |key: &str| strings(&["configFiles", set, key]);
     let mut labels = Map::default();
-    labels.insert("app.kubernetes.io/managed-by".to_string(), s("kforge"));
-    labels.insert("kforge.io/config-set".to_string(), s(set));
+    if fixed.is_none() {
+        labels.insert("app.kubernetes.io/managed-by".to_string(), s("kforge"));
+        labels.insert("kforge.io/config-set".to_string(), s(set));
+    } else {
+        // The application's own object: labelled like its others.
+        for (k, v) in strings(&["commonLabels"]) {
+            labels.insert(k, v);
+        }
+    }
+    for (k, v) in own("labels") {
+        labels.insert(k, v);
+    }
     let mut metadata = Map::default();
     metadata.insert("name".to_string(), s(&name));
-    metadata.insert("labels".to_string(), g(Value::Map(labels)));
+    if fixed.is_some()
+        && let Some(Value::String(ns)) = values.get_path(&["namespace"]).map(|n| &n.value)
+        && !ns.is_empty()
+    {
+        metadata.insert("namespace".to_string(), s(ns));
+    }
+    if !labels.is_empty() {
+        metadata.insert("labels".to_string(), g(Value::Map(labels)));
+    }
+    let annotations = own("annotations");
+    if !annotations.is_empty() {
+        let mut map = Map::default();
+        for (k, v) in annotations {
+            map.insert(k, v);
+        }
+        metadata.insert("annotations".to_string(), g(Value::Map(map)));
+    }
     let mut map_data = Map::default();
     for (file, text) in data {
         map_data.insert(file.clone(), s(text));

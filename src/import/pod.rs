@@ -1,0 +1,257 @@
+//! A pod template as component values: the main container by its own keys, sidecars and init
+//! containers keyed by name, env in written order, named ports as maps, the service account,
+//! and every other PodSpec or Container field through the pass-through maps.
+
+use serde_json::{Map, Value as Json, json};
+
+/// Container fields written under their own values keys (the rest go to `containerSpec`).
+const CONTAINER_KEYS: &[&str] = &[
+    "command",
+    "args",
+    "envFrom",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "resources",
+    "securityContext",
+    "volumeMounts",
+];
+
+/// PodSpec fields written under values keys of their own name.
+const POD_KEYS: &[&str] = &[
+    "imagePullSecrets",
+    "volumes",
+    "nodeSelector",
+    "affinity",
+    "tolerations",
+];
+
+/// A pod template's values (annotations, containers, service account, pod fields) into `v`.
+pub fn pod(template: &Json, v: &mut Map<String, Json>) -> Result<(), String> {
+    if let Some(k) = template
+        .get("metadata")
+        .and_then(Json::as_object)
+        .and_then(|m| {
+            m.keys()
+                .find(|k| !["labels", "annotations"].contains(&k.as_str()))
+        })
+    {
+        return Err(format!(
+            "the pod template's metadata.{k}: the values have no key for it"
+        ));
+    }
+    if let Some(a) = template.pointer("/metadata/annotations") {
+        v.insert("podAnnotations".into(), a.clone());
+    }
+    let pod = template
+        .get("spec")
+        .and_then(Json::as_object)
+        .ok_or("its pod template has no spec")?;
+    let containers = pod
+        .get("containers")
+        .and_then(Json::as_array)
+        .ok_or("its pod has no containers")?;
+    let (main, sidecars) = containers
+        .split_first()
+        .ok_or("its pod has no containers")?;
+    let main_values = container(main).ok_or_else(|| unsaid("container", main))?;
+    v.insert("containerName".into(), main["name"].clone());
+    for (k, val) in main_values.as_object().into_iter().flatten() {
+        v.insert(k.clone(), val.clone());
+    }
+    let mut side = Map::new();
+    for c in sidecars {
+        let name = c["name"].as_str().ok_or("a container has no name")?;
+        side.insert(
+            name.to_string(),
+            container(c).ok_or_else(|| unsaid("container", c))?,
+        );
+    }
+    if !side.is_empty() {
+        v.insert("sidecars".into(), Json::Object(side));
+    }
+    let mut init = Map::new();
+    for c in pod
+        .get("initContainers")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = c["name"].as_str().ok_or("an init container has no name")?;
+        init.insert(
+            name.to_string(),
+            container(c).ok_or_else(|| unsaid("init container", c))?,
+        );
+    }
+    if !init.is_empty() {
+        v.insert("initContainers".into(), Json::Object(init));
+    }
+    let mut account = Map::new();
+    let mut pod_spec = Map::new();
+    for (k, val) in pod {
+        match k.as_str() {
+            "containers" | "initContainers" => {}
+            "serviceAccountName" => {
+                account.insert("name".into(), val.clone());
+            }
+            "automountServiceAccountToken" => {
+                account.insert("automount".into(), val.clone());
+            }
+            "securityContext" => {
+                v.insert("podSecurityContext".into(), val.clone());
+            }
+            k if POD_KEYS.contains(&k) => {
+                v.insert(k.into(), val.clone());
+            }
+            _ => {
+                pod_spec.insert(k.clone(), val.clone());
+            }
+        }
+    }
+    if !account.is_empty() {
+        v.insert("serviceAccount".into(), Json::Object(account));
+    }
+    if !pod_spec.is_empty() {
+        v.insert("podSpec".into(), Json::Object(pod_spec));
+    }
+    Ok(())
+}
+
+fn unsaid(what: &str, c: &Json) -> String {
+    format!(
+        "{what} {}: an image missing, or an env variable a map cannot say (a repeated name, no value)",
+        c["name"].as_str().unwrap_or("?")
+    )
+}
+
+/// A container's values (without its name).
+fn container(c: &Json) -> Option<Json> {
+    let c = c.as_object()?;
+    let mut v = Map::new();
+    let mut rest = Map::new();
+    let image = c.get("image")?.as_str()?;
+    let (repository, tag) = split_image(image);
+    let mut img = Map::new();
+    img.insert("repository".into(), json!(repository));
+    if let Some(tag) = tag {
+        img.insert("tag".into(), json!(tag));
+    }
+    if let Some(p) = c.get("imagePullPolicy") {
+        img.insert("pullPolicy".into(), p.clone());
+    }
+    v.insert("image".into(), Json::Object(img));
+    for (k, val) in c {
+        match k.as_str() {
+            "name" | "image" | "imagePullPolicy" => {}
+            "env" => match env_map(val) {
+                Some(env) => {
+                    v.insert("env".into(), env);
+                }
+                None => return None,
+            },
+            "ports" => match ports_map(val) {
+                Some(ports) => {
+                    v.insert("ports".into(), ports);
+                }
+                None => {
+                    rest.insert(k.clone(), val.clone());
+                }
+            },
+            k if CONTAINER_KEYS.contains(&k) => {
+                v.insert(k.into(), val.clone());
+            }
+            _ => {
+                rest.insert(k.clone(), val.clone());
+            }
+        }
+    }
+    if !rest.is_empty() {
+        v.insert("containerSpec".into(), Json::Object(rest));
+    }
+    Some(Json::Object(v))
+}
+
+/// `repo[:tag]`; a digest or a registry port stays in the repository.
+fn split_image(image: &str) -> (&str, Option<&str>) {
+    if image.contains('@') {
+        return (image, None);
+    }
+    let slash = image.rfind('/').map_or(0, |i| i + 1);
+    match image[slash..].rfind(':') {
+        Some(i) => (&image[..slash + i], Some(&image[slash + i + 1..])),
+        None => (image, None),
+    }
+}
+
+/// env as a map in written order: NAME -> string, or {valueFrom}; none if it has a form the
+/// map cannot say (a repeated name, a variable without value).
+fn env_map(list: &Json) -> Option<Json> {
+    let mut out = Map::new();
+    for item in list.as_array()? {
+        let item = item.as_object()?;
+        let name = item.get("name")?.as_str()?;
+        if out.contains_key(name) || item.len() != 2 {
+            return None;
+        }
+        let val = if let Some(s) = item.get("value") {
+            json!(s.as_str()?)
+        } else {
+            json!({"valueFrom": item.get("valueFrom")?})
+        };
+        out.insert(name.to_string(), val);
+    }
+    Some(Json::Object(out))
+}
+
+/// Named container ports as a map; none if one is unnamed or has other fields.
+fn ports_map(list: &Json) -> Option<Json> {
+    let mut out = Map::new();
+    for item in list.as_array()? {
+        let item = item.as_object()?;
+        let name = item.get("name")?.as_str()?;
+        let port = item.get("containerPort")?.as_i64()?;
+        if out.contains_key(name)
+            || item
+                .keys()
+                .any(|k| !["name", "containerPort", "protocol"].contains(&k.as_str()))
+        {
+            return None;
+        }
+        let val = match item.get("protocol").and_then(Json::as_str) {
+            Some("TCP") => json!(port),
+            Some(p) => json!({"containerPort": port, "protocol": p}),
+            None => json!({"containerPort": port, "protocol": ""}),
+        };
+        out.insert(name.to_string(), val);
+    }
+    Some(Json::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_split_at_the_tag_not_the_registry_port() {
+        assert_eq!(
+            split_image("reg:5000/app:1.2"),
+            ("reg:5000/app", Some("1.2"))
+        );
+        assert_eq!(split_image("reg:5000/app"), ("reg:5000/app", None));
+        assert_eq!(split_image("app@sha256:ab"), ("app@sha256:ab", None));
+    }
+
+    #[test]
+    fn env_keeps_order_and_refuses_what_a_map_cannot_say() {
+        let env =
+            env_map(&json!([{"name": "B", "value": "1"}, {"name": "A", "value": "$(B)"}])).unwrap();
+        assert_eq!(
+            env.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["B", "A"]
+        );
+        assert!(env_map(&json!([{"name": "A"}])).is_none());
+        assert!(
+            env_map(&json!([{"name": "A", "value": "1"}, {"name": "A", "value": "2"}])).is_none()
+        );
+    }
+}
