@@ -172,30 +172,13 @@ fn set_values(
         let mut v = Map::new();
         v.insert("name".into(), json!(name));
         // The shared commonLabels are the set's too; `labels` adds to them.
-        let labels = meta
-            .get("labels")
-            .and_then(Json::as_object)
-            .cloned()
-            .unwrap_or_default();
         let common = common.cloned().unwrap_or_default();
-        if let Some(k) = common.keys().find(|k| !labels.contains_key(*k)) {
-            return Err(format!(
+        super::ingress::own_metadata(meta, &common, &mut v, |k| {
+            format!(
                 "it lacks the label {k} the components share: a fixed-name config set carries \
                  the shared commonLabels"
-            ));
-        }
-        let own: Map<String, Json> = labels
-            .into_iter()
-            .filter(|(k, val)| common.get(k) != Some(val))
-            .collect();
-        if !own.is_empty() {
-            v.insert("labels".into(), Json::Object(own));
-        }
-        if let Some(m) = meta.get("annotations").and_then(Json::as_object)
-            && !m.is_empty()
-        {
-            v.insert("annotations".into(), Json::Object(m.clone()));
-        }
+            )
+        })?;
         values.push(v);
     }
     let mut files = Vec::new();

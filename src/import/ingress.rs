@@ -52,28 +52,9 @@ pub fn ingress(ing: &Json, component: &Json) -> Result<Json, String> {
         .and_then(Json::as_object)
         .cloned()
         .unwrap_or_default();
-    let labels = meta
-        .get("labels")
-        .and_then(Json::as_object)
-        .cloned()
-        .unwrap_or_default();
-    if let Some(k) = common.keys().find(|k| !labels.contains_key(*k)) {
-        return Err(format!(
-            "it lacks its workload's label {k}: kforge gives an Ingress the workload's labels"
-        ));
-    }
-    let own: Map<String, Json> = labels
-        .into_iter()
-        .filter(|(k, val)| common.get(k) != Some(val))
-        .collect();
-    if !own.is_empty() {
-        v.insert("labels".into(), Json::Object(own));
-    }
-    if let Some(a) = meta.get("annotations").and_then(Json::as_object)
-        && !a.is_empty()
-    {
-        v.insert("annotations".into(), Json::Object(a.clone()));
-    }
+    own_metadata(meta, &common, &mut v, |k| {
+        format!("it lacks its workload's label {k}: kforge gives an Ingress the workload's labels")
+    })?;
     let spec = ing["spec"].as_object().ok_or("it has no spec")?;
     if let Some(k) = spec
         .keys()
@@ -258,6 +239,39 @@ fn path_values(p: &Json, fullname: Option<&str>) -> Result<(String, Json), Strin
         }
     }
     Ok((path.to_string(), Json::Object(route)))
+}
+
+/// Puts into `v` the metadata of `meta` beyond what kforge gives the object anyway: its
+/// `labels` other than `common` (which kforge adds and cannot leave off), and its
+/// `annotations`. An object without one of the `common` labels cannot be said that way; the
+/// error is `lacks(label)`. Shared by Ingresses and fixed-name config sets.
+pub fn own_metadata(
+    meta: &Map<String, Json>,
+    common: &Map<String, Json>,
+    v: &mut Map<String, Json>,
+    lacks: impl Fn(&str) -> String,
+) -> Result<(), String> {
+    let labels = meta
+        .get("labels")
+        .and_then(Json::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(k) = common.keys().find(|k| !labels.contains_key(*k)) {
+        return Err(lacks(k));
+    }
+    let own: Map<String, Json> = labels
+        .into_iter()
+        .filter(|(k, val)| common.get(k) != Some(val))
+        .collect();
+    if !own.is_empty() {
+        v.insert("labels".into(), Json::Object(own));
+    }
+    if let Some(a) = meta.get("annotations").and_then(Json::as_object)
+        && !a.is_empty()
+    {
+        v.insert("annotations".into(), Json::Object(a.clone()));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
