@@ -227,6 +227,17 @@ pub struct ChartArgs {
     /// local build wrote (not on CI) is replaced by the next build; see docs/publishing.md.
     #[arg(long = "published", value_name = "DIR", env = "KFORGE_PUBLISHED")]
     pub published: Option<PathBuf>,
+    /// The last release of an environment, which this one must be able to upgrade: a chart
+    /// archive, or oci://HOST/PATH/NAME:VERSION pulled as `push` would authenticate; its
+    /// kforge.io/environment annotation names the environment unless ENV= does (repeatable).
+    /// Default: the newest earlier version indexed in the published folder or DIR/<env>/
+    /// whose archive is there (docs/upgrades.md).
+    #[arg(long = "previous", value_name = "[ENV=]CHART")]
+    pub previous: Vec<String>,
+    /// Pull --previous oci:// charts over plain HTTP (only for a trusted registry on a
+    /// private network).
+    #[arg(long = "plain-http")]
+    pub plain_http: bool,
 }
 
 /// `kforge package`.
@@ -372,6 +383,9 @@ impl ValueEnum for Category {
             Category::References => "Objects that refer to each other",
             Category::Practice => "Best practice",
             Category::Security => "Security",
+            Category::Upgrade => {
+                "Updates of the last release Kubernetes rejects (check, build and package; always on)"
+            }
         };
         Some(PossibleValue::new(self.as_str()).help(help))
     }

@@ -46,6 +46,12 @@ impl Exit {
     }
 }
 
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> Self {
+        std::process::ExitCode::from(e.code())
+    }
+}
+
 /// An error of a library module as the user meets it: it carries its exit code and writes
 /// itself (diagnostics rustc-style, in colour when asked). Every typed error implements it, so
 /// the command layer never downcasts to find either.
@@ -132,6 +138,19 @@ pub fn write_chain(out: &mut dyn Write, err: &(dyn std::error::Error + 'static))
     write_causes(out, err.source())
 }
 
+/// An error and each of its causes on one line, `: `-separated (`reading x: permission
+/// denied`), for a message that is one line.
+pub fn causes_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 /// A `caused by:` line for `cause` and each of its sources.
 fn write_causes(
     out: &mut dyn Write,
@@ -186,6 +205,9 @@ pub struct Diagnostic {
     /// The component of the application whose object it is about, when linting a rendered
     /// project with components.
     pub component: Option<String>,
+    /// The environments it was met in, when one finding of several rendered environments is
+    /// reported once ([`by_environment`]); empty otherwise.
+    pub environments: Vec<String>,
 }
 
 impl Diagnostic {
@@ -200,7 +222,15 @@ impl Diagnostic {
             help: None,
             notes: Vec::new(),
             component: None,
+            environments: Vec::new(),
         }
+    }
+
+    /// The same problem as a warning (it does not fail the run).
+    #[must_use]
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
     }
 
     /// Sets the origin.
@@ -228,6 +258,27 @@ impl Diagnostic {
     /// The diagnostic as it is printed, coloured or not; its `Display` is the plain text.
     pub fn styled(&self, color: Color) -> Styled<'_> {
         Styled { diag: self, color }
+    }
+
+    /// What makes two findings one: all but the line and column they point at. One object
+    /// rendered for several environments sits at different lines of each rendering, but a
+    /// finding on it (same message, key, notes and file) is one finding met in each.
+    pub fn finding_key(&self) -> String {
+        let file = match &self.origin {
+            Some(Origin::File { file, .. }) => file.display.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        format!(
+            "{:?}\u{0}{:?}\u{0}{}\u{0}{file}\u{0}{:?}\u{0}{:?}\u{0}{:?}\u{0}{:?}",
+            self.severity,
+            self.code,
+            self.message,
+            self.key_path,
+            self.component,
+            self.notes,
+            self.help
+        )
     }
 
     /// Sets the help line if there is one.
@@ -305,6 +356,10 @@ impl fmt::Display for Styled<'_> {
         }
         if let Some(component) = &this.component {
             writeln!(f, "{pad} {eq} component: {component}")?;
+        }
+        if !this.environments.is_empty() {
+            let envs: Vec<&str> = this.environments.iter().map(String::as_str).collect();
+            writeln!(f, "{pad} {eq} in {}", env_list(&envs))?;
         }
         for note in &this.notes {
             writeln!(f, "{pad} {eq} {}: {note}", st.paint("1", "note"))?;
@@ -472,7 +527,7 @@ enum Problem<'a> {
 impl Problem<'_> {
     fn key(&self) -> String {
         match self {
-            Problem::Diagnostic(d) => d.to_string(),
+            Problem::Diagnostic(d) => d.finding_key(),
             Problem::Other(f) => {
                 let mut text = Vec::new();
                 let _ = f.report_cause(&mut text, Color::NEVER);
@@ -482,8 +537,37 @@ impl Problem<'_> {
     }
 }
 
+/// The findings of several environments, each distinct finding once (in the order first met)
+/// with the environments it was met in ([`Diagnostic::environments`]): a warning of base.yaml
+/// met in three environments is one finding.
+pub fn by_environment<'a>(
+    per_env: impl IntoIterator<Item = (&'a str, &'a [Diagnostic])>,
+) -> Vec<Diagnostic> {
+    let mut out: Vec<(Diagnostic, String)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (env, findings) in per_env {
+        for d in findings {
+            let key = d.finding_key();
+            match index.get(&key) {
+                Some(&i) => {
+                    if !out[i].0.environments.iter().any(|e| e == env) {
+                        out[i].0.environments.push(env.to_string());
+                    }
+                }
+                None => {
+                    let mut d = d.clone();
+                    d.environments = vec![env.to_string()];
+                    index.insert(key.clone(), out.len());
+                    out.push((d, key));
+                }
+            }
+        }
+    }
+    out.into_iter().map(|(d, _)| d).collect()
+}
+
 /// `environment `dev``, or `environments `dev`, `prod` and `staging``.
-fn env_list(envs: &[&str]) -> String {
+pub fn env_list(envs: &[&str]) -> String {
     let quoted: Vec<String> = envs.iter().map(|e| format!("`{e}`")).collect();
     match quoted.as_slice() {
         [one] => format!("environment {one}"),

@@ -258,6 +258,14 @@ fn pair_config_sets(
 /// Charts with real Go template actions cannot be compared without rendering them.
 pub fn chart_documents(path: &Path) -> Result<Vec<Document>, Error> {
     let files = read_archive_file(path)?;
+    archive_documents(&path.display().to_string(), files)
+}
+
+/// [`chart_documents`] of an archive already read; `path` names it in messages.
+pub fn archive_documents(
+    path: &str,
+    files: Vec<crate::chart::read::ArchiveFile>,
+) -> Result<Vec<Document>, Error> {
     let mut docs = Vec::new();
     for f in files {
         let is_manifest = f.name.starts_with("templates/")
@@ -265,7 +273,7 @@ pub fn chart_documents(path: &Path) -> Result<Vec<Document>, Error> {
         if !is_manifest {
             continue;
         }
-        let display = format!("{}:{}", path.display(), f.name);
+        let display = format!("{path}:{}", f.name);
         let text = text_from_bytes(f.data, Path::new(&display)).map_err(|e| Error::Read {
             path: display.clone(),
             cause: Box::new(e),

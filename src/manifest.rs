@@ -198,15 +198,59 @@ pub enum Hooks {
 /// manifests in install order, then its lifecycle hooks (in install order of their kinds, as Helm
 /// sorts hooks). `helm test` hooks are never shown: they are only packaged, for `helm test`.
 /// `docs` must already be in install order ([`sort_install_order`]).
+///
+/// A hook Job or Pod is shown under a name that follows its content, `<name>-<hash>` (as
+/// config sets are named): `kforge render | kubectl apply -f -` applies hooks as ordinary
+/// objects, and a Job's or Pod's spec cannot be updated, so the same name with a new template
+/// would fail the next release ("field is immutable"); a new name creates a new object. Helm
+/// deletes and recreates hooks itself, so the packaged chart keeps the name as written.
 pub fn release_view(docs: Vec<Document>, hooks: Hooks) -> Vec<Document> {
     let (mut manifests, lifecycle): (Vec<Document>, Vec<Document>) = docs
         .into_iter()
         .filter(|d| d.hook().is_none_or(|h| h.kind == HookKind::Lifecycle))
         .partition(|d| d.hook().is_none());
     if hooks == Hooks::Lifecycle {
-        manifests.extend(lifecycle);
+        manifests.extend(lifecycle.into_iter().map(named_by_content));
     }
     manifests
+}
+
+/// A hook Job or Pod renamed `<name>-<first 10 hex of the sha256 of its YAML>`, the name cut so
+/// that the whole is at most 63 characters (a Job's name is also a label value); any other
+/// object unchanged.
+fn named_by_content(mut doc: Document) -> Document {
+    use sha2::{Digest, Sha256};
+    if !matches!(doc.kind.as_str(), "Job" | "Pod") || doc.name.is_empty() {
+        return doc;
+    }
+    // Over the object's canonical JSON (keys sorted): the same object read from another
+    // writer's YAML (`helm template`, an imported manifest) gets the same name.
+    fn canonical(j: serde_json::Value) -> serde_json::Value {
+        match j {
+            serde_json::Value::Object(m) => {
+                let mut entries: Vec<(String, serde_json::Value)> =
+                    m.into_iter().map(|(k, v)| (k, canonical(v))).collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(entries.into_iter().collect())
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(canonical).collect())
+            }
+            other => other,
+        }
+    }
+    let digest = Sha256::digest(canonical(to_json(&doc.node)).to_string().as_bytes());
+    let hash: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    let base: String = doc.name.chars().take(63 - 11).collect();
+    let name = format!("{}-{hash}", base.trim_end_matches(['-', '.']));
+    if let Value::Map(root) = &mut doc.node.value
+        && let Some(Value::Map(meta)) = root.get_mut("metadata").map(|m| &mut m.value)
+        && let Some(n) = meta.get_mut("name")
+    {
+        n.value = Value::String(name.clone());
+        doc.name = name;
+    }
+    doc
 }
 
 /// Renames ConfigMaps in every reference the documents make to them (`configMap`,

@@ -593,7 +593,7 @@ fn check_says_which_index_it_compared_versions_with() {
         .args(["check"])
         .run()
         .exit(0)
-        .stderr_has("versions compared with dist/<env>/index.yaml of dev\n");
+        .stderr_has("versions compared with dist/<env>/index.yaml of dev, ");
 }
 
 /// Helm's own test chart with a values schema (draft-07), used as a project schema: the values

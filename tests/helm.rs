@@ -465,3 +465,45 @@ fn real_helm_lints_the_example_applications_clean() {
         }
     }
 }
+
+/// `--previous oci://...`: the last release pulled from a real registry (Debian's
+/// docker-registry) where `kforge push` stored it, and the upgrade checked against it.
+#[test]
+fn the_last_release_is_pulled_from_a_registry_with_previous() {
+    let p = crate::support::TempProject::example("web-worker");
+    p.kforge().args(["build", "-e", "prod"]).run().exit(0);
+    let registry = Registry::start();
+    let target = format!("oci://127.0.0.1:{}/charts", registry.port);
+    p.kforge()
+        .args(["push", "dist/prod/shop-1.0.0.tgz", &target, "--plain-http"])
+        .run()
+        .exit(0);
+    std::fs::remove_dir_all(p.path().join("dist")).unwrap();
+    let base = std::fs::read_to_string(p.path().join("environments/base.yaml")).unwrap();
+    let base = base.replace("version: 1.0.0", "version: 1.0.1").replacen(
+        "    replicaCount: 2\n",
+        "    replicaCount: 2\n    canary: {enabled: false}\n",
+        1,
+    );
+    p.write("environments/base.yaml", &base);
+    p.kforge().args(["golden", "update"]).run().exit(0);
+    let previous = format!("{target}/shop:1.0.0");
+    p.kforge()
+        .args(["check", "--previous", &previous, "--plain-http"])
+        .run()
+        .exit(1)
+        .stderr_has("error[immutable-selector]")
+        .stderr_has("in environment `prod`")
+        .stderr_has("upgrades checked: prod from 1.0.0");
+    // A version the registry does not have is an input error naming the reference.
+    p.kforge()
+        .args([
+            "check",
+            "--previous",
+            &format!("{target}/shop:0.9.0"),
+            "--plain-http",
+        ])
+        .run()
+        .exit(2)
+        .stderr_has(&format!("pulling {target}/shop:0.9.0 failed"));
+}

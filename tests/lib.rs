@@ -26,5 +26,6 @@ mod properties;
 mod render;
 mod repo;
 mod security;
+mod upgrade;
 mod values;
 mod workflow;

@@ -559,16 +559,6 @@ spec:
               drop: [ALL]
 "#;
 
-/// The names of the entries of a chart archive.
-fn archive_entries(path: &std::path::Path) -> Vec<String> {
-    let bytes = std::fs::read(path).unwrap();
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
-    tar.entries()
-        .unwrap()
-        .map(|e| e.unwrap().path().unwrap().display().to_string())
-        .collect()
-}
-
 // A pre-upgrade migration Job was treated as a `helm test` hook: packaged under
 // templates/tests/ and left out of `kforge render`, so `render | kubectl apply` skipped it.
 #[test]
@@ -615,7 +605,7 @@ fn lifecycle_hooks_are_rendered_after_the_manifests_and_packaged_as_templates() 
         .args(["package", "-e", "prod", "--set", "helmTest.enabled=true"])
         .run()
         .exit(0);
-    let entries = archive_entries(&p.path().join("dist/prod/krakend-1.0.0.tgz"));
+    let entries = crate::support::archive_names(&p.path().join("dist/prod/krakend-1.0.0.tgz"));
     assert!(
         entries.contains(&"krakend/templates/job-krakend-migrate.yaml".to_string()),
         "{entries:?}"

@@ -289,3 +289,13 @@ pub fn run_limited(
     assert_ne!(run.code, Some(124), "timed out: kforge {args:?}");
     run
 }
+
+/// The names of the entries of a chart archive.
+pub fn archive_names(path: &Path) -> Vec<String> {
+    let bytes = std::fs::read(path).unwrap();
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
+    tar.entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().display().to_string())
+        .collect()
+}

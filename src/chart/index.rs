@@ -86,6 +86,11 @@ impl Entry {
         }
     }
 
+    /// The version, parsed.
+    pub fn semver(&self) -> &semver::Version {
+        &self.semver
+    }
+
     /// The `version` field.
     pub fn version(&self) -> &str {
         self.field("version").unwrap_or_default()

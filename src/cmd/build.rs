@@ -7,14 +7,16 @@ use std::process::ExitCode;
 use crate::cli::BuildArgs;
 use crate::cmd::Result;
 use crate::diag::{Color, Diagnostic, EnvFailures, Severity};
-use crate::pipeline::{PackageOptions, Published, Stored, Workspace, store_all};
+use crate::pipeline::{PackageOptions, Previous, Published, Stored, Workspace, store_all};
 
 /// Builds the selected (default: all) environments; prints one line per environment.
 pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     let ws = Workspace::load_overlapped()?;
     crate::cmd::warn_workspace(&ws);
-    let (opts, envs) = build_plan(&ws, args).map_err(|e| ws.schema_first(e))?;
-    let charts = ws.package_all(&envs, &args.values.layers(), &opts)?;
+    let published = Published::new(args.chart.published.clone());
+    let (opts, envs, previous) =
+        build_plan(&ws, args, &published).map_err(|e| ws.schema_first(e))?;
+    let charts = ws.package_all(&envs, &args.values.layers(), &opts, &previous)?;
     let mut lines = Vec::new();
     let color = Color::for_stream(&std::io::stderr());
     let mut warnings = String::new();
@@ -37,7 +39,7 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         &args.chart.destination,
         &charts,
         Some(opts.time),
-        &Published::new(args.chart.published.clone()),
+        &published,
     )?;
     for (p, r) in charts.iter().zip(stored) {
         match r {
@@ -71,11 +73,13 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     }
 }
 
-/// The package options and the environments to build (default: all).
+/// The package options, the environments to build (default: all) and where their last
+/// releases are.
 fn build_plan(
     ws: &Workspace,
     args: &BuildArgs,
-) -> crate::pipeline::Result<(PackageOptions, Vec<String>)> {
+    published: &Published,
+) -> crate::pipeline::Result<(PackageOptions, Vec<String>, Previous)> {
     let opts = PackageOptions::new(
         args.chart.version.as_ref(),
         args.chart.app_version.as_ref(),
@@ -89,7 +93,17 @@ fn build_plan(
         }
         args.envs.clone()
     };
-    Ok((opts, envs))
+    let previous = Previous::new(
+        &args.chart.previous,
+        &args.chart.destination,
+        published,
+        &crate::oci::PullOptions {
+            plain_http: args.chart.plain_http,
+            ..Default::default()
+        },
+    )?;
+    ws.known_envs(previous.given_envs())?;
+    Ok((opts, envs, previous))
 }
 
 /// `0 findings`, or `2 warnings, 1 info`.

@@ -7,7 +7,7 @@ use crate::cmd::bail;
 
 use crate::cli::LintArgs;
 use crate::cmd::Result;
-use crate::diag::{Color, Severity};
+use crate::diag::{Color, Exit, Severity};
 use crate::lint::input::{add_crds, lint_inputs, project_options};
 use crate::lint::report::{ReportFormat, render};
 use crate::lint::{Options, RULES, lint_rendered, rule};
@@ -33,10 +33,7 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
         None => project_options(std::path::Path::new("."))?,
     };
     apply_flags(&mut opts, args)?;
-    let mut findings = Vec::new();
-    let mut objects = 0;
-    let mut unreadable = 0;
-    if let Some(ws) = ws {
+    let (objects, findings, unreadable) = if let Some(ws) = ws {
         let envs: Vec<String> = match &args.env {
             Some(e) => vec![e.clone()],
             None => ws.project.envs.keys().cloned().collect(),
@@ -47,19 +44,26 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
             let found = lint_rendered(&rendered.docs, &opts, Some(&rendered.values.root));
             Ok((rendered.docs.len(), found))
         })?;
-        for (n, found) in linted {
-            objects += n;
-            findings.extend(found);
+        let objects = linted.iter().map(|(n, _)| n).sum();
+        // One finding met in several environments is reported once, naming them.
+        let mut findings = crate::diag::by_environment(
+            envs.iter()
+                .zip(&linted)
+                .map(|(env, (_, found))| (env.as_str(), found.as_slice())),
+        );
+        if ws.project.envs.len() < 2 {
+            for d in &mut findings {
+                d.environments.clear();
+            }
         }
+        (objects, findings, 0)
     } else {
         if args.env.is_some() {
             bail!("give either -e ENV or paths to lint, not both");
         }
         let linted = lint_inputs(&args.paths, &opts);
-        objects = linted.objects;
-        unreadable = linted.unreadable;
-        findings = linted.findings;
-    }
+        (linted.objects, linted.findings, linted.unreadable)
+    };
     let color = Color(args.format == ReportFormat::Text && Color::for_stream(&std::io::stdout()).0);
     let report = render(args.format, &findings, objects, color);
     let mut out = std::io::stdout().lock();
@@ -74,10 +78,10 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
             "error: {unreadable} input{} could not be parsed (parse-error findings above); the rest was linted",
             if unreadable == 1 { "" } else { "s" }
         );
-        return Ok(ExitCode::from(2));
+        return Ok(Exit::Input.into());
     }
     Ok(if failing {
-        ExitCode::from(1)
+        Exit::Findings.into()
     } else {
         ExitCode::SUCCESS
     })
@@ -146,10 +150,17 @@ fn explain(id: &str) -> Result<ExitCode> {
             out.push_str(&format!("  {tool}: {check}\n"));
         }
     }
-    out.push_str(&format!(
-        "\nSilence it for one object with the annotation `kforge.io/ignore: {}`, or for a run with --disable {}.\n",
-        r.id, r.id
-    ));
+    if r.category == crate::lint::Category::Upgrade {
+        out.push_str(&format!(
+            "\nChecked by check, build and package against each environment's last release (docs/upgrades.md); never disabled. Acknowledge a deliberate change for one object and release in kforge-lint.yaml:\n  acknowledge: [{{rule: {}, object: Kind/name, release: VERSION, reason: ...}}]\n",
+            r.id
+        ));
+    } else {
+        out.push_str(&format!(
+            "\nSilence it for one object with the annotation `kforge.io/ignore: {}`, or for a run with --disable {}.\n",
+            r.id, r.id
+        ));
+    }
     crate::cmd::write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
 }

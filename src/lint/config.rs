@@ -27,6 +27,8 @@ pub struct Options {
     pub crds: Vec<PathBuf>,
     /// CustomResourceDefinitions from outside the linted set, to validate custom resources.
     pub crd_documents: Vec<Document>,
+    /// Acknowledged upgrade findings (`acknowledge:`), one object, rule and release each.
+    pub acknowledged: Vec<super::acknowledge::Acknowledgement>,
     /// The run is `kforge lint`, so a hint may name its flags (`check` and `build` take
     /// their lint options from kforge-lint.yaml only).
     pub lint_flags: bool,
@@ -42,10 +44,14 @@ impl Default for Options {
             allow_unknown_kinds: false,
             crds: Vec::new(),
             crd_documents: Vec::new(),
+            acknowledged: Vec::new(),
             lint_flags: false,
         }
     }
 }
+
+/// Why an upgrade rule cannot be turned off, and what to do instead.
+const UPGRADE_HELP: &str = "an update Kubernetes rejects fails the deploy whatever the settings; acknowledge a deliberate recreate for one object and release under `acknowledge:` (docs/upgrades.md)";
 
 /// The project's lint configuration file.
 pub const CONFIG_FILE: &str = "kforge-lint.yaml";
@@ -59,6 +65,7 @@ impl Options {
     /// disable: [missing-probe]
     /// allowUnknownKinds: true
     /// crds: [crds/]                # CustomResourceDefinitions, files or folders
+    /// acknowledge: [...]           # upgrade findings, per object and release (acknowledge.rs)
     /// ```
     pub fn from_project(dir: &Path) -> Result<Self, Diagnostics> {
         let mut opts = Self::default();
@@ -134,6 +141,12 @@ impl Options {
                     Some(list) => {
                         for (name, n) in list {
                             match Category::from_name(&name) {
+                                Some(Category::Upgrade) if key == "skip" => problems.push(bad(
+                                    n,
+                                    key,
+                                    "the upgrade rules cannot be skipped".into(),
+                                    UPGRADE_HELP,
+                                )),
                                 Some(c) if key == "only" => {
                                     opts.only.insert(c);
                                 }
@@ -159,7 +172,14 @@ impl Options {
                 "disable" => match strings(node) {
                     Some(list) => {
                         for (id, n) in list {
-                            if rule(&id).is_some() {
+                            if rule(&id).is_some_and(|r| r.category == Category::Upgrade) {
+                                problems.push(bad(
+                                    n,
+                                    key,
+                                    format!("the upgrade rule `{id}` cannot be disabled"),
+                                    UPGRADE_HELP,
+                                ));
+                            } else if rule(&id).is_some() {
                                 opts.disable.insert(id);
                             } else {
                                 let hint = match did_you_mean(&id, RULES.iter().map(|r| r.id)) {
@@ -186,6 +206,10 @@ impl Options {
                         "e.g. crds: [crds/, vendor/operator-crds.yaml]",
                     )),
                 },
+                "acknowledge" => match super::acknowledge::parse(node) {
+                    Ok(list) => opts.acknowledged = list,
+                    Err(found) => problems.extend(found),
+                },
                 "allowUnknownKinds" => match node.value {
                     Value::Bool(b) => opts.allow_unknown_kinds = b,
                     _ => problems.push(bad(
@@ -203,6 +227,7 @@ impl Options {
                         "disable",
                         "allowUnknownKinds",
                         "crds",
+                        "acknowledge",
                     ];
                     let hint = match did_you_mean(other, known) {
                         Some(s) => format!("did you mean `{s}`?"),
@@ -226,13 +251,17 @@ impl Options {
 
     /// Whether any rule of `category` can report (so its checks are worth running).
     pub fn category_enabled(&self, category: Category) -> bool {
+        category == Category::Upgrade || self.category_selected(category)
+    }
+
+    /// Whether `only` and `skip` select `category` (the upgrade rules are on regardless).
+    fn category_selected(&self, category: Category) -> bool {
         (self.only.is_empty() || self.only.contains(&category)) && !self.skip.contains(&category)
     }
 
     /// Whether `rule` reports in this run (its category is on and it is not disabled).
     pub(super) fn enabled(&self, rule: &Rule) -> bool {
-        (self.only.is_empty() || self.only.contains(&rule.category))
-            && !self.skip.contains(&rule.category)
-            && !self.disable.contains(rule.id)
+        rule.category == Category::Upgrade
+            || (self.category_selected(rule.category) && !self.disable.contains(rule.id))
     }
 }

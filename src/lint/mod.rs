@@ -10,6 +10,7 @@
 //! where a value was set (`provenance`). `input` reads manifest files and drives the entry
 //! points; `report` writes the findings in each output format.
 
+pub mod acknowledge;
 mod batch;
 mod config;
 mod config_refs;
@@ -36,6 +37,7 @@ mod service_accounts;
 mod schema_table;
 mod sink;
 mod types;
+mod upgrade;
 mod workload;
 
 pub use config::{CONFIG_FILE, Options};
@@ -43,6 +45,7 @@ pub use duplicates::Applied;
 pub use kube_version::{KubeVersionError, NEWEST_KUBE, OLDEST_KUBE, parse_kube_version};
 pub use rules::{Category, RULES, Rule, rule};
 pub use sink::{Sink, path, sort_findings};
+pub use upgrade::{Release, upgrade_findings};
 
 use crate::diag::Diagnostic;
 use crate::manifest::Document;

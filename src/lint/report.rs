@@ -147,6 +147,7 @@ fn finding_json(d: &Diagnostic) -> serde_json::Value {
         "help": d.help,
         "notes": d.notes,
         "component": d.component,
+        "environments": d.environments,
     })
 }
 
@@ -196,8 +197,15 @@ fn sarif(findings: &[Diagnostic]) -> String {
             if let Some(i) = d.code.and_then(|c| RULES.iter().position(|r| r.id == c)) {
                 r["ruleIndex"] = json!(i);
             }
+            let mut props = serde_json::Map::new();
             if let Some(c) = &d.component {
-                r["properties"] = json!({"component": c});
+                props.insert("component".into(), json!(c));
+            }
+            if !d.environments.is_empty() {
+                props.insert("environments".into(), json!(d.environments));
+            }
+            if !props.is_empty() {
+                r["properties"] = serde_json::Value::Object(props);
             }
             if let Some(l) = loc(d) {
                 r["locations"] = json!([{
@@ -239,6 +247,9 @@ fn sarif_text(d: &Diagnostic) -> String {
     }
     for n in &d.notes {
         let _ = write!(text, "; {n}");
+    }
+    if !d.environments.is_empty() {
+        let _ = write!(text, "; environments: {}", d.environments.join(", "));
     }
     text
 }
@@ -366,6 +377,9 @@ fn github(findings: &[Diagnostic]) -> String {
         }
         if let Some(c) = &d.component {
             let _ = write!(msg, "\ncomponent: {c}");
+        }
+        if !d.environments.is_empty() {
+            let _ = write!(msg, "\nenvironments: {}", d.environments.join(", "));
         }
         for n in &d.notes {
             let _ = write!(msg, "\nnote: {n}");

@@ -15,11 +15,14 @@ pub enum Category {
     Practice,
     /// Security.
     Security,
+    /// An update of the last published release that Kubernetes rejects or that loses data
+    /// (rules over a pair of renders; always on, acknowledged per object and release).
+    Upgrade,
 }
 
 impl Category {
     /// Every category, in documentation order.
-    pub const ALL: &[Category] = &[Types, Lifecycle, References, Practice, Security];
+    pub const ALL: &[Category] = &[Types, Lifecycle, References, Practice, Security, Upgrade];
 
     /// The category named `name` (`types`, `lifecycle`, ...).
     pub fn from_name(name: &str) -> Option<Self> {
@@ -34,6 +37,7 @@ impl Category {
             Category::References => "references",
             Category::Practice => "practice",
             Category::Security => "security",
+            Category::Upgrade => "upgrade",
         }
     }
 }
@@ -56,7 +60,7 @@ pub struct Rule {
     pub equivalents: &'static [(&'static str, &'static str)],
 }
 
-use Category::{Lifecycle, Practice, References, Security, Types};
+use Category::{Lifecycle, Practice, References, Security, Types, Upgrade};
 use Severity::{Error, Info, Warning};
 
 macro_rules! rules {
@@ -286,6 +290,38 @@ rules![
         "A Role or ClusterRole grants `*` in apiGroups, resources or verbs: it also grants whatever is added to the cluster later.",
         "list the API groups, resources and verbs the subject needs",
         [("checkov", "CKV_K8S_49")]},
+    {"immutable-selector", Upgrade, Error,
+        "A Deployment, ReplicaSet, DaemonSet or StatefulSet changes spec.selector from the last published release; Kubernetes rejects the update (`spec.selector: Invalid value: ...: field is immutable`), so `helm upgrade` and `kubectl apply` fail.",
+        "keep the selector of the published release (labels can be added to the pod template, not the selector); to change it, delete the object first (`kubectl delete --cascade=orphan`) and acknowledge the recreate for this release in kforge-lint.yaml",
+        []},
+    {"immutable-statefulset-spec", Upgrade, Error,
+        "A StatefulSet changes a spec field other than replicas, template, updateStrategy, minReadySeconds, ordinals and persistentVolumeClaimRetentionPolicy (serviceName, podManagementPolicy, volumeClaimTemplates, ...) from the last published release; Kubernetes rejects the update (`spec: Forbidden: updates to statefulset spec for fields other than ... are forbidden`).",
+        "keep the field as published; to change it, delete the StatefulSet with --cascade=orphan before the upgrade and acknowledge the recreate for this release in kforge-lint.yaml",
+        []},
+    {"immutable-job", Upgrade, Error,
+        "A Job that is not a Helm hook changes spec.selector or spec.template from the last published release; Kubernetes rejects the update (`spec.template: Invalid value: ...: field is immutable`). Hooks are exempt: Helm deletes and recreates them.",
+        "make the Job a Helm hook (`hook:` in the values), give it a new name per change, or delete it before the upgrade and acknowledge the recreate for this release in kforge-lint.yaml",
+        []},
+    {"immutable-service-ip", Upgrade, Error,
+        "A Service changes spec.clusterIP or spec.clusterIPs (also to or from `None`, a headless Service), or its primary IP family, from the last published release; Kubernetes rejects the update (`spec.clusterIPs[0]: Invalid value: ...: may not change once set`). Changing the type to or from ExternalName is allowed.",
+        "keep the Service's clusterIP as published (leave it unset to keep the allocated one); a headless Service needs a new name, or deleting the old one first (acknowledged for this release in kforge-lint.yaml)",
+        []},
+    {"immutable-pvc-spec", Upgrade, Error,
+        "A PersistentVolumeClaim changes its spec from the last published release other than by a larger storage request; Kubernetes rejects the update (`spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims`, or `field can not be less than previous value` for a smaller request).",
+        "keep the claim's spec as published (only spec.resources.requests.storage may grow, and only where the storage class allows expansion); a new claim needs a new name",
+        []},
+    {"immutable-config-data", Upgrade, Error,
+        "A ConfigMap or Secret marked `immutable: true` in the last published release changes its data, binaryData or stringData, or stops being immutable; Kubernetes rejects the update (`data: Forbidden: field is immutable when `immutable` is set`).",
+        "give the changed content a new object name (kforge's config sets do, by content hash), or delete the object first and acknowledge the recreate for this release in kforge-lint.yaml",
+        []},
+    {"crd-version-removed", Upgrade, Error,
+        "A CustomResourceDefinition no longer lists a version that the last published release marked as its storage version, so objects may be stored in it; Kubernetes rejects the update (`status.storedVersions[0]: Invalid value: ...: must appear in spec.versions`).",
+        "keep the version (served: false is allowed) until the stored objects are migrated and status.storedVersions no longer names it",
+        []},
+    {"data-loss-removed", Upgrade, Warning,
+        "An object that holds data in the last published release is gone from this one: a PersistentVolumeClaim (Helm deletes it and its volume may go with it), a StatefulSet with volumeClaimTemplates (its claims are orphaned, or deleted under a Delete retention policy) or a Namespace (everything in it is deleted).",
+        "keep the object, annotate it `helm.sh/resource-policy: keep` in the published release, or acknowledge the removal for this release in kforge-lint.yaml",
+        []},
 ];
 
 /// The rule with this id.

@@ -63,6 +63,20 @@ impl<'a> Sink<'a> {
         tokens: &[String],
         message: String,
     ) {
+        self.report_noted(id, severity, doc, tokens, message, Vec::new());
+    }
+
+    /// [`Sink::report_as`] with notes of the rule's own (which release was compared, an
+    /// acknowledgement) before those naming where values were set.
+    pub fn report_noted(
+        &mut self,
+        id: &'static str,
+        severity: Option<Severity>,
+        doc: &Document,
+        tokens: &[String],
+        message: String,
+        notes: Vec<String>,
+    ) {
         let Some(mut d) = self.finding(id, severity, doc, message) else {
             return;
         };
@@ -71,8 +85,10 @@ impl<'a> Sink<'a> {
             .find_map(|n| doc.node.pointer(&tokens[..n]))
             .unwrap_or(&doc.node);
         d = d.at(key_origin(node)).key(display_key_path(tokens));
+        d.notes = notes;
         if let Some(values) = &self.values {
-            d.notes = values.sources(node, tokens.last().map(String::as_str));
+            d.notes
+                .extend(values.sources(node, tokens.last().map(String::as_str)));
         }
         self.out.push(d);
     }
@@ -89,7 +105,10 @@ impl<'a> Sink<'a> {
             debug_assert!(false, "no lint rule `{id}`");
             return None;
         };
-        if !self.opts.enabled(rule) || ignored(doc, rule) {
+        // An upgrade rule is acknowledged per release, never by an annotation that would
+        // silence it in every later release too.
+        let annotated = rule.category != super::rules::Category::Upgrade && ignored(doc, rule);
+        if !self.opts.enabled(rule) || annotated {
             return None;
         }
         let mut d = Diagnostic::error(format!("{}: {message}", object_label(doc))).help(rule.fix);

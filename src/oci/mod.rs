@@ -25,8 +25,10 @@ use crate::chart::{ArchivedChartYamlError, ChartYaml, ChartYamlError};
 use crate::epoch::BuildTime;
 use crate::yaml::to_json;
 
+mod pull;
 mod sanitize;
 
+pub use pull::{PullOptions, pull_chart};
 use sanitize::redact_userinfo;
 pub use sanitize::sanitize;
 
@@ -83,6 +85,16 @@ pub enum Error {
         /// `HOST/PATH:TAG`.
         target: String,
         /// What went wrong (never a secret: credentials travel in headers).
+        reason: String,
+        /// What to do about it.
+        help: String,
+    },
+    /// A chart could not be pulled.
+    #[error("pulling {target} failed: {reason}\n  help: {help}")]
+    Pull {
+        /// The reference, without credentials.
+        target: String,
+        /// What went wrong.
         reason: String,
         /// What to do about it.
         help: String,

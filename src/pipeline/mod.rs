@@ -2,8 +2,10 @@
 //! and what is done to its environments — merge values, render, lint, package, store. Commands
 //! compose these calls; nothing here prints.
 
+mod check;
 mod golden;
 mod package;
+mod previous;
 mod published;
 
 use crate::chart::ChartMeta;
@@ -20,8 +22,10 @@ use crate::values::{
 };
 use crate::yaml::Node;
 
+pub use check::{CheckOptions, CheckOutcome, EnvCheck, GoldenState, UpgradeChecked};
 pub use golden::{drift_report, stale_envs};
 pub use package::{PackageOptions, Packaged, Stored, package_rendered, store_all};
+pub use previous::{Baseline, LastRelease, Previous};
 pub use published::{LOCAL_BUILDS, Published};
 
 /// Why a stage of the pipeline failed. Each variant keeps the stage's own typed error, and so
@@ -55,9 +59,24 @@ pub enum Error {
     /// Reading or writing a file.
     #[error(transparent)]
     Fs(#[from] crate::fs::Error),
+    /// A chart archive given or indexed as a last release could not be read.
+    #[error(transparent)]
+    Archive(#[from] crate::chart::read::FileError),
+    /// A last release's manifests could not be read back.
+    #[error(transparent)]
+    Manifests(#[from] crate::diff::Error),
+    /// A last release could not be pulled from its registry.
+    #[error(transparent)]
+    Oci(#[from] crate::oci::Error),
     /// A problem of the command line given to a stage (`--version` not SemVer).
     #[error("{0}")]
     Usage(String),
+}
+
+impl From<crate::chart::repo::Error> for Error {
+    fn from(e: crate::chart::repo::Error) -> Self {
+        Error::Chart(e.into())
+    }
 }
 
 impl Error {
@@ -73,6 +92,9 @@ impl Error {
             Error::Envs(e) => e,
             Error::Chart(e) => e,
             Error::Fs(e) => e,
+            Error::Archive(e) => e,
+            Error::Manifests(e) => e,
+            Error::Oci(e) => e,
             Error::Usage(_) => return None,
         })
     }
@@ -208,6 +230,15 @@ impl Workspace {
     /// The environments of the project, in name order.
     pub fn envs(&self) -> Vec<String> {
         self.project.envs.keys().cloned().collect()
+    }
+
+    /// `envs` if each is an environment of the project, else the input error for the first
+    /// that is not (with a did-you-mean).
+    pub fn known_envs<'e>(&self, envs: impl IntoIterator<Item = &'e str>) -> Result<()> {
+        for e in envs {
+            self.project.overlay(e)?;
+        }
+        Ok(())
     }
 
     /// The compiled values schema (waiting for it); a broken schema is an input error.
@@ -415,17 +446,27 @@ impl Workspace {
         Ok(envs.into_iter().zip(docs).collect())
     }
 
-    /// Renders, lints and packages each of `envs` in memory; all failures are reported
-    /// together.
+    /// Renders, lints and packages each of `envs` in memory, refusing (exit 1) an environment
+    /// whose last release (`previous`) it cannot upgrade; all failures are reported together.
     pub fn package_all(
         &self,
         envs: &[String],
         layers: &CliLayers,
         opts: &PackageOptions,
+        previous: &Previous,
     ) -> Result<Vec<Packaged>> {
         self.each_env(envs, |env| {
             let rendered = self.render_full(env, layers)?;
-            package_rendered(env, rendered, opts).map(|(packaged, _)| packaged)
+            let (_, upgrade) = self.upgrade_check(env, &rendered, opts, previous)?;
+            let (errors, rest): (Vec<Diagnostic>, Vec<Diagnostic>) = upgrade
+                .into_iter()
+                .partition(|d| d.severity == Severity::Error);
+            if !errors.is_empty() {
+                return Err(LintFailed(Diagnostics(errors)).into());
+            }
+            let (mut packaged, _) = package_rendered(env, rendered, opts)?;
+            packaged.findings.extend(rest);
+            Ok(packaged)
         })
     }
 

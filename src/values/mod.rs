@@ -3,6 +3,7 @@
 
 mod components;
 mod extend;
+mod keyed;
 mod merge;
 mod schema;
 mod set;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 pub use components::{COMPONENTS, Component, components, own_values};
 pub use extend::{REPLACE_KEYWORD, for_layers};
+pub use keyed::KeyedMaps;
 pub use merge::merge_overlay;
 pub use schema::{PendingSchema, SchemaSource, ValuesSchema};
 pub use set::{SetError, apply_set};
@@ -48,6 +50,14 @@ pub struct MergedValues {
     /// The components to render, each with its merged values, made once here for both the
     /// schema check and the renderer.
     pub components: Vec<Component>,
+    /// The key paths each layer (parallel to `layers`) adds to keyed maps on purpose (its
+    /// `kforge: {adds: [...]}`).
+    pub adds: Vec<Vec<Vec<String>>>,
+    /// The index in `layers` of the first layer above base (an overlay, a `-f` file).
+    pub first_overlay: usize,
+    /// The merged tree before `--set`, when there are `--set`s (their new names are checked
+    /// like an overlay's).
+    pub before_sets: Option<Node>,
 }
 
 /// Parses a values file: zero or one YAML document, which must be a map.
@@ -131,19 +141,30 @@ pub fn merge_env(
     let mut root = Node::new(Value::Map(Map::default()), Origin::Generated);
     let mut problems = Vec::new();
     let mut layers = Vec::new();
-    for file in &files {
+    let mut adds = Vec::new();
+    let mut first_overlay = 0;
+    for (i, file) in files.iter().enumerate() {
         match parse_values_file(file) {
-            Ok(Some(doc)) => {
-                layers.push(doc.clone());
-                merge_overlay(&mut root, doc);
-            }
+            Ok(Some(mut doc)) => match keyed::take_directives(&mut doc) {
+                Ok(listed) => {
+                    adds.push(listed);
+                    layers.push(doc.clone());
+                    merge_overlay(&mut root, doc);
+                }
+                Err(found) => problems.extend(found),
+            },
             Ok(None) => {}
             Err(d) => problems.push(d),
+        }
+        // files: the defaults, base, then the overlay(s) and -f files.
+        if i == defaults.len() {
+            first_overlay = layers.len();
         }
     }
     if !problems.is_empty() {
         return Err(Error::Invalid(Diagnostics(problems)));
     }
+    let before_sets = (!cli.sets.is_empty()).then(|| root.clone());
     for set in &cli.sets {
         let flag = if set.as_string {
             "--set-string"
@@ -158,6 +179,9 @@ pub fn merge_env(
         root,
         layers,
         components,
+        adds,
+        first_overlay,
+        before_sets,
     })
 }
 
@@ -205,6 +229,7 @@ fn active_colours(root: &Node) -> Vec<Diagnostic> {
 pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diagnostics> {
     let mut problems = schema.validate(&values.root);
     problems.extend(unknown_null_keys(schema, &values.layers, &problems));
+    problems.extend(added_near_misses(schema.keyed(), values));
     if problems.is_empty() {
         problems.extend(active_colours(&values.root));
     }
@@ -239,6 +264,35 @@ pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diag
     } else {
         Err(Diagnostics(problems))
     }
+}
+
+/// Names the layers above base (and `--set`) add to keyed maps that are near misses of names
+/// the layers below them define ([`keyed`]).
+fn added_near_misses(keyed: &KeyedMaps, values: &MergedValues) -> Vec<Diagnostic> {
+    let start = values.first_overlay.min(values.layers.len());
+    let mut lower = Node::new(Value::Map(Map::default()), Origin::Generated);
+    for layer in &values.layers[..start] {
+        merge_overlay(&mut lower, layer.clone());
+    }
+    let mut out = Vec::new();
+    for (layer, adds) in values.layers.iter().zip(&values.adds).skip(start) {
+        let name = layer.origin.file_line().map_or_else(
+            || "a values file".to_string(),
+            |(f, _, _)| f.display.clone(),
+        );
+        out.extend(keyed::near_misses(keyed, &lower, layer, adds, &name));
+        merge_overlay(&mut lower, layer.clone());
+    }
+    if let Some(before) = &values.before_sets {
+        out.extend(keyed::near_misses(
+            keyed,
+            before,
+            &values.root,
+            &[],
+            "--set",
+        ));
+    }
+    out
 }
 
 /// Keys set to null in a layer, which the merge drops (null deletes a key), so the check of

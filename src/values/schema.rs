@@ -97,6 +97,8 @@ pub struct ValuesSchema {
     index: boon::SchemaIndex,
     raw: Json,
     display: String,
+    /// The maps it marks as keyed by name (`x-kforge-keyed`).
+    keyed: super::KeyedMaps,
 }
 
 impl ValuesSchema {
@@ -123,12 +125,19 @@ impl ValuesSchema {
         let index = compiler
             .compile(SCHEMA_URL, &mut schemas)
             .map_err(|e| compile_error(&e, &display))?;
+        let keyed = super::KeyedMaps::from_schema(&raw);
         Ok(Self {
             schemas,
             index,
             raw,
             display,
+            keyed,
         })
+    }
+
+    /// The maps keyed by name, where an overlay's new name is checked for a near miss.
+    pub fn keyed(&self) -> &super::KeyedMaps {
+        &self.keyed
     }
 
     /// The effective schema as JSON (`kforge schema`).

@@ -1,0 +1,245 @@
+//! The last release of an environment, which the upgrade rules compare a new render with
+//! ([`crate::lint::upgrade_findings`]).
+//!
+//! Where it is looked for, first found wins:
+//! 1. `--previous [ENV=]CHART` (a `.tgz` file, or `oci://HOST/PATH/NAME:VERSION` pulled with
+//!    push's credential rules): the chart's own `kforge.io/environment` annotation says which
+//!    environment it is the last release of, unless `ENV=` says so.
+//! 2. The newest version below the one being built in the published index
+//!    (`--published DIR`: `DIR/<env>/index.yaml`), read from `DIR/<env>/` when its archive is there.
+//! 3. The same in the destination (`dist/<env>/index.yaml` and its archives), where the last
+//!    build or a fetched repository left them.
+//!
+//! An earlier version that is indexed but whose archive is not at hand is reported (a warning
+//! that the upgrade was not checked), never skipped in silence.
+
+use std::path::{Path, PathBuf};
+
+use super::Published;
+use crate::chart::ChartYaml;
+use crate::chart::read::{FileError, read_archive, read_archive_bytes};
+use crate::chart::repo::read_index;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::manifest::Document;
+
+/// A release to compare with: its version, where it came from, its objects.
+#[derive(Debug)]
+pub struct Baseline {
+    /// The chart version.
+    pub version: String,
+    /// Where it was read (`dist/prod/shop-1.0.0.tgz`, `oci://...`).
+    pub source: String,
+    /// Its objects, hooks included.
+    pub docs: Vec<Document>,
+}
+
+/// What is known of an environment's last release.
+#[derive(Debug)]
+pub enum LastRelease {
+    /// No earlier version of the chart where kforge looked: a first release.
+    None,
+    /// The last release, read.
+    Found(Baseline),
+    /// An earlier version is indexed, but its archive is not at hand.
+    NotAtHand {
+        /// Its version.
+        version: String,
+        /// The index that lists it.
+        index: String,
+    },
+}
+
+/// Where last releases are looked for, shared by every environment of a run.
+#[derive(Debug, Default)]
+pub struct Previous {
+    /// Charts given with `--previous`, by environment.
+    given: Vec<(String, Baseline)>,
+    /// The destination (`-d`, default `dist`).
+    destination: PathBuf,
+    /// `--published DIR`.
+    published: Option<PathBuf>,
+}
+
+impl Previous {
+    /// Reads the charts of `--previous` (each `[ENV=]FILE` or `[ENV=]oci://REF`) and notes the
+    /// folders to look in. A chart that cannot be read, or names no environment, is an input
+    /// error.
+    pub fn new(
+        given: &[String],
+        destination: &Path,
+        published: &Published,
+        oci: &crate::oci::PullOptions,
+    ) -> super::Result<Self> {
+        let mut out = Vec::new();
+        for arg in given {
+            let (env, what) = match arg.split_once('=') {
+                Some((env, what)) if !env.contains('/') && !env.contains(':') => {
+                    (Some(env.to_string()), what)
+                }
+                _ => (None, arg.as_str()),
+            };
+            let (bytes, source) = if what.starts_with("oci://") {
+                (crate::oci::pull_chart(what, oci)?, what.to_string())
+            } else {
+                let path = Path::new(what);
+                (read_archive_bytes(path)?, path.display().to_string())
+            };
+            let (chart, docs) = read_chart(&source, &bytes)?;
+            let named = chart
+                .node
+                .get_path(&["annotations", "kforge.io/environment"])
+                .and_then(crate::yaml::Node::as_str)
+                .map(str::to_string);
+            let Some(env) = env.or(named) else {
+                return Err(Diagnostics::from(
+                    Diagnostic::error(format!(
+                        "--previous {arg}: the chart does not say which environment it is a release of (no kforge.io/environment annotation)"
+                    ))
+                    .help("name the environment: --previous ENV=CHART"),
+                )
+                .into());
+            };
+            if out.iter().any(|(e, _)| *e == env) {
+                return Err(Diagnostics::from(
+                    Diagnostic::error(format!(
+                        "--previous gives two charts for environment `{env}`"
+                    ))
+                    .help("give one last release per environment"),
+                )
+                .into());
+            }
+            out.push((
+                env,
+                Baseline {
+                    version: chart.version.clone(),
+                    source,
+                    docs,
+                },
+            ));
+        }
+        Ok(Self {
+            given: out,
+            destination: destination.to_path_buf(),
+            published: published.dir.clone(),
+        })
+    }
+
+    /// The environments `--previous` names, to check them against the project's.
+    pub fn given_envs(&self) -> impl Iterator<Item = &str> {
+        self.given.iter().map(|(e, _)| e.as_str())
+    }
+
+    /// The last release of chart `name` in `env` before `version`.
+    pub fn last_release(&self, env: &str, name: &str, version: &str) -> super::Result<LastRelease> {
+        if let Some((_, b)) = self.given.iter().find(|(e, _)| e == env) {
+            return Ok(LastRelease::Found(Baseline {
+                version: b.version.clone(),
+                source: b.source.clone(),
+                docs: b.docs.clone(),
+            }));
+        }
+        let Ok(current) = semver::Version::parse(version) else {
+            return Ok(LastRelease::None);
+        };
+        let folders = self
+            .published
+            .iter()
+            .map(|d| d.join(env))
+            .chain(std::iter::once(self.destination.join(env)));
+        // The newest earlier version over both folders; of equal ones, one whose archive is here.
+        let mut best: Option<(semver::Version, Option<PathBuf>, String)> = None;
+        for dir in folders {
+            let index_path = dir.join("index.yaml");
+            if !index_path.is_file() {
+                continue;
+            }
+            let index = read_index(&index_path)?;
+            let Some(entries) = index.entries.get(name) else {
+                continue;
+            };
+            let newest = entries
+                .iter()
+                .filter(|e| *e.semver() < current)
+                .max_by(|a, b| a.semver().cmp(b.semver()));
+            let Some(entry) = newest else {
+                continue;
+            };
+            let archive = entry
+                .urls()
+                .into_iter()
+                .filter_map(|u| archive_in(&dir, u))
+                .next();
+            let better = match &best {
+                None => true,
+                Some((v, have, _)) => {
+                    entry.semver() > v
+                        || (entry.semver() == v && have.is_none() && archive.is_some())
+                }
+            };
+            if better {
+                best = Some((
+                    entry.semver().clone(),
+                    archive,
+                    index_path.display().to_string(),
+                ));
+            }
+        }
+        Ok(match best {
+            None => LastRelease::None,
+            Some((version, None, index)) => LastRelease::NotAtHand {
+                version: version.to_string(),
+                index,
+            },
+            Some((version, Some(path), _)) => {
+                let bytes = read_archive_bytes(&path)?;
+                let source = path.display().to_string();
+                let (_, docs) = read_chart(&source, &bytes)?;
+                LastRelease::Found(Baseline {
+                    version: version.to_string(),
+                    source,
+                    docs,
+                })
+            }
+        })
+    }
+}
+
+/// The archive an index entry's URL names, if it is a regular file (not a link) in `dir`:
+/// the URL's last path segment, which is how kforge and `helm repo index` name archives.
+fn archive_in(dir: &Path, url: &str) -> Option<PathBuf> {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let plain = !file.is_empty()
+        && file != "."
+        && file != ".."
+        && !file.contains('\\')
+        && file.ends_with(".tgz");
+    if !plain {
+        return None;
+    }
+    let candidate = dir.join(file);
+    std::fs::symlink_metadata(&candidate)
+        .is_ok_and(|m| m.file_type().is_file())
+        .then_some(candidate)
+}
+
+/// Chart.yaml and the objects of an archive's bytes; `source` names it.
+fn read_chart(source: &str, bytes: &[u8]) -> super::Result<(ChartYaml, Vec<Document>)> {
+    let files = read_archive(bytes).map_err(|e| FileError::Archive {
+        path: source.to_string(),
+        source: e,
+    })?;
+    let chart_yaml = files
+        .iter()
+        .find(|f| f.name == "Chart.yaml")
+        .map(|f| f.data.clone())
+        .unwrap_or_default();
+    let chart = ChartYaml::from_archive(source, chart_yaml).map_err(|e| {
+        Diagnostics::from(
+            Diagnostic::error(format!("{e}"))
+                .help("--previous takes a chart archive that kforge or Helm packaged (`.tgz`)"),
+        )
+    })?;
+    let docs = crate::diff::archive_documents(source, files)?;
+    Ok((chart, docs))
+}

@@ -1,0 +1,333 @@
+//! Overlays cannot add by accident. Maps keyed by name (components, sidecars, ports, env,
+//! config sets, hosts...; `x-kforge-keyed: true` in the values schema) are where an overlay adds
+//! entries, so a typo there (`components: {wroker: ...}`) does not fail the schema: it renders a
+//! new workload and the intended change is lost. A name that a layer above base (an overlay, a
+//! `-f` file, `--set`) adds to a keyed map, and that is a near miss of a name the layers below
+//! it already define, is an error at its file:line. A layer that means such a name lists it:
+//!
+//! ```yaml
+//! kforge:
+//!   adds: [components.worker2, env.LOG_LEVEL2]
+//! ```
+//!
+//! `kforge:` is a directive about the file it is in, taken out before the layers merge, so
+//! templates never see it.
+
+use serde_json::Value as Json;
+
+use crate::diag::Diagnostic;
+use crate::yaml::{Node, Value, display_key_path};
+
+use super::COMPONENTS;
+
+/// The key of a layer's directives.
+pub const DIRECTIVES: &str = "kforge";
+
+/// Where a values tree holds maps keyed by name: key paths with `*` standing for a name.
+#[derive(Clone, Debug, Default)]
+pub struct KeyedMaps(Vec<Vec<String>>);
+
+impl KeyedMaps {
+    /// The maps the schema marks `x-kforge-keyed: true`, following `properties`,
+    /// `additionalProperties` (a name: `*`), the `allOf`/`anyOf`/`oneOf` branches and local
+    /// `$ref`s, to a bounded depth (a recursive schema ends there).
+    pub fn from_schema(schema: &Json) -> Self {
+        let mut out = Vec::new();
+        walk(schema, schema, &mut Vec::new(), &mut out, 0);
+        out.sort();
+        out.dedup();
+        Self(out)
+    }
+
+    /// Whether the map at `path` is keyed. A component's own values (`components.<name>.…`)
+    /// have the shape of the top level.
+    fn is_keyed(&self, path: &[&str]) -> bool {
+        let matches = |p: &[&str]| {
+            self.0.iter().any(|pattern| {
+                pattern.len() == p.len() && pattern.iter().zip(p).all(|(a, b)| a == "*" || a == b)
+            })
+        };
+        matches(path) || (path.len() > 2 && path[0] == COMPONENTS && matches(&path[2..]))
+    }
+}
+
+/// Depth past which the schema walk stops (the built-in schema's keyed maps are at most 5 deep).
+const MAX_DEPTH: usize = 16;
+
+fn walk(
+    root: &Json,
+    node: &Json,
+    path: &mut Vec<String>,
+    out: &mut Vec<Vec<String>>,
+    depth: usize,
+) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let Some(obj) = node.as_object() else {
+        return;
+    };
+    if obj.get("x-kforge-keyed") == Some(&Json::Bool(true)) {
+        out.push(path.clone());
+    }
+    if let Some(target) = obj
+        .get("$ref")
+        .and_then(Json::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|pointer| root.pointer(pointer))
+    {
+        walk(root, target, path, out, depth + 1);
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        for branch in obj.get(key).and_then(Json::as_array).into_iter().flatten() {
+            walk(root, branch, path, out, depth + 1);
+        }
+    }
+    for (name, sub) in obj
+        .get("properties")
+        .and_then(Json::as_object)
+        .into_iter()
+        .flatten()
+    {
+        path.push(name.clone());
+        walk(root, sub, path, out, depth + 1);
+        path.pop();
+    }
+    if let Some(sub) = obj.get("additionalProperties").filter(|a| a.is_object()) {
+        path.push("*".into());
+        walk(root, sub, path, out, depth + 1);
+        path.pop();
+    }
+}
+
+/// A layer's `kforge:` directives, taken out of it: the key paths it `adds` deliberately, or
+/// the problems in them.
+pub fn take_directives(layer: &mut Node) -> Result<Vec<Vec<String>>, Vec<Diagnostic>> {
+    let Value::Map(map) = &mut layer.value else {
+        return Ok(Vec::new());
+    };
+    let Some(directives) = map.shift_remove(DIRECTIVES) else {
+        return Ok(Vec::new());
+    };
+    let bad = |n: &Node, key: &str, msg: &str| {
+        Diagnostic::error(msg.to_string())
+            .at(n.origin.clone())
+            .key(key.to_string())
+            .help("write `kforge: {adds: [components.worker2]}`: the key paths of the new names this file adds on purpose")
+    };
+    let Some(entries) = directives.as_map() else {
+        return Err(vec![bad(
+            &directives,
+            DIRECTIVES,
+            "`kforge` holds directives about this values file and must be a map",
+        )]);
+    };
+    let mut adds = Vec::new();
+    let mut problems = Vec::new();
+    for (key, node) in entries {
+        if key != "adds" {
+            problems.push(bad(
+                node,
+                &format!("{DIRECTIVES}.{key}"),
+                &format!("unknown directive `{key}`; the one directive is `adds`"),
+            ));
+            continue;
+        }
+        let Value::Seq(items) = &node.value else {
+            problems.push(bad(
+                node,
+                "kforge.adds",
+                "`adds` must be a list of key paths",
+            ));
+            continue;
+        };
+        for item in items {
+            match item.as_str().and_then(parse_key_path) {
+                Some(tokens) => adds.push(tokens),
+                None => problems.push(bad(
+                    item,
+                    "kforge.adds",
+                    "not a key path: write it with dots, and a key holding a dot in brackets and quotes (env[\"a.b\"])",
+                )),
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(adds)
+    } else {
+        Err(problems)
+    }
+}
+
+/// `components.web.env["a.b"]` as tokens.
+fn parse_key_path(text: &str) -> Option<Vec<String>> {
+    let mut tokens = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("[\"") {
+            let end = after.find("\"]")?;
+            tokens.push(after[..end].to_string());
+            rest = &after[end + 2..];
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            if end == 0 {
+                return None;
+            }
+            tokens.push(rest[..end].to_string());
+            rest = &rest[end..];
+        }
+        if let Some(after) = rest.strip_prefix('.') {
+            rest = after;
+            if rest.is_empty() {
+                return None;
+            }
+        }
+    }
+    (!tokens.is_empty()).then_some(tokens)
+}
+
+/// The names `upper` adds to keyed maps that `lower` (the layers below it, merged) does not
+/// have and that are near misses of a name it has, unless `adds` lists them; `layer` names
+/// the layer in messages.
+pub fn near_misses(
+    keyed: &KeyedMaps,
+    lower: &Node,
+    upper: &Node,
+    adds: &[Vec<String>],
+    layer: &str,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    check(
+        keyed,
+        Some(lower),
+        upper,
+        &mut Vec::new(),
+        adds,
+        layer,
+        &mut out,
+    );
+    out
+}
+
+fn check<'a>(
+    keyed: &KeyedMaps,
+    lower: Option<&Node>,
+    upper: &'a Node,
+    path: &mut Vec<&'a str>,
+    adds: &[Vec<String>],
+    layer: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(map) = upper.as_map() else {
+        return;
+    };
+    let below = lower.and_then(Node::as_map);
+    let is_keyed = keyed.is_keyed(path);
+    for (key, node) in map {
+        let before = below.and_then(|m| m.get(key.as_str()));
+        if is_keyed
+            && before.is_none()
+            && !matches!(node.value, Value::Null)
+            && let Some(below) = below
+            && let Some(near) = near_miss(key, below.keys().map(String::as_str))
+        {
+            path.push(key);
+            let listed = adds
+                .iter()
+                .any(|a| a.len() == path.len() && a.iter().zip(path.iter()).all(|(x, y)| x == y));
+            if !listed {
+                let at = display_key_path(path);
+                let map_path = display_key_path(&path[..path.len() - 1]);
+                let defined = below
+                    .get(near)
+                    .and_then(|n| n.origin.file_line())
+                    .map(|(f, line, _)| format!(" ({}:{line})", f.display))
+                    .unwrap_or_default();
+                out.push(
+                    Diagnostic::error(format!(
+                        "{layer} adds `{key}` to {map_path}, a near miss of `{near}`, which the layers below define{defined}; an overlay that adds by mistake renders something new and loses the change it meant"
+                    ))
+                    .at(node.origin.clone())
+                    .key(at.clone())
+                    .help(if layer == "--set" {
+                        format!(
+                            "did you mean `{near}`? A new entry this close to an existing one is added in a values file, with `{DIRECTIVES}: {{adds: [{at}]}}` (docs/layers.md)"
+                        )
+                    } else {
+                        format!(
+                            "did you mean `{near}`? If `{key}` is meant as a new entry, say so in this file: `{DIRECTIVES}: {{adds: [{at}]}}` (docs/layers.md)"
+                        )
+                    }),
+                );
+            }
+            path.pop();
+        }
+        path.push(key);
+        check(keyed, before, node, path, adds, layer, out);
+        path.pop();
+    }
+}
+
+/// The name of `candidates` that `name` is one slip from: one edit (a letter added, dropped,
+/// changed, or two swapped), or two for names of ten characters or more.
+fn near_miss<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let allowed = |a: &str, b: &str| if a.len().min(b.len()) >= 10 { 2 } else { 1 };
+    candidates
+        .filter(|c| *c != name)
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(d, c)| *d <= allowed(name, c))
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_paths_parse() {
+        assert_eq!(
+            parse_key_path("components.web.env[\"a.b\"]"),
+            Some(vec![
+                "components".into(),
+                "web".into(),
+                "env".into(),
+                "a.b".into()
+            ])
+        );
+        assert_eq!(parse_key_path("a..b"), None);
+        assert_eq!(parse_key_path("a."), None);
+        assert_eq!(parse_key_path(""), None);
+    }
+
+    #[test]
+    fn near_misses_are_one_slip() {
+        let names = ["worker", "web", "api-gateway-internal"];
+        assert_eq!(near_miss("wroker", names.iter().copied()), Some("worker"));
+        assert_eq!(near_miss("webb", names.iter().copied()), Some("web"));
+        assert_eq!(near_miss("api", names.iter().copied()), None);
+        assert_eq!(
+            near_miss("api-gatewya-internl", names.iter().copied()),
+            Some("api-gateway-internal")
+        );
+        assert_eq!(near_miss("nightly", names.iter().copied()), None);
+    }
+
+    #[test]
+    fn keyed_maps_come_from_the_schema() {
+        let schema = serde_json::json!({
+            "$defs": {"c": {"type": "object", "properties": {"env": {"$ref": "#/properties/env"}}}},
+            "properties": {
+                "env": {"type": "object", "x-kforge-keyed": true, "additionalProperties": {"type": "string"}},
+                "sidecars": {"type": "object", "x-kforge-keyed": true, "additionalProperties": {"$ref": "#/$defs/c"}},
+                "podLabels": {"type": "object", "additionalProperties": {"type": "string"}}
+            }
+        });
+        let keyed = KeyedMaps::from_schema(&schema);
+        assert!(keyed.is_keyed(&["env"]));
+        assert!(keyed.is_keyed(&["sidecars"]));
+        assert!(keyed.is_keyed(&["sidecars", "proxy", "env"]));
+        assert!(keyed.is_keyed(&["components", "web", "sidecars", "proxy", "env"]));
+        assert!(!keyed.is_keyed(&["podLabels"]));
+    }
+}

@@ -1,0 +1,249 @@
+//! Upgrade safety (issue 33): check, build and package compare each environment's render with
+//! its last release and refuse what Kubernetes would refuse; overlays cannot add a near-miss
+//! name by accident; one finding of several environments is printed once.
+
+use crate::support::TempProject;
+
+/// `examples/web-worker` built as 1.0.0, then `canary: {enabled: false}` added to `web` (as the
+/// docs advise "from the first release") and the version bumped to 1.0.1.
+fn web_worker_with_canary_added() -> TempProject {
+    let p = TempProject::example("web-worker");
+    p.kforge().args(["build"]).run().exit(0);
+    let base = std::fs::read_to_string(p.path().join("environments/base.yaml")).unwrap();
+    let base = base.replace("version: 1.0.0", "version: 1.0.1").replacen(
+        "    replicaCount: 2\n",
+        "    replicaCount: 2\n    canary: {enabled: false}\n",
+        1,
+    );
+    p.write("environments/base.yaml", &base);
+    p.kforge().args(["golden", "update"]).run().exit(0);
+    p
+}
+
+// The release passed check although its Deployment selector gained kforge.io/track, which
+// Kubernetes refuses to update ("field is immutable").
+#[test]
+fn a_selector_change_from_the_last_release_is_refused_by_check_and_build() {
+    let p = web_worker_with_canary_added();
+    let run = p.kforge().args(["check"]).run().exit(1);
+    let stderr = &run.stderr;
+    assert_eq!(
+        stderr.matches("error[immutable-selector]").count(),
+        1,
+        "{stderr}"
+    );
+    run.stderr_has("Deployment shop-web: spec.selector changes (+ spec.selector.matchLabels[\"kforge.io/track\"]: \"stable\")")
+        .stderr_has("field is immutable")
+        .stderr_has("in environments `dev`, `prod` and `staging`")
+        .stderr_has("upgrades checked: dev from 1.0.0, prod from 1.0.0, staging from 1.0.0");
+    p.kforge()
+        .args(["build"])
+        .run()
+        .exit(1)
+        .stderr_has("error[immutable-selector]");
+    assert!(
+        !p.path().join("dist/prod/shop-1.0.1.tgz").exists(),
+        "a refused release is not stored"
+    );
+    p.kforge()
+        .args(["package", "-e", "prod", "-d", "out"])
+        .run()
+        .exit(1)
+        .stderr_has("error[immutable-selector]");
+}
+
+#[test]
+fn an_acknowledged_recreate_passes_that_release_only() {
+    let p = web_worker_with_canary_added();
+    // Acknowledged for prod only: refused in the other environments.
+    p.write(
+        "kforge-lint.yaml",
+        "acknowledge:\n  - {rule: immutable-selector, object: Deployment/shop-web, release: 1.0.1, environments: [prod], reason: prod first}\n",
+    );
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(1)
+        .stderr_has("in environments `dev` and `staging`")
+        .stderr_has("prod first");
+    p.write(
+        "kforge-lint.yaml",
+        "acknowledge:\n  - rule: immutable-selector\n    object: Deployment/shop-web\n    release: 1.0.1\n    reason: deleted with --cascade=orphan first\n",
+    );
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(0)
+        .stderr_has("info[immutable-selector]")
+        .stderr_has("acknowledged for release 1.0.1 (kforge-lint.yaml:2): deleted with --cascade=orphan first");
+    p.kforge().args(["build"]).run().exit(0);
+    // The next release is compared with 1.0.1: nothing to acknowledge, nothing refused.
+    let base = std::fs::read_to_string(p.path().join("environments/base.yaml")).unwrap();
+    p.write(
+        "environments/base.yaml",
+        &base.replace("version: 1.0.1", "version: 1.0.2"),
+    );
+    p.kforge().args(["golden", "update"]).run().exit(0);
+    let run = p.kforge().args(["check"]).run().exit(0);
+    assert!(!run.stderr.contains("immutable-selector"), "{}", run.stderr);
+    run.stderr_has("prod from 1.0.1");
+}
+
+#[test]
+fn upgrade_rules_cannot_be_switched_off_and_a_stale_acknowledgement_is_a_warning() {
+    let p = web_worker_with_canary_added();
+    p.write("kforge-lint.yaml", "disable: [immutable-selector]\n");
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(2)
+        .stderr_has("the upgrade rule `immutable-selector` cannot be disabled")
+        .stderr_has("kforge-lint.yaml:1");
+    p.write("kforge-lint.yaml", "skip: [upgrade]\n");
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(2)
+        .stderr_has("the upgrade rules cannot be skipped");
+    p.write("kforge-lint.yaml", "acknowledge:\n  - {rule: immutable-selector, object: Deployment/shop-wbe, release: 1.0.1, reason: typo}\n");
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(1)
+        .stderr_has("error[immutable-selector]")
+        .stderr_has("warning: the acknowledgement of `immutable-selector` on Deployment/shop-wbe for release 1.0.1 matches no finding");
+}
+
+#[test]
+fn the_last_release_comes_from_previous_or_is_said_to_be_missing() {
+    let p = web_worker_with_canary_added();
+    // The archive given on the command line, its environment read from its annotation.
+    std::fs::rename(p.path().join("dist"), p.path().join("released")).unwrap();
+    p.kforge()
+        .args(["check", "--previous", "released/prod/shop-1.0.0.tgz"])
+        .run()
+        .exit(1)
+        .stderr_has("error[immutable-selector]")
+        .stderr_has("in environment `prod`")
+        .stderr_has("upgrades checked: prod from 1.0.0");
+    p.kforge()
+        .args(["check", "--previous", "qa=released/prod/shop-1.0.0.tgz"])
+        .run()
+        .exit(2)
+        .stderr_has("no environment `qa`");
+    // An index that lists 1.0.0 without its archive: not checked, and said so.
+    std::fs::create_dir_all(p.path().join("dist/prod")).unwrap();
+    std::fs::copy(
+        p.path().join("released/prod/index.yaml"),
+        p.path().join("dist/prod/index.yaml"),
+    )
+    .unwrap();
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(0)
+        .stderr_has("warning: the upgrade of environment `prod` from release 1.0.0 was not checked")
+        .stderr_has("not checked (archive not at hand): prod");
+}
+
+#[test]
+fn a_typo_in_an_overlay_cannot_add_a_workload() {
+    let p = TempProject::example("web-worker");
+    p.write(
+        "environments/prod.yaml",
+        "components:\n  web:\n    replicaCount: 4\n  wroker:\n    replicaCount: 3\n",
+    );
+    p.kforge()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(2)
+        .stderr_has("environments/prod.yaml adds `wroker` to components, a near miss of `worker`")
+        .stderr_has("--> environments/prod.yaml:4:3")
+        .stderr_has("did you mean `worker`?");
+    // The same for a sidecar's env var, a port, --set.
+    p.write(
+        "environments/prod.yaml",
+        "components:\n  web:\n    ports: {htpp: 8081}\n",
+    );
+    p.kforge()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(2)
+        .stderr_has("adds `htpp` to components.web.ports, a near miss of `http`");
+    p.write("environments/prod.yaml", "{}\n");
+    p.kforge()
+        .args([
+            "render",
+            "-e",
+            "prod",
+            "--set",
+            "components.webb.replicaCount=2",
+        ])
+        .run()
+        .exit(2)
+        .stderr_has("--set adds `webb` to components, a near miss of `web`");
+    // Said on purpose: rendered.
+    p.write(
+        "environments/prod.yaml",
+        "components:\n  wroker:\n    args: [worker]\nkforge:\n  adds: [components.wroker]\n",
+    );
+    p.kforge()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(0)
+        .stdout_has("name: shop-wroker");
+    // A name far from the others is added as before.
+    p.write(
+        "environments/prod.yaml",
+        "components:\n  reports:\n    args: [worker]\n",
+    );
+    p.kforge().args(["render", "-e", "prod"]).run().exit(0);
+}
+
+// `kforge render | kubectl apply -f -` applies hooks as ordinary objects: a hook Job whose
+// template changed could not be applied again ("field is immutable").
+#[test]
+fn render_names_a_hook_job_by_its_content() {
+    let p = TempProject::example("web-worker");
+    let name = |stdout: &str| {
+        stdout
+            .split("---\n")
+            .find(|d| d.contains("kind: Job\n"))
+            .and_then(|d| d.lines().find_map(|l| l.strip_prefix("  name: ")))
+            .unwrap()
+            .to_string()
+    };
+    let first = name(
+        &p.kforge()
+            .args(["render", "-e", "prod"])
+            .run()
+            .exit(0)
+            .stdout,
+    );
+    let again = name(
+        &p.kforge()
+            .args(["render", "-e", "prod"])
+            .run()
+            .exit(0)
+            .stdout,
+    );
+    assert_eq!(first, again, "the same content keeps its name");
+    assert!(first.starts_with("shop-migrate-") && first.len() == "shop-migrate-".len() + 10);
+    let changed = name(
+        &p.kforge()
+            .args(["render", "-e", "prod", "--set", "image.tag=1.4.3"])
+            .run()
+            .exit(0)
+            .stdout,
+    );
+    assert_ne!(first, changed, "a changed hook is a new object");
+    // The packaged chart keeps the name as written: Helm recreates hooks itself.
+    p.kforge().args(["build"]).run().exit(0);
+    let entries = crate::support::archive_names(&p.path().join("dist/prod/shop-1.0.0.tgz"));
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.ends_with("templates/job-shop-migrate.yaml")),
+        "{entries:?}"
+    );
+}
