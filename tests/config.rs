@@ -106,6 +106,16 @@ fn a_set_named_in_the_values_needs_its_folder_and_fits_in_a_config_map() {
         "configFiles:\n  krakenn:\n    mountPath: /x\n",
     );
     let line = p.line_of("environments/dev.yaml", "krakenn");
+    // A near miss of the set base.yaml names is an overlay's typo (docs/layers.md).
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(2)
+        .stderr_has("adds `krakenn` to configFiles, a near miss of `krakend`")
+        .stderr_has(&format!("environments/dev.yaml:{line}:"))
+        .stderr_has("did you mean `krakend`?");
+    // Said to be new, it still needs its folder.
+    p.append("environments/dev.yaml", "kforge: {adds: [configFiles.krakenn]}\n");
     p.kforge()
         .args(["render", "-e", "dev"])
         .run()

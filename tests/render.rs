@@ -375,6 +375,26 @@ fn broken_pipe_is_success() {
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
 
+// `kforge init DIR | head -c0` exited 134 ("failed printing to stdout: Broken pipe"): init and
+// push printed with println!, which panics on a closed stdout.
+#[test]
+fn init_into_a_closed_pipe_is_success() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kforge"))
+        .current_dir(dir.path())
+        .args(["init", "svc"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before kforge writes a byte.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("svc/environments/base.yaml").is_file());
+}
+
 #[test]
 fn kforge_env_variable_selects_the_environment() {
     Cli::new()

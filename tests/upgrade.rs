@@ -46,7 +46,7 @@ fn a_selector_change_from_the_last_release_is_refused_by_check_and_build() {
         "a refused release is not stored"
     );
     p.kforge()
-        .args(["package", "-e", "prod", "-d", "out"])
+        .args(["package", "-e", "prod"])
         .run()
         .exit(1)
         .stderr_has("error[immutable-selector]");
@@ -130,7 +130,7 @@ fn the_last_release_comes_from_previous_or_is_said_to_be_missing() {
         .args(["check", "--previous", "qa=released/prod/shop-1.0.0.tgz"])
         .run()
         .exit(2)
-        .stderr_has("no environment `qa`");
+        .stderr_has("unknown environment `qa`");
     // An index that lists 1.0.0 without its archive: not checked, and said so.
     std::fs::create_dir_all(p.path().join("dist/prod")).unwrap();
     std::fs::copy(

@@ -73,7 +73,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode> {
     };
     write_stdout(&text)?;
     Ok(if report.differs() && args.exit_code {
-        ExitCode::from(1)
+        crate::diag::Exit::Findings.into()
     } else {
         ExitCode::SUCCESS
     })

@@ -49,7 +49,7 @@ pub fn run(action: GoldenAction) -> Result<ExitCode> {
                 eprintln!(
                     "error: rendered output differs from golden/; review the diff, then run `kforge golden update`"
                 );
-                Ok(ExitCode::from(1))
+                Ok(crate::diag::Exit::Findings.into())
             }
         }
     }

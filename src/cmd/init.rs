@@ -64,12 +64,11 @@ pub fn run(args: &InitArgs) -> Result<ExitCode> {
     let result = write_golden();
     std::env::set_current_dir(&here).context("returning to the current folder")?;
     result?;
-    println!("created kforge project `{name}` in {}", dir.display());
-    println!("next:");
-    println!("  cd {}", shell_path(dir));
-    println!("  kforge check            # what CI runs");
-    println!("  kforge build            # charts in dist/<env>/");
-    println!("  kforge render -e dev | kubectl apply -f -");
+    crate::cmd::write_stdout(&format!(
+        "created kforge project `{name}` in {}\nnext:\n  cd {}\n  kforge check            # what CI runs\n  kforge build            # charts in dist/<env>/\n  kforge render -e dev | kubectl apply -f -\n",
+        dir.display(),
+        shell_path(dir)
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

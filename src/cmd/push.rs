@@ -39,7 +39,6 @@ pub fn run(args: &PushArgs) -> Result<ExitCode> {
     let reference = art.reference.whole();
     let timeout = std::time::Duration::from_secs(args.timeout);
     let digest = push(&art, &creds, args.plain_http, timeout)?;
-    println!("pushed {reference}");
-    println!("digest: {digest}");
+    crate::cmd::write_stdout(&format!("pushed {reference}\ndigest: {digest}\n"))?;
     Ok(ExitCode::SUCCESS)
 }
