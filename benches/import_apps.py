@@ -89,6 +89,8 @@ def main():
              [("prod", APPS / "kubernetes-examples" / "cockroachdb-statefulset.yaml")]),
             ("Guestbook all-in-one (kubernetes/examples)",
              [("prod", APPS / "kubernetes-examples" / "guestbook-all-in-one.yaml")]),
+            ("Guestbook with `extensions/v1beta1` Deployments (derived, 3 converted)",
+             [("prod", APPS / "kubernetes-examples" / "guestbook-extensions-v1beta1.yaml")]),
             ("podinfo `deploy/` Kustomize, dev + staging + production", podinfo),
             ("podinfo Helm chart (Helm 4), staging + production",
              [("staging", chart / "staging.yaml"), ("production", chart / "production.yaml")]),

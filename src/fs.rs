@@ -258,6 +258,143 @@ pub fn replace_dir(dir: &Path, files: &[(String, String)]) -> Result<()> {
     Ok(())
 }
 
+/// A folder built beside its destination (in the same parent, so moving it is one rename) and
+/// moved into place whole at the end: until then the destination is untouched, and a run that
+/// fails or is stopped leaves it as it was. Dropped without [`StagedDir::commit`], the folder is
+/// removed; a process killed outright leaves it under its hidden name
+/// (`.<name>.kforge-XXXXXX`), never under the destination's.
+pub struct StagedDir {
+    path: PathBuf,
+    dest: PathBuf,
+    done: bool,
+}
+
+impl StagedDir {
+    /// Creates the folder beside `dest` (its parent created if missing).
+    pub fn begin(dest: &Path) -> Result<Self> {
+        let parent = parent_dir(dest);
+        create_dir_durably(parent)?;
+        let name = dest
+            .file_name()
+            .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+        let mut in_flight = in_flight();
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}.kforge-"))
+            .tempdir_in(parent)
+            .map_err(|e| {
+                Error::new(
+                    format!("creating a temporary folder in {}", parent.display()),
+                    e,
+                )
+            })?
+            .keep();
+        in_flight.push(tmp.clone());
+        Ok(Self {
+            path: tmp,
+            dest: dest.to_path_buf(),
+            done: false,
+        })
+    }
+
+    /// The folder being built.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Moves the folder to its destination. A missing or empty destination is replaced in one
+    /// rename; one with files is swapped (renamed aside, the new folder renamed into place),
+    /// then its entries for which `carry` holds move into the new folder and the rest is
+    /// removed with it.
+    pub fn commit(mut self, carry: impl Fn(&str) -> bool) -> Result<()> {
+        let dest = self.dest.clone();
+        let parent = parent_dir(&dest).to_path_buf();
+        let occupied = dest.is_dir()
+            && fs::read_dir(&dest)
+                .map_err(|e| Error::new(format!("reading {}", dest.display()), e))?
+                .next()
+                .is_some();
+        let finishing = in_flight_of(self.path.clone());
+        if !occupied {
+            fs::rename(&self.path, &dest).map_err(|e| {
+                Error::new(format!("moving the new project into {}", dest.display()), e)
+            })?;
+            self.done = true;
+            finishing.finish();
+            return sync_dir(&parent);
+        }
+        let old = tempfile::Builder::new()
+            .prefix(".kforge-old-")
+            .tempdir_in(&parent)
+            .map_err(|e| {
+                Error::new(
+                    format!("creating a temporary folder in {}", parent.display()),
+                    e,
+                )
+            })?
+            .keep();
+        // rename(2) replaces the empty folder just made.
+        fs::rename(&dest, &old).map_err(|e| {
+            let _ = fs::remove_dir(&old);
+            Error::new(format!("moving {} aside", dest.display()), e)
+        })?;
+        if let Err(e) = fs::rename(&self.path, &dest) {
+            // Put the old one back: the destination is as it was.
+            let _ = fs::rename(&old, &dest);
+            return Err(Error::new(
+                format!("moving the new project into {}", dest.display()),
+                e,
+            ));
+        }
+        self.done = true;
+        finishing.finish();
+        let entries =
+            fs::read_dir(&old).map_err(|e| Error::new(format!("reading {}", old.display()), e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if carry(&name.to_string_lossy()) {
+                fs::rename(entry.path(), dest.join(&name)).map_err(|e| {
+                    Error::new(
+                        format!(
+                            "moving {} into the new {} (the old folder is {})",
+                            name.to_string_lossy(),
+                            dest.display(),
+                            old.display()
+                        ),
+                        e,
+                    )
+                })?;
+            }
+        }
+        fs::remove_dir_all(&old)
+            .map_err(|e| Error::new(format!("removing the old folder {}", old.display()), e))?;
+        sync_dir(&parent)
+    }
+
+    /// Moves the folder to `to` instead of its destination (replacing a folder there): a
+    /// result kept to look at, not put in place.
+    pub fn keep_as(mut self, to: &Path) -> Result<()> {
+        let finishing = in_flight_of(self.path.clone());
+        if to.exists() {
+            fs::remove_dir_all(to)
+                .map_err(|e| Error::new(format!("removing old {}", to.display()), e))?;
+        }
+        fs::rename(&self.path, to)
+            .map_err(|e| Error::new(format!("moving the project into {}", to.display()), e))?;
+        self.done = true;
+        finishing.finish();
+        sync_dir(parent_dir(to))
+    }
+}
+
+impl Drop for StagedDir {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_dir_all(&self.path);
+            in_flight().retain(|p| p != &self.path);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -391,3 +391,77 @@ fn init_scaffolds_an_application_that_passes_check_and_build_at_once() {
         object(&prod, kind, name);
     }
 }
+
+// Issue 33: a component only some environments have is declared once in base.yaml, switched
+// off there, and switched on where it runs; before `enabled` existed the key was refused
+// (unknown key) and such a component could only be written in each overlay that has it.
+#[test]
+fn a_component_switched_off_in_base_renders_only_where_an_overlay_switches_it_on() {
+    let p = TempProject::example("web-worker");
+    p.append(
+        "environments/base.yaml",
+        "  debug:\n    enabled: false\n    args: [debug]\n    service: {enabled: false}\n",
+    );
+    p.append("environments/dev.yaml", "  debug:\n    enabled: true\n");
+    let debug = |env: &str| {
+        let run = p.kforge().args(["render", "-e", env]).run().exit(0);
+        kinds_and_names(&run.stdout)
+            .into_iter()
+            .filter(|(_, n)| n == "shop-debug")
+            .count()
+    };
+    assert_eq!(debug("dev"), 1);
+    assert_eq!(debug("prod"), 0);
+    assert_eq!(debug("staging"), 0);
+    // Switched off, its values are still checked: a typo in it is found in every environment.
+    p.append("environments/base.yaml", "    replicaCont: 2\n");
+    p.kforge()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(2)
+        .stderr_has("replicaCont")
+        .stderr_has("switched off here");
+}
+
+// Issue 33: `enabled: false` on every component of an environment renders none of their
+// objects, and no workload of the top-level values in their place.
+#[test]
+fn components_switched_off_produce_no_objects() {
+    let p = TempProject::example("web-worker");
+    p.write(
+        "environments/staging.yaml",
+        "components:\n  web: {enabled: false}\n  worker: {enabled: false}\n",
+    );
+    let run = p.kforge().args(["render", "-e", "staging"]).run().exit(0);
+    let objects = kinds_and_names(&run.stdout);
+    assert!(
+        objects
+            .iter()
+            .all(|(_, n)| n == "shop-nightly" || n == "shop-migrate"),
+        "{objects:?}"
+    );
+    p.write(
+        "environments/staging.yaml",
+        "components:\n  web: {enabled: false}\n  worker: {enabled: false}\n  nightly: {enabled: false}\n  migrate: {enabled: false}\n",
+    );
+    let run = p.kforge().args(["render", "-e", "staging"]).run().exit(0);
+    assert_eq!(kinds_and_names(&run.stdout), [], "{}", run.stdout);
+    // A component switched off still has values to show, without its switch (no template
+    // reads it).
+    let web = p
+        .kforge()
+        .args([
+            "values",
+            "-e",
+            "staging",
+            "--component",
+            "web",
+            "-o",
+            "json",
+        ])
+        .run()
+        .exit(0)
+        .json();
+    assert_eq!(web["replicaCount"], 2);
+    assert!(web.get("enabled").is_none(), "{web}");
+}

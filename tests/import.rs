@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::support::{Cli, TempProject, repo_root};
 
-fn app(rel: &str) -> PathBuf {
+pub(crate) fn app(rel: &str) -> PathBuf {
     let p = repo_root().join("tests/corpora/apps").join(rel);
     assert!(p.exists(), "{} is missing", p.display());
     p
@@ -50,7 +50,7 @@ fn assert_no_drift<P: AsRef<Path>>(project: &Path, envs: &[(&str, P)]) {
 }
 
 /// The objects an import kept verbatim, as it lists them (`Kind name: why` lines).
-fn kept(stdout: &str) -> Vec<String> {
+pub(crate) fn kept(stdout: &str) -> Vec<String> {
     stdout
         .lines()
         .skip_while(|l| !l.starts_with("kept verbatim"))
@@ -60,9 +60,23 @@ fn kept(stdout: &str) -> Vec<String> {
         .collect()
 }
 
-/// Imports `envs` into a fresh folder and checks the claims the import makes, independently.
-/// Returns the folder, the project and what the import printed.
-fn import_and_prove(envs: &[(&str, &Path)]) -> (TempProject, PathBuf, String) {
+/// The `--against` path of each `proved: kforge diff -e ENV --against PATH` line, by ENV.
+fn proved_against(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("proved: kforge diff -e "))
+        .filter_map(|l| {
+            let (env, rest) = l.split_once(" --against ")?;
+            let (path, _) = rest.split_once(" --exit-code")?;
+            Some((env.to_string(), path.to_string()))
+        })
+        .collect()
+}
+
+/// Imports `envs` into a fresh folder and checks the claims the import makes, independently:
+/// the input itself, or (when it converted or annotated objects, which it lists) golden/, which
+/// holds the input as converted. Returns the folder, the project and what the import printed.
+pub(crate) fn import_and_prove(envs: &[(&str, &Path)]) -> (TempProject, PathBuf, String) {
     let tmp = TempProject::empty();
     let out = tmp.path().join("app");
     let args: Vec<String> = ["import".to_string(), "-o".into(), out.display().to_string()]
@@ -70,8 +84,23 @@ fn import_and_prove(envs: &[(&str, &Path)]) -> (TempProject, PathBuf, String) {
         .chain(envs.iter().map(|(e, p)| format!("{e}={}", p.display())))
         .collect();
     let run = Cli::new().args(&args).in_dir(tmp.path()).run().exit(0);
-    assert!(run.stdout.contains("proved"), "{}", run.stdout);
-    assert_no_drift(&out, envs);
+    let claims = proved_against(&run.stdout);
+    assert_eq!(claims.len(), envs.len(), "{}", run.stdout);
+    let changed = run.stdout.contains("converted from removed API versions")
+        || run.stdout.contains("silenced on their object");
+    for ((env, path), (claimed_env, against)) in envs.iter().zip(&claims) {
+        assert_eq!(env, claimed_env);
+        if changed {
+            assert_eq!(*against, format!("golden/{env}"), "{}", run.stdout);
+        } else {
+            assert_eq!(*against, path.display().to_string(), "{}", run.stdout);
+        }
+    }
+    let claims: Vec<(&str, &str)> = claims
+        .iter()
+        .map(|(e, p)| (e.as_str(), p.as_str()))
+        .collect();
+    assert_no_drift(&out, &claims);
     Cli::new().args(["check"]).in_dir(&out).run().exit(0);
     Cli::new()
         .args(["golden", "check"])
@@ -144,10 +173,12 @@ fn kubernetes_examples_round_trip() {
     }
 }
 
+// Issue 33: its policy/v1beta1 budget was kept verbatim and `removed-api` disabled for the whole
+// project; converted to policy/v1, it is the StatefulSet's `podDisruptionBudget`.
 #[test]
-fn cockroachdb_keeps_two_services_on_one_statefulset_and_its_budget_verbatim() {
+fn cockroachdb_keeps_two_services_on_one_statefulset_and_its_converted_budget() {
     let manifests = app("kubernetes-examples/cockroachdb-statefulset.yaml");
-    let (_tmp, out, _) = import_and_prove(&[("prod", &manifests)]);
+    let (_tmp, out, stdout) = import_and_prove(&[("prod", &manifests)]);
     let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
     assert!(base.contains("kind: StatefulSet"), "{base}");
     // The headless Service keeps its own annotations and clusterIP: None through `spec`.
@@ -155,13 +186,20 @@ fn cockroachdb_keeps_two_services_on_one_statefulset_and_its_budget_verbatim() {
     assert!(base.contains("tolerate-unready-endpoints"), "{base}");
     assert!(base.contains("clusterIP: None"), "{base}");
     assert!(
-        out.join("chart-templates/imported-poddisruptionbudget-cockroachdb-budget.yaml")
-            .exists()
+        stdout.contains("  PodDisruptionBudget cockroachdb-budget: policy/v1beta1 -> policy/v1\n"),
+        "{stdout}"
     );
+    assert!(
+        base.contains("podDisruptionBudget:\n      enabled: true\n"),
+        "{base}"
+    );
+    assert_eq!(kept(&stdout), Vec::<String>::new());
+    let lint = std::fs::read_to_string(out.join("kforge-lint.yaml")).unwrap();
+    assert!(!lint.contains("disable"), "{lint}");
 }
 
 /// Builds podinfo's overlays with the real kustomize (kubectl's); fails when kubectl is missing.
-fn kustomize(env: &str, dir: &Path) -> PathBuf {
+pub(crate) fn kustomize(env: &str, dir: &Path) -> PathBuf {
     let tree = app("podinfo/deploy/overlays").join(env);
     let out = std::process::Command::new("kubectl")
         .args(["kustomize", &tree.display().to_string()])
@@ -316,7 +354,7 @@ fn walk(dir: &Path) -> String {
 }
 
 /// Builds podinfo's three overlays into `dir`.
-fn podinfo_envs(dir: &Path) -> Vec<(&'static str, PathBuf)> {
+pub(crate) fn podinfo_envs(dir: &Path) -> Vec<(&'static str, PathBuf)> {
     ["dev", "staging", "production"]
         .into_iter()
         .map(|e| (e, kustomize(e, dir)))
@@ -524,6 +562,18 @@ fn budgets_jobs_and_an_ingress_map_to_values_and_other_ingresses_are_kept_with_w
             "imported-ingress-web-legacy.yaml"
         ]
     );
+    // Issue 33: the Ingresses naming Services the input does not have were the reason for
+    // `disable: [ingress-backend]` in kforge-lint.yaml; now each carries the ignore itself.
+    assert!(
+        stdout.contains("  Ingress blog: kforge.io/ignore: ingress-backend (ingress-backend: backend Service `blog` is not in the set)\n"),
+        "{stdout}"
+    );
+    assert!(
+        base.contains("      annotations:\n        kforge.io/ignore: ingress-backend\n"),
+        "{base}"
+    );
+    let lint = std::fs::read_to_string(out.join("kforge-lint.yaml")).unwrap();
+    assert!(!lint.contains("disable"), "{lint}");
     let legacy =
         std::fs::read_to_string(out.join("chart-templates/imported-ingress-web-legacy.yaml"))
             .unwrap();
@@ -613,18 +663,6 @@ fn config_maps_become_config_sets_that_render_them_exactly() {
         cm["data"]["page.html"],
         "<p>{{ user }} {% raw %} {# not a comment #} {{{ </p>\n  {%- endraw %}   \n"
     );
-}
-
-#[test]
-fn cockroachdb_budget_of_a_removed_api_is_kept_with_why() {
-    let manifests = app("kubernetes-examples/cockroachdb-statefulset.yaml");
-    let tmp = TempProject::empty();
-    Cli::new()
-        .args(["import", "-o", "c", &format!("prod={}", manifests.display())])
-        .in_dir(tmp.path())
-        .run()
-        .exit(0)
-        .stdout_has("PodDisruptionBudget cockroachdb-budget: apiVersion policy/v1beta1: kforge writes policy/v1 budgets");
 }
 
 #[test]

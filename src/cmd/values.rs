@@ -18,9 +18,11 @@ pub fn run(args: &ValuesCmdArgs) -> Result<ExitCode> {
             root: &merged.root,
             component: None,
         },
+        // A component switched off in this environment still has values to show.
         Some(name) => match merged
             .components
             .iter()
+            .chain(&merged.switched_off)
             .find(|c| c.name.as_deref() == Some(name.as_str()))
         {
             Some(c) => View {
@@ -31,6 +33,7 @@ pub fn run(args: &ValuesCmdArgs) -> Result<ExitCode> {
                 let names: Vec<&str> = merged
                     .components
                     .iter()
+                    .chain(&merged.switched_off)
                     .filter_map(|c| c.name.as_deref())
                     .collect();
                 if names.is_empty() {

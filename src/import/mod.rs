@@ -5,13 +5,18 @@
 //!
 //! The result is proved, not hoped: the new project is rendered (and linted) for every
 //! environment and compared with the input as `kforge diff -e ENV --against PATH` would; a
-//! component whose objects differ is kept verbatim instead, until nothing differs.
+//! component whose objects differ is kept verbatim instead, until nothing differs. The project
+//! is built in a folder beside the one asked for and moved into place only when proved: a run
+//! that fails leaves no project there (or, with `--force`, the previous one untouched).
 
 mod config;
+mod convert;
 mod factor;
 mod ingress;
 mod map;
 mod pod;
+mod prepare;
+mod prove;
 mod write;
 
 use std::collections::BTreeMap;
@@ -20,12 +25,10 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value as Json, json};
 
 use crate::diag::{Diagnostic, Diagnostics, Exit, Failure};
-use crate::diff::{Key, compare};
+use crate::diff::Key;
+use crate::fs::StagedDir;
 use crate::lint::input::read_inputs;
-use crate::lint::{Options as LintOptions, lint_rendered};
-use crate::manifest::{Document, Hooks, release_view};
-use crate::pipeline::{Workspace, env_files};
-use crate::values::CliLayers;
+use crate::manifest::Document;
 use crate::yaml::to_json;
 
 use map::{Object, map_env};
@@ -53,8 +56,11 @@ pub enum Error {
     /// Writing the project.
     #[error(transparent)]
     Fs(#[from] crate::fs::Error),
-    /// The new project does not render (a bug of the import; the project is left to look at).
-    #[error("the imported project in {dir} does not render")]
+    /// The new project does not render (a bug of the import; the project is kept beside the
+    /// folder asked for, to look at).
+    #[error(
+        "the imported project does not render; it is kept in {dir} to look at (nothing was written to the folder asked for)"
+    )]
     Render {
         /// The project.
         dir: String,
@@ -65,14 +71,29 @@ pub enum Error {
     /// Comparing failed.
     #[error(transparent)]
     Diff(#[from] crate::diff::Error),
-    /// Differences remained (a bug of the import; the project is left to look at).
-    #[error("the imported project in {dir} still differs from its input:\n{report}")]
+    /// Differences remained (a bug of the import): the project is kept beside the folder
+    /// asked for, to look at; `kforge check` fails there (golden/ holds the input).
+    #[error(
+        "the imported project still differs from its input; it is kept in {dir} to look at, where `kforge check` fails until its render matches golden/ (the input); nothing was written to the folder asked for:\n{report}"
+    )]
     Drift {
-        /// The project.
+        /// Where the project is kept.
         dir: String,
+        /// What the import did, as a proved one says it.
+        summary: Box<Report>,
         /// The differences.
         report: String,
     },
+}
+
+impl Error {
+    /// What the import did, when it got as far as a proof that failed.
+    pub fn summary(&self) -> Option<&Report> {
+        match self {
+            Error::Drift { summary, .. } => Some(summary),
+            _ => None,
+        }
+    }
 }
 
 impl Failure for Error {
@@ -108,10 +129,17 @@ pub struct Request {
     pub force: bool,
     /// `ENV=PATH` as given.
     pub envs: Vec<String>,
+    /// For tests of a failed proof (which is a bug of the import, so no input makes one on
+    /// purpose): the project gets one object its input does not have.
+    pub inject_drift: bool,
 }
 
 /// What an import did.
+#[derive(Debug)]
 pub struct Report {
+    /// Where the project is: the folder asked for, or where a project whose proof failed is
+    /// kept.
+    pub dir: PathBuf,
     /// Environments, in the order given, with their input path and object count.
     pub envs: Vec<(String, String, usize)>,
     /// Components written.
@@ -122,8 +150,12 @@ pub struct Report {
     pub kept: Vec<String>,
     /// Secrets with data not imported (`name (environments)`).
     pub secrets: Vec<String>,
-    /// Lint rules the input itself fails, disabled in kforge-lint.yaml.
-    pub disabled_rules: Vec<String>,
+    /// Objects converted from a removed API version before the import (`Kind name: what`);
+    /// the proof and golden/ compare with them converted.
+    pub converted: Vec<String>,
+    /// Objects given `kforge.io/ignore` for the error rules the input fails
+    /// (`Kind name: kforge.io/ignore: rules (why)`); no rule is disabled for the project.
+    pub ignored: Vec<String>,
     /// Lines of the input manifests and of the values files written.
     pub manifest_lines: usize,
     /// Lines of environments/*.yaml.
@@ -169,49 +201,51 @@ pub fn import(req: &Request) -> Result<Report, Error> {
         return Err(Error::BadEnv(String::new()));
     }
     check_out_dir(&req.out, req.force)?;
+    let dest = destination(&req.out)?;
+    let name = dest
+        .file_name()
+        .map(|n| map::component_name(&n.to_string_lossy()))
+        .unwrap_or_else(|| "app".to_string());
 
-    // Secrets with data are never written: each is named, and left out of what is compared.
-    let mut secrets = Vec::new();
+    // Secrets with data left out, removed API versions converted, errors of the input
+    // silenced on their objects: what is mapped, proved and kept in golden/.
+    let prepared = prepare::prepare(&mut inputs)?;
     for input in &mut inputs {
-        let has_data = |o: &Object| {
-            o.key.0 == "Secret"
-                && ["data", "stringData"].iter().any(|k| {
-                    o.json
-                        .get(k)
-                        .is_some_and(|d| d.as_object().is_some_and(|m| !m.is_empty()))
-                })
-        };
-        let drop: Vec<bool> = input.objects.iter().map(has_data).collect();
-        for (o, _) in input.objects.iter().zip(&drop).filter(|(_, d)| **d) {
-            secrets.push(format!("Secret {} ({})", o.key.2, input.name));
-        }
-        let mut flags = drop.iter();
-        input
-            .objects
-            .retain(|_| !flags.next().copied().unwrap_or(false));
-        let mut flags = drop.iter();
-        input
-            .docs
-            .retain(|_| !flags.next().copied().unwrap_or(false));
+        input.objects = objects_of(&input.docs);
     }
 
-    // Rules the input fails: the project starts from what runs today, with them disabled.
-    let mut disabled: Vec<String> = crate::par::map(&inputs, |i| {
-        lint_rendered(&i.docs, &LintOptions::default(), None)
-    })
-    .into_iter()
-    .flatten()
-    .filter(|d| d.severity == crate::diag::Severity::Error)
-    .filter_map(|d| d.code.map(str::to_string))
-    .collect();
-    disabled.sort();
-    disabled.dedup();
-
+    let staged = StagedDir::begin(&dest)?;
+    let dir = staged.path().to_path_buf();
+    let failed = failed_dir(&dest);
     let mut keep = Vec::new();
-    for _ in 0..MAX_ROUNDS {
+    let mut round = 0;
+    loop {
+        round += 1;
         let plan = plan(&inputs, &keep);
-        write::project(&req.out, &env_names(&inputs), &plan, &disabled)?;
-        let drift = verify(&req.out, &inputs)?;
+        write::project(&dir, &name, &env_names(&inputs), &plan)?;
+        if req.inject_drift {
+            write::extra_object(&dir)?;
+        }
+        let proofs = match prove::verify(&dir, &inputs) {
+            Ok(p) => p,
+            Err(Error::Render { cause, .. }) => {
+                // Kept to look at, with golden/ the input: `check` fails there.
+                for input in &inputs {
+                    let files = prove::input_golden(input).map_err(|cause| Error::Render {
+                        dir: failed.display().to_string(),
+                        cause,
+                    })?;
+                    write::golden(&dir, &input.name, &files)?;
+                }
+                staged.keep_as(&failed)?;
+                return Err(Error::Render {
+                    dir: failed.display().to_string(),
+                    cause,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let drift: Vec<Key> = proofs.iter().flat_map(|p| p.drift.clone()).collect();
         // A component whose workload differs is kept whole; otherwise only the objects that
         // differ (a Service, an autoscaler) are kept verbatim and the workload stays mapped.
         let mut demote: Vec<Key> = plan
@@ -228,44 +262,93 @@ pub fn import(req: &Request) -> Result<Report, Error> {
                 demote.extend(keys.iter().cloned());
             }
         }
-        if drift.is_empty() || demote.is_empty() {
-            if !drift.is_empty() {
-                return Err(drift_error(&req.out, &inputs)?);
-            }
-            let values_lines = write::values_lines(&req.out)?;
-            return Ok(Report {
-                envs: inputs
-                    .iter()
-                    .map(|i| {
-                        (
-                            i.name.clone(),
-                            i.path.display().to_string(),
-                            i.objects.len(),
-                        )
-                    })
-                    .collect(),
-                components: plan.covers.iter().map(|(c, _)| c.clone()).collect(),
-                config_sets: plan.config_files.iter().map(|(s, _)| s.clone()).collect(),
-                kept: plan
-                    .kept
-                    .iter()
-                    .map(|((k, ns, n), why)| {
-                        if ns.is_empty() {
-                            format!("{k} {n}: {why}")
-                        } else {
-                            format!("{k} {ns}/{n}: {why}")
-                        }
-                    })
-                    .collect(),
-                secrets,
-                disabled_rules: disabled,
-                manifest_lines: inputs.iter().map(|i| i.lines).sum(),
-                values_lines,
-            });
+        if !(drift.is_empty() || demote.is_empty() || round == MAX_ROUNDS) {
+            keep.extend(demote);
+            continue;
         }
-        keep.extend(demote);
+        for (input, proof) in inputs.iter().zip(&proofs) {
+            write::golden(&dir, &input.name, &proof.golden)?;
+        }
+        let mut report = summary(&inputs, &plan, &prepared, write::values_lines(&dir)?);
+        if drift.is_empty() {
+            // What the import does not write (a .git folder, a README, dist/) stays.
+            staged.commit(|entry| !WRITTEN.contains(&entry))?;
+            report.dir.clone_from(&req.out);
+            return Ok(report);
+        }
+        report.dir.clone_from(&failed);
+        staged.keep_as(&failed)?;
+        return Err(Error::Drift {
+            dir: failed.display().to_string(),
+            summary: Box::new(report),
+            report: proofs.iter().map(|p| p.report.as_str()).collect(),
+        });
     }
-    Err(drift_error(&req.out, &inputs)?)
+}
+
+/// What an import writes into its folder: with `--force`, everything else already there stays.
+const WRITTEN: &[&str] = &[
+    "environments",
+    "chart-templates",
+    crate::render::CONFIG_DIR,
+    "golden",
+    crate::lint::CONFIG_FILE,
+];
+
+/// The folder to write, with a name (`.` is the current folder's).
+fn destination(out: &Path) -> Result<PathBuf, Error> {
+    if out.file_name().is_some() {
+        return Ok(out.to_path_buf());
+    }
+    std::fs::canonicalize(out)
+        .map_err(|e| crate::fs::Error::new(format!("reading {}", out.display()), e).into())
+}
+
+/// Where a project whose proof failed is kept: `<DIR>.import-failed` beside DIR.
+fn failed_dir(dest: &Path) -> PathBuf {
+    let mut name = dest.file_name().unwrap_or_default().to_os_string();
+    name.push(".import-failed");
+    dest.with_file_name(name)
+}
+
+/// What an import did, for the summary.
+fn summary(
+    inputs: &[EnvInput],
+    plan: &Plan,
+    prepared: &prepare::Prepared,
+    values_lines: usize,
+) -> Report {
+    Report {
+        dir: PathBuf::new(),
+        envs: inputs
+            .iter()
+            .map(|i| {
+                (
+                    i.name.clone(),
+                    i.path.display().to_string(),
+                    i.objects.len(),
+                )
+            })
+            .collect(),
+        components: plan.covers.iter().map(|(c, _)| c.clone()).collect(),
+        config_sets: plan.config_files.iter().map(|(s, _)| s.clone()).collect(),
+        kept: plan
+            .kept
+            .iter()
+            .map(|((k, ns, n), why)| {
+                if ns.is_empty() {
+                    format!("{k} {n}: {why}")
+                } else {
+                    format!("{k} {ns}/{n}: {why}")
+                }
+            })
+            .collect(),
+        secrets: prepared.secrets.clone(),
+        converted: prepared.converted.clone(),
+        ignored: prepared.ignored.clone(),
+        manifest_lines: inputs.iter().map(|i| i.lines).sum(),
+        values_lines,
+    }
 }
 
 /// Reads one environment's objects: at least one, none twice.
@@ -314,21 +397,24 @@ fn read_env(name: &str, path: &Path) -> Result<EnvInput, Error> {
     if !problems.is_empty() {
         return Err(Diagnostics(problems).into());
     }
-    let objects = docs
-        .iter()
-        .map(|d| Object {
-            key: (d.kind.clone(), d.namespace.clone(), d.name.clone()),
-            json: to_json(&d.node),
-        })
-        .collect();
     let lines = docs.iter().map(|d| d.to_yaml().lines().count()).sum();
     Ok(EnvInput {
         name: name.to_string(),
         path: path.to_path_buf(),
         docs,
-        objects,
+        objects: Vec::new(),
         lines,
     })
+}
+
+/// The objects of documents, by identity.
+fn objects_of(docs: &[Document]) -> Vec<Object> {
+    docs.iter()
+        .map(|d| Object {
+            key: (d.kind.clone(), d.namespace.clone(), d.name.clone()),
+            json: to_json(&d.node),
+        })
+        .collect()
 }
 
 /// The output folder must not exist, be empty, or `--force` be given.
@@ -362,6 +448,9 @@ pub(crate) struct Plan {
     pub config_files: Vec<(String, Vec<(String, String)>)>,
     /// The ConfigMaps each config set stands for (every environment's).
     pub config_covers: Vec<(String, Vec<Key>)>,
+    /// Per environment (in input order): the component kept objects render with there, none
+    /// when it has no components (see write.rs).
+    pub renderers: Vec<Option<String>>,
 }
 
 /// Stands for an object's namespace in a kept object's text; the template writes the
@@ -428,12 +517,14 @@ fn plan(inputs: &[EnvInput], keep: &[Key]) -> Plan {
     }
     let mut verbatim: BTreeMap<Key, Vec<(String, String)>> = BTreeMap::new();
     let mut kept_reasons: BTreeMap<Key, String> = BTreeMap::new();
-    // Kept objects render with the first component's values (write.rs): labels that are its
-    // commonLabels are written from them, so they follow the environment too.
-    let first = covers.first().map(|(c, _)| c.as_str());
-    for (input, components) in inputs.iter().zip(&env_components) {
+    // Kept objects render once per environment, with one of its components (write.rs): labels
+    // that are that component's commonLabels are written from them, so they follow the
+    // environment too.
+    let renderers = renderers(&env_components);
+    for ((input, components), renderer) in inputs.iter().zip(&env_components).zip(&renderers) {
         let ns = env_namespace(&input.objects);
-        let labels = first
+        let labels = renderer
+            .as_deref()
             .and_then(|c| components.get(c))
             .and_then(|c| c.get("commonLabels"))
             .filter(|l| l.as_object().is_some_and(|m| !m.is_empty()));
@@ -480,7 +571,22 @@ fn plan(inputs: &[EnvInput], keep: &[Key]) -> Plan {
         verbatim,
         config_files: config.files,
         config_covers: config.covers,
+        renderers,
     }
+}
+
+/// Per environment, the component its kept objects render with: of its components, the one
+/// most environments have (then the first by name), so that one name serves most of them.
+fn renderers(env_components: &[Map<String, Json>]) -> Vec<Option<String>> {
+    let count = |c: &str| env_components.iter().filter(|m| m.contains_key(c)).count();
+    env_components
+        .iter()
+        .map(|m| {
+            m.keys()
+                .max_by(|a, b| count(a).cmp(&count(b)).then(b.cmp(a)))
+                .cloned()
+        })
+        .collect()
 }
 
 /// The one namespace of an environment: every workload has it and no object has another.
@@ -594,67 +700,4 @@ fn shared_frame(components: &Map<String, Json>, namespace: Option<&str>) -> Json
 
 fn env_names(inputs: &[EnvInput]) -> Vec<&str> {
     inputs.iter().map(|i| i.name.as_str()).collect()
-}
-
-/// Renders every environment of the project in `dir` and returns the objects that differ from
-/// the input (added, removed or changed), as `kforge diff -e ENV --against PATH` sees them;
-/// golden/ is written from the same render.
-fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Key>, Error> {
-    let render_err = |cause| Error::Render {
-        dir: dir.display().to_string(),
-        cause,
-    };
-    let ws = Workspace::load_in(dir).map_err(render_err)?;
-    // Environments are independent: rendered, linted, compared and their golden/ written on
-    // every core (a folder each: creating files in one folder would wait on its lock).
-    let results = crate::par::map(inputs, |input| -> Result<_, Error> {
-        let docs = ws
-            .render(&input.name, &CliLayers::default(), Hooks::Lifecycle)
-            .map_err(render_err)?;
-        let files = env_files(&docs).map_err(render_err)?;
-        write::golden(dir, &input.name, &files)?;
-        let report = compare(
-            input.path.display().to_string(),
-            // `helm test` hooks are kept (and packaged) but, as in `kforge render`, not shown.
-            release_view(input.docs.clone(), Hooks::Lifecycle),
-            format!("environment {}", input.name),
-            docs,
-        )?;
-        let mut drift: Vec<Key> = report.added.into_iter().chain(report.removed).collect();
-        drift.extend(report.changed.into_iter().map(|(k, _)| k));
-        Ok(drift)
-    });
-    let mut drift = Vec::new();
-    for r in results {
-        drift.extend(r?);
-    }
-    Ok(drift)
-}
-
-fn drift_error(dir: &Path, inputs: &[EnvInput]) -> Result<Error, Error> {
-    let ws = Workspace::load_in(dir).map_err(|cause| Error::Render {
-        dir: dir.display().to_string(),
-        cause,
-    })?;
-    let mut report = String::new();
-    for input in inputs {
-        let docs = ws
-            .render(&input.name, &CliLayers::default(), Hooks::Lifecycle)
-            .map_err(|cause| Error::Render {
-                dir: dir.display().to_string(),
-                cause,
-            })?;
-        let r = compare(
-            input.path.display().to_string(),
-            // `helm test` hooks are kept (and packaged) but, as in `kforge render`, not shown.
-            release_view(input.docs.clone(), Hooks::Lifecycle),
-            format!("environment {}", input.name),
-            docs,
-        )?;
-        report.push_str(&r.to_text(crate::diag::Color::NEVER));
-    }
-    Ok(Error::Drift {
-        dir: dir.display().to_string(),
-        report,
-    })
 }

@@ -1,27 +1,22 @@
 //! Writing an imported project: environments/ (base.yaml and one overlay per environment),
-//! chart-templates/ (the objects kept verbatim), kforge-lint.yaml, golden/.
+//! chart-templates/ (the objects kept verbatim), config/, kforge-lint.yaml, golden/.
 
 use std::path::Path;
 
 use serde_json::{Value as Json, json};
 
 use super::Plan;
-use super::factor::{common, overlay};
+use super::factor::layers;
 use crate::fs::{Error, replace_dir, write_atomically};
-use crate::yaml::{Map, Node, Origin, Value, emit_document};
+use crate::yaml::{emit_document, from_json};
 
-/// Writes the project of `plan` into `dir` (replacing what an earlier round wrote).
-pub fn project(dir: &Path, envs: &[&str], plan: &Plan, disabled: &[String]) -> Result<(), Error> {
+/// Writes the project of `plan` into `dir` (replacing what an earlier round wrote), its chart
+/// named `name`.
+pub fn project(dir: &Path, name: &str, envs: &[&str], plan: &Plan) -> Result<(), Error> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::new(format!("creating {}", dir.display()), e))?;
     let all: Vec<&Json> = plan.values.iter().map(|(_, v)| v).collect();
-    let shared = common(&all).unwrap_or_else(|| json!({}));
-    let name = super::map::component_name(
-        &std::fs::canonicalize(dir)
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_default(),
-    );
+    let (shared, overlays) = layers(&all);
     let mut base = json!({"chart": {"name": name, "version": "0.1.0"}});
     for (k, v) in shared.as_object().into_iter().flatten() {
         base[k] = v.clone();
@@ -34,18 +29,15 @@ pub fn project(dir: &Path, envs: &[&str], plan: &Plan, disabled: &[String]) -> R
             emit(&base)
         ),
     )];
-    for (env, values) in &plan.values {
-        let text = match overlay(&shared, values) {
-            Some(o) => emit(&o),
-            None => String::new(),
-        };
+    for ((env, _), overlay) in plan.values.iter().zip(overlays) {
+        let text = overlay.as_ref().map(emit).unwrap_or_default();
         files.push((
             format!("{env}.yaml"),
             format!("# {env}: its differences from base.yaml.\n{text}"),
         ));
     }
     replace_dir(&dir.join("environments"), &files)?;
-    let first = plan.covers.first().map(|(c, _)| c.as_str());
+    let guard = guard(envs, &plan.renderers);
     let templates: Vec<(String, String)> = plan
         .verbatim
         .iter()
@@ -57,24 +49,54 @@ pub fn project(dir: &Path, envs: &[&str], plan: &Plan, disabled: &[String]) -> R
                 .map_or("", |(_, w)| w.as_str());
             (
                 template_name(&key.0, &key.1, &key.2),
-                verbatim(first, envs, variants, why),
+                verbatim(&guard, envs, variants, why),
             )
         })
         .collect();
     replace_dir(&dir.join("chart-templates"), &templates)?;
     config_sets(&dir.join(crate::render::CONFIG_DIR), &plan.config_files)?;
-    let lint = if disabled.is_empty() {
-        "# kforge lint settings (see docs/rules.md).\n".to_string()
-    } else {
-        format!(
-            "# Rules the imported manifests did not pass; fix them and remove them from this list.\ndisable:\n{}",
-            disabled
-                .iter()
-                .map(|r| format!("  - {r}\n"))
-                .collect::<String>()
-        )
+    // No rule is disabled: an error of the input is silenced on its object (prepare.rs).
+    write_atomically(
+        &dir.join(crate::lint::CONFIG_FILE),
+        b"# kforge lint settings (see docs/rules.md).\n",
+    )
+}
+
+/// The condition under which a kept object renders exactly once in each environment:
+/// templates render once per component switched on (docs/templates.md), so it names, per
+/// environment, the one component it renders with (`renderers`, in the order of `envs`);
+/// an environment without components renders once, as `component == none`.
+fn guard(envs: &[&str], renderers: &[Option<String>]) -> String {
+    // Environments by the component they render kept objects with, most environments first.
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (env, r) in envs.iter().zip(renderers) {
+        let Some(c) = r else { continue };
+        match groups.iter_mut().find(|(g, _)| g == c) {
+            Some((_, e)) => e.push(env),
+            None => groups.push((c, vec![env])),
+        }
+    }
+    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+    let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let Some(((default, _), rest)) = groups.split_first() else {
+        return "{% if component == none %}\n".to_string();
     };
-    write_atomically(&dir.join(crate::lint::CONFIG_FILE), lint.as_bytes())
+    // `"b" if environment in ["prod"] else "a"`: the others name their environments, the one of
+    // most environments (and any environment added later) is the default.
+    let mut choice = String::new();
+    for (c, in_envs) in rest {
+        choice.push_str(&format!(
+            "{} if environment in {} else ",
+            quote(c),
+            serde_json::to_string(in_envs).unwrap_or_default()
+        ));
+    }
+    choice.push_str(&quote(default));
+    if rest.is_empty() {
+        format!("{{% if component == none or component == {choice} %}}\n")
+    } else {
+        format!("{{% if component == none or component == ({choice}) %}}\n")
+    }
 }
 
 /// Writes config/<set>/ of each set, and removes the folders of sets an earlier round wrote.
@@ -96,7 +118,16 @@ fn config_sets(dir: &Path, sets: &[(String, Vec<(String, String)>)]) -> Result<(
     Ok(())
 }
 
-/// Writes golden/<env>/ from rendered files.
+/// Adds a project template rendering a ConfigMap no input has (one per component): a drift
+/// for tests of the failed-proof path (`Request::inject_drift`).
+pub fn extra_object(dir: &Path) -> Result<(), Error> {
+    write_atomically(
+        &dir.join("chart-templates/zz-injected-drift.yaml"),
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ \"injected-drift-\" ~ (component or \"app\") }}\ndata: {a: b}\n",
+    )
+}
+
+/// Writes golden/<env>/ (prove.rs says what it holds).
 pub fn golden(dir: &Path, env: &str, files: &[(String, String)]) -> Result<(), Error> {
     replace_dir(&dir.join("golden").join(env), files)
 }
@@ -140,27 +171,14 @@ fn template_name(kind: &str, ns: &str, name: &str) -> String {
 }
 
 /// A project template holding an object as written, per environment (one variant per distinct
-/// text), rendered once (with the first component, or without components); its first line
-/// says why it is kept.
-fn verbatim(
-    first: Option<&str>,
-    envs: &[&str],
-    variants: &[(String, String)],
-    why: &str,
-) -> String {
-    let guard = match first {
-        Some(c) => format!(
-            "{{% if component == {} %}}\n",
-            serde_json::to_string(c).unwrap_or_default()
-        ),
-        None => "{% if not component %}\n".to_string(),
-    };
+/// text), rendered once per environment (under `guard`); its first line says why it is kept.
+fn verbatim(guard: &str, envs: &[&str], variants: &[(String, String)], why: &str) -> String {
     // A reason can quote the input (a key, a host): `#}` there would end the comment early.
     let mut out = format!(
         "{{#- Kept verbatim by `kforge import`: {}. -#}}\n",
         why.replace("#}", "# }")
     );
-    out.push_str(&guard);
+    out.push_str(guard);
     let mut texts: Vec<(&str, Vec<&str>)> = Vec::new();
     for (env, text) in variants {
         match texts.iter_mut().find(|(t, _)| *t == text.as_str()) {
@@ -188,7 +206,7 @@ fn verbatim(
             &format!("namespace: {}", super::NAMESPACE_PLACEHOLDER),
             "namespace: {% endraw %}{{ values.namespace }}{% raw %}\n",
         );
-        // Labels that are the first component's commonLabels take them from the values.
+        // Labels that are the rendering component's commonLabels take them from the values.
         out.push_str(&escaped.replace(
             &format!("labels: {}", super::LABELS_PLACEHOLDER),
             "labels: {% endraw %}{{ values.commonLabels }}{% raw %}\n",
@@ -204,25 +222,5 @@ fn verbatim(
 
 /// YAML of JSON values.
 fn emit(v: &Json) -> String {
-    emit_document(&node(v))
-}
-
-fn node(v: &Json) -> Node {
-    let value = match v {
-        Json::Null => Value::Null,
-        Json::Bool(b) => Value::Bool(*b),
-        Json::Number(n) => n
-            .as_i64()
-            .map_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
-        Json::String(s) => Value::String(s.clone()),
-        Json::Array(items) => Value::Seq(items.iter().map(node).collect()),
-        Json::Object(m) => {
-            let mut map = Map::default();
-            for (k, v) in m {
-                map.insert(k.clone(), node(v));
-            }
-            Value::Map(map)
-        }
-    };
-    Node::new(value, Origin::Generated)
+    emit_document(&from_json(v))
 }

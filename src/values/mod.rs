@@ -11,7 +11,7 @@ mod set;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use components::{COMPONENTS, Component, components, own_values};
+pub use components::{COMPONENTS, Component, ENABLED, components, own_values, switched_off};
 pub use extend::{REPLACE_KEYWORD, for_layers};
 pub use keyed::KeyedMaps;
 pub use merge::merge_overlay;
@@ -48,7 +48,8 @@ pub struct MergedValues {
     /// overrode).
     pub layers: Vec<Node>,
     /// The components to render, each with its merged values, made once here for both the
-    /// schema check and the renderer.
+    /// schema check and the renderer. Components switched off (`enabled: false`) are not
+    /// among them.
     pub components: Vec<Component>,
     /// The key paths each layer (parallel to `layers`) adds to keyed maps on purpose (its
     /// `kforge: {adds: [...]}`).
@@ -58,6 +59,8 @@ pub struct MergedValues {
     /// The merged tree before `--set`, when there are `--set`s (their new names are checked
     /// like an overlay's).
     pub before_sets: Option<Node>,
+    /// The components declared but switched off in this environment: checked, not rendered.
+    pub switched_off: Vec<Component>,
 }
 
 /// Parses a values file: zero or one YAML document, which must be a map.
@@ -175,6 +178,7 @@ pub fn merge_env(
     }
     let own = own_values(&layers);
     let components = components(&root, own.as_ref());
+    let switched_off = switched_off(&root, own.as_ref());
     Ok(MergedValues {
         root,
         layers,
@@ -182,6 +186,7 @@ pub fn merge_env(
         adds,
         first_overlay,
         before_sets,
+        switched_off,
     })
 }
 
@@ -233,7 +238,12 @@ pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diag
     if problems.is_empty() {
         problems.extend(active_colours(&values.root));
     }
-    for component in &values.components {
+    let declared = values
+        .components
+        .iter()
+        .map(|c| (c, true))
+        .chain(values.switched_off.iter().map(|c| (c, false)));
+    for (component, on) in declared {
         let Some(name) = &component.name else {
             continue;
         };
@@ -253,7 +263,8 @@ pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diag
                     }
                 }
                 d.notes.push(format!(
-                    "in component `{name}`: its values are the shared values with `components.{name}` merged over them"
+                    "in component `{name}`{}: its values are the shared values with `components.{name}` merged over them",
+                    if on { "" } else { " (switched off here, checked all the same)" }
                 ));
                 problems.push(d);
             }

@@ -232,6 +232,22 @@ pub fn to_json(node: &Node) -> serde_json::Value {
     }
 }
 
+/// A node tree of JSON data (the inverse of [`to_json`]), made by kforge (`Origin::Generated`).
+pub fn from_json(v: &serde_json::Value) -> Node {
+    use serde_json::Value as J;
+    let value = match v {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => n
+            .as_i64()
+            .map_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
+        J::String(s) => Value::String(s.clone()),
+        J::Array(items) => Value::Seq(items.iter().map(from_json).collect()),
+        J::Object(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
+    };
+    Node::new(value, super::Origin::Generated)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{Limits, SourceFile, parse_documents};

@@ -18,7 +18,7 @@ use indexmap::IndexMap;
 pub type Map = IndexMap<String, Node, foldhash::fast::RandomState>;
 
 pub use de::{DeError, Track, Tracked};
-pub use emit::{emit_document, emit_scalar_key, emit_seq_items, to_json};
+pub use emit::{emit_document, emit_scalar_key, emit_seq_items, from_json, to_json};
 pub use load::{Limits, YamlError, parse_documents, parse_documents_keeping_duplicates};
 pub use scalar::resolve_plain;
 

@@ -1,0 +1,98 @@
+//! The proof of an import: the new project rendered (and linted) for every environment and
+//! compared with the input as `kforge diff -e ENV --against PATH` compares; and golden/ written
+//! from the input, so that `kforge check` in the project fails whenever its render differs from
+//! what was imported (right after a failed proof too).
+
+use std::path::Path;
+
+use super::{EnvInput, Error};
+use crate::diff::{Key, compare};
+use crate::manifest::{Document, Hooks, release_view};
+use crate::pipeline::{Workspace, env_files};
+use crate::values::CliLayers;
+
+/// One environment's proof.
+pub struct Proof {
+    /// The objects that differ: added, removed or changed.
+    pub drift: Vec<Key>,
+    /// The differences, as `kforge diff` prints them (empty when none).
+    pub report: String,
+    /// golden/<env>/ files: the input's objects as kforge emits them (see [`golden_docs`]).
+    pub golden: Vec<(String, String)>,
+}
+
+/// Renders every environment of the project in `dir` and compares it with its input; on every
+/// core (the environments are independent).
+pub fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Proof>, Error> {
+    let render_err = |cause| Error::Render {
+        dir: dir.display().to_string(),
+        cause,
+    };
+    let ws = Workspace::load_in(dir).map_err(render_err)?;
+    crate::par::map(inputs, |input| -> Result<Proof, Error> {
+        let docs = ws
+            .render(&input.name, &CliLayers::default(), Hooks::Lifecycle)
+            .map_err(render_err)?;
+        // `helm test` hooks are kept (and packaged) but, as in `kforge render`, not shown.
+        let expected = release_view(input.docs.clone(), Hooks::Lifecycle);
+        let report = compare(
+            input.path.display().to_string(),
+            expected.clone(),
+            format!("environment {}", input.name),
+            docs.clone(),
+        )?;
+        let mut drift: Vec<Key> = report
+            .added
+            .iter()
+            .chain(&report.removed)
+            .cloned()
+            .collect();
+        drift.extend(report.changed.iter().map(|(k, _)| k.clone()));
+        for (old, new, _) in &report.renamed {
+            drift.push(old.clone());
+            drift.push(new.clone());
+        }
+        let text = if report.differs() {
+            report.to_text(crate::diag::Color::NEVER)
+        } else {
+            String::new()
+        };
+        let golden = golden_files(expected, &docs, &drift).map_err(render_err)?;
+        Ok(Proof {
+            drift,
+            report: text,
+            golden,
+        })
+    })
+    .into_iter()
+    .collect()
+}
+
+/// golden/<env>/ of an input that was not rendered (the project does not render): each object
+/// as the input has it.
+pub fn input_golden(input: &EnvInput) -> Result<Vec<(String, String)>, crate::pipeline::Error> {
+    golden_files(release_view(input.docs.clone(), Hooks::Lifecycle), &[], &[])
+}
+
+/// The golden files of an environment: one per object of the input (`expected`). An object the
+/// render has without a difference is written as the render writes it (the same data, in the
+/// render's key order and with its `# Source:`), so `kforge check` passes on a proved import;
+/// any other is written as the input has it, so `check` reports it until the render matches.
+fn golden_files(
+    expected: Vec<Document>,
+    rendered: &[Document],
+    drift: &[Key],
+) -> Result<Vec<(String, String)>, crate::pipeline::Error> {
+    let key = |d: &Document| (d.kind.clone(), d.namespace.clone(), d.name.clone());
+    let docs: Vec<Document> = expected
+        .into_iter()
+        .map(|d| {
+            let k = key(&d);
+            if drift.contains(&k) {
+                return d;
+            }
+            rendered.iter().find(|r| key(r) == k).cloned().unwrap_or(d)
+        })
+        .collect();
+    env_files(&docs)
+}
