@@ -247,3 +247,35 @@ fn render_names_a_hook_job_by_its_content() {
         "{entries:?}"
     );
 }
+
+// Issue 33's proof on a public application: podinfo's Helm chart as Helm 4 renders it
+// (tests/corpora/apps/podinfo-chart), imported, released, then given a canary track as the docs
+// advise: the release that follows is refused before `helm upgrade` fails on the cluster with
+// `spec.selector: Invalid value: ...: field is immutable`.
+#[test]
+fn a_public_application_given_a_canary_after_its_first_release_is_refused() {
+    let staging = crate::import::app("podinfo-chart/staging.yaml");
+    let production = crate::import::app("podinfo-chart/production.yaml");
+    let (_t, out, _) = crate::import::import_and_prove(&[
+        ("staging", &staging),
+        ("production", &production),
+    ]);
+    let kforge = |args: &[&str]| crate::support::Cli::new().args(args).in_dir(&out).run();
+    kforge(&["build", "--version", "1.0.0"]).exit(0);
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    let component = base
+        .lines()
+        .skip_while(|l| *l != "components:")
+        .nth(1)
+        .and_then(|l| l.trim().strip_suffix(':'))
+        .expect("a component")
+        .to_string();
+    let set = format!("components.{component}.canary.enabled=false");
+    kforge(&["check", "--version", "1.0.1", "--set", &set])
+        .exit(1)
+        .stderr_has("error[immutable-selector]: Deployment podinfo: spec.selector changes (+ spec.selector.matchLabels[\"kforge.io/track\"]: \"stable\")")
+        .stderr_has("in environments `production` and `staging`")
+        .stderr_has("upgrades checked: production from 1.0.0, staging from 1.0.0");
+    kforge(&["build", "--version", "1.0.1", "--set", &set]).exit(1);
+    kforge(&["build", "--version", "1.0.1"]).exit(0);
+}

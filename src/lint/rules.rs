@@ -299,7 +299,7 @@ rules![
         "keep the field as published; to change it, delete the StatefulSet with --cascade=orphan before the upgrade and acknowledge the recreate for this release in kforge-lint.yaml",
         []},
     {"immutable-job", Upgrade, Error,
-        "A Job that is not a Helm hook changes spec.selector or spec.template from the last published release; Kubernetes rejects the update (`spec.template: Invalid value: ...: field is immutable`). Hooks are exempt: Helm deletes and recreates them.",
+        "A Job that is not a Helm hook changes spec.selector, spec.template or spec.completions from the last published release; Kubernetes rejects the update (`spec.template: Invalid value: ...: field is immutable`). Hooks are exempt: Helm deletes and recreates them. A warning when the published Job deletes itself once finished (ttlSecondsAfterFinished): it is usually gone by the next release.",
         "make the Job a Helm hook (`hook:` in the values), give it a new name per change, or delete it before the upgrade and acknowledge the recreate for this release in kforge-lint.yaml",
         []},
     {"immutable-service-ip", Upgrade, Error,

@@ -121,10 +121,23 @@ impl Check<'_> {
     /// Reports `id` on `doc` (the new object, or the old one when it is gone) at `tokens`,
     /// acknowledged (an info) when `acknowledge:` covers it.
     fn report(&mut self, id: &'static str, doc: &Document, tokens: &[&str], message: String) {
+        self.report_as(id, None, doc, tokens, message, None);
+    }
+
+    /// [`Check::report`] at another severity than the rule's, with a note of why.
+    fn report_as(
+        &mut self,
+        id: &'static str,
+        mut severity: Option<Severity>,
+        doc: &Document,
+        tokens: &[&str],
+        message: String,
+        why: Option<String>,
+    ) {
         // The archive's path is in the summary: a note naming it would make the same finding
         // of several environments look different.
         let mut notes = vec![format!("compared with release {}", self.before.version)];
-        let mut severity = None;
+        notes.extend(why);
         let ack = self
             .acks
             .iter()
@@ -217,19 +230,33 @@ impl Check<'_> {
     }
 
     fn job(&mut self, new: &Document, o: &Json, n: &Json) {
+        // A published Job that deletes itself once finished (ttlSecondsAfterFinished) is
+        // usually gone by the next release, which then creates it anew: the update fails only
+        // if it still exists, so the finding is a warning.
+        let (severity, why) = match o["spec"]["ttlSecondsAfterFinished"].as_i64() {
+            Some(ttl) => (
+                Some(Severity::Warning),
+                Some(format!(
+                    "the published Job deletes itself {ttl} s after it finishes (ttlSecondsAfterFinished): the update fails only if it still exists then"
+                )),
+            ),
+            None => (None, None),
+        };
         for field in ["selector", "template"] {
             let (a, b) = (&o["spec"][field], &n["spec"][field]);
             if a == b || (field == "template" && suspended_scheduling_only(o, n)) {
                 continue;
             }
-            self.report(
+            self.report_as(
                 "immutable-job",
+                severity,
                 new,
                 &["spec", field],
                 format!(
                     "spec.{field} changes ({}), and a Job's spec.{field} cannot be updated; Kubernetes rejects the update: `spec.{field}: Invalid value: ...: field is immutable`",
                     changes(a, b, &format!("spec.{field}"))
                 ),
+                why.clone(),
             );
         }
         // batch/validation ValidateJobSpecUpdate: completions is fixed, except on an Indexed
@@ -240,8 +267,9 @@ impl Check<'_> {
             && !b.is_null()
             && *b == n["spec"]["parallelism"];
         if a != b && !elastic {
-            self.report(
+            self.report_as(
                 "immutable-job",
+                severity,
                 new,
                 &["spec", "completions"],
                 format!(
@@ -250,6 +278,7 @@ impl Check<'_> {
                     short(b),
                     short(b)
                 ),
+                why,
             );
         }
     }
