@@ -15,6 +15,7 @@ mod hardening;
 mod helm;
 mod import;
 mod import_expression;
+mod inert;
 mod injection;
 mod lint;
 mod lint_apps;

@@ -3,6 +3,7 @@
 
 mod components;
 mod extend;
+mod inert;
 mod merge;
 mod schema;
 mod set;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 pub use components::{COMPONENTS, Component, components, own_values};
 pub use extend::{REPLACE_KEYWORD, for_layers};
+pub use inert::{INERT_RULES, InertRule, inert_settings};
 pub use merge::merge_overlay;
 pub use schema::{PendingSchema, SchemaSource, ValuesSchema};
 pub use set::{SetError, apply_set};
@@ -48,6 +50,9 @@ pub struct MergedValues {
     /// The components to render, each with its merged values, made once here for both the
     /// schema check and the renderer.
     pub components: Vec<Component>,
+    /// The defaults layers (the built-in and the project's chart-templates/values.yaml): what
+    /// they set nobody chose for this environment.
+    pub defaults: Vec<Arc<SourceFile>>,
 }
 
 /// Parses a values file: zero or one YAML document, which must be a map.
@@ -158,6 +163,7 @@ pub fn merge_env(
         root,
         layers,
         components,
+        defaults: defaults.to_vec(),
     })
 }
 
