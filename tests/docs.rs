@@ -165,7 +165,7 @@ fn values_reference_is_generated_from_the_schema() {
         "\n## Settings that do nothing\n\n\
          A value the built-in templates ignore where it is written is an error (exit 2) at the\n\
          values file:line that set it, with its key path and why; where leaving it in place is\n\
-         normal, a warning. It is checked on each component's merged values; a value shared by\n\
+         normal, a warning (printed by `check` and `build`). It is checked on each component's merged values; a value shared by\n\
          several components is reported only when it does nothing in every component that has it.\n\
          Not reported: what the defaults set (the built-in and the project's\n\
          `chart-templates/values.yaml`); the settings of a feature switched off (`ingress.*` with\n\

@@ -99,6 +99,22 @@ fn replicas_under_an_autoscaler_are_a_warning() {
     assert!(!run.stderr.contains("does nothing"), "{}", run.stderr);
 }
 
+// The shared replicaCount of a blue-green Deployment whose colours all set their own.
+#[test]
+fn replicas_every_colour_overrides_are_a_warning() {
+    let p = TempProject::example("blue-green");
+    p.append(
+        "environments/prod.yaml",
+        "    blue:\n      replicaCount: 3\n",
+    );
+    p.kforge()
+        .args(["build", "-e", "prod"])
+        .run()
+        .exit(0)
+        .stderr_has("warning: `replicaCount` does nothing here: every blue-green colour sets its own replicaCount")
+        .stderr_has("environments/prod.yaml:2:");
+}
+
 // A shared value that some component uses is not reported; one that does nothing in every
 // component that has it is, once.
 #[test]

@@ -127,6 +127,27 @@ pub static INERT_RULES: &[InertRule] = &[
         },
     },
     InertRule {
+        keys: &["replicaCount"],
+        switch: false,
+        when: "every blue-green colour sets its own `replicaCount` (a warning, as under autoscaling)",
+        severity: Severity::Warning,
+        fix: "set `replicaCount: null` in the layer where every colour sets its own",
+        inert: |w| {
+            let colours = w.get("blueGreen.colours").and_then(Node::as_map);
+            (w.kind == "Deployment"
+                && !w.on("autoscaling.enabled")
+                && colours.is_some_and(|c| {
+                    !c.is_empty()
+                        && c.values().all(|colour| {
+                            colour
+                                .get_path(&["replicaCount"])
+                                .is_some_and(|n| !is_empty(n))
+                        })
+                }))
+            .then(|| "every blue-green colour sets its own replicaCount".to_string())
+        },
+    },
+    InertRule {
         keys: &["autoscaling.enabled"],
         switch: true,
         when: "the kind is DaemonSet, Job or CronJob",
