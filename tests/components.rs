@@ -330,6 +330,67 @@ fn a_canary_runs_beside_the_stable_track_by_replicas_or_by_weight() {
     assert!(object(&prod, "Deployment", "api").contains("image: ghcr.io/acme/api:1.8.0"));
 }
 
+// Regression (issue 33, item 6): the canary Deployment and its pods were labelled with the
+// stable image's app.kubernetes.io/version, not the version the canary runs.
+#[test]
+fn a_track_with_its_own_image_is_labelled_with_its_version() {
+    let p = TempProject::example("canary");
+    let prod = p
+        .kforge()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(0)
+        .stdout;
+    let canary = object(&prod, "Deployment", "api-canary");
+    assert_eq!(
+        canary
+            .matches("app.kubernetes.io/version: \"1.9.0\"")
+            .count(),
+        2,
+        "the Deployment and its pods:\n{canary}"
+    );
+    assert!(!canary.contains("\"1.8.0\""), "{canary}");
+    let stable = object(&prod, "Deployment", "api");
+    assert_eq!(
+        stable
+            .matches("app.kubernetes.io/version: \"1.8.0\"")
+            .count(),
+        2,
+        "{stable}"
+    );
+    // A version label set by commonLabels stays the project's choice.
+    p.append(
+        "environments/prod.yaml",
+        "commonLabels:\n  app.kubernetes.io/version: release-42\n",
+    );
+    let prod = p
+        .kforge()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(0)
+        .stdout;
+    let canary = object(&prod, "Deployment", "api-canary");
+    assert!(!canary.contains("1.9.0\"\n"), "{canary}");
+    assert!(
+        canary.contains("app.kubernetes.io/version: release-42"),
+        "{canary}"
+    );
+    // Each blue-green colour is labelled with the version it runs.
+    let p = TempProject::example("blue-green");
+    let prod = p
+        .kforge()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(0)
+        .stdout;
+    assert!(
+        object(&prod, "Deployment", "api-green").contains("app.kubernetes.io/version: \"1.9.0\"")
+    );
+    assert!(
+        object(&prod, "Deployment", "api-blue").contains("app.kubernetes.io/version: \"1.8.0\"")
+    );
+}
+
 #[test]
 fn blue_green_serves_the_active_colour_and_previews_the_other() {
     let p = TempProject::example("blue-green");

@@ -161,6 +161,32 @@ fn values_reference_is_generated_from_the_schema() {
             desc.replace('|', "\\|").replace('\n', " ")
         ));
     }
+    page.push_str(
+        "\n## Settings that do nothing\n\n\
+         A value the built-in templates ignore where it is written is an error (exit 2) at the\n\
+         values file:line that set it, with its key path and why; where leaving it in place is\n\
+         normal, a warning (printed by `check` and `build`). It is checked on each component's merged values; a value shared by\n\
+         several components is reported only when it does nothing in every component that has it.\n\
+         Not reported: what the defaults set (the built-in and the project's\n\
+         `chart-templates/values.yaml`); the settings of a feature switched off (`ingress.*` with\n\
+         `ingress.enabled: false`, `canary.*` with `canary.enabled: false`, `autoscaling.*`,\n\
+         `podDisruptionBudget.*`, `helmTest.*`), since switching a feature per environment is\n\
+         normal; and a key whose name a template of the project's `chart-templates/` mentions,\n\
+         since that template may read it. A component of `kind: None` renders no workload and is\n\
+         not checked.\n\n\
+         | Key | Does nothing when | Severity | Fix |\n|---|---|---|---|\n",
+    );
+    for rule in kforge::values::INERT_RULES {
+        let keys: Vec<String> = rule.keys.iter().map(|k| format!("`{k}`")).collect();
+        page.push_str(&format!(
+            "| {}{} | {} | {} | {} |\n",
+            keys.join(", "),
+            if rule.switch { ": true" } else { "" },
+            rule.when,
+            rule.severity.as_str(),
+            rule.fix
+        ));
+    }
     expect_page("docs/values.md", &page);
 }
 

@@ -494,7 +494,8 @@ fn build_never_writes_a_chart_its_readers_refuse() {
     p.write("big.yaml", &format!("podAnnotations:\n  big: \"{big}\"\n"));
     let run = bounded(p.path(), &["build", "-e", "dev", "-f", "big.yaml"], "", 240).exit(2);
     assert!(
-        run.stderr.contains("values.yaml is") && run.stderr.contains("5242880-byte limit"),
+        run.stderr.contains("templates/deployment-krakend.yaml is")
+            && run.stderr.contains("5242880-byte limit"),
         "{}",
         run.stderr
     );

@@ -507,3 +507,100 @@ fn the_last_release_is_pulled_from_a_registry_with_previous() {
         .exit(2)
         .stderr_has(&format!("pulling {target}/shop:0.9.0 failed"));
 }
+
+/// What real Helm renders from `chart` given `values` (JSON, as `--set` or `-f` would give them):
+/// the release's manifest, or Helm's error (tests/oracles/helm.py `template`).
+fn helm_template(chart: &Path, values: Option<&str>) -> Result<String, String> {
+    let chart = chart.display().to_string();
+    let mut args = vec!["template", "rel", chart.as_str()];
+    args.extend(values);
+    let out = helm(&args);
+    if out["ok"] == true {
+        Ok(out["manifest"].as_str().unwrap().to_string())
+    } else {
+        Err(out["error"].as_str().unwrap().to_string())
+    }
+}
+
+const FIXED_VALUES: &str = "value must be 'this chart was rendered by kforge: its values are fixed; change environments/prod.yaml in the project and build a new version (kforge-values.yaml in the chart holds the values it was rendered from)'";
+
+// Regression (issue 33, item 5): a packaged chart is static, yet it shipped its merged values as
+// values.yaml, so `helm show values` listed knobs and `helm install --set replicaCount=5`
+// succeeded and did nothing. Now Helm shows no values and refuses any, saying why.
+#[test]
+fn real_helm_shows_no_values_and_refuses_values_for_a_static_chart() {
+    let (p, charts) = built();
+    let prod = &charts[2];
+    let shown = helm(&["show-values", &prod.display().to_string()]);
+    let shown = shown["yaml"].as_str().unwrap();
+    assert!(
+        shown
+            .lines()
+            .all(|l| l.trim().is_empty() || l.starts_with('#')),
+        "helm show values lists values:\n{shown}"
+    );
+    assert!(
+        shown.contains("rendered by kforge") && shown.contains("environments/prod.yaml"),
+        "{shown}"
+    );
+
+    // No values: Helm renders the chart's manifests.
+    let manifest = helm_template(prod, None).expect("helm renders the chart without values");
+    assert!(manifest.contains("kind: Deployment"), "{manifest}");
+    assert!(
+        manifest.contains("kind: HorizontalPodAutoscaler"),
+        "{manifest}"
+    );
+
+    // Any value (`--set`, `-f`), even a global one, is refused with the way to change it.
+    for values in [
+        r#"{"replicaCount": 5}"#,
+        r#"{"image": {"tag": "2.11.0"}}"#,
+        r#"{"global": {"imageRegistry": "mirror.example.com"}}"#,
+    ] {
+        let err = helm_template(prod, Some(values)).expect_err(values);
+        assert!(
+            err.contains("values don't meet the specifications of the schema")
+                && err.contains(FIXED_VALUES),
+            "{values}: {err}"
+        );
+    }
+    let err = helm_template(prod, Some(r#"{"replicaCount": 5}"#)).unwrap_err();
+    assert!(err.contains("invalid propertyName 'replicaCount'"), "{err}");
+
+    // The values the chart was rendered from are in it, under a name Helm does not read.
+    let kept = python(
+        "import sys, tarfile\nsys.stdout.write(tarfile.open(sys.stdin.read().strip()).extractfile('krakend/kforge-values.yaml').read().decode())",
+        &prod.display().to_string(),
+    );
+    let merged = p.kforge().args(["values", "-e", "prod"]).run().exit(0);
+    assert_eq!(kept, merged.stdout);
+    assert!(
+        kept.contains("replicaCount") || kept.contains("autoscaling"),
+        "{kept}"
+    );
+}
+
+// A chart kforge packaged, used as a dependency of another chart: Helm hands it `global: {}`,
+// which it accepts; values the parent gives it are refused with the same message.
+#[test]
+fn real_helm_accepts_a_static_chart_as_a_dependency_but_not_values_for_it() {
+    let (_p, charts) = built();
+    let parent = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(parent.path().join("charts")).unwrap();
+    std::fs::create_dir_all(parent.path().join("templates")).unwrap();
+    std::fs::write(
+        parent.path().join("Chart.yaml"),
+        "apiVersion: v2\nname: umbrella\nversion: 1.0.0\ndependencies:\n  - name: krakend\n    version: 1.0.0\n",
+    )
+    .unwrap();
+    std::fs::copy(&charts[2], parent.path().join("charts/krakend-1.0.0.tgz")).unwrap();
+    let manifest = helm_template(parent.path(), None).expect("the parent renders");
+    assert!(manifest.contains("kind: Deployment"), "{manifest}");
+    let err = helm_template(parent.path(), Some(r#"{"krakend": {"replicaCount": 5}}"#))
+        .expect_err("values for the dependency");
+    assert!(err.contains(FIXED_VALUES), "{err}");
+    let err =
+        helm_template(parent.path(), Some(r#"{"global": {"x": 1}}"#)).expect_err("global values");
+    assert!(err.contains(FIXED_VALUES), "{err}");
+}

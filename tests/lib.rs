@@ -16,6 +16,7 @@ mod helm;
 mod import;
 mod import_expression;
 mod import_safety;
+mod inert;
 mod injection;
 mod lint;
 mod lint_apps;

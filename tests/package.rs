@@ -42,12 +42,14 @@ fn layout_matches_helm_package() {
         [
             "krakend/Chart.yaml",
             "krakend/values.yaml",
+            "krakend/values.schema.json",
             config_map.as_str(),
             "krakend/templates/deployment-krakend.yaml",
             "krakend/templates/horizontalpodautoscaler-krakend.yaml",
             "krakend/templates/ingress-krakend.yaml",
             "krakend/templates/poddisruptionbudget-krakend.yaml",
             "krakend/templates/service-krakend.yaml",
+            "krakend/kforge-values.yaml",
         ]
     );
     for e in entries.as_array().unwrap() {

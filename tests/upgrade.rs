@@ -256,10 +256,8 @@ fn render_names_a_hook_job_by_its_content() {
 fn a_public_application_given_a_canary_after_its_first_release_is_refused() {
     let staging = crate::import::app("podinfo-chart/staging.yaml");
     let production = crate::import::app("podinfo-chart/production.yaml");
-    let (_t, out, _) = crate::import::import_and_prove(&[
-        ("staging", &staging),
-        ("production", &production),
-    ]);
+    let (_t, out, _) =
+        crate::import::import_and_prove(&[("staging", &staging), ("production", &production)]);
     let kforge = |args: &[&str]| crate::support::Cli::new().args(args).in_dir(&out).run();
     kforge(&["build", "--version", "1.0.0"]).exit(0);
     let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();

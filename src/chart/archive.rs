@@ -1,5 +1,6 @@
 //! Byte-reproducible chart archives, laid out like `helm package`: every entry under
-//! `<name>/`, Chart.yaml first, then values.yaml, then templates/ in name order. Entries have
+//! `<name>/`, Chart.yaml first, then values.yaml and values.schema.json, then templates/ in name
+//! order, then other files (kforge-values.yaml). Entries have
 //! fixed modes (0644), owners (0, no names) and mtimes (SOURCE_DATE_EPOCH or a fixed default);
 //! the gzip header carries no time, no file name and a fixed OS byte.
 

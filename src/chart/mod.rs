@@ -1,12 +1,13 @@
 //! Helm charts: Chart.yaml (written from the `chart:` values, read back from any archive),
-//! reproducible archives and their bounded reader, the escapes of static manifests, and
-//! chart repository folders with their index and immutable versions.
+//! reproducible archives and their bounded reader, the escapes of static manifests, the values
+//! a static chart refuses, and chart repository folders with their index and immutable versions.
 
 mod archive;
 mod chart_yaml;
 mod chunked;
 mod digests;
 mod escape;
+mod fixed_values;
 mod immutable;
 pub mod index;
 pub mod limits;
@@ -16,6 +17,7 @@ pub mod repo;
 pub use archive::{ChartFile, WriteError, write_archive};
 pub use chart_yaml::{ArchivedChartYamlError, ChartMeta, ChartYaml, ChartYamlError};
 pub use escape::{TemplateAction, escape_for_helm, unescape_from_helm};
+pub use fixed_values::{PROVENANCE_VALUES, fixed_values_message, values_schema, values_yaml};
 pub use immutable::{Immutable, check_immutable};
 
 use crate::diag::{Color, Failure};

@@ -17,8 +17,8 @@ use crate::manifest::{Document, Hooks, release_view, rename_config_map_refs, sor
 use crate::project::{Project, ProjectError};
 use crate::render::{ConfigSets, RenderContext, TemplateSet, TemplateSetError, render_env};
 use crate::values::{
-    COMPONENTS, CliLayers, MergedValues, PendingSchema, SchemaSource, ValuesSchema, merge_env,
-    validate,
+    COMPONENTS, CliLayers, MergedValues, PendingSchema, SchemaSource, ValuesSchema, inert_settings,
+    merge_env, validate,
 };
 use crate::yaml::Node;
 
@@ -276,6 +276,7 @@ impl Workspace {
     pub fn values(&self, env: &str, layers: &CliLayers) -> Result<(MergedValues, ChartMeta)> {
         let merged = merge_env(&self.project, &self.templates.defaults(), env, layers)?;
         validate(self.schema()?, &merged)?;
+        inert_settings(&merged, &self.templates)?;
         let chart = ChartMeta::from_values(&merged.root).map_err(Diagnostics::from)?;
         Ok((merged, chart))
     }
@@ -298,7 +299,9 @@ impl Workspace {
         let values = merge_env(&self.project, &self.templates.defaults(), env, layers)?;
         let rendered = self.render_and_lint(&values, env);
         validate(self.schema()?, &values)?;
-        let (chart, docs, findings) = rendered?;
+        let inert = inert_settings(&values, &self.templates)?;
+        let (chart, docs, mut findings) = rendered?;
+        findings.extend(inert);
         Ok(Rendered {
             values,
             chart,

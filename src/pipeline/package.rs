@@ -6,11 +6,14 @@ use std::path::{Path, PathBuf};
 use super::published::Published;
 use super::{Error, Rendered, Result};
 use crate::chart::repo::{Repo, sha256_hex};
-use crate::chart::{ChartFile, ChartMeta, Error as ChartError, escape_for_helm, write_archive};
+use crate::chart::{
+    ChartFile, ChartMeta, Error as ChartError, PROVENANCE_VALUES, escape_for_helm,
+    fixed_values_message, values_schema, values_yaml, write_archive,
+};
 use crate::diag::Diagnostic;
 use crate::epoch::BuildTime;
 use crate::manifest::{Document, HookKind};
-use crate::yaml::emit_document;
+use crate::yaml::{Node, emit_document};
 
 /// Overrides and fixed inputs shared by every environment of a run.
 pub struct PackageOptions {
@@ -87,6 +90,10 @@ pub fn package_rendered(
     }
     chart.source_commit.clone_from(&opts.commit);
     let chart_yaml = chart.chart_yaml(env);
+    // The chart is static: it takes no values (values.yaml says why, values.schema.json makes
+    // Helm refuse them) and keeps the merged values it was rendered from as provenance.
+    let overlay = overlay_shown(env, &merged.layers);
+    let message = fixed_values_message(&overlay);
     let mut files = vec![
         ChartFile {
             path: "Chart.yaml".into(),
@@ -94,7 +101,11 @@ pub fn package_rendered(
         },
         ChartFile {
             path: "values.yaml".into(),
-            data: emit_document(&merged.root).into_bytes(),
+            data: values_yaml(env, &overlay).into_bytes(),
+        },
+        ChartFile {
+            path: "values.schema.json".into(),
+            data: values_schema(&chart.name, env, &message).into_bytes(),
         },
     ];
     // `helm test` hooks go under templates/tests/, as `helm create` lays them out; everything
@@ -114,6 +125,11 @@ pub fn package_rendered(
     }
     templates.sort_by(|a, b| a.path.cmp(&b.path));
     files.extend(templates);
+    // After the templates, where `helm package` puts a chart's other files.
+    files.push(ChartFile {
+        path: PROVENANCE_VALUES.into(),
+        data: emit_document(&merged.root).into_bytes(),
+    });
     let bytes =
         write_archive(&chart.name, &files, opts.time.mtime()).map_err(ChartError::WriteArchive)?;
     let packaged = Packaged {
@@ -127,6 +143,25 @@ pub fn package_rendered(
         bytes,
     };
     Ok((packaged, docs))
+}
+
+/// The overlay of `env` as the project shows it (`environments/prod.yaml`, or
+/// `environments/prod/` for a folder of files), found among the values files it was merged from.
+fn overlay_shown(env: &str, layers: &[Node]) -> String {
+    let folder = format!("environments/{env}/");
+    let files = [".yaml", ".yml"].map(|ext| format!("environments/{env}{ext}"));
+    for layer in layers {
+        let Some((file, ..)) = layer.origin.file_line() else {
+            continue;
+        };
+        if file.display.starts_with(&folder) {
+            return folder;
+        }
+        if files.contains(&file.display) {
+            return file.display.clone();
+        }
+    }
+    files[0].clone()
 }
 
 /// Whether [`store`] wrote the archive or found it already there.

@@ -3,6 +3,7 @@
 
 mod components;
 mod extend;
+mod inert;
 mod keyed;
 mod merge;
 mod schema;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 
 pub use components::{COMPONENTS, Component, ENABLED, components, own_values, switched_off};
 pub use extend::{REPLACE_KEYWORD, for_layers};
+pub use inert::{INERT_RULES, InertRule, inert_settings};
 pub use keyed::KeyedMaps;
 pub use merge::merge_overlay;
 pub use schema::{PendingSchema, SchemaSource, ValuesSchema};
@@ -61,6 +63,9 @@ pub struct MergedValues {
     pub before_sets: Option<Node>,
     /// The components declared but switched off in this environment: checked, not rendered.
     pub switched_off: Vec<Component>,
+    /// The defaults layers (the built-in and the project's chart-templates/values.yaml): what
+    /// they set nobody chose for this environment.
+    pub defaults: Vec<Arc<SourceFile>>,
 }
 
 /// Parses a values file: zero or one YAML document, which must be a map.
@@ -187,6 +192,7 @@ pub fn merge_env(
         first_overlay,
         before_sets,
         switched_off,
+        defaults: defaults.to_vec(),
     })
 }
 

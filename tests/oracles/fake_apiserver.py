@@ -2,8 +2,9 @@
 Helm 4 library (which has no client-only dry run) can `install` a chart and return the
 rendered release: discovery for the kinds charts use, an OpenAPI document without
 definitions, collections listing what was created (a Job as complete, since Helm waits for
-hook Jobs). Used by helm_release.py to generate tests/corpora/apps/podinfo-chart/ (see its
-SOURCE)."""
+hook Jobs). Run as a script, it serves on 127.0.0.1:8080 for helm_release.py, which generated
+tests/corpora/apps/podinfo-chart/ (see its SOURCE); helm.py's `template` imports it and serves
+`H` on a free port inside its own process (`serve`)."""
 import json, sys, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -110,4 +111,14 @@ class H(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self.send(200, {"kind": "Status", "apiVersion": "v1", "status": "Success"})
 
-ThreadingHTTPServer(("127.0.0.1", 8080), H).serve_forever()
+
+def serve(port: int = 0) -> ThreadingHTTPServer:
+    """Serves on 127.0.0.1:`port` (0: a free one) in a daemon thread; returns the server."""
+    import threading
+    server = ThreadingHTTPServer(("127.0.0.1", port), H)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+if __name__ == "__main__":
+    ThreadingHTTPServer(("127.0.0.1", 8080), H).serve_forever()

@@ -13,6 +13,13 @@ to stderr and the exit code is 1):
     helm.py push TGZ oci://HOST:PORT/P   {"ok": true}          (plain HTTP)
     helm.py repo-add-update NAME URL     {"ok": true}          (helm repo add + helm repo update)
     helm.py version                      {"version": "...", "number": N}
+    helm.py template NAME CHART [VALUES_JSON]
+                                         {"ok": true, "manifest": "...", "config": {...}} or
+                                         {"ok": false, "error": "<Helm's error>"}
+        `helm install NAME CHART` with VALUES_JSON as its values (`--set`/`-f`), into
+        fake_apiserver.py's stand-in API server started on a free port in this process (the
+        library has no client-only dry run): what `helm template` and `helm install` render,
+        or the error they print, such as a values schema's refusal (exit 0 either way).
 
 Every run gets a fresh, empty Helm home (HOME, HELM_*_HOME) in a temp dir, removed on exit, so
 runs never see each other's repositories, caches or registry logins.
@@ -188,6 +195,24 @@ class Helm:
         opts = json.dumps({"plain_http": True}).encode()
         self._check("push", self.lib.helm_sdkpy_push(self.handle, tgz.encode(), remote.encode(), opts))
 
+    def template(self, name: str, chart: str, values_json: str) -> dict:
+        """`helm install` into the stand-in API server (see `fake_cluster`): the release's
+        manifest and the values it was given, or Helm's error."""
+        u64, s, out = ctypes.c_ulonglong, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)
+        fn = self.lib.helm_sdkpy_install
+        fn.argtypes = [u64, s, s, s, s, s, out]
+        fn.restype = ctypes.c_int
+        res = ctypes.c_void_p(None)
+        opts = json.dumps({"wait": False}).encode()
+        rc = fn(self.handle, name.encode(), chart.encode(), values_json.encode(), b"", opts,
+                ctypes.byref(res))
+        if rc != 0:
+            ptr = self.lib.helm_sdkpy_last_error()
+            msg = ctypes.string_at(ptr).decode("utf-8", "replace") if ptr else "unknown error"
+            return {"ok": False, "error": msg}
+        release = json.loads(self._take(res))
+        return {"ok": True, "manifest": release.get("manifest", ""), "config": release.get("config")}
+
     def repo_add_update(self, name: str, url: str):
         # Helm drops an index entry it cannot load with only a logged warning ("skipping loading
         # invalid entry for chart"); for an oracle that is a rejection too.
@@ -208,6 +233,26 @@ class Helm:
             raise HelmFailure("helm skipped invalid index entries:\n" + "\n".join(skipped))
 
 
+def fake_cluster():
+    """Starts fake_apiserver.py's stand-in API server on a free loopback port in this process
+    and points $KUBECONFIG (in the fresh Helm home) at it; must run before the library loads."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import fake_apiserver
+
+    server = fake_apiserver.serve(0)
+    port = server.server_address[1]
+    path = os.environ["KUBECONFIG"]
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(
+            "apiVersion: v1\nkind: Config\ncurrent-context: fake\n"
+            f"clusters: [{{name: fake, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n"
+            "users: [{name: fake, user: {}}]\n"
+            "contexts: [{name: fake, context: {cluster: fake, user: fake, namespace: default}}]\n"
+        )
+    return server
+
+
 def run(helm_factory, argv: list) -> dict:
     cmd, args = argv[0], argv[1:]
     arity = {
@@ -221,12 +266,18 @@ def run(helm_factory, argv: list) -> dict:
     if cmd == "lint":
         if not args:
             raise SystemExit("usage: helm.py lint PATH..." + USAGE)
+    elif cmd == "template":
+        if len(args) not in (2, 3):
+            raise SystemExit("usage:" + USAGE)
+        fake_cluster()
     elif cmd not in arity or len(args) != arity[cmd]:
         raise SystemExit("usage:" + USAGE)
     helm = helm_factory()
     try:
         if cmd == "lint":
             return {"results": [helm.lint(p) for p in args]}
+        if cmd == "template":
+            return helm.template(args[0], os.path.abspath(args[1]), args[2] if len(args) > 2 else "")
         if cmd == "show-chart":
             return {"yaml": helm.show_chart(args[0])}
         if cmd == "show-values":
