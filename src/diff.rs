@@ -55,8 +55,8 @@ impl crate::diag::Failure for Error {
     }
 }
 
-/// (kind, namespace, name).
-pub type Key = (String, String, String);
+/// An object's identity: kind, namespace, name.
+pub use crate::manifest::ObjectKey as Key;
 
 /// One changed path of a resource.
 #[derive(Debug, PartialEq)]
@@ -131,7 +131,7 @@ impl Report {
             .iter()
             .map(|(old, new, cs)| {
                 let mut obj = self.id_json(new);
-                obj["old_name"] = Json::String(old.2.clone());
+                obj["old_name"] = Json::String(old.name.clone());
                 obj["changes"] = cs.iter().map(change_json).collect();
                 obj
             })
@@ -221,11 +221,11 @@ fn pair_config_sets(
     added: &mut Vec<Key>,
 ) -> Vec<(Key, Key, Vec<Change>)> {
     let set_of = |side: &BTreeMap<Key, Json>, k: &Key| -> Option<(String, String)> {
-        if k.0 != "ConfigMap" {
+        if k.kind != "ConfigMap" {
             return None;
         }
         let set = label(side.get(k)?, CONFIG_SET_LABEL)?;
-        Some((k.1.clone(), set.to_string()))
+        Some((k.namespace.clone(), set.to_string()))
     };
     let mut out = Vec::new();
     let candidates: Vec<(Key, (String, String))> = removed
@@ -299,8 +299,7 @@ pub fn archive_documents(
 fn by_key(docs: Vec<Document>, label: &str) -> Result<BTreeMap<Key, Json>, Error> {
     let mut out = BTreeMap::new();
     for d in docs {
-        let key = (d.kind.clone(), d.namespace.clone(), d.name.clone());
-        if out.insert(key, to_json(&d.node)).is_some() {
+        if out.insert(d.key(), to_json(&d.node)).is_some() {
             return Err(Error::Unsupported(format!(
                 "{label} has two {} objects named {}{}; diff matches resources by kind, namespace and name",
                 d.kind,
@@ -419,8 +418,8 @@ fn push_segment(path: &mut String, seg: &str) {
     path.push_str(seg);
 }
 
-fn key_json((kind, namespace, name): &Key) -> Json {
-    serde_json::json!({"kind": kind, "namespace": namespace, "name": name})
+fn key_json(key: &Key) -> Json {
+    serde_json::json!({"kind": key.kind, "namespace": key.namespace, "name": key.name})
 }
 
 fn change_json(c: &Change) -> Json {
@@ -433,7 +432,12 @@ fn change_json(c: &Change) -> Json {
     }
 }
 
-fn key_text((kind, namespace, name): &Key) -> String {
+fn key_text(key: &Key) -> String {
+    let Key {
+        kind,
+        namespace,
+        name,
+    } = key;
     if namespace.is_empty() {
         format!("{kind}/{name}")
     } else {
@@ -544,7 +548,7 @@ fn text_report(report: &Report, color: bool) -> String {
         let head = format!(
             "~ {} (config set, was {}: its content changed, so its hashed name did)",
             report.id_text(new),
-            old.2
+            old.name
         );
         out.push_str(&paint(bold, &head));
         out.push('\n');

@@ -65,6 +65,43 @@ pub struct Hook {
     pub weight: i64,
 }
 
+/// An object's identity in a release: kind, namespace (empty: the release's) and name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectKey {
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.namespace`, or empty.
+    pub namespace: String,
+    /// `metadata.name`.
+    pub name: String,
+}
+
+impl ObjectKey {
+    /// The identity of `kind` `namespace`/`name`.
+    pub fn new(
+        kind: impl Into<String>,
+        namespace: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind: kind.into(),
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectKey {
+    /// `Kind namespace/name`, or `Kind name` without a namespace.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.kind, self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}
+
 /// One rendered Kubernetes object.
 #[derive(Clone, Debug)]
 pub struct Document {
@@ -105,6 +142,19 @@ impl Document {
             duplicate_keys: Vec::new(),
             component: None,
         }
+    }
+
+    /// Its identity: kind, namespace, name.
+    pub fn key(&self) -> ObjectKey {
+        ObjectKey::new(&self.kind, &self.namespace, &self.name)
+    }
+
+    /// Its `apiVersion`, or empty.
+    pub fn api_version(&self) -> &str {
+        self.node
+            .get_path(&["apiVersion"])
+            .and_then(Node::as_str)
+            .unwrap_or("")
     }
 
     /// A file name for this object: `<kind>-<name>.yaml`, lower case, safe characters only.

@@ -66,7 +66,7 @@ pub enum ProjectError {
     },
     /// A file name in environments/ that is not a valid environment name.
     #[error(
-        "environments/{file}: `{name}` is not a valid environment name: use at most 63 lower-case letters, digits, `-` and `_` (and not `base`); rename the file"
+        "environments/{file}: `{name}` is not a valid environment or layer name: use at most 63 lower-case letters, digits, `-` and `_`, not `_` first (and not `base`); rename the file"
     )]
     BadEnvFile {
         /// The file or folder name, escaped.
@@ -125,6 +125,9 @@ pub struct Project {
     pub base: PathBuf,
     /// Environments by name, sorted.
     pub envs: BTreeMap<String, Overlay>,
+    /// Shared layers by name (`environments/_<name>.yaml`): values several environments build
+    /// on, each naming them in its overlay (`kforge: {layers: [<name>]}`; docs/layers.md).
+    pub layers: BTreeMap<String, PathBuf>,
     /// The project root with symlinks resolved, which every project file must be inside.
     real_root: PathBuf,
 }
@@ -143,12 +146,27 @@ impl Project {
             source,
         })?;
         let mut envs = BTreeMap::new();
+        let mut layers = BTreeMap::new();
         for entry in read_dir_sorted(&env_dir)? {
             let name = entry
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             if name.starts_with('.') {
+                continue;
+            }
+            // `_<name>.yaml`: a shared layer, not an environment.
+            if let Some(layer) = name.strip_prefix('_') {
+                if entry.is_file() && is_yaml_name(&entry) {
+                    let stem = layer
+                        .rsplit_once('.')
+                        .map_or(layer, |(stem, _)| stem)
+                        .to_string();
+                    check_env_name(&name, &stem)?;
+                    if layers.insert(stem.clone(), entry.clone()).is_some() {
+                        return Err(ProjectError::Ambiguous(format!("_{stem}")));
+                    }
+                }
                 continue;
             }
             let (env, overlay) = if entry.is_dir() {
@@ -192,6 +210,7 @@ impl Project {
             real_root,
             base,
             envs,
+            layers,
         })
     }
 
@@ -239,6 +258,7 @@ pub fn is_valid_env_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 63
         && name != "base"
+        && !name.starts_with('_')
         && name
             .bytes()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_')

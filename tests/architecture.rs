@@ -189,6 +189,133 @@ fn imports_run_down_the_pipeline() {
     assert_eq!(find_cycle(&graph), None, "a cycle between files");
 }
 
+/// The layers of ARCHITECTURE.md's "Modules, top to bottom", read off the page: each bullet
+/// one layer, top first, its bold module names (`cmd/` → `cmd`, `values/components.rs` →
+/// `values`).
+fn layers_of_the_architecture_page() -> Vec<Vec<String>> {
+    let page = fs::read_to_string(repo_root().join("ARCHITECTURE.md")).unwrap();
+    let section = page
+        .split("## Modules, top to bottom")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("ARCHITECTURE.md has a \"Modules, top to bottom\" section");
+    let mut layers = Vec::new();
+    for bullet in section.split("\n- ").skip(1) {
+        let mut names = Vec::new();
+        let mut rest = bullet;
+        // The module names lead the bullet: **`a`**, **`b`** and **`c`**: ...
+        while let Some(start) = rest.find("**`") {
+            if rest[..start].contains(':') {
+                break;
+            }
+            let after = &rest[start + 3..];
+            let end = after.find("`**").unwrap();
+            let name = after[..end]
+                .trim_end_matches('/')
+                .trim_end_matches(".rs")
+                .split('/')
+                .next()
+                .unwrap()
+                .to_string();
+            names.push(name);
+            rest = &after[end + 3..];
+        }
+        if !names.is_empty() {
+            layers.push(names);
+        }
+    }
+    layers
+}
+
+/// Each import of a top-level module by another that sits higher in `layers` than it, or in
+/// no layer at all.
+fn upward_imports(
+    graph: &BTreeMap<String, BTreeSet<String>>,
+    layers: &[Vec<String>],
+) -> Vec<String> {
+    let rank = |m: &str| {
+        let top = m.split("::").next().unwrap();
+        layers.iter().position(|l| l.iter().any(|n| n == top))
+    };
+    let mut wrong = Vec::new();
+    for (module, deps) in graph {
+        let Some(mine) = rank(module) else {
+            wrong.push(format!("{module} is in no layer of ARCHITECTURE.md"));
+            continue;
+        };
+        for dep in deps {
+            match rank(dep) {
+                Some(theirs) if theirs < mine => wrong.push(format!(
+                    "{module} imports {dep}, which ARCHITECTURE.md lists above it"
+                )),
+                None => wrong.push(format!("{dep} is in no layer of ARCHITECTURE.md")),
+                _ => {}
+            }
+        }
+    }
+    wrong
+}
+
+// The page listed oci below chart, which oci imports, and the test only looked for cycles: an
+// import up the list passed.
+#[test]
+fn imports_follow_the_layers_architecture_md_lists() {
+    let layers = layers_of_the_architecture_page();
+    assert!(layers.len() >= 10, "{layers:?}");
+    let wrong = upward_imports(&import_graph(), &layers);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // The check fails on a small tree with an upward import (so it can fail at all).
+    let fixture: BTreeMap<String, BTreeSet<String>> = [
+        (
+            "pipeline".to_string(),
+            BTreeSet::from(["lint::sink".to_string()]),
+        ),
+        (
+            "lint::sink".to_string(),
+            BTreeSet::from(["pipeline".to_string()]),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let found = upward_imports(&fixture, &layers);
+    assert_eq!(
+        found,
+        ["lint::sink imports pipeline, which ARCHITECTURE.md lists above it"]
+    );
+}
+
+/// Whether `code` prints (to stdout or stderr) or ends the process.
+fn prints(code: &str) -> bool {
+    [
+        "println!",
+        "eprintln!",
+        "print!(",
+        "eprint!(",
+        "io::stdout()",
+        "io::stderr()",
+        "process::exit",
+    ]
+    .iter()
+    .any(|p| code.contains(p))
+}
+
+// Rule 5 of ARCHITECTURE.md was not checked: nothing prints below cmd/ (the progress line
+// excepted).
+#[test]
+fn nothing_prints_below_the_command_layer() {
+    let mut wrong = Vec::new();
+    for (rel, code) in sources() {
+        let top_layer = rel.starts_with("cmd/") || rel == "main.rs";
+        if !top_layer && rel != "progress.rs" && prints(&code) {
+            wrong.push(format!(
+                "src/{rel} prints or exits (only cmd/ and main.rs may)"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(prints("fn f() { eprintln!(\"x\"); }"), "the check can fail");
+}
+
 #[test]
 fn anyhow_and_clap_stay_in_the_command_layer_and_nothing_is_thread_local() {
     let mut wrong = Vec::new();

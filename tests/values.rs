@@ -139,3 +139,62 @@ fn values_yaml_output_reparses() {
         .json();
     assert_eq!(json, again);
 }
+
+// Issue 35: staging and production shared everything but a few lines, and there was no way to
+// say so: a shared layer is written once and named by the environments that build on it.
+#[test]
+fn a_shared_layer_is_merged_between_base_and_the_overlays_that_name_it() {
+    let p = crate::support::TempProject::reference();
+    p.write(
+        "environments/_cloud.yaml",
+        "podAnnotations:\n  cloud: \"yes\"\nreplicaCount: 5\n",
+    );
+    let staging = std::fs::read_to_string(p.path().join("environments/staging.yaml")).unwrap();
+    p.write(
+        "environments/staging.yaml",
+        &format!("{staging}\nkforge:\n  layers: [cloud]\n"),
+    );
+    // The layer is not an environment.
+    p.kforge().args(["render", "-e", "_cloud"]).run().exit(2);
+    let values = p
+        .kforge()
+        .args(["values", "-e", "staging", "--show-origin"])
+        .run()
+        .exit(0);
+    values.stdout_has("environments/_cloud.yaml:2");
+    // The overlay wins over the layer it names; environments that do not name it lack it.
+    let staging_out = p
+        .kforge()
+        .args(["render", "-e", "staging"])
+        .run()
+        .exit(0)
+        .stdout;
+    assert!(staging_out.contains("cloud: \"yes\""), "{staging_out}");
+    let dev = p
+        .kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(0)
+        .stdout;
+    assert!(!dev.contains("cloud: \"yes\""), "{dev}");
+    // A name that is no layer, with a did-you-mean, at its line.
+    p.write(
+        "environments/staging.yaml",
+        &format!("{staging}\nkforge:\n  layers: [clud]\n"),
+    );
+    p.kforge()
+        .args(["render", "-e", "staging"])
+        .run()
+        .exit(2)
+        .stderr_has("no shared layer `clud`")
+        .stderr_has("did you mean `cloud`?")
+        .stderr_has("environments/staging.yaml:");
+    // Only overlays name layers.
+    p.write("environments/staging.yaml", &staging);
+    p.append("environments/base.yaml", "kforge: {layers: [cloud]}\n");
+    p.kforge()
+        .args(["render", "-e", "staging"])
+        .run()
+        .exit(2)
+        .stderr_has("only an environment's overlay names the shared layers it builds on");
+}

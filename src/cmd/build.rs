@@ -85,14 +85,7 @@ fn build_plan(
         args.chart.app_version.as_ref(),
         &ws.project.root,
     )?;
-    let envs: Vec<String> = if args.envs.is_empty() {
-        ws.envs()
-    } else {
-        for e in &args.envs {
-            ws.project.overlay(e)?;
-        }
-        args.envs.clone()
-    };
+    let envs = ws.select(&args.envs)?;
     let previous = Previous::new(
         &args.chart.previous,
         &args.chart.destination,

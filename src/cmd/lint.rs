@@ -34,10 +34,7 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
     };
     apply_flags(&mut opts, args)?;
     let (objects, findings, unreadable) = if let Some(ws) = ws {
-        let envs: Vec<String> = match &args.env {
-            Some(e) => vec![e.clone()],
-            None => ws.project.envs.keys().cloned().collect(),
-        };
+        let envs = ws.select(args.env.as_slice())?;
         let layers = args.values.layers();
         let linted = ws.each_env(&envs, |env| {
             let rendered = ws.render_unchecked(env, &layers)?;

@@ -19,10 +19,9 @@ pub fn run(args: &PackageArgs) -> Result<ExitCode> {
     )
     .map_err(|e| ws.schema_first(e))?;
     let layers = args.values.layers();
-    let envs: Vec<String> = match &args.select.env {
-        Some(e) => vec![e.clone()],
-        None => ws.envs(),
-    };
+    let envs = ws
+        .select(args.select.env.as_slice())
+        .map_err(|e| ws.schema_first(e))?;
     let published = Published::new(args.chart.published.clone());
     let previous = previous(&ws, args, &published).map_err(|e| ws.schema_first(e))?;
     let charts = ws.package_all(&envs, &layers, &opts, &previous)?;

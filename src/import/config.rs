@@ -44,8 +44,8 @@ pub fn map_config_maps(envs: &[EnvObjects<'_>], keep: &[Key]) -> ConfigPlan {
     // Names in the order met, every environment's.
     let mut names: Vec<&str> = Vec::new();
     for o in envs.iter().flat_map(|e| e.objects) {
-        if o.key.0 == "ConfigMap" && !names.contains(&o.key.2.as_str()) {
-            names.push(&o.key.2);
+        if o.key.kind == "ConfigMap" && !names.contains(&o.key.name.as_str()) {
+            names.push(&o.key.name);
         }
     }
     for name in names {
@@ -55,7 +55,7 @@ pub fn map_config_maps(envs: &[EnvObjects<'_>], keep: &[Key]) -> ConfigPlan {
             .map(|e| {
                 e.objects
                     .iter()
-                    .filter(|o| o.key.0 == "ConfigMap" && o.key.2 == name)
+                    .filter(|o| o.key.kind == "ConfigMap" && o.key.name == name)
                     .collect()
             })
             .collect();
@@ -73,7 +73,7 @@ pub fn map_config_maps(envs: &[EnvObjects<'_>], keep: &[Key]) -> ConfigPlan {
             Some(each) => {
                 let mut err = None;
                 for (o, env) in each.iter().zip(envs) {
-                    if o.key.1 != env.namespace.unwrap_or_default() {
+                    if o.key.namespace != env.namespace.unwrap_or_default() {
                         err = Some(format!(
                             "its namespace is not its environment's one namespace, which a \
                              config set is written into (`{}`)",
@@ -262,7 +262,7 @@ mod tests {
 
     fn cm(ns: &str, data: Json) -> Object {
         Object {
-            key: ("ConfigMap".into(), ns.into(), "app-config".into()),
+            key: crate::manifest::ObjectKey::new("ConfigMap", ns, "app-config"),
             json: json!({"apiVersion": "v1", "kind": "ConfigMap",
                 "metadata": {"name": "app-config", "namespace": ns, "labels": {"app": "web"}},
                 "data": data}),

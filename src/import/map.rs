@@ -71,7 +71,7 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
     let mut used_services = Vec::new();
     let mut used_ingresses = Vec::new();
     for obj in objects {
-        if !WORKLOADS.contains(&obj.key.0.as_str()) || keep.contains(&obj.key) {
+        if !WORKLOADS.contains(&obj.key.kind.as_str()) || keep.contains(&obj.key) {
             continue;
         }
         let mut values = match workload(&obj.json) {
@@ -88,11 +88,11 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
             .unwrap_or(json!({}));
         let mut covers = vec![obj.key.clone()];
         let mut services = Map::new();
-        let batch = obj.key.0 == "CronJob" || obj.key.0 == "Job";
+        let batch = obj.key.kind == "CronJob" || obj.key.kind == "Job";
         for svc in objects {
             if batch
-                || svc.key.0 != "Service"
-                || svc.key.1 != obj.key.1
+                || svc.key.kind != "Service"
+                || svc.key.namespace != obj.key.namespace
                 || keep.contains(&svc.key)
                 || used_services.contains(&svc.key)
                 || !selects(&svc.json, &pod_labels)
@@ -111,15 +111,15 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
         // An Ingress routing to one of its Services goes with the component (the first one).
         let names: Vec<String> = covers
             .iter()
-            .filter(|k| k.0 == "Service")
-            .map(|k| k.2.clone())
+            .filter(|k| k.kind == "Service")
+            .map(|k| k.name.clone())
             .collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let routed: Vec<&Object> = objects
             .iter()
             .filter(|i| {
-                i.key.0 == "Ingress"
-                    && i.key.1 == obj.key.1
+                i.key.kind == "Ingress"
+                    && i.key.namespace == obj.key.namespace
                     && !keep.contains(&i.key)
                     && !used_ingresses.contains(&i.key)
                     && ingress::routes_to(&i.json, &names)
@@ -131,7 +131,7 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
                     ing.key.clone(),
                     format!(
                         "a second Ingress of {} {}: a component has one",
-                        obj.key.0, obj.key.2
+                        obj.key.kind, obj.key.name
                     ),
                 ));
                 continue;
@@ -146,24 +146,24 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
             }
         }
         let hpa = objects.iter().find(|h| {
-            h.key.0 == "HorizontalPodAutoscaler"
-                && h.key.1 == obj.key.1
+            h.key.kind == "HorizontalPodAutoscaler"
+                && h.key.namespace == obj.key.namespace
                 && !keep.contains(&h.key)
-                && h.json.pointer("/spec/scaleTargetRef/name") == Some(&json!(obj.key.2))
-                && h.json.pointer("/spec/scaleTargetRef/kind") == Some(&json!(obj.key.0))
+                && h.json.pointer("/spec/scaleTargetRef/name") == Some(&json!(obj.key.name))
+                && h.json.pointer("/spec/scaleTargetRef/kind") == Some(&json!(obj.key.kind))
         });
         if let Some((h, autoscaling)) = hpa.and_then(|h| Some((h, autoscaler(&h.json)?))) {
             values["autoscaling"] = autoscaling;
             covers.push(h.key.clone());
         }
         // A budget selecting exactly the workload's pods (the template writes that selector).
-        if ["Deployment", "StatefulSet"].contains(&obj.key.0.as_str()) {
+        if ["Deployment", "StatefulSet"].contains(&obj.key.kind.as_str()) {
             let selector = values.get("selectorLabels").cloned();
             let budgets: Vec<&Object> = objects
                 .iter()
                 .filter(|p| {
-                    p.key.0 == "PodDisruptionBudget"
-                        && p.key.1 == obj.key.1
+                    p.key.kind == "PodDisruptionBudget"
+                        && p.key.namespace == obj.key.namespace
                         && !keep.contains(&p.key)
                         && p.json.pointer("/spec/selector/matchLabels") == selector.as_ref()
                 })
@@ -174,7 +174,7 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
                         pdb.key.clone(),
                         format!(
                             "a second budget of {} {}: a component has one",
-                            obj.key.0, obj.key.2
+                            obj.key.kind, obj.key.name
                         ),
                     ));
                     continue;
@@ -188,13 +188,13 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
                 }
             }
         }
-        let mut name = component_name(&obj.key.2);
+        let mut name = component_name(&obj.key.name);
         while out.components.contains_key(&name) {
             name = format!(
                 "{}-{}",
                 &name[..name.len().min(37)],
                 obj.key
-                    .0
+                    .kind
                     .to_ascii_lowercase()
                     .chars()
                     .take(2)

@@ -335,7 +335,8 @@ fn summary(
         kept: plan
             .kept
             .iter()
-            .map(|((k, ns, n), why)| {
+            .map(|(key, why)| {
+                let (k, ns, n) = (&key.kind, &key.namespace, &key.name);
                 if ns.is_empty() {
                     format!("{k} {n}: {why}")
                 } else {
@@ -377,7 +378,7 @@ fn read_env(name: &str, path: &Path) -> Result<EnvInput, Error> {
             );
             continue;
         }
-        let key = (d.kind.clone(), d.namespace.clone(), d.name.clone());
+        let key = d.key();
         if let Some(first) = seen.get(&key) {
             problems.push(
                 Diagnostic::error(format!(
@@ -411,7 +412,7 @@ fn read_env(name: &str, path: &Path) -> Result<EnvInput, Error> {
 fn objects_of(docs: &[Document]) -> Vec<Object> {
     docs.iter()
         .map(|d| Object {
-            key: (d.kind.clone(), d.namespace.clone(), d.name.clone()),
+            key: d.key(),
             json: to_json(&d.node),
         })
         .collect()
@@ -534,8 +535,8 @@ fn plan(inputs: &[EnvInput], keep: &[Key]) -> Plan {
             }
             // An object in the environment's one namespace is one template for every
             // environment, its namespace the environment's value.
-            let (kind, own_ns, name) = &obj.key;
-            let mut group = (kind.clone(), String::new(), name.clone());
+            let own_ns = &obj.key.namespace;
+            let mut group = Key::new(&obj.key.kind, "", &obj.key.name);
             let factored = ns == Some(own_ns.as_str())
                 && !verbatim
                     .get(&group)
@@ -545,7 +546,7 @@ fn plan(inputs: &[EnvInput], keep: &[Key]) -> Plan {
             if factored {
                 set_meta(&mut node, "namespace", NAMESPACE_PLACEHOLDER);
             } else {
-                group.1 = own_ns.clone();
+                group.namespace = own_ns.clone();
             }
             if own_labels {
                 set_meta(&mut node, "labels", LABELS_PLACEHOLDER);
@@ -593,9 +594,9 @@ fn renderers(env_components: &[Map<String, Json>]) -> Vec<Option<String>> {
 fn env_namespace(objects: &[Object]) -> Option<&str> {
     let mut ns: Option<&str> = None;
     for o in objects {
-        let own = o.key.1.as_str();
+        let own = o.key.namespace.as_str();
         if own.is_empty() {
-            if map::WORKLOADS.contains(&o.key.0.as_str()) {
+            if map::WORKLOADS.contains(&o.key.kind.as_str()) {
                 return None;
             }
             continue;
@@ -622,7 +623,7 @@ fn set_meta(node: &mut crate::yaml::Node, key: &str, to: &str) {
 
 /// Why an object that mapping did not look at (or did not take) is kept verbatim.
 fn why_kept(obj: &Object) -> String {
-    match obj.key.0.as_str() {
+    match obj.key.kind.as_str() {
         "Ingress" => "it routes to no Service of an imported workload (an Ingress goes with the \
                       component whose Service it routes to)"
             .to_string(),

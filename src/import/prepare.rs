@@ -48,7 +48,7 @@ pub fn prepare(inputs: &mut [EnvInput]) -> Result<Prepared, Error> {
     let mut refused: BTreeMap<(String, Key), String> = BTreeMap::new();
     for input in inputs.iter_mut() {
         for doc in &mut input.docs {
-            let key = (doc.kind.clone(), doc.namespace.clone(), doc.name.clone());
+            let key = doc.key();
             match convert(&mut doc.node) {
                 Conversion::Unchanged => {}
                 Conversion::Converted(note) => {
@@ -74,7 +74,7 @@ pub fn prepare(inputs: &mut [EnvInput]) -> Result<Prepared, Error> {
         unattributed.extend(stray);
         for (i, rules) in by_doc {
             let doc = &mut input.docs[i];
-            let key = (doc.kind.clone(), doc.namespace.clone(), doc.name.clone());
+            let key = doc.key();
             let ids: Vec<&str> = rules.keys().copied().collect();
             annotate(&mut doc.node, &ids);
             let why: Vec<String> = rules
@@ -214,22 +214,34 @@ fn annotate(node: &mut Node, rules: &[&str]) {
 fn with_envs(lines: BTreeMap<(Key, String), Vec<String>>, all: usize) -> Vec<String> {
     lines
         .into_iter()
-        .map(|(((kind, ns, name), line), envs)| {
-            let who = if ns.is_empty() {
-                format!("{kind} {name}")
-            } else {
-                format!("{kind} {ns}/{name}")
-            };
-            let envs: BTreeSet<String> = envs.into_iter().collect();
-            if envs.len() == all {
-                format!("{who}: {line}")
-            } else {
-                format!(
-                    "{who} ({}): {line}",
-                    envs.into_iter().collect::<Vec<_>>().join(", ")
-                )
-            }
-        })
+        .map(
+            |(
+                (
+                    Key {
+                        kind,
+                        namespace: ns,
+                        name,
+                    },
+                    line,
+                ),
+                envs,
+            )| {
+                let who = if ns.is_empty() {
+                    format!("{kind} {name}")
+                } else {
+                    format!("{kind} {ns}/{name}")
+                };
+                let envs: BTreeSet<String> = envs.into_iter().collect();
+                if envs.len() == all {
+                    format!("{who}: {line}")
+                } else {
+                    format!(
+                        "{who} ({}): {line}",
+                        envs.into_iter().collect::<Vec<_>>().join(", ")
+                    )
+                }
+            },
+        )
         .collect()
 }
 

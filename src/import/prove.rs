@@ -83,7 +83,7 @@ fn golden_files(
     rendered: &[Document],
     drift: &[Key],
 ) -> Result<Vec<(String, String)>, crate::pipeline::Error> {
-    let key = |d: &Document| (d.kind.clone(), d.namespace.clone(), d.name.clone());
+    let key = Document::key;
     let docs: Vec<Document> = expected
         .into_iter()
         .map(|d| {

@@ -48,7 +48,7 @@ pub fn project(dir: &Path, name: &str, envs: &[&str], plan: &Plan) -> Result<(),
                 .find(|(k, _)| k == key)
                 .map_or("", |(_, w)| w.as_str());
             (
-                template_name(&key.0, &key.1, &key.2),
+                template_name(&key.kind, &key.namespace, &key.name),
                 verbatim(&guard, envs, variants, why),
             )
         })

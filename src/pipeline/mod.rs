@@ -232,6 +232,17 @@ impl Workspace {
         self.project.envs.keys().cloned().collect()
     }
 
+    /// The environments a command runs on: those `named` (each checked, with a did-you-mean
+    /// for one that is not the project's), or every environment when none is named. The one
+    /// way commands choose environments.
+    pub fn select(&self, named: &[String]) -> Result<Vec<String>> {
+        if named.is_empty() {
+            return Ok(self.envs());
+        }
+        self.known_envs(named.iter().map(String::as_str))?;
+        Ok(named.to_vec())
+    }
+
     /// `envs` if each is an environment of the project, else the input error for the first
     /// that is not (with a did-you-mean).
     pub fn known_envs<'e>(&self, envs: impl IntoIterator<Item = &'e str>) -> Result<()> {

@@ -10,8 +10,7 @@
 //!   adds: [components.worker2, env.LOG_LEVEL2]
 //! ```
 //!
-//! `kforge:` is a directive about the file it is in, taken out before the layers merge, so
-//! templates never see it.
+//! (`kforge:` directives: [`super::directives`].)
 
 use serde_json::Value as Json;
 
@@ -19,9 +18,7 @@ use crate::diag::Diagnostic;
 use crate::yaml::{Node, Value, display_key_path};
 
 use super::COMPONENTS;
-
-/// The key of a layer's directives.
-pub const DIRECTIVES: &str = "kforge";
+use super::directives::DIRECTIVES;
 
 /// Where a values tree holds maps keyed by name: key paths with `*` standing for a name.
 #[derive(Clone, Debug, Default)]
@@ -98,92 +95,6 @@ fn walk(
         walk(root, sub, path, out, depth + 1);
         path.pop();
     }
-}
-
-/// A layer's `kforge:` directives, taken out of it: the key paths it `adds` deliberately, or
-/// the problems in them.
-pub fn take_directives(layer: &mut Node) -> Result<Vec<Vec<String>>, Vec<Diagnostic>> {
-    let Value::Map(map) = &mut layer.value else {
-        return Ok(Vec::new());
-    };
-    let Some(directives) = map.shift_remove(DIRECTIVES) else {
-        return Ok(Vec::new());
-    };
-    let bad = |n: &Node, key: &str, msg: &str| {
-        Diagnostic::error(msg.to_string())
-            .at(n.origin.clone())
-            .key(key.to_string())
-            .help("write `kforge: {adds: [components.worker2]}`: the key paths of the new names this file adds on purpose")
-    };
-    let Some(entries) = directives.as_map() else {
-        return Err(vec![bad(
-            &directives,
-            DIRECTIVES,
-            "`kforge` holds directives about this values file and must be a map",
-        )]);
-    };
-    let mut adds = Vec::new();
-    let mut problems = Vec::new();
-    for (key, node) in entries {
-        if key != "adds" {
-            problems.push(bad(
-                node,
-                &format!("{DIRECTIVES}.{key}"),
-                &format!("unknown directive `{key}`; the one directive is `adds`"),
-            ));
-            continue;
-        }
-        let Value::Seq(items) = &node.value else {
-            problems.push(bad(
-                node,
-                "kforge.adds",
-                "`adds` must be a list of key paths",
-            ));
-            continue;
-        };
-        for item in items {
-            match item.as_str().and_then(parse_key_path) {
-                Some(tokens) => adds.push(tokens),
-                None => problems.push(bad(
-                    item,
-                    "kforge.adds",
-                    "not a key path: write it with dots, and a key holding a dot in brackets and quotes (env[\"a.b\"])",
-                )),
-            }
-        }
-    }
-    if problems.is_empty() {
-        Ok(adds)
-    } else {
-        Err(problems)
-    }
-}
-
-/// `components.web.env["a.b"]` as tokens.
-fn parse_key_path(text: &str) -> Option<Vec<String>> {
-    let mut tokens = Vec::new();
-    let mut rest = text.trim();
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix("[\"") {
-            let end = after.find("\"]")?;
-            tokens.push(after[..end].to_string());
-            rest = &after[end + 2..];
-        } else {
-            let end = rest.find(['.', '[']).unwrap_or(rest.len());
-            if end == 0 {
-                return None;
-            }
-            tokens.push(rest[..end].to_string());
-            rest = &rest[end..];
-        }
-        if let Some(after) = rest.strip_prefix('.') {
-            rest = after;
-            if rest.is_empty() {
-                return None;
-            }
-        }
-    }
-    (!tokens.is_empty()).then_some(tokens)
 }
 
 /// The names `upper` adds to keyed maps that `lower` (the layers below it, merged) does not
@@ -283,22 +194,6 @@ fn near_miss<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn key_paths_parse() {
-        assert_eq!(
-            parse_key_path("components.web.env[\"a.b\"]"),
-            Some(vec![
-                "components".into(),
-                "web".into(),
-                "env".into(),
-                "a.b".into()
-            ])
-        );
-        assert_eq!(parse_key_path("a..b"), None);
-        assert_eq!(parse_key_path("a."), None);
-        assert_eq!(parse_key_path(""), None);
-    }
 
     #[test]
     fn near_misses_are_one_slip() {

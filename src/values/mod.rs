@@ -2,6 +2,7 @@
 //! `--set`, and validate the result against the values schema.
 
 mod components;
+mod directives;
 mod extend;
 mod inert;
 mod keyed;
@@ -123,8 +124,9 @@ impl Failure for Error {
 }
 
 /// Loads and merges every layer of `env`: `defaults` (the built-in defaults, then the
-/// project's `chart-templates/values.yaml`), base, the overlay file(s), `-f` files, then
-/// `--set`/`--set-string` in order.
+/// project's `chart-templates/values.yaml`), base, the shared layers the overlay names
+/// (`kforge: {layers: [...]}`, `environments/_<name>.yaml`, in that order), the overlay
+/// file(s), `-f` files, then `--set`/`--set-string` in order.
 pub fn merge_env(
     project: &Project,
     defaults: &[Arc<SourceFile>],
@@ -132,45 +134,124 @@ pub fn merge_env(
     cli: &CliLayers,
 ) -> Result<MergedValues, Error> {
     let overlay = project.overlay(env)?;
-    let mut files: Vec<Arc<SourceFile>> = defaults.to_vec();
-    files.push(project.read_source(&project.base)?);
+    let mut below: Vec<Arc<SourceFile>> = defaults.to_vec();
+    below.push(project.read_source(&project.base)?);
+    let mut above: Vec<Arc<SourceFile>> = Vec::new();
     match overlay {
-        Overlay::File(p) => files.push(project.read_source(p)?),
+        Overlay::File(p) => above.push(project.read_source(p)?),
         Overlay::Dir(ps) => {
             for p in ps {
-                files.push(project.read_source(p)?);
+                above.push(project.read_source(p)?);
             }
         }
     }
+    let overlay_files = above.len();
     for p in &cli.files {
         let text = read_text(p)?;
-        files.push(SourceFile::new(p.display().to_string(), text));
+        above.push(SourceFile::new(p.display().to_string(), text));
     }
-    let mut root = Node::new(Value::Map(Map::default()), Origin::Generated);
     let mut problems = Vec::new();
-    let mut layers = Vec::new();
-    let mut adds = Vec::new();
-    let mut first_overlay = 0;
-    for (i, file) in files.iter().enumerate() {
-        match parse_values_file(file) {
-            Ok(Some(mut doc)) => match keyed::take_directives(&mut doc) {
-                Ok(listed) => {
-                    adds.push(listed);
-                    layers.push(doc.clone());
-                    merge_overlay(&mut root, doc);
-                }
-                Err(found) => problems.extend(found),
-            },
-            Ok(None) => {}
-            Err(d) => problems.push(d),
+    let parsed = |files: &[Arc<SourceFile>], problems: &mut Vec<Diagnostic>| {
+        let mut out = Vec::new();
+        for file in files {
+            match parse_values_file(file) {
+                Ok(Some(mut doc)) => match directives::take_directives(&mut doc) {
+                    Ok(d) => out.push((doc, d)),
+                    Err(found) => problems.extend(found),
+                },
+                Ok(None) => {}
+                Err(d) => problems.push(d),
+            }
         }
-        // files: the defaults, base, then the overlay(s) and -f files.
-        if i == defaults.len() {
-            first_overlay = layers.len();
+        out
+    };
+    let below = parsed(&below, &mut problems);
+    let (overlays, extra): (Vec<_>, Vec<_>) = {
+        let mut all = Vec::new();
+        for (i, file) in above.iter().enumerate() {
+            let one = parsed(std::slice::from_ref(file), &mut problems);
+            all.extend(one.into_iter().map(|x| (i < overlay_files, x)));
+        }
+        all.into_iter().partition(|(is_overlay, _)| *is_overlay)
+    };
+    // The shared layers, named by the environment's overlay only, once.
+    let mut named: Option<&directives::Directives> = None;
+    let mut shared = Vec::new();
+    for (is_overlay, (_, d)) in below
+        .iter()
+        .map(|x| (false, x))
+        .chain(overlays.iter().map(|(o, x)| (*o, x)))
+        .chain(extra.iter().map(|(o, x)| (*o, x)))
+    {
+        let Some(at) = &d.layers_at else { continue };
+        if !is_overlay {
+            problems.push(
+                Diagnostic::error("only an environment's overlay names the shared layers it builds on")
+                    .at(at.clone())
+                    .key("kforge.layers")
+                    .help("move `layers:` to the overlay of each environment that builds on them (docs/layers.md)"),
+            );
+        } else if named.is_some() {
+            problems.push(
+                Diagnostic::error(format!("environment `{env}` names its shared layers twice"))
+                    .at(at.clone())
+                    .key("kforge.layers")
+                    .help("name them once, in one file of the overlay"),
+            );
+        } else {
+            named = Some(d);
+        }
+    }
+    for (name, at) in named.map(|d| d.layers.as_slice()).unwrap_or_default() {
+        match project.layers.get(name) {
+            Some(path) => {
+                let file = project.read_source(path)?;
+                for (doc, d) in parsed(std::slice::from_ref(&file), &mut problems) {
+                    if let Some(at) = &d.layers_at {
+                        problems.push(
+                            Diagnostic::error("a shared layer cannot name other layers")
+                                .at(at.clone())
+                                .key("kforge.layers")
+                                .help("list every layer in the environment's overlay, in order"),
+                        );
+                    }
+                    shared.push((doc, d));
+                }
+            }
+            None => {
+                let known = project.layers.keys().map(String::as_str);
+                problems.push(
+                    Diagnostic::error(format!(
+                        "no shared layer `{name}`: environments/_{name}.yaml does not exist"
+                    ))
+                    .at(at.clone())
+                    .key("kforge.layers")
+                    .help(match crate::diag::did_you_mean(name, known) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!(
+                            "create environments/_{name}.yaml, or remove `{name}` from the list"
+                        ),
+                    }),
+                );
+            }
         }
     }
     if !problems.is_empty() {
         return Err(Error::Invalid(Diagnostics(problems)));
+    }
+    let first_overlay = below.len();
+    let mut root = Node::new(Value::Map(Map::default()), Origin::Generated);
+    let mut layers = Vec::new();
+    let mut adds = Vec::new();
+    for (doc, d) in below
+        .into_iter()
+        .chain(shared)
+        .chain(overlays.into_iter().map(|(_, x)| x))
+        .chain(extra.into_iter().map(|(_, x)| x))
+    {
+        adds.push(d.adds);
+        layers.push(doc.clone());
+        merge_overlay(&mut root, doc);
     }
     let before_sets = (!cli.sets.is_empty()).then(|| root.clone());
     for set in &cli.sets {
