@@ -63,7 +63,7 @@ pub trait Failure: std::error::Error + Send + Sync + 'static {
 
     /// Writes the error for a user: `error: ...`, then each cause.
     fn report(&self, out: &mut dyn Write, _color: Color) -> io::Result<()> {
-        writeln!(out, "error: {self}")?;
+        writeln!(out, "error: {}", printable(&self.to_string()))?;
         write_causes(out, self.source())
     }
 
@@ -75,7 +75,7 @@ pub trait Failure: std::error::Error + Send + Sync + 'static {
 
     /// Writes the error as the cause of another (under its `error:` line).
     fn report_cause(&self, out: &mut dyn Write, _color: Color) -> io::Result<()> {
-        writeln!(out, "  caused by: {self}")?;
+        writeln!(out, "  caused by: {}", printable(&self.to_string()))?;
         write_causes(out, self.source())
     }
 }
@@ -134,8 +134,46 @@ impl Failure for Failures {
 
 /// `error: {err}` and a `caused by:` line per source.
 pub fn write_chain(out: &mut dyn Write, err: &(dyn std::error::Error + 'static)) -> io::Result<()> {
-    writeln!(out, "error: {err}")?;
+    writeln!(out, "error: {}", printable(&err.to_string()))?;
     write_causes(out, err.source())
+}
+
+/// `text` with every control character written as an escape (`\u{1b}`, `\n`): for text from
+/// the input inside a one-line message (a name, a path).
+pub fn escaped(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+/// `text` as it may reach a terminal: line breaks and tabs kept, every other control character
+/// (ESC, CSI, a carriage return, a bell) written as an escape, so no object name, value,
+/// registry reply or user name read from the input can set the terminal's title, clear the
+/// screen or overwrite a line. Everything kforge prints that came from input goes through it
+/// (diagnostics, reports, errors).
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect::<String>()
+        .into()
 }
 
 /// An error and each of its causes on one line, `: `-separated (`reading x: permission
@@ -151,13 +189,13 @@ pub fn causes_text(err: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// A `caused by:` line for `cause` and each of its sources.
-fn write_causes(
+/// A `caused by:` line for `cause` and each of its sources: the one way causes are written.
+pub fn write_causes(
     out: &mut dyn Write,
     mut cause: Option<&(dyn std::error::Error + 'static)>,
 ) -> io::Result<()> {
     while let Some(c) = cause {
-        writeln!(out, "  caused by: {c}")?;
+        writeln!(out, "  caused by: {}", printable(&c.to_string()))?;
         cause = c.source();
     }
     Ok(())
@@ -317,7 +355,7 @@ impl fmt::Display for Styled<'_> {
             f,
             "{}{}",
             st.paint(sev_code, &label),
-            st.paint("1", &format!(": {}", this.message))
+            st.paint("1", &format!(": {}", printable(&this.message)))
         )?;
         let gutter = match &this.origin {
             Some(Origin::File { line, .. }) => line.to_string().len(),
@@ -327,9 +365,14 @@ impl fmt::Display for Styled<'_> {
         let blue = |t: &str| st.paint("1;34", t);
         match &this.origin {
             Some(Origin::File { file, line, col }) => {
-                writeln!(f, "{pad}{} {}:{line}:{col}", blue("-->"), file.display)?;
+                writeln!(
+                    f,
+                    "{pad}{} {}:{line}:{col}",
+                    blue("-->"),
+                    printable(&file.display)
+                )?;
                 if let Some(text) = file.line_text(*line) {
-                    let shown: String = text.chars().take(200).collect();
+                    let shown: String = printable(text).chars().take(200).collect();
                     writeln!(f, "{pad} {}", blue("|"))?;
                     writeln!(f, "{} {shown}", blue(&format!("{line} |")))?;
                     let start = col.saturating_sub(1).min(shown.chars().count());
@@ -347,25 +390,37 @@ impl fmt::Display for Styled<'_> {
                     )?;
                 }
             }
-            Some(origin @ Origin::Arg { .. }) => writeln!(f, "{pad}{} {origin}", blue("-->"))?,
+            Some(origin @ Origin::Arg { .. }) => {
+                writeln!(f, "{pad}{} {}", blue("-->"), printable(&origin.to_string()))?
+            }
             Some(Origin::Generated) | None => {}
         }
         let eq = blue("=");
         if let Some(key) = &this.key_path {
-            writeln!(f, "{pad} {eq} key: {key}")?;
+            writeln!(f, "{pad} {eq} key: {}", printable(key))?;
         }
         if let Some(component) = &this.component {
-            writeln!(f, "{pad} {eq} component: {component}")?;
+            writeln!(f, "{pad} {eq} component: {}", printable(component))?;
         }
         if !this.environments.is_empty() {
             let envs: Vec<&str> = this.environments.iter().map(String::as_str).collect();
             writeln!(f, "{pad} {eq} in {}", env_list(&envs))?;
         }
         for note in &this.notes {
-            writeln!(f, "{pad} {eq} {}: {note}", st.paint("1", "note"))?;
+            writeln!(
+                f,
+                "{pad} {eq} {}: {}",
+                st.paint("1", "note"),
+                printable(note)
+            )?;
         }
         if let Some(help) = &this.help {
-            writeln!(f, "{pad} {eq} {}: {help}", st.paint("1", "help"))?;
+            writeln!(
+                f,
+                "{pad} {eq} {}: {}",
+                st.paint("1", "help"),
+                printable(help)
+            )?;
         }
         Ok(())
     }

@@ -266,15 +266,7 @@ pub fn is_valid_env_name(name: &str) -> bool {
 
 /// `text` with control characters (a newline, an escape) written as escapes, for an error.
 pub fn escaped(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    crate::diag::escaped(text)
 }
 
 fn check_env_name(file: &str, name: &str) -> Result<(), ProjectError> {

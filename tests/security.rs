@@ -171,3 +171,34 @@ fn the_source_never_spawns_a_process() {
     }
     assert!(offenders.is_empty(), "{offenders:?}");
 }
+
+// Issue 34 item 6: an object name holding terminal escapes was printed raw by `lint` (it could
+// set the terminal's title or clear the screen). Everything printed that came from input goes
+// through one escaping function (diag::printable).
+#[test]
+fn terminal_escapes_from_input_are_never_printed_raw() {
+    let p = crate::support::TempProject::empty();
+    let name = "web\u{1b}]0;pwned\u{7}\u{1b}[2J";
+    p.write(
+        "m.yaml",
+        &format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"{}\"\ndata: {{a: b}}\n",
+            name.replace('\u{1b}', "\\e").replace('\u{7}', "\\a")
+        ),
+    );
+    for format in ["text", "github", "junit", "json", "sarif"] {
+        let run = p
+            .kforge()
+            .args(["lint", "m.yaml", "--format", format])
+            .run();
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            !all.contains('\u{1b}') && !all.contains('\u{7}'),
+            "{format}: {all:?}"
+        );
+        assert!(
+            all.contains("pwned"),
+            "{format}: the name is shown, escaped: {all}"
+        );
+    }
+}

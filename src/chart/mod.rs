@@ -37,6 +37,14 @@ pub enum Error {
 }
 
 impl Failure for Error {
+    /// The index problems inside, so that one met by several environments is merged.
+    fn diagnostics(&self) -> Option<&crate::diag::Diagnostics> {
+        match self {
+            Error::Repo(e) => e.diagnostics(),
+            _ => None,
+        }
+    }
+
     fn report(&self, out: &mut dyn std::io::Write, color: Color) -> std::io::Result<()> {
         match self {
             Error::Repo(e) => e.report(out, color),
@@ -48,14 +56,7 @@ impl Failure for Error {
     fn report_cause(&self, out: &mut dyn std::io::Write, color: Color) -> std::io::Result<()> {
         match self {
             Error::Repo(e) => e.report_cause(out, color),
-            _ => {
-                let mut cause: Option<&dyn std::error::Error> = Some(self);
-                while let Some(c) = cause {
-                    writeln!(out, "  caused by: {c}")?;
-                    cause = c.source();
-                }
-                Ok(())
-            }
+            _ => crate::diag::write_causes(out, Some(self)),
         }
     }
 }

@@ -125,6 +125,13 @@ pub enum Error {
 }
 
 impl Failure for Error {
+    fn diagnostics(&self) -> Option<&Diagnostics> {
+        match self {
+            Error::Index(d) => Some(d),
+            _ => None,
+        }
+    }
+
     fn report(&self, out: &mut dyn Write, color: Color) -> std::io::Result<()> {
         match self {
             Error::Index(d) => d.report(out, color),
@@ -138,15 +145,7 @@ impl Failure for Error {
         match self {
             Error::Index(d) => d.report_cause(out, color),
             Error::Archives(f) => f.report_cause(out, color),
-            _ => {
-                writeln!(out, "  caused by: {self}")?;
-                let mut cause = std::error::Error::source(self);
-                while let Some(c) = cause {
-                    writeln!(out, "  caused by: {c}")?;
-                    cause = c.source();
-                }
-                Ok(())
-            }
+            _ => crate::diag::write_causes(out, Some(self)),
         }
     }
 }

@@ -43,7 +43,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     if let GoldenState::Differs(report) = &outcome.golden {
         writeln!(
             text,
-            "error: rendered output differs from golden/:\n{report}  help: review the diff; if the change is intended, run `kforge golden update`"
+            "error: rendered output differs from golden/:\n{}  help: review the diff; if the change is intended, run `kforge golden update`",
+            crate::diag::printable(report)
         )?;
     }
     text.extend_from_slice(summary(&outcome, args).as_bytes());

@@ -71,7 +71,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode> {
         DiffFormat::Json => report.to_json(),
         DiffFormat::Text => report.to_text(Color::for_stream(&std::io::stdout())),
     };
-    write_stdout(&text)?;
+    write_stdout(&crate::diag::printable(&text))?;
     Ok(if report.differs() && args.exit_code {
         crate::diag::Exit::Findings.into()
     } else {

@@ -26,6 +26,7 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
         let mut err = std::io::stderr().lock();
         use std::io::Write;
         for secret in &report.secrets {
+            let secret = crate::diag::printable(secret);
             writeln!(err, "warning: {secret} holds data and is not imported: create it in the cluster (kubectl create secret ...) or from your secret store; the workloads still reference it by name").ok();
         }
         drop(err);
@@ -33,7 +34,7 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
         if result.is_ok() {
             text.push_str(&proved(report));
         }
-        crate::cmd::write_stdout(&text)?;
+        crate::cmd::write_stdout(&crate::diag::printable(&text))?;
     }
     result?;
     Ok(ExitCode::SUCCESS)

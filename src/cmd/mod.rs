@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::cli::{Cli, Command};
-use crate::diag::{Color, Exit, Failure};
+use crate::diag::{Color, Exit, Failure, printable};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -177,9 +177,9 @@ pub fn write_error(out: &mut dyn Write, err: &Error, color: Color) -> io::Result
     match err {
         Error::Library(f) => f.report(out, color),
         Error::Glue(e) => {
-            writeln!(out, "error: {e}")?;
+            writeln!(out, "error: {}", printable(&e.to_string()))?;
             for cause in e.chain().skip(1) {
-                writeln!(out, "  caused by: {cause}")?;
+                writeln!(out, "  caused by: {}", printable(&cause.to_string()))?;
             }
             Ok(())
         }

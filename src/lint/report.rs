@@ -390,8 +390,8 @@ fn github(findings: &[Diagnostic]) -> String {
         let _ = writeln!(
             out,
             "::{level} {}::{}",
-            props.join(","),
-            gh_escape(&msg, false)
+            crate::diag::printable(&props.join(",")),
+            crate::diag::printable(&gh_escape(&msg, false))
         );
     }
     out
