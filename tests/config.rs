@@ -115,7 +115,10 @@ fn a_set_named_in_the_values_needs_its_folder_and_fits_in_a_config_map() {
         .stderr_has(&format!("environments/dev.yaml:{line}:"))
         .stderr_has("did you mean `krakend`?");
     // Said to be new, it still needs its folder.
-    p.append("environments/dev.yaml", "kforge: {adds: [configFiles.krakenn]}\n");
+    p.append(
+        "environments/dev.yaml",
+        "kforge: {adds: [configFiles.krakenn]}\n",
+    );
     p.kforge()
         .args(["render", "-e", "dev"])
         .run()

@@ -391,7 +391,12 @@ fn init_into_a_closed_pipe_is_success() {
     // Closed before kforge writes a byte.
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(dir.path().join("svc/environments/base.yaml").is_file());
 }
 
