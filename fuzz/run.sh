@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-300}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(set_parser values_merge render template_limits archive_reader index_reader)
+[[ ${#targets[@]} -gt 0 ]] || targets=(set_parser values_merge render template_limits archive_reader index_reader folder_walk)
 corpora=tests/corpora
 seed() { mkdir -p "fuzz/corpus/$1"; cp -f "${@:2}" "fuzz/corpus/$1/" 2>/dev/null || true; }
 
@@ -34,6 +34,13 @@ mkdir -p dist-fuzz-seed && cargo run -q -- build -d dist-fuzz-seed >/dev/null
 seed archive_reader dist-fuzz-seed/*/*.tgz $(find "$corpora/helm" -name '*.tgz')
 seed index_reader dist-fuzz-seed/*/index.yaml $(find "$corpora/helm" -name 'index*.yaml')
 rm -rf dist-fuzz-seed
+# folder_walk: 3 bytes an operation (fuzz_targets/folder_walk.rs): a folder with a manifest and
+# two links to itself (which hung the walk before issue 34), a link to the root from below, a
+# socket named like a manifest, a dangling link.
+mkdir -p fuzz/corpus/folder_walk
+printf '\x01\x00\x00\x03\x00\x00\x03\x00\x00' > fuzz/corpus/folder_walk/self-links
+printf '\x00\x00\x00\x00\x01\x00\x02\x02\x00\x01\x02\x00' > fuzz/corpus/folder_walk/link-to-root
+printf '\x05\x00\x00\x04\x00\x07\x01\x00\x00' > fuzz/corpus/folder_walk/special
 
 if [[ -n ${FUZZ_TOOLCHAIN:-} ]]; then
     fuzz=(cargo "+$FUZZ_TOOLCHAIN" fuzz)

@@ -6,20 +6,40 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-/// A file-system operation failed: what was being done, and the OS error.
+pub mod walk;
+
+/// A file-system operation failed, or was refused before it began.
 #[derive(Debug, thiserror::Error)]
-#[error("{what}: {source}")]
-pub struct Error {
-    /// What was being done, with the path (`writing dist/dev/index.yaml`).
-    pub what: String,
-    /// The OS error.
-    pub source: std::io::Error,
+pub enum Error {
+    /// An OS error: what was being done, and the error.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done, with the path (`writing dist/dev/index.yaml`).
+        what: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A path kforge was to write or delete leads through a symbolic link out of the project
+    /// (or out of the folder named on the command line): refused before anything was touched.
+    #[error(
+        "refusing to write {path}: {link} is a symbolic link to {target}, which is outside {boundary}; kforge never writes or deletes through a link that leaves it, and nothing was written. Make {link} a folder, or a link that stays inside, or name a folder outside the project on the command line (--output-dir, -d, -o)"
+    )]
+    Outside {
+        /// The path to write, as given.
+        path: String,
+        /// The link met on the way to it.
+        link: String,
+        /// Where the link leads, resolved.
+        target: String,
+        /// `the project /abs/root`, or `the folder DIR named on the command line`.
+        boundary: String,
+    },
 }
 
 impl Error {
     /// `source`, met while doing `what`.
     pub fn new(what: String, source: std::io::Error) -> Self {
-        Self { what, source }
+        Self::Io { what, source }
     }
 }
 
@@ -185,6 +205,144 @@ pub fn has_parent_after_name(path: &Path) -> bool {
         }
     }
     false
+}
+
+/// Checks that writing or deleting `paths` touches nothing outside kforge's boundary, before
+/// anything is touched: each existing component of each path is resolved in turn, and a
+/// symbolic link whose target leaves the boundary is refused ([`Error::Outside`], naming the
+/// link and its target). `named` is the folder the paths are in as the command line or the
+/// project names it (`--output-dir out`, `-d /srv/charts`, `golden`); each path is `named` or a
+/// path below it. Every writer calls this with all it will write before it writes any of it.
+///
+/// The boundary is the project (the current folder, where `-C` leads) for a `named` folder
+/// that resolves inside it; a link in the project on the way to it must stay in the project
+/// (a committed `golden` or `out` link to `/etc` is refused). A `named` folder outside the
+/// project (`-d /srv/charts`, `../dist`) is the boundary itself, as named: the user chose it,
+/// so the links leading to it are not judged, but a link below it must stay inside it. A link
+/// that stays inside its boundary is fine.
+pub fn checked_output<P: AsRef<Path>>(
+    named: &Path,
+    paths: impl IntoIterator<Item = P>,
+) -> Result<()> {
+    let here = std::env::current_dir()
+        .and_then(fs::canonicalize)
+        .map_err(|e| Error::new("reading the current folder".to_string(), e))?;
+    check_output_in(named, paths, &here)
+}
+
+/// [`checked_output`] with the project at `project` (canonical); relative paths are relative
+/// to it.
+fn check_output_in<P: AsRef<Path>>(
+    named: &Path,
+    paths: impl IntoIterator<Item = P>,
+    project: &Path,
+) -> Result<()> {
+    let resolve =
+        |p: &Path| real_path(p).map_err(|e| Error::new(format!("resolving {}", p.display()), e));
+    let escaped = |p: &Path| crate::project::escaped(&p.display().to_string());
+    let refuse = |path: &Path, link: &Path, target: &Path, boundary: String| Error::Outside {
+        path: escaped(path),
+        link: escaped(link.strip_prefix(project).unwrap_or(link)),
+        target: escaped(target),
+        boundary,
+    };
+    let the_project = || format!("the project {}", project.display());
+    let named_abs = project.join(named);
+    let mut paths = paths.into_iter().peekable();
+    let Some(first) = paths.peek() else {
+        return Ok(());
+    };
+    // The folders leading to the named one, and itself: a link among them that lies in the
+    // project must stay in it.
+    let mut prefix = PathBuf::new();
+    for part in named_abs.components() {
+        let at = prefix.clone();
+        prefix.push(part);
+        if is_symlink(&prefix) && resolve(&at)?.starts_with(project) {
+            let target = resolve(&prefix)?;
+            if !target.starts_with(project) {
+                return Err(refuse(first.as_ref(), &prefix, &target, the_project()));
+            }
+        }
+    }
+    let named_real = resolve(&named_abs)?;
+    let (boundary, shown) = if named_real.starts_with(project) {
+        (project.to_path_buf(), the_project())
+    } else {
+        let shown = format!("the folder {} named on the command line", escaped(named));
+        (named_real, shown)
+    };
+    // Below it, each path's own components.
+    for path in paths {
+        let path = path.as_ref();
+        let below = path.strip_prefix(named).unwrap_or(Path::new(""));
+        let mut prefix = named_abs.clone();
+        for part in below {
+            prefix.push(part);
+            if is_symlink(&prefix) {
+                let target = resolve(&prefix)?;
+                if !target.starts_with(&boundary) {
+                    return Err(refuse(path, &prefix, &target, shown));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Links followed in resolving one path before it counts as a loop (Linux's own figure).
+const MAX_LINKS: u32 = 40;
+
+/// `path` (absolute) with every symbolic link in it resolved: its longest existing part made
+/// canonical, then the rest, which does not exist, appended (`..` taken lexically there, where
+/// no link can be). A dangling link is followed to where it points, which is where a write
+/// through it would land.
+fn real_path(path: &Path) -> std::io::Result<PathBuf> {
+    use std::path::Component;
+    let mut path = path.to_path_buf();
+    for _ in 0..=MAX_LINKS {
+        let parts: Vec<Component<'_>> = path.components().collect();
+        let mut next = None;
+        for n in (1..=parts.len()).rev() {
+            let prefix: PathBuf = parts[..n].iter().collect();
+            let mut real = match fs::canonicalize(&prefix) {
+                Ok(real) => real,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            let rest = &parts[n..];
+            if let Some(first) = rest.first()
+                && let Ok(to) = fs::read_link(real.join(first))
+            {
+                // `first` is a dangling link: resolved again from where it points.
+                let mut through = real.join(to);
+                through.extend(&rest[1..]);
+                next = Some(through);
+                break;
+            }
+            for part in rest {
+                match part {
+                    Component::ParentDir => {
+                        real.pop();
+                    }
+                    Component::CurDir => {}
+                    other => real.push(other),
+                }
+            }
+            return Ok(real);
+        }
+        match next {
+            Some(through) => path = through,
+            None => return Ok(path),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "more than {MAX_LINKS} symbolic links on the way (a loop?)"
+    )))
 }
 
 /// The folder holding `path`: `.` for a bare file name.
@@ -414,6 +572,60 @@ mod tests {
         ] {
             assert!(!has_parent_after_name(Path::new(good)), "{good}");
         }
+    }
+
+    /// The boundary of [`checked_output`], case by case, in a project beside a folder outside
+    /// it: links out of the project are refused (dangling ones by where they point), links
+    /// that stay in are fine, and a folder named outside the project bounds what is below it.
+    #[cfg(unix)]
+    #[test]
+    fn writes_through_links_out_of_the_boundary_are_refused() {
+        use std::os::unix::fs::symlink;
+        let tmp = tempfile::tempdir().unwrap();
+        let top = fs::canonicalize(tmp.path()).unwrap();
+        let (project, outside) = (top.join("project"), top.join("outside"));
+        for d in [&project, &outside] {
+            fs::create_dir_all(d.join("sub")).unwrap();
+        }
+        let check = |path: &str, named: &str| check_output_in(Path::new(named), [path], &project);
+        let refused = |path: &str, named: &str, link: &str| match check(path, named) {
+            Err(Error::Outside { link: l, .. }) => assert_eq!(l, link, "{path}"),
+            other => panic!("{path}: {other:?}"),
+        };
+        symlink(&outside, project.join("out")).unwrap();
+        symlink("sub", project.join("inside")).unwrap();
+        symlink("../../outside/sub", project.join("sub/rel")).unwrap();
+        symlink(outside.join("missing"), project.join("dangling")).unwrap();
+        symlink("sub/new", project.join("dangling-in")).unwrap();
+        symlink(&project, outside.join("back")).unwrap();
+        symlink(&outside, top.join("alias")).unwrap();
+        refused("out", "out", "out");
+        refused("out/dev", "out", "out");
+        refused("sub/rel/x", "sub", "sub/rel");
+        refused("dangling", "dangling", "dangling");
+        check("inside/dev", "inside").unwrap();
+        check("dangling-in", "dangling-in").unwrap();
+        check("fresh/dev/index.yaml", "fresh").unwrap();
+        check("sub", "sub").unwrap();
+        // Named outside the project: its own boundary, reached through links or not.
+        let named = |p: &Path| p.display().to_string();
+        check(&named(&outside.join("sub/dev")), &named(&outside)).unwrap();
+        check(&named(&top.join("alias/dev")), &named(&top.join("alias"))).unwrap();
+        check("../outside/dev", "../outside").unwrap();
+        // ...but a link below it must stay inside it.
+        match check(&named(&outside.join("back/dev")), &named(&outside)) {
+            Err(Error::Outside { boundary, .. }) => {
+                assert!(boundary.contains("named on the command line"), "{boundary}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A named folder that resolves into the project is bounded by the project; the link
+        // is shown as the path named it.
+        refused(
+            &named(&outside.join("back/out/dev")),
+            &named(&outside.join("back/out")),
+            &named(&outside.join("back/out")),
+        );
     }
 
     /// What [`abandon_writes`] removes: the temporary files of writes in progress, which

@@ -892,7 +892,37 @@ fn the_bounds_are_documented_with_their_values() {
             "| {} MiB |",
             kforge::chart::limits::MAX_INDEX_BYTES / 1024 / 1024
         ),
+        // Round 3 (issue 34): folder walks and config sources.
+        format!(
+            "| {} names | `fs::walk::MAX_WALK_ENTRIES`",
+            thousands(kforge::fs::walk::MAX_WALK_ENTRIES)
+        ),
+        format!(
+            "| {} levels of folders | `fs::walk::MAX_WALK_DEPTH`",
+            kforge::fs::walk::MAX_WALK_DEPTH
+        ),
+        format!(
+            "({} bytes), four times what the set may render to | `render::MAX_CONFIG_SET_SOURCE_BYTES`",
+            kforge::render::MAX_CONFIG_SET_SOURCE_BYTES
+        ),
+        format!(
+            "({} bytes) | `render::MAX_CONFIG_SOURCE_BYTES`",
+            kforge::render::MAX_CONFIG_SOURCE_BYTES
+        ),
     ] {
         assert!(doc.contains(&expected), "docs/limits.md lacks {expected:?}");
     }
+}
+
+/// `100000` as `100,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -4,6 +4,7 @@ mod support;
 
 mod adversarial;
 mod architecture;
+mod boundary;
 mod components;
 mod config;
 mod crash;

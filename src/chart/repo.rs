@@ -176,6 +176,8 @@ impl Repo {
             return Err(Error::NotAFolder(dir.to_path_buf()));
         }
         let lock_path = dir.join(LOCK_FILE);
+        // Opening creates the lock file: never through a link that leaves the folder.
+        crate::fs::checked_output(dir, [&lock_path])?;
         let lock = File::options()
             .create(true)
             .truncate(false)

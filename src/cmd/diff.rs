@@ -32,10 +32,10 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode> {
             let theirs = if is_chart {
                 chart_documents(against)?
             } else {
-                release_view(
-                    read_inputs(std::slice::from_ref(against))?,
-                    Hooks::Lifecycle,
-                )
+                let mut skipped = Vec::new();
+                let docs = read_inputs(std::slice::from_ref(against), &mut skipped)?;
+                crate::cmd::warn(&skipped);
+                release_view(docs, Hooks::Lifecycle)
             };
             (
                 against.display().to_string(),

@@ -1,16 +1,12 @@
 //! `kforge golden check|update`: rendered output of every environment against golden/<env>/.
 
-use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use crate::cli::GoldenAction;
 use crate::cmd::{Result, write_stdout};
-use crate::fs::replace_dir;
 use crate::manifest::Hooks;
-use crate::pipeline::{Workspace, drift_report, env_files, stale_envs};
+use crate::pipeline::{Workspace, drift_report, env_files, update_golden};
 use crate::values::CliLayers;
 
 /// Checks or rewrites golden files.
@@ -26,13 +22,7 @@ pub fn run(action: GoldenAction) -> Result<ExitCode> {
     }
     match action {
         GoldenAction::Update => {
-            for (env, files) in &expected {
-                replace_dir(&golden.join(env), files)?;
-            }
-            for stale in stale_envs(golden, &expected)? {
-                fs::remove_dir_all(golden.join(&stale))
-                    .with_context(|| format!("removing golden/{stale}"))?;
-            }
+            update_golden(golden, &expected)?;
             eprintln!("updated golden/ for {} environment(s)", expected.len());
             Ok(ExitCode::SUCCESS)
         }

@@ -23,6 +23,7 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
         Err(e) => e.summary(),
     };
     if let Some(report) = report {
+        crate::cmd::warn(&report.skipped);
         let mut err = std::io::stderr().lock();
         use std::io::Write;
         for secret in &report.secrets {

@@ -11,9 +11,8 @@ use crate::cmd::bail;
 
 use crate::cli::InitArgs;
 use crate::cmd::Result;
-use crate::fs::replace_dir;
 use crate::manifest::Hooks;
-use crate::pipeline::{Workspace, env_files};
+use crate::pipeline::{Workspace, env_files, update_golden};
 use crate::values::CliLayers;
 
 /// Writes the scaffold (refusing to touch an existing project), then renders golden/.
@@ -50,6 +49,11 @@ pub fn run(args: &InitArgs) -> Result<ExitCode> {
             );
         }
     }
+    // Nothing is written through a link out of the project or out of DIR: every file, and
+    // what write_golden writes, checked before the first is written.
+    let rels = files.iter().map(|(rel, _)| *rel);
+    let more = [crate::project::EDITOR_SCHEMA, "golden"];
+    crate::fs::checked_output(dir, rels.chain(more).map(|rel| dir.join(rel)))?;
     for (rel, text) in &files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
@@ -78,9 +82,12 @@ fn write_golden() -> Result<()> {
     let ws = Workspace::load()?;
     let schema = ws.schema_text(true)?;
     std::fs::write(EDITOR_SCHEMA, schema).with_context(|| format!("writing {EDITOR_SCHEMA}"))?;
+    let mut expected = Vec::new();
     for (env, docs) in ws.render_all(&CliLayers::default(), Hooks::Lifecycle)? {
-        replace_dir(&Path::new("golden").join(&env), &env_files(&docs)?)?;
+        let files = env_files(&docs)?;
+        expected.push((env, files));
     }
+    update_golden(Path::new("golden"), &expected)?;
     Ok(())
 }
 

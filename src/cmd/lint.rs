@@ -33,6 +33,8 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
         None => project_options(std::path::Path::new("."))?,
     };
     apply_flags(&mut opts, args)?;
+    let color = Color(args.format == ReportFormat::Text && Color::for_stream(&std::io::stdout()).0);
+    let mut skipped = std::mem::take(&mut opts.skipped);
     let (objects, findings, unreadable) = if let Some(ws) = ws {
         let envs = ws.select(args.env.as_slice())?;
         let layers = args.values.layers();
@@ -58,10 +60,11 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
         if args.env.is_some() {
             bail!("give either -e ENV or paths to lint, not both");
         }
-        let linted = lint_inputs(&args.paths, &opts);
+        let mut linted = lint_inputs(&args.paths, &opts);
+        skipped.append(&mut linted.skipped);
         (linted.objects, linted.findings, linted.unreadable)
     };
-    let color = Color(args.format == ReportFormat::Text && Color::for_stream(&std::io::stdout()).0);
+    crate::cmd::warn(&skipped);
     let report = render(args.format, &findings, objects, color);
     let mut out = std::io::stdout().lock();
     out.write_all(report.as_bytes())?;

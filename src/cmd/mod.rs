@@ -66,9 +66,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Prints the warnings of a loaded project (files kforge does not use) on stderr.
 pub fn warn_workspace(ws: &crate::pipeline::Workspace) {
+    warn(&ws.warnings());
+}
+
+/// Prints warnings on stderr.
+pub fn warn(warnings: &[crate::diag::Diagnostic]) {
     let color = Color::for_stream(&io::stderr());
     let mut err = io::stderr().lock();
-    for d in ws.warnings() {
+    for d in warnings {
         let _ = writeln!(err, "{}", d.styled(color));
     }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crate::cli::{Format, RenderArgs};
 use crate::cmd::Result;
 use crate::cmd::{bail, write_stdout};
-use crate::fs::replace_dir;
+use crate::fs::{checked_output, replace_dir};
 use crate::manifest::{Hooks, to_json_list, to_yaml_stream};
 use crate::pipeline::{Workspace, env_files};
 
@@ -37,6 +37,8 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
             for (env, docs) in &rendered {
                 outputs.push((dir.join(env), env_files(docs)?));
             }
+            // No folder is written until every one is known to stay where it should.
+            checked_output(dir, outputs.iter().map(|(path, _)| path))?;
             for (path, files) in outputs {
                 replace_dir(&path, &files)?;
             }

@@ -150,6 +150,8 @@ pub struct Report {
     pub kept: Vec<String>,
     /// Secrets with data not imported (`name (environments)`).
     pub secrets: Vec<String>,
+    /// Names in the input folders that are not regular files, skipped: a warning each.
+    pub skipped: Vec<Diagnostic>,
     /// Objects converted from a removed API version before the import (`Kind name: what`);
     /// the proof and golden/ compare with them converted.
     pub converted: Vec<String>,
@@ -169,6 +171,8 @@ struct EnvInput {
     docs: Vec<Document>,
     objects: Vec<Object>,
     lines: usize,
+    /// Names in its folder that are not regular files, skipped.
+    skipped: Vec<Diagnostic>,
 }
 
 /// Imports the environments of `req` into `req.out` and proves the result renders them.
@@ -200,8 +204,13 @@ pub fn import(req: &Request) -> Result<Report, Error> {
     if inputs.is_empty() {
         return Err(Error::BadEnv(String::new()));
     }
-    check_out_dir(&req.out, req.force)?;
     let dest = destination(&req.out)?;
+    // The folder, and where a project that fails its proof is kept, written only when
+    // neither is reached through a link out of the project.
+    let failed = failed_dir(&dest);
+    crate::fs::checked_output(&dest, [&dest])?;
+    crate::fs::checked_output(&failed, [&failed])?;
+    check_out_dir(&req.out, req.force)?;
     let name = dest
         .file_name()
         .map(|n| map::component_name(&n.to_string_lossy()))
@@ -216,7 +225,6 @@ pub fn import(req: &Request) -> Result<Report, Error> {
 
     let staged = StagedDir::begin(&dest)?;
     let dir = staged.path().to_path_buf();
-    let failed = failed_dir(&dest);
     let mut keep = Vec::new();
     let mut round = 0;
     loop {
@@ -345,6 +353,7 @@ fn summary(
             })
             .collect(),
         secrets: prepared.secrets.clone(),
+        skipped: inputs.iter().flat_map(|i| i.skipped.clone()).collect(),
         converted: prepared.converted.clone(),
         ignored: prepared.ignored.clone(),
         manifest_lines: inputs.iter().map(|i| i.lines).sum(),
@@ -354,7 +363,8 @@ fn summary(
 
 /// Reads one environment's objects: at least one, none twice.
 fn read_env(name: &str, path: &Path) -> Result<EnvInput, Error> {
-    let docs = read_inputs(&[path.to_path_buf()])?;
+    let mut skipped = Vec::new();
+    let docs = read_inputs(&[path.to_path_buf()], &mut skipped)?;
     let docs: Vec<Document> = docs
         .into_iter()
         .filter(|d| !matches!(d.node.value, crate::yaml::Value::Null))
@@ -405,6 +415,7 @@ fn read_env(name: &str, path: &Path) -> Result<EnvInput, Error> {
         docs,
         objects: Vec::new(),
         lines,
+        skipped,
     })
 }
 

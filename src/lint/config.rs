@@ -32,6 +32,8 @@ pub struct Options {
     /// The run is `kforge lint`, so a hint may name its flags (`check` and `build` take
     /// their lint options from kforge-lint.yaml only).
     pub lint_flags: bool,
+    /// Names in the folders of `crds` that are not regular files, skipped: a warning each.
+    pub skipped: Vec<Diagnostic>,
 }
 
 impl Default for Options {
@@ -46,6 +48,7 @@ impl Default for Options {
             crd_documents: Vec::new(),
             acknowledged: Vec::new(),
             lint_flags: false,
+            skipped: Vec::new(),
         }
     }
 }

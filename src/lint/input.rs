@@ -17,8 +17,8 @@ use super::rules::Category;
 use super::sink::{Sink, sort_findings};
 use super::{Keep, lint_document, lint_references_with};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::fs::walk::{open_walked, walk_files};
 use crate::manifest::Document;
-use crate::project::read_dir_sorted;
 use crate::yaml::{Limits, Node, Origin, SourceFile, Value, parse_documents_keeping_duplicates};
 
 /// Largest single input (a file or stdin).
@@ -52,22 +52,32 @@ pub fn project_options(dir: &Path) -> Result<Options, Diagnostics> {
 }
 
 /// Reads the CustomResourceDefinitions at `paths` (files or folders) into `opts.crd_documents`;
-/// one that cannot be read is bad input and stops the run before any linting.
+/// one that cannot be read is bad input and stops the run before any linting. Files of their
+/// folders that were skipped (not regular files) are warnings in `opts.skipped`.
 pub fn add_crds(opts: &mut Options, paths: &[PathBuf]) -> Result<(), Diagnostics> {
     if !paths.is_empty() {
-        opts.crd_documents.append(&mut read_inputs(paths)?);
+        let mut docs = read_inputs(paths, &mut opts.skipped)?;
+        opts.crd_documents.append(&mut docs);
     }
     Ok(())
 }
 
 /// Reads every input; problems with any of them (unreadable, not YAML) are all reported.
-pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Document>, Diagnostics> {
+/// Names in their folders that are not regular files are skipped, a warning each in `skipped`.
+pub fn read_inputs(
+    paths: &[PathBuf],
+    skipped: &mut Vec<Diagnostic>,
+) -> Result<Vec<Document>, Diagnostics> {
     let mut docs = Vec::new();
     let mut bad = Vec::new();
-    let mut problems = for_each_chunk(paths, |chunk| match chunk_documents(&chunk) {
-        Ok(mut d) => docs.append(&mut d),
-        Err(d) => bad.push(d),
-    });
+    let (files, mut problems, mut warnings) = expand(paths);
+    skipped.append(&mut warnings);
+    problems.append(&mut for_each_chunk(&files, |chunk| {
+        match chunk_documents(&chunk) {
+            Ok(mut d) => docs.append(&mut d),
+            Err(d) => bad.push(d),
+        }
+    }));
     problems.append(&mut bad);
     if problems.is_empty() {
         Ok(docs)
@@ -86,6 +96,8 @@ pub struct Linted {
     /// How many inputs (or pieces of one) could not be read or parsed: the run is then bad
     /// input (exit 2), though everything else was linted and reported.
     pub unreadable: usize,
+    /// Names in the input folders that are not regular files, skipped: a warning each.
+    pub skipped: Vec<Diagnostic>,
 }
 
 /// Reads and lints every input, chunk by chunk on every core. Only findings (and, when the
@@ -103,10 +115,12 @@ pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Linted {
     // With the types checks alone, a custom resource whose CRD is known already is validated
     // in its chunk and dropped there, so a stream of them is linted in constant memory too.
     let known = (keep_docs == Keep::Custom && !extra.is_empty()).then_some(&extra);
-    let (mut problems, mut results) = crate::par::stream(
-        |hand_over| for_each_chunk(paths, hand_over),
+    let (files, mut problems, skipped) = expand(paths);
+    let (mut more, mut results) = crate::par::stream(
+        |hand_over| for_each_chunk(&files, hand_over),
         |chunk: Chunk| lint_chunk(&chunk, opts, keep_docs, known),
     );
+    problems.append(&mut more);
     results.sort_by_key(|r| r.seq);
     let mut findings = Vec::new();
     let mut objects = 0;
@@ -135,6 +149,7 @@ pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Linted {
         findings,
         objects,
         unreadable,
+        skipped,
     }
 }
 
@@ -191,47 +206,90 @@ fn lint_chunk(
     }
 }
 
-/// Expands the inputs (folders recursively) and feeds every chunk of every input to `f`, in
-/// order; returns the problems of inputs that could not be read.
-fn for_each_chunk(paths: &[PathBuf], mut f: impl FnMut(Chunk)) -> Vec<Diagnostic> {
+/// An input to read: a path named on the command line (a FIFO there, `<(helm template ...)`,
+/// is read as the user asked), a file a folder walk found (opened without waiting on it), or
+/// stdin.
+enum Input {
+    Named(PathBuf),
+    Walked(PathBuf),
+    Stdin,
+}
+
+/// The inputs, folders walked (each folder once, non-regular files skipped: see
+/// [`crate::fs::walk`]); with the problems of folders that could not be walked, and a warning
+/// for each name skipped.
+fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<Diagnostic>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
+    let mut skipped = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
-            files.push(p.clone());
+            files.push(Input::Stdin);
         } else if p.is_dir() {
-            if let Err(e) = walk(p, &mut files, 0) {
-                problems.push(e);
+            match walk_files(p, is_manifest_name) {
+                Ok(walked) => {
+                    files.extend(walked.files.into_iter().map(Input::Walked));
+                    skipped.extend(
+                        walked
+                            .skipped
+                            .iter()
+                            .map(|s| Diagnostic::error(s.to_string()).warning()),
+                    );
+                }
+                Err(e) => problems.push(Diagnostic::error(e.to_string())),
             }
         } else {
-            files.push(p.clone());
+            files.push(Input::Named(p.clone()));
         }
     }
+    (files, problems, skipped)
+}
+
+/// `*.yaml`, `*.yml`, `*.json`: the files a folder walk reads.
+fn is_manifest_name(p: &Path) -> bool {
+    matches!(
+        p.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+/// Feeds every chunk of every input to `f`, in order; returns the problems of inputs that
+/// could not be read.
+fn for_each_chunk(files: &[Input], mut f: impl FnMut(Chunk)) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
     let mut seq = 0;
-    for path in files {
-        let result = if path.as_os_str() == "-" {
-            chunks_of(std::io::stdin().lock(), "<stdin>", &mut seq, &mut f)
-        } else {
-            let display = path.display().to_string();
-            match std::fs::metadata(&path).and_then(|meta| {
-                if meta.len() > MAX_INPUT_BYTES {
-                    Ok(Err(Diagnostic::error(format!(
-                        "{display} is {} bytes, over the {MAX_INPUT_BYTES}-byte limit",
-                        meta.len()
-                    ))))
-                } else {
-                    std::fs::File::open(&path).map(Ok)
-                }
-            }) {
-                Ok(Ok(file)) => chunks_of(
-                    std::io::BufReader::with_capacity(64 * 1024, file),
-                    &display,
-                    &mut seq,
-                    &mut f,
-                ),
-                Ok(Err(d)) => Err(d),
-                Err(e) => Err(Diagnostic::error(format!("{display}: {e}"))),
+    for input in files {
+        let path = match input {
+            Input::Stdin => {
+                let read = chunks_of(std::io::stdin().lock(), "<stdin>", &mut seq, &mut f);
+                problems.extend(read.err());
+                continue;
             }
+            Input::Named(path) | Input::Walked(path) => path,
+        };
+        let display = path.display().to_string();
+        let opened = match input {
+            Input::Walked(_) => open_walked(path),
+            _ => std::fs::metadata(path).and_then(|meta| {
+                // Not a regular file (a FIFO named on the command line): its length is unknown.
+                let len = if meta.is_file() { meta.len() } else { 0 };
+                std::fs::File::open(path).map(|file| Some((file, len)))
+            }),
+        };
+        let result = match opened {
+            Ok(Some((_, len))) if len > MAX_INPUT_BYTES => Err(Diagnostic::error(format!(
+                "{display} is {len} bytes, over the {MAX_INPUT_BYTES}-byte limit"
+            ))),
+            Ok(Some((file, _))) => chunks_of(
+                std::io::BufReader::with_capacity(64 * 1024, file),
+                &display,
+                &mut seq,
+                &mut f,
+            ),
+            Ok(None) => Err(Diagnostic::error(format!(
+                "{display}: not a regular file any more (it was replaced since its folder was listed)"
+            ))),
+            Err(e) => Err(Diagnostic::error(format!("{display}: {e}"))),
         };
         if let Err(d) = result {
             problems.push(d);
@@ -393,33 +451,6 @@ fn chunk_documents(chunk: &Chunk) -> Result<Vec<Document>, Diagnostic> {
         }
     }
     Ok(docs)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), Diagnostic> {
-    if depth > 64 {
-        return Err(Diagnostic::error(format!(
-            "{}: folders nested more than 64 deep (a symlink loop?)",
-            dir.display()
-        )));
-    }
-    let entries = read_dir_sorted(dir).map_err(|e| Diagnostic::error(e.to_string()))?;
-    for p in entries {
-        let hidden = p
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if hidden {
-            continue;
-        }
-        if p.is_dir() {
-            walk(&p, out, depth + 1)?;
-        } else if matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "json")
-        ) {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 /// The duplicates whose line falls inside `item` (a List item).

@@ -8,6 +8,7 @@ use std::path::Path;
 use similar::TextDiff;
 
 use super::Result;
+use crate::fs::{checked_output, replace_dir};
 use crate::project::read_dir_sorted;
 
 /// Folders of golden/ that are no longer environments.
@@ -25,6 +26,28 @@ pub fn stale_envs(
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .filter(|n| !n.starts_with('.') && !known.contains(n.as_str()))
         .collect())
+}
+
+/// Rewrites `golden` (the project's golden/) with `expected`, each environment's folder
+/// replaced whole, and removes the folders of environments that are gone. Every folder it
+/// would write or remove is checked first ([`crate::fs::checked_output`]): a `golden` link, or
+/// a `golden/<env>` link, leading out of the project is refused before anything is touched.
+pub fn update_golden(golden: &Path, expected: &[(String, Vec<(String, String)>)]) -> Result<()> {
+    let stale = stale_envs(golden, expected)?;
+    let envs = expected.iter().map(|(e, _)| e).chain(&stale);
+    checked_output(
+        golden,
+        std::iter::once(golden.to_path_buf()).chain(envs.map(|e| golden.join(e))),
+    )?;
+    for (env, files) in expected {
+        replace_dir(&golden.join(env), files)?;
+    }
+    for env in stale {
+        let dir = golden.join(&env);
+        fs::remove_dir_all(&dir)
+            .map_err(|e| crate::fs::Error::new(format!("removing {}", dir.display()), e))?;
+    }
+    Ok(())
 }
 
 /// A unified diff of every difference; empty when golden/ matches.

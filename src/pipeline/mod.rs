@@ -23,7 +23,7 @@ use crate::values::{
 use crate::yaml::Node;
 
 pub use check::{CheckOptions, CheckOutcome, EnvCheck, GoldenState, UpgradeChecked};
-pub use golden::{drift_report, stale_envs};
+pub use golden::{drift_report, stale_envs, update_golden};
 pub use package::{PackageOptions, Packaged, Stored, package_rendered, store_all};
 pub use previous::{Baseline, LastRelease, Previous};
 pub use published::{LOCAL_BUILDS, Published};
@@ -210,7 +210,7 @@ impl Workspace {
     }
 
     /// Warnings about the project that do not stop a run: files in chart-templates/ that
-    /// kforge does not use.
+    /// kforge does not use, names in the folders of `crds:` that are not regular files.
     pub fn warnings(&self) -> Vec<Diagnostic> {
         self.templates
             .ignored()
@@ -224,6 +224,7 @@ impl Workspace {
                 d.severity = Severity::Warning;
                 d
             })
+            .chain(self.lint.skipped.iter().cloned())
             .collect()
     }
 

@@ -183,6 +183,16 @@ pub fn store_all(
     published: &Published,
 ) -> Result<Vec<Result<(PathBuf, Stored)>>> {
     let folders: Vec<PathBuf> = charts.iter().map(|p| dest.join(&p.env)).collect();
+    // Every folder, and the files in it that are opened rather than renamed into place (the
+    // lock, the record of local builds), checked before the first is created or written.
+    let written = folders.iter().flat_map(|folder| {
+        [
+            folder.clone(),
+            folder.join(crate::chart::repo::LOCK_FILE),
+            folder.join(super::published::LOCAL_BUILDS),
+        ]
+    });
+    crate::fs::checked_output(dest, written).map_err(ChartError::from)?;
     crate::fs::create_dirs_durably(folders.iter().map(PathBuf::as_path))
         .map_err(ChartError::from)?;
     Ok(crate::par::map_io(charts, |p| {

@@ -102,6 +102,7 @@ pub fn record_local_build(
     // Not synced: a record lost or torn in a crash only makes its versions count as
     // published (the safe side), and costs a build no fsync.
     let path = repo_dir.join(LOCAL_BUILDS);
+    crate::fs::checked_output(repo_dir, [&path])?;
     std::fs::write(&path, text)
         .map_err(|e| crate::fs::Error::new(format!("writing {}", path.display()), e))
 }

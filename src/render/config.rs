@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use minijinja::value::Value as JValue;
@@ -29,6 +29,27 @@ pub const CONFIG_DIR: &str = "config";
 /// Largest ConfigMap the API server stores (its `data` and `binaryData` together).
 pub const MAX_CONFIG_MAP_BYTES: usize = 1024 * 1024;
 
+/// Largest total of a config set's source files, checked on their sizes before any is read:
+/// four times what the set may render to ([`MAX_CONFIG_MAP_BYTES`]), room for template logic
+/// and comments.
+pub const MAX_CONFIG_SET_SOURCE_BYTES: u64 = 4 * MAX_CONFIG_MAP_BYTES as u64;
+
+/// Largest total of all config sets' source files, checked on their sizes before any is read.
+pub const MAX_CONFIG_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Whether `name` can be a ConfigMap key, Kubernetes' `IsConfigMapKey`
+/// (k8s.io/apimachinery/pkg/util/validation): 1 to 253 bytes of letters, digits, `-`, `_` and
+/// `.`, not `.` or `..` and not starting with `..`.
+pub fn is_config_map_key(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !name.starts_with("..")
+        && name != "."
+}
+
 /// Upper bound on template work per config file (minijinja fuel), against runaway loops.
 const FUEL: u64 = 50_000_000;
 
@@ -40,6 +61,9 @@ pub struct ConfigSets {
 
 impl ConfigSets {
     /// Reads `root/config/<set>/*` (regular files; dot files skipped). No folder, no sets.
+    /// A file whose name is not a ConfigMap key is refused, and so are sets whose files'
+    /// sizes add up past [`MAX_CONFIG_SET_SOURCE_BYTES`] (or all sets past
+    /// [`MAX_CONFIG_SOURCE_BYTES`]): both before any file is read.
     pub fn load(root: &Path) -> Result<Self, TemplateSetError> {
         let dir = root.join(CONFIG_DIR);
         let mut sets = BTreeMap::new();
@@ -50,6 +74,8 @@ impl ConfigSets {
             path: root.to_path_buf(),
             source,
         })?;
+        let mut listed = Vec::new();
+        let mut total = 0;
         for set_dir in read_dir_sorted(&dir)? {
             let Some(set) = file_name(&set_dir) else {
                 continue;
@@ -57,24 +83,24 @@ impl ConfigSets {
             if set.starts_with('.') || !set_dir.is_dir() {
                 continue;
             }
-            let mut files = BTreeMap::new();
-            for path in read_dir_sorted(&set_dir)? {
-                let Some(name) = file_name(&path) else {
-                    continue;
-                };
-                let meta = fs::metadata(&path).map_err(|source| ProjectError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
-                if name.starts_with('.') || !meta.is_file() {
-                    continue;
-                }
-                let display = format!("{CONFIG_DIR}/{set}/{name}");
-                check_inside(&real_root, &path, &display)?;
-                let text = read_text(&path)?;
-                files.insert(name, SourceFile::new(display, text));
+            let files = list_set(&real_root, &set, &set_dir)?;
+            total += files.iter().map(|(_, _, len)| len).sum::<u64>();
+            if total > MAX_CONFIG_SOURCE_BYTES {
+                return Err(TemplateSetError::ConfigTooLarge {
+                    what: format!("the files of {CONFIG_DIR}/ add up to more than"),
+                    bytes: total,
+                    limit: MAX_CONFIG_SOURCE_BYTES,
+                });
             }
-            sets.insert(set, files);
+            listed.push((set, files));
+        }
+        for (set, files) in listed {
+            let mut texts = BTreeMap::new();
+            for (name, path, _) in files {
+                let display = format!("{CONFIG_DIR}/{set}/{name}");
+                texts.insert(name, SourceFile::new(display, read_text(&path)?));
+            }
+            sets.insert(set, texts);
         }
         Ok(Self { sets })
     }
@@ -140,6 +166,45 @@ impl ConfigSets {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.sets.keys().map(String::as_str)
     }
+}
+
+/// The files of one set (name, path, size), their names and sizes checked, none read.
+fn list_set(
+    real_root: &Path,
+    set: &str,
+    set_dir: &Path,
+) -> Result<Vec<(String, PathBuf, u64)>, TemplateSetError> {
+    let mut files = Vec::new();
+    let mut total = 0;
+    for path in read_dir_sorted(set_dir)? {
+        let Some(name) = file_name(&path) else {
+            continue;
+        };
+        let meta = fs::metadata(&path).map_err(|source| ProjectError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        if name.starts_with('.') || !meta.is_file() {
+            continue;
+        }
+        let display = format!("{CONFIG_DIR}/{set}/{name}");
+        check_inside(real_root, &path, &display)?;
+        if !is_config_map_key(&name) {
+            return Err(TemplateSetError::NotAConfigMapKey {
+                path: crate::project::escaped(&display),
+            });
+        }
+        total += meta.len();
+        if total > MAX_CONFIG_SET_SOURCE_BYTES {
+            return Err(TemplateSetError::ConfigTooLarge {
+                what: format!("the files of {CONFIG_DIR}/{set}/ add up to more than"),
+                bytes: total,
+                limit: MAX_CONFIG_SET_SOURCE_BYTES,
+            });
+        }
+        files.push((name, path, meta.len()));
+    }
+    Ok(files)
 }
 
 fn file_name(path: &Path) -> Option<String> {
@@ -332,4 +397,23 @@ fn config_map(
     root.insert("data".to_string(), g(Value::Map(map_data)));
     let template = format!("{CONFIG_DIR}/{set}");
     Ok((name, Document::new(&template, 0, g(Value::Map(root)))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Kubernetes' IsConfigMapKey cases: its character set, 253 bytes, and no `.`, `..` or
+    /// `..` prefix.
+    #[test]
+    fn config_map_keys_follow_kubernetes() {
+        let long = "a".repeat(253);
+        for good in ["app.conf", "A-z_0.9", ".hidden", "a..b", &long] {
+            assert!(is_config_map_key(good), "{good:?}");
+        }
+        let too_long = "a".repeat(254);
+        for bad in ["", "a b", "a\nb", "a/b", "é", ".", "..", "..a", &too_long] {
+            assert!(!is_config_map_key(bad), "{bad:?}");
+        }
+    }
 }

@@ -11,7 +11,10 @@ pub mod watchdog;
 use minijinja::value::Value as JValue;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
-pub use config::{CONFIG_DIR, ConfigSets, MAX_CONFIG_MAP_BYTES};
+pub use config::{
+    CONFIG_DIR, ConfigSets, MAX_CONFIG_MAP_BYTES, MAX_CONFIG_SET_SOURCE_BYTES,
+    MAX_CONFIG_SOURCE_BYTES, is_config_map_key,
+};
 pub use limits::{FUEL, MAX_OUTPUT_BYTES, RunLimits};
 pub use templates::{TEMPLATE_FILES, TemplateSet, TemplateSetError};
 

@@ -91,6 +91,26 @@ pub enum TemplateSetError {
         /// Where it points.
         target: String,
     },
+    /// A config file whose name cannot be a ConfigMap key.
+    #[error(
+        "{path}: its name is not a valid ConfigMap key (Kubernetes allows letters, digits, `-`, `_` and `.`, at most 253 bytes, not starting with `..`); rename the file, e.g. `app.conf` for `app conf`"
+    )]
+    NotAConfigMapKey {
+        /// The file, control characters escaped.
+        path: String,
+    },
+    /// Config sources past their bound, found from the files' sizes before reading them.
+    #[error(
+        "{what} {limit} bytes ({bytes} bytes so far, from the files' sizes; nothing was read): a ConfigMap holds at most 1 MiB, so split the set, or ship large files in the image"
+    )]
+    ConfigTooLarge {
+        /// `the files of config/app/ add up to more than`.
+        what: String,
+        /// The sizes added so far.
+        bytes: u64,
+        /// The bound.
+        limit: u64,
+    },
 }
 
 impl crate::diag::Failure for TemplateSetError {}
