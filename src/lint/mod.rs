@@ -45,7 +45,7 @@ pub use duplicates::Applied;
 pub use kube_version::{KubeVersionError, NEWEST_KUBE, OLDEST_KUBE, parse_kube_version};
 pub use rules::{Category, RULES, Rule, rule};
 pub use sink::{Sink, path, sort_findings};
-pub use upgrade::{Release, upgrade_findings};
+pub use upgrade::{Release, UPGRADE_KINDS, upgrade_findings};
 
 use crate::diag::Diagnostic;
 use crate::manifest::Document;

@@ -24,6 +24,22 @@ use crate::yaml::{Node, to_json};
 /// The API server's refusal of a StatefulSet update (apps/validation ValidateStatefulSetUpdate).
 const STATEFULSET_FORBIDDEN: &str = "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
 
+/// The kinds an upgrade rule looks at: what the update rules compare, and what the data-loss
+/// rule misses when it is gone. Objects of other kinds of a last release need not be read.
+pub const UPGRADE_KINDS: &[&str] = &[
+    "Deployment",
+    "ReplicaSet",
+    "DaemonSet",
+    "StatefulSet",
+    "Job",
+    "Service",
+    "PersistentVolumeClaim",
+    "ConfigMap",
+    "Secret",
+    "CustomResourceDefinition",
+    "Namespace",
+];
+
 /// One release of an environment: its chart version and its objects, hooks included.
 pub struct Release<'a> {
     /// The chart version.
@@ -162,19 +178,51 @@ impl Check<'_> {
 
     /// The rules on an object that exists in both releases.
     fn updated(&mut self, old: &Document, new: &Document) {
-        let (o, n) = (to_json(&old.node), to_json(&new.node));
+        // Only the parts a rule reads are converted: most objects of a release are workloads,
+        // of which the selector is all that is compared.
+        let selector = |d: &Document| -> Json {
+            serde_json::json!({"spec": {"selector": d
+                .node
+                .get_path(&["spec", "selector"])
+                .map_or(Json::Null, to_json)}})
+        };
         match (api_group(&new.node), new.kind.as_str()) {
-            ("apps", "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet") => {
-                self.selector(new, &o, &n);
-                if new.kind == "StatefulSet" {
-                    self.statefulset(new, &o, &n);
-                }
+            ("apps", "Deployment" | "ReplicaSet" | "DaemonSet") => {
+                self.selector(new, &selector(old), &selector(new));
             }
-            ("batch", "Job") => self.job(new, &o, &n),
-            ("", "Service") => self.service(new, &o, &n),
-            ("", "PersistentVolumeClaim") => self.claim(new, &o, &n),
-            ("", "ConfigMap" | "Secret") => self.immutable_data(new, &o, &n),
-            ("apiextensions.k8s.io", "CustomResourceDefinition") => self.crd(new, &o, &n),
+            ("apps", "StatefulSet") => {
+                let (o, n) = (part(old, &["spec"]), part(new, &["spec"]));
+                self.selector(new, &o, &n);
+                self.statefulset(new, &o, &n);
+            }
+            _ => self.updated_other(old, new),
+        }
+    }
+
+    /// The rules of kinds other than the apps workloads.
+    fn updated_other(&mut self, old: &Document, new: &Document) {
+        let both = |keys: &[&str]| (part(old, keys), part(new, keys));
+        match (api_group(&new.node), new.kind.as_str()) {
+            ("batch", "Job") => {
+                let (o, n) = both(&["spec"]);
+                self.job(new, &o, &n);
+            }
+            ("", "Service") => {
+                let (o, n) = both(&["spec"]);
+                self.service(new, &o, &n);
+            }
+            ("", "PersistentVolumeClaim") => {
+                let (o, n) = both(&["spec"]);
+                self.claim(new, &o, &n);
+            }
+            ("", "ConfigMap" | "Secret") => {
+                let (o, n) = both(&["immutable", "data", "binaryData", "stringData"]);
+                self.immutable_data(new, &o, &n);
+            }
+            ("apiextensions.k8s.io", "CustomResourceDefinition") => {
+                let (o, n) = both(&["spec"]);
+                self.crd(new, &o, &n);
+            }
             _ => {}
         }
     }
@@ -500,6 +548,17 @@ impl Check<'_> {
             ),
         );
     }
+}
+
+/// The top-level `keys` of an object, as JSON: what a rule compares, without converting the rest.
+fn part(d: &Document, keys: &[&str]) -> Json {
+    let mut out = serde_json::Map::new();
+    for k in keys {
+        if let Some(n) = d.node.get_path(&[k]) {
+            out.insert((*k).to_string(), to_json(n));
+        }
+    }
+    Json::Object(out)
 }
 
 /// The API group of an object's apiVersion (`apps` of `apps/v1`, empty for the core group).

@@ -240,6 +240,46 @@ fn read_chart(source: &str, bytes: &[u8]) -> super::Result<(ChartYaml, Vec<Docum
                 .help("--previous takes a chart archive that kforge or Helm packaged (`.tgz`)"),
         )
     })?;
+    // Only objects an upgrade rule looks at are read: a file that is plainly one object of
+    // another kind is left unparsed (a file of another shape, or several objects, is read).
+    let files = files
+        .into_iter()
+        .filter(|f| {
+            !(f.name.starts_with("templates/")
+                && single_kind(&f.data).is_some_and(|k| !crate::lint::UPGRADE_KINDS.contains(&k)))
+        })
+        .collect();
     let docs = crate::diff::archive_documents(source, files)?;
     Ok((chart, docs))
+}
+
+/// The kind of a manifest file that plainly holds one object in block style: exactly one
+/// line `kind: X` at the start of a line, no document separator but a leading `---`, and
+/// nothing that reads as flow style or JSON at the top. `None` when in doubt.
+fn single_kind(data: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(data).ok()?;
+    let mut kind = None;
+    let mut first = true;
+    for line in text.lines() {
+        let content = !line.is_empty() && !line.starts_with('#');
+        if first && content {
+            first = false;
+            if line == "---" {
+                continue;
+            }
+            if line.starts_with(['{', '[', '"', '\'']) {
+                return None;
+            }
+        }
+        if line.starts_with("---") || line.starts_with("...") {
+            return None;
+        }
+        if let Some(rest) = line.strip_prefix("kind:") {
+            if kind.is_some() {
+                return None;
+            }
+            kind = Some(rest.trim().trim_matches(['"', '\'']));
+        }
+    }
+    kind.filter(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
