@@ -910,8 +910,8 @@ fn file_values_lines(text: &str) -> Vec<&str> {
         .collect()
 }
 
-// Issue 35: staging and production were 107 lines each, the 30-line proxy sidecar written
-// three times in each (771 values lines in all): there was no way to say "these two share this".
+// Issue 35: staging and production were 106 values lines each, the proxy sidecar written three
+// times in each (771 values lines in all): there was no way to say "these two share this".
 #[test]
 fn what_staging_and_production_share_is_one_layer_and_their_overlays_hold_their_few_lines() {
     let tmp = TempProject::empty();

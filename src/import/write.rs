@@ -372,3 +372,49 @@ fn key_path(tokens: &[String]) -> String {
 fn emit(v: &Json) -> String {
     emit_document(&from_json(v))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_near_miss_name_is_listed_in_the_file_that_adds_it_layer_or_overlay() {
+        let base = json!({"components": {"web": {"ports": {"http": 80}}}});
+        let layer = Layer {
+            name: "staging-production".into(),
+            envs: vec![1, 2],
+            values: json!({"components": {"web": {"ports": {"https": 443}}}}),
+        };
+        let envs = [
+            EnvOverlay {
+                layers: vec![],
+                overlay: Some(
+                    json!({"components": {"web": {"ports": {"htp": 81, "metrics": 9090}}}}),
+                ),
+            },
+            EnvOverlay {
+                layers: vec![0],
+                overlay: None,
+            },
+            EnvOverlay {
+                layers: vec![0],
+                overlay: Some(json!({"components": {"web": {"ports": {"httpss": 8443}}}})),
+            },
+        ];
+        let adds = near_miss_adds(&base, &[layer], &envs);
+        let path = |p: &str| p.split('.').map(String::from).collect::<Vec<_>>();
+        assert_eq!(adds.layers, [vec![path("components.web.ports.https")]]);
+        assert_eq!(adds.envs[0], [path("components.web.ports.htp")]);
+        assert!(adds.envs[1].is_empty());
+        // Over base and the layer: one slip from the layer's `https`.
+        assert_eq!(adds.envs[2], [path("components.web.ports.httpss")]);
+        assert_eq!(
+            directives(&["staging-production"], &adds.envs[2]),
+            "kforge: {layers: [staging-production], adds: [components.web.ports.httpss]}\n"
+        );
+        assert_eq!(
+            key_path(&["env".into(), "log.level".into()]),
+            r#""env[\"log.level\"]""#
+        );
+    }
+}
