@@ -60,6 +60,8 @@ fn command_reference_is_generated_from_the_cli() {
         vec!["golden", "check"],
         vec!["golden", "update"],
         vec!["init"],
+        vec!["import"],
+        vec!["schema"],
         vec!["completions"],
         vec!["man"],
     ];
@@ -190,7 +192,28 @@ fn values_reference_is_generated_from_the_schema() {
     expect_page("docs/values.md", &page);
 }
 
+/// The rows of the values reference: each key with its type and description. A map's entries
+/// (`additionalProperties`) are `<name>`; one that is a shared definition (`$ref` to
+/// `#/$defs/...`, the container of sidecars and init containers) is walked too, and a key that
+/// refers to another (`$ref` to `#/properties/env`) says so.
 fn walk_schema(s: &serde_json::Value, prefix: &str, rows: &mut Vec<(String, String, String)>) {
+    walk_schema_in(s, s, prefix, rows);
+}
+
+fn resolve<'a>(root: &'a serde_json::Value, v: &'a serde_json::Value) -> &'a serde_json::Value {
+    v.get("$ref")
+        .and_then(|r| r.as_str())
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|p| root.pointer(p))
+        .unwrap_or(v)
+}
+
+fn walk_schema_in(
+    root: &serde_json::Value,
+    s: &serde_json::Value,
+    prefix: &str,
+    rows: &mut Vec<(String, String, String)>,
+) {
     let Some(props) = s.get("properties").and_then(|p| p.as_object()) else {
         return;
     };
@@ -199,34 +222,40 @@ fn walk_schema(s: &serde_json::Value, prefix: &str, rows: &mut Vec<(String, Stri
         .and_then(|r| r.as_array())
         .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
         .unwrap_or_default();
+    let description = |v: &serde_json::Value| -> String {
+        match v.get("description").and_then(|d| d.as_str()) {
+            Some(d) => d.to_string(),
+            None => match v.get("$ref").and_then(|r| r.as_str()) {
+                Some(r) => format!(
+                    "As `{}`.",
+                    r.trim_start_matches("#/properties/")
+                        .replace("/properties/", ".")
+                ),
+                None => String::new(),
+            },
+        }
+    };
     for (k, v) in props {
         let key = if prefix.is_empty() {
             k.clone()
         } else {
             format!("{prefix}.{k}")
         };
-        let mut ty = type_of(v);
+        let mut ty = type_of(resolve(root, v));
         if required.contains(&k.as_str()) {
             ty.push_str(", required");
         }
-        let desc = v
-            .get("description")
-            .and_then(|d| d.as_str())
-            .unwrap_or("")
-            .to_string();
-        rows.push((key.clone(), ty, desc));
-        walk_schema(v, &key, rows);
+        rows.push((key.clone(), ty, description(v)));
+        walk_schema_in(root, v, &key, rows);
         if let Some(ap) = v.get("additionalProperties").filter(|a| a.is_object()) {
             let key = format!("{key}.<name>");
-            rows.push((
-                key.clone(),
-                type_of(ap),
-                ap.get("description")
-                    .and_then(|d| d.as_str())
-                    .unwrap_or("")
-                    .to_string(),
-            ));
-            walk_schema(ap, &key, rows);
+            let shared = ap
+                .get("$ref")
+                .and_then(|r| r.as_str())
+                .is_some_and(|r| r.starts_with("#/$defs/"));
+            let def = if shared { resolve(root, ap) } else { ap };
+            rows.push((key.clone(), type_of(def), description(def)));
+            walk_schema_in(root, def, &key, rows);
         }
     }
 }

@@ -162,6 +162,20 @@ fn online_boutique_round_trips_with_its_names_selectors_and_two_frontend_service
         !out.join("chart-templates/imported-deployment-loadgenerator.yaml")
             .exists()
     );
+    // Issue 35: no value that means nothing. The shared values had the first component's
+    // `image.repository`, which every component overrode, and each port without a protocol
+    // said `protocol: ""`; now the ports are numbers and the values say once that a port
+    // without a protocol writes none.
+    let shared = base.split("\ncomponents:\n").next().unwrap();
+    assert!(!shared.contains("repository:"), "{shared}");
+    assert!(shared.contains("\n  tag: v0.10.6\n"), "{shared}");
+    assert!(!base.contains("protocol: \"\""), "{base}");
+    assert_eq!(
+        base.matches("containerPortProtocol: \"\"").count(),
+        1,
+        "{base}"
+    );
+    assert!(base.contains("    ports:\n      grpc: 7000\n"), "{base}");
 }
 
 #[test]
@@ -646,6 +660,10 @@ fn config_maps_become_config_sets_that_render_them_exactly() {
         "{overlay}"
     );
     assert!(!overlay.contains("debug"), "{overlay}");
+    // No workload: no image (it was `image.repository: imported`, a placeholder).
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    assert!(!base.contains("image:"), "{base}");
+    assert!(base.contains("kind: None"), "{base}");
     let list = Cli::new()
         .args(["render", "-e", "prod", "-o", "json"])
         .in_dir(&out)
@@ -740,6 +758,18 @@ fn ingress_nginx_static_install_round_trips_and_lists_what_it_keeps() {
     );
     assert!(
         base.contains("      admission:\n        ports:\n"),
+        "{base}"
+    );
+    // Issue 35: `repo:tag@sha256:...` is split, so a release bump edits a tag and a digest,
+    // not one long repository string (the image renders back exactly, as the proof shows).
+    assert!(
+        base.contains("      repository: registry.k8s.io/ingress-nginx/controller\n      tag: v1.15.1\n      digest: sha256:594ceea76b01c592858f803f9ff4d2cb40542cae2060410b2c95f75907d659e1\n"),
+        "{base}"
+    );
+    assert!(
+        !base
+            .lines()
+            .any(|l| l.contains("repository:") && l.contains('@')),
         "{base}"
     );
     let why = |kind: &str, name: &str, why: &str| format!("{kind} {name}: {why}");
@@ -847,4 +877,163 @@ fn helm_test_hooks_in_the_input_are_kept_as_tests_and_do_not_count_as_drift() {
         listing.contains("app/templates/tests/pod-app-test.yaml"),
         "{listing}"
     );
+}
+
+/// podinfo's overlays with a cloud layer (tests/fixtures/import-layers, see its README):
+/// dev as podinfo has it, staging and production with a Cloud SQL proxy sidecar in three
+/// workloads and no in-cluster primary database, differing from each other in two lines.
+fn cloud_envs(dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    let tree = repo_root().join("tests/fixtures/import-layers/overlays");
+    ["dev", "staging", "production"]
+        .into_iter()
+        .map(|env| {
+            let out = std::process::Command::new("kubectl")
+                .args(["kustomize", &tree.join(env).display().to_string()])
+                .output()
+                .expect("kubectl (with kustomize) must be installed: see ORACLES.md");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let path = dir.join(format!("{env}.yaml"));
+            std::fs::write(&path, out.stdout).unwrap();
+            (env, path)
+        })
+        .collect()
+}
+
+/// The values lines of one file of environments/ (comments and blank lines left out).
+fn file_values_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect()
+}
+
+// Issue 35: staging and production were 106 values lines each, the proxy sidecar written three
+// times in each (771 values lines in all): there was no way to say "these two share this".
+#[test]
+fn what_staging_and_production_share_is_one_layer_and_their_overlays_hold_their_few_lines() {
+    let tmp = TempProject::empty();
+    let built = cloud_envs(tmp.path());
+    let pairs: Vec<(&str, &Path)> = built.iter().map(|(e, p)| (*e, p.as_path())).collect();
+    let (_t, out, stdout) = import_and_prove(&pairs);
+    let read = |f: &str| std::fs::read_to_string(out.join("environments").join(f)).unwrap();
+    let layer = read("_staging-production.yaml");
+    // The sidecar is written once, in the layer, shared by the components that run it; the
+    // others of staging and production say they do not.
+    let all: String = ["base.yaml", "dev.yaml", "staging.yaml", "production.yaml"]
+        .iter()
+        .map(|f| read(f))
+        .chain([layer.clone()])
+        .collect();
+    assert_eq!(all.matches("cloud-sql-proxy:").count(), 1, "{all}");
+    assert!(layer.starts_with("# Shared layer: what staging and production have alike"));
+    assert!(
+        layer.contains("\nsidecars:\n  cloud-sql-proxy:\n    image:\n      repository: gcr.io/cloud-sql-connectors/cloud-sql-proxy\n      tag: \"2.14.1\"\n"),
+        "{layer}"
+    );
+    assert!(
+        layer.contains("  warm-cache:\n    sidecars: null\n"),
+        "{layer}"
+    );
+    // No in-cluster primary there: declared once, in base, off there and on in dev.
+    assert!(
+        read("dev.yaml").contains("  database-primary:\n    enabled: true\n"),
+        "{}",
+        read("dev.yaml")
+    );
+    // Each overlay: the layer named, its namespace and label, the two lines it differs in.
+    for (env, min, max) in [("staging", 2, 4), ("production", 3, 12)] {
+        let text = read(&format!("{env}.yaml"));
+        let lines = file_values_lines(&text);
+        assert_eq!(lines[0], "kforge: {layers: [staging-production]}", "{text}");
+        assert!(lines.len() <= 10, "{env}: {} lines\n{text}", lines.len());
+        assert!(
+            text.contains(&format!(
+                "  backend:\n    autoscaling:\n      maxReplicas: {max}\n      minReplicas: {min}\n"
+            )),
+            "{text}"
+        );
+        assert!(text.contains(&format!("namespace: {env}")), "{text}");
+    }
+    assert!(!read("dev.yaml").contains("layers"));
+    // At most a quarter of the manifests' lines (771 before the layer and shared sidecars).
+    let manifest_lines: usize = built.iter().map(|(_, p)| lines(p)).sum();
+    let values = values_lines(&out);
+    assert!(
+        values * 4 <= manifest_lines,
+        "{values} values lines for {manifest_lines}"
+    );
+    assert!(stdout.contains(&format!("environments/ with {values} values line(s)")));
+    // The layer is a values file like any other: origins name it.
+    Cli::new()
+        .args(["values", "-e", "production", "--show-origin"])
+        .in_dir(&out)
+        .run()
+        .exit(0)
+        .stdout_has("environments/_staging-production.yaml:");
+}
+
+// An overlay adding a port `https` beside base's `http` (one letter from it) is refused as a
+// near miss unless it says it means it: the import wrote no `adds`, and its project did not
+// render (exit 2, nothing written).
+#[test]
+fn a_name_an_overlay_adds_one_slip_from_another_is_written_with_its_adds_directive() {
+    let tmp = TempProject::empty();
+    let web = |ports: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, labels: {{app: web}}}}\nspec:\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n          ports: [{ports}]\n"
+        )
+    };
+    let http = "{name: http, containerPort: 80, protocol: TCP}";
+    tmp.write("dev.yaml", &web(http));
+    tmp.write(
+        "prod.yaml",
+        &web(&format!(
+            "{http}, {{name: https, containerPort: 443, protocol: TCP}}"
+        )),
+    );
+    let (dev, prod) = (tmp.path().join("dev.yaml"), tmp.path().join("prod.yaml"));
+    let (_t, out, _) = import_and_prove(&[("dev", &dev), ("prod", &prod)]);
+    let overlay = std::fs::read_to_string(out.join("environments/prod.yaml")).unwrap();
+    assert_eq!(
+        file_values_lines(&overlay),
+        [
+            "kforge: {adds: [components.web.ports.https]}",
+            "components:",
+            "  web:",
+            "    ports:",
+            "      https: 443"
+        ],
+        "{overlay}"
+    );
+}
+
+// Issue 35: a probe was split across files, `initialDelaySeconds` in base.yaml and `httpGet` in
+// each overlay; it is whole in one place now.
+#[test]
+fn a_probe_that_differs_between_environments_is_written_whole_in_each_overlay() {
+    let tmp = TempProject::empty();
+    let web = |path: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, labels: {{app: web}}}}\nspec:\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n          livenessProbe:\n            httpGet: {{path: {path}, port: 80}}\n            initialDelaySeconds: 5\n            periodSeconds: 10\n"
+        )
+    };
+    tmp.write("dev.yaml", &web("/healthz"));
+    tmp.write("prod.yaml", &web("/live"));
+    let (dev, prod) = (tmp.path().join("dev.yaml"), tmp.path().join("prod.yaml"));
+    let (_t, out, _) = import_and_prove(&[("dev", &dev), ("prod", &prod)]);
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    assert!(!base.contains("Probe"), "{base}");
+    for (env, path) in [("dev", "/healthz"), ("prod", "/live")] {
+        let overlay =
+            std::fs::read_to_string(out.join(format!("environments/{env}.yaml"))).unwrap();
+        assert!(
+            overlay.contains(&format!(
+                "    livenessProbe:\n      httpGet:\n        path: {path}\n        port: 80\n      initialDelaySeconds: 5\n      periodSeconds: 10\n"
+            )),
+            "{overlay}"
+        );
+    }
 }

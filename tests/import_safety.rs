@@ -423,3 +423,71 @@ fn kept_objects_render_once_where_environments_share_no_component() {
     let qa = std::fs::read_to_string(out.join("environments/qa.yaml")).unwrap();
     assert!(qa.contains("kind: None\ncomponents: null\n"), "{qa}");
 }
+
+// Issue 35: a project that did not render (a bug of the import, as the failed proof is) printed
+// only the error, not what the import had done; it prints the same summary now.
+#[test]
+fn a_project_that_does_not_render_prints_the_summary_too() {
+    let manifests = app("kubernetes-examples/guestbook-all-in-one.yaml");
+    let tmp = TempProject::empty();
+    let arg = format!("prod={}", manifests.display());
+    Cli::new()
+        .args(["import", "-o", "gb", &arg])
+        .in_dir(tmp.path())
+        .env("__KFORGE_TEST_IMPORT_RENDER_FAILURE", "1")
+        .run()
+        .exit(2)
+        .stdout_has("imported prod: 6 object(s)")
+        .stdout_has("wrote gb.import-failed: 3 component(s) (redis-master, redis-replica, frontend), environments/ with")
+        .stderr_has("the imported project does not render; it is kept in gb.import-failed");
+    assert!(!tmp.path().join("gb").exists());
+    assert!(
+        tmp.path()
+            .join("gb.import-failed/environments/base.yaml")
+            .is_file()
+    );
+}
+
+// Issue 35: a Helm chart's folder given as input failed with "a map or list used as a map key
+// is not supported" (its templates read as YAML); a Kustomize folder, with "an object without
+// kind or metadata.name". Both name the command that renders them now.
+#[test]
+fn a_chart_or_kustomize_folder_as_input_exits_2_naming_the_command_that_renders_it() {
+    let tmp = TempProject::empty();
+    tmp.write(
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+    );
+    tmp.write(
+        "chart/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata: {}\n",
+    );
+    let run = Cli::new()
+        .args(["import", "-o", "shop", "prod=chart"])
+        .in_dir(tmp.path())
+        .run()
+        .exit(2)
+        .stderr_has("chart is a Helm chart (it holds Chart.yaml), not the manifests it renders (environment prod)")
+        .stderr_has("`helm template chart chart | kforge import -o shop prod=-`");
+    assert!(!run.stderr.contains("map key"), "{}", run.stderr);
+    let overlay = app("podinfo/deploy/overlays/staging");
+    let arg = format!("staging={}", overlay.display());
+    Cli::new()
+        .args(["import", "-o", "shop", &arg])
+        .in_dir(tmp.path())
+        .run()
+        .exit(2)
+        .stderr_has("is a Kustomize tree (it holds kustomization.yaml)")
+        .stderr_has(&format!(
+            "`kubectl kustomize {} | kforge import -o shop staging=-`",
+            overlay.display()
+        ));
+    // The file itself names its folder too.
+    Cli::new()
+        .args(["import", "-o", "shop", "prod=chart/Chart.yaml"])
+        .in_dir(tmp.path())
+        .run()
+        .exit(2)
+        .stderr_has("`helm template chart chart |");
+    assert!(!tmp.path().join("shop").exists());
+}

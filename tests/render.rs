@@ -689,3 +689,44 @@ fn an_ingress_can_say_its_name_labels_and_each_paths_backend() {
         .exit(2)
         .stderr_has("public.yaml:10");
 }
+
+// A digest pins the image: `repo:tag@digest`. A canary with its own tag kept the stable
+// track's digest and so ran the stable image under the canary's tag.
+#[test]
+fn an_image_digest_follows_the_tag_and_a_track_with_its_own_tag_does_not_keep_it() {
+    let p = TempProject::example("canary");
+    p.append(
+        "environments/prod.yaml",
+        "image:\n  digest: sha256:0123abcd\nports:\n  http: 8080\n  metrics: {containerPort: 9090, protocol: UDP}\ncontainerPortProtocol: \"\"\n",
+    );
+    let list = p
+        .kforge()
+        .args(["render", "-e", "prod", "-o", "json"])
+        .run()
+        .exit(0)
+        .json();
+    let images: Vec<(String, serde_json::Value)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "Deployment")
+        .map(|d| {
+            let c = &d["spec"]["template"]["spec"]["containers"][0];
+            (c["image"].as_str().unwrap().to_string(), c["ports"].clone())
+        })
+        .collect();
+    let names: Vec<&str> = images.iter().map(|(i, _)| i.as_str()).collect();
+    assert!(
+        names.contains(&"ghcr.io/acme/api:1.8.0@sha256:0123abcd"),
+        "{names:?}"
+    );
+    assert!(names.contains(&"ghcr.io/acme/api:1.9.0"), "{names:?}");
+    // `containerPortProtocol: ""`: a port without its own protocol writes none.
+    assert_eq!(
+        images[0].1,
+        serde_json::json!([
+            {"name": "http", "containerPort": 8080},
+            {"name": "metrics", "containerPort": 9090, "protocol": "UDP"}
+        ])
+    );
+}

@@ -6,8 +6,8 @@ use crate::cli::ImportArgs;
 use crate::cmd::Result;
 use crate::import::{Report, Request, import};
 
-/// Imports, proves zero drift, and prints what was done; a failed proof prints the same
-/// summary, then the differences (exit 1).
+/// Imports, proves zero drift, and prints what was done; a failed proof, or a project that
+/// does not render, prints the same summary, then the differences or why (exit 1 or 2).
 pub fn run(args: &ImportArgs) -> Result<ExitCode> {
     let result = import(&Request {
         out: args.output.clone(),
@@ -17,6 +17,8 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
         // found to cause: only in debug builds (the tests'), never in a release binary.
         inject_drift: cfg!(debug_assertions)
             && std::env::var_os("__KFORGE_TEST_IMPORT_DRIFT").is_some(),
+        inject_render_failure: cfg!(debug_assertions)
+            && std::env::var_os("__KFORGE_TEST_IMPORT_RENDER_FAILURE").is_some(),
     });
     let report = match &result {
         Ok(report) => Some(report),

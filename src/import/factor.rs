@@ -15,7 +15,7 @@ use crate::values::{COMPONENTS, ENABLED};
 /// switched off there and on in the overlays of the environments that have it, or on in base
 /// and off in the overlays of those that lack it, whichever writes fewer lines. An environment
 /// without any component writes `components: null` (it renders the top level, `kind: None`).
-pub fn layers(values: &[&Json]) -> (Json, Vec<Option<Json>>) {
+pub fn base_and_overlays(values: &[&Json]) -> (Json, Vec<Option<Json>>) {
     let partial = partial_components(values);
     if partial.is_empty() {
         let owned: Vec<Json> = values.iter().map(|v| (*v).clone()).collect();
@@ -136,7 +136,7 @@ fn split(filled: &[Json], original: &[&Json], off: &BTreeSet<String>) -> (Json, 
 }
 
 /// Lines of values as written.
-fn lines(v: &Json) -> usize {
+pub(super) fn lines(v: &Json) -> usize {
     crate::yaml::emit_document(&crate::yaml::from_json(v))
         .lines()
         .count()
@@ -147,29 +147,60 @@ pub fn common(all: &[&Json]) -> Option<Json> {
     common_at(all, "")
 }
 
-/// [`common`] of the values under `key`. An `env` map shares only the variables that every
-/// environment has first, in one order, with one value: an overlay's variables come after
+/// Maps whose keys the built-in defaults give and the templates read as they are
+/// (`values.serviceAccount.create`, `values.autoscaling.enabled`): a `null` in a component
+/// would delete the default too, so what is shared of them is what every component has.
+const WITH_DEFAULTS: &[&str] = &[
+    "image",
+    "serviceAccount",
+    "service",
+    "ingress",
+    "autoscaling",
+    "helmTest",
+    "chart",
+];
+
+/// Keys shared only when every component has them alike: the component's kind (a Deployment
+/// writes none).
+const NEVER_EXCEPTED: &[&str] = &["kind"];
+
+/// Keys whose value is shared or overridden whole, never leaf by leaf: a probe stays in one
+/// place (not `initialDelaySeconds` in base and `httpGet` in each overlay).
+const WHOLE: &[&str] = &["livenessProbe", "readinessProbe", "startupProbe"];
+
+/// Keyed maps whose order is meaning: env (a `$(VAR)` refers to variables before it) and init
+/// containers (they run in order). Another layer's entries come after the ones below it, so
+/// only a first run of entries, alike everywhere, is shared.
+const ORDERED: &[&str] = &["env", "initContainers"];
+
+/// The first entries every map of `maps` has, alike and in one order.
+fn common_prefix(maps: &[&Map<String, Json>]) -> Map<String, Json> {
+    let lists: Vec<Vec<(&String, &Json)>> = maps.iter().map(|m| m.iter().collect()).collect();
+    let mut out = Map::new();
+    for (i, (k, v)) in lists[0].iter().enumerate() {
+        if lists.iter().all(|m| m.get(i) == Some(&(*k, *v))) {
+            out.insert((*k).clone(), (*v).clone());
+        } else {
+            break;
+        }
+    }
+    out
+}
+
+/// [`common`] of the values under `key`. An ordered map ([`ORDERED`]) shares only the entries
+/// that every side has first, in one order, with one value: an overlay's entries come after
 /// base's, so sharing a later one would move it before others (and break `$(VAR)`).
 fn common_at(all: &[&Json], key: &str) -> Option<Json> {
     let (first, rest) = all.split_first()?;
-    if key == "env" && all.iter().all(|v| v.is_object()) {
-        let maps: Vec<Vec<(&String, &Json)>> = all
-            .iter()
-            .filter_map(|v| v.as_object())
-            .map(|m| m.iter().collect())
-            .collect();
-        let mut out = Map::new();
-        for (i, (k, v)) in maps[0].iter().enumerate() {
-            if maps.iter().all(|m| m.get(i) == Some(&(*k, *v))) {
-                out.insert((*k).clone(), (*v).clone());
-            } else {
-                break;
-            }
+    if ORDERED.contains(&key) {
+        let maps: Option<Vec<&Map<String, Json>>> = all.iter().map(|v| v.as_object()).collect();
+        if let Some(maps) = maps {
+            let out = common_prefix(&maps);
+            return (!out.is_empty()).then_some(Json::Object(out));
         }
-        return (!out.is_empty()).then_some(Json::Object(out));
     }
     match first {
-        Json::Object(m) => {
+        Json::Object(m) if !WHOLE.contains(&key) => {
             if !rest.iter().all(|v| v.is_object()) {
                 return None;
             }
@@ -191,6 +222,113 @@ fn common_at(all: &[&Json], key: &str) -> Option<Json> {
     }
 }
 
+/// What the components of `all` share, with exceptions: a value most of the components that
+/// have one have alike is written once when that saves lines (its copies, less a `null` line
+/// for each component without it), and each component that differs overrides it (a component
+/// without it deletes it with `null`). So a sidecar five components of eight run is
+/// written once, with `sidecars: null` in the other three. Keys of [`WHOLE`] are compared whole,
+/// [`ORDERED`] maps share their common first entries only among components that all have one.
+pub fn shared_by_components(all: &[&Json]) -> Json {
+    let maps: Vec<&Map<String, Json>> = all.iter().filter_map(|v| v.as_object()).collect();
+    Json::Object(share_map(&maps, false).0)
+}
+
+/// The shared entries of `maps` and the lines sharing them saves; `strict`: shared only where
+/// every map has the entry (inside a map of [`WITH_DEFAULTS`]).
+fn share_map(maps: &[&Map<String, Json>], strict: bool) -> (Map<String, Json>, i64) {
+    let mut keys: Vec<&String> = Vec::new();
+    for m in maps {
+        for k in m.keys() {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    let mut out = Map::new();
+    let mut saved = 0;
+    for k in keys {
+        let values: Vec<Option<&Json>> = maps.iter().map(|m| m.get(k)).collect();
+        if let Some((v, s)) = share_value(k, &values, strict)
+            && s > 0
+        {
+            out.insert(k.clone(), v);
+            saved += s;
+        }
+    }
+    (out, saved)
+}
+
+/// The value of `key` to share among the maps whose values at `key` are `values` (none where a
+/// map lacks it), and the lines it saves: the lines of the copies no longer written, less a
+/// `null` line for each map that lacks it (and for each key a whole value leaves out).
+fn share_value(key: &str, values: &[Option<&Json>], strict: bool) -> Option<(Json, i64)> {
+    let present: Vec<&Json> = values.iter().flatten().copied().collect();
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let absent = count(values.len() - present.len());
+    let strict = strict || WITH_DEFAULTS.contains(&key);
+    if present.len() < 2 || (absent > 0 && (strict || NEVER_EXCEPTED.contains(&key))) {
+        return None;
+    }
+    let maps: Option<Vec<&Map<String, Json>>> = present.iter().map(|v| v.as_object()).collect();
+    if ORDERED.contains(&key) {
+        let prefix = common_prefix(&maps?);
+        if prefix.is_empty() {
+            return None;
+        }
+        let entry = lines(&Json::Object(prefix.clone()));
+        let gross = (count(present.len()) - 1) * count(entry);
+        return worth(gross, absent).then_some((Json::Object(prefix), gross - absent));
+    }
+    if let Some(maps) = maps.filter(|m| !WHOLE.contains(&key) && m.iter().all(|m| !m.is_empty())) {
+        let (shared, saved) = share_map(&maps, strict);
+        // The copies of `key:` no longer written, where all of a map is shared.
+        let gross = saved + count(present.len()) - 1;
+        return (!shared.is_empty() && worth(gross, absent))
+            .then_some((Json::Object(shared), gross - absent));
+    }
+    // The value most of them have (the first of those met, on a tie).
+    let mut best: Option<(&Json, usize)> = None;
+    for v in &present {
+        let n = present.iter().filter(|o| **o == *v).count();
+        if best.is_none_or(|(_, b)| n > b) {
+            best = Some((v, n));
+        }
+    }
+    let (value, n) = best?;
+    // Shared only when most of those that have a value have it: not a value most override.
+    if n < 2 || n * 2 <= present.len() {
+        return None;
+    }
+    let mut entry = Map::new();
+    entry.insert(key.to_string(), value.clone());
+    let entry = lines(&Json::Object(entry));
+    // A whole value overridden by another map deletes the keys it does not have.
+    let left_out: usize = present
+        .iter()
+        .filter(|v| **v != value)
+        .filter_map(|v| v.as_object())
+        .map(|m| {
+            value
+                .as_object()
+                .map_or(0, |w| w.keys().filter(|k| !m.contains_key(*k)).count())
+        })
+        .sum();
+    let gross = (count(n) - 1) * count(entry) - count(left_out);
+    worth(gross, absent).then(|| (value.clone(), gross - absent))
+}
+
+/// Whether a shared value that saves `gross` lines is worth the `null` line of each of the
+/// `absent` components without it: a value every component has is shared when it saves a
+/// line; one some lack, only when it saves three times the lines its exceptions take (a few
+/// lines saved are not worth a shared value most of the components delete).
+fn worth(gross: i64, absent: i64) -> bool {
+    if absent == 0 {
+        gross > 0
+    } else {
+        gross >= 3 * absent
+    }
+}
+
 /// What `env` needs over `base` to become itself (none when nothing).
 pub fn overlay(base: &Json, env: &Json) -> Option<Json> {
     match (base, env) {
@@ -198,6 +336,11 @@ pub fn overlay(base: &Json, env: &Json) -> Option<Json> {
             let mut out = Map::new();
             for (k, v) in e {
                 match b.get(k) {
+                    Some(bv) if WHOLE.contains(&k.as_str()) => {
+                        if let Some(d) = whole(bv, v) {
+                            out.insert(k.clone(), d);
+                        }
+                    }
                     Some(bv) => {
                         if let Some(d) = overlay(bv, v) {
                             out.insert(k.clone(), d);
@@ -217,6 +360,34 @@ pub fn overlay(base: &Json, env: &Json) -> Option<Json> {
         }
         (b, e) if b == e => None,
         (_, e) => Some(e.clone()),
+    }
+}
+
+/// `env` written whole over `base` (none when alike): what it has, and `null` for each key of
+/// `base` it does not have, at every depth (the layers merge maps, so the rest of `base` would
+/// stay).
+fn whole(base: &Json, env: &Json) -> Option<Json> {
+    (base != env).then(|| with_deletions(base, env))
+}
+
+fn with_deletions(base: &Json, env: &Json) -> Json {
+    match (base, env) {
+        (Json::Object(b), Json::Object(e)) => {
+            let mut out = Map::new();
+            for (k, v) in e {
+                match b.get(k) {
+                    Some(bv) => out.insert(k.clone(), with_deletions(bv, v)),
+                    None => out.insert(k.clone(), v.clone()),
+                };
+            }
+            for k in b.keys() {
+                if !e.contains_key(k) {
+                    out.insert(k.clone(), Json::Null);
+                }
+            }
+            Json::Object(out)
+        }
+        (_, e) => e.clone(),
     }
 }
 
@@ -254,13 +425,103 @@ mod tests {
     }
 
     #[test]
+    fn a_sidecar_most_components_run_is_written_once_and_the_others_delete_it() {
+        let proxy = json!({
+            "image": {"repository": "proxy", "tag": "2"},
+            "args": ["--port=5432", "--structured-logs"],
+            "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}},
+        });
+        let with = |n: &str| json!({"objectName": n, "sidecars": {"proxy": proxy}});
+        let components = [with("a"), with("b"), with("c"), json!({"objectName": "d"})];
+        let all: Vec<&Json> = components.iter().collect();
+        let shared = shared_by_components(&all);
+        assert_eq!(shared, json!({"sidecars": {"proxy": proxy}}));
+        assert_eq!(
+            overlay(&shared, &components[3]),
+            Some(json!({"objectName": "d", "sidecars": null}))
+        );
+        assert_eq!(
+            overlay(&shared, &components[0]),
+            Some(json!({"objectName": "a"}))
+        );
+        // A value most of them override is not shared, nor one line saved at the price of
+        // three `null`s.
+        let tags = [
+            json!({"t": "1"}),
+            json!({"t": "2"}),
+            json!({"t": "3"}),
+            json!({"t": "1"}),
+        ];
+        assert_eq!(
+            shared_by_components(&tags.iter().collect::<Vec<_>>()),
+            json!({})
+        );
+        let few = [
+            json!({"a": 1}),
+            json!({"a": 1}),
+            json!({}),
+            json!({}),
+            json!({}),
+        ];
+        assert_eq!(
+            shared_by_components(&few.iter().collect::<Vec<_>>()),
+            json!({})
+        );
+        // What has defaults the templates read is shared only where every component has it.
+        let scaled = [
+            json!({"autoscaling": {"enabled": true, "maxReplicas": 4}}),
+            json!({"autoscaling": {"enabled": true, "maxReplicas": 4}}),
+            json!({"autoscaling": {"enabled": true, "maxReplicas": 4}}),
+            json!({}),
+        ];
+        assert_eq!(
+            shared_by_components(&scaled.iter().collect::<Vec<_>>()),
+            json!({})
+        );
+    }
+
+    #[test]
+    fn a_probe_is_shared_or_written_whole_never_split() {
+        let http = json!({"livenessProbe": {"httpGet": {"path": "/a", "port": 80}, "initialDelaySeconds": 5}});
+        let exec =
+            json!({"livenessProbe": {"exec": {"command": ["check"]}, "initialDelaySeconds": 5}});
+        assert_eq!(common(&[&http, &exec]), None);
+        assert_eq!(
+            overlay(&http, &exec),
+            Some(
+                json!({"livenessProbe": {"exec": {"command": ["check"]}, "initialDelaySeconds": 5, "httpGet": null}})
+            )
+        );
+        // Nested maps of a whole value delete what they do not have too.
+        let other = json!({"livenessProbe": {"httpGet": {"path": "/b"}, "initialDelaySeconds": 5}});
+        assert_eq!(
+            overlay(&http, &other),
+            Some(
+                json!({"livenessProbe": {"httpGet": {"path": "/b", "port": null}, "initialDelaySeconds": 5}})
+            )
+        );
+        // Components: the probe most have is shared whole, another one is its own whole.
+        let components = [http.clone(), http.clone(), exec.clone()];
+        let shared = shared_by_components(&components.iter().collect::<Vec<_>>());
+        assert_eq!(shared, http);
+        assert_eq!(overlay(&shared, &exec), overlay(&http, &exec));
+    }
+
+    #[test]
+    fn init_containers_share_only_their_first_ones_in_order() {
+        let a = json!({"initContainers": {"migrate": {"image": {"repository": "m"}}, "wait": {"image": {"repository": "w"}}}});
+        let b = json!({"initContainers": {"wait": {"image": {"repository": "w"}}}});
+        assert_eq!(common(&[&a, &b]), None);
+    }
+
+    #[test]
     fn a_component_of_some_environments_is_declared_in_base_and_switched_where_fewer_lines() {
         let web = json!({"image": {"tag": "1"}, "replicaCount": 2});
         let debug = json!({"args": ["debug"], "replicaCount": 1});
         let with = json!({"components": {"web": web, "debug": debug}});
         let without = json!({"components": {"web": web}});
         // In one environment of three: off in base, on where it runs.
-        let (base, overlays) = layers(&[&with, &without, &without]);
+        let (base, overlays) = base_and_overlays(&[&with, &without, &without]);
         assert_eq!(
             base["components"]["debug"],
             json!({"args": ["debug"], "replicaCount": 1, "enabled": false})
@@ -271,7 +532,7 @@ mod tests {
         );
         assert_eq!(overlays[1], None);
         // Missing from one environment of three: on in base, off where it is missing.
-        let (base, overlays) = layers(&[&with, &with, &without]);
+        let (base, overlays) = base_and_overlays(&[&with, &with, &without]);
         assert!(
             base["components"]["debug"].get("enabled").is_none(),
             "{base}"
@@ -283,7 +544,7 @@ mod tests {
         );
         // An environment without components deletes them (it renders the top level).
         let none = json!({"kind": "None"});
-        let (base, overlays) = layers(&[&with, &none]);
+        let (base, overlays) = base_and_overlays(&[&with, &none]);
         assert_eq!(base["components"]["web"], web);
         assert_eq!(
             overlays[1],

@@ -13,6 +13,8 @@ mod config;
 mod convert;
 mod factor;
 mod ingress;
+mod input;
+mod layers;
 mod map;
 mod pod;
 mod prepare;
@@ -27,10 +29,8 @@ use serde_json::{Map, Value as Json, json};
 use crate::diag::{Diagnostic, Diagnostics, Exit, Failure};
 use crate::diff::Key;
 use crate::fs::StagedDir;
-use crate::lint::input::read_inputs;
-use crate::manifest::Document;
-use crate::yaml::to_json;
 
+use input::{EnvInput, check_out_dir, destination, objects_of, read_env};
 use map::{Object, map_env};
 
 /// Attempts at demoting components whose objects differ before giving up.
@@ -64,6 +64,8 @@ pub enum Error {
     Render {
         /// The project.
         dir: String,
+        /// What the import did, when it got as far as writing the project.
+        summary: Option<Box<Report>>,
         /// Why.
         #[source]
         cause: crate::pipeline::Error,
@@ -91,6 +93,7 @@ impl Error {
     pub fn summary(&self) -> Option<&Report> {
         match self {
             Error::Drift { summary, .. } => Some(summary),
+            Error::Render { summary, .. } => summary.as_deref(),
             _ => None,
         }
     }
@@ -132,6 +135,9 @@ pub struct Request {
     /// For tests of a failed proof (which is a bug of the import, so no input makes one on
     /// purpose): the project gets one object its input does not have.
     pub inject_drift: bool,
+    /// For tests of a project that does not render (a bug of the import too): the project
+    /// gets a template that does not parse.
+    pub inject_render_failure: bool,
 }
 
 /// What an import did.
@@ -164,17 +170,6 @@ pub struct Report {
     pub values_lines: usize,
 }
 
-/// One environment's input.
-struct EnvInput {
-    name: String,
-    path: PathBuf,
-    docs: Vec<Document>,
-    objects: Vec<Object>,
-    lines: usize,
-    /// Names in its folder that are not regular files, skipped.
-    skipped: Vec<Diagnostic>,
-}
-
 /// Imports the environments of `req` into `req.out` and proves the result renders them.
 pub fn import(req: &Request) -> Result<Report, Error> {
     let mut named: Vec<(&str, &str)> = Vec::new();
@@ -198,9 +193,11 @@ pub fn import(req: &Request) -> Result<Report, Error> {
     }
     // Environments are read and parsed on every core; the first failure in the order given
     // is reported.
-    let mut inputs = crate::par::map(&named, |(name, path)| read_env(name, Path::new(path)))
-        .into_iter()
-        .collect::<Result<Vec<EnvInput>, Error>>()?;
+    let mut inputs = crate::par::map(&named, |(name, path)| {
+        read_env(name, Path::new(path), &req.out)
+    })
+    .into_iter()
+    .collect::<Result<Vec<EnvInput>, Error>>()?;
     if inputs.is_empty() {
         return Err(Error::BadEnv(String::new()));
     }
@@ -227,27 +224,41 @@ pub fn import(req: &Request) -> Result<Report, Error> {
     let dir = staged.path().to_path_buf();
     let mut keep = Vec::new();
     let mut round = 0;
+    // Values shared only where every component has them alike, after a project of shared
+    // values with exceptions did not render (a bug of the import, met on no input so far).
+    let mut cautious = false;
     loop {
         round += 1;
-        let plan = plan(&inputs, &keep);
+        let plan = plan(&inputs, &keep, cautious);
         write::project(&dir, &name, &env_names(&inputs), &plan)?;
         if req.inject_drift {
             write::extra_object(&dir)?;
         }
+        if req.inject_render_failure {
+            write::broken_template(&dir)?;
+        }
         let proofs = match prove::verify(&dir, &inputs) {
             Ok(p) => p,
+            Err(Error::Render { .. }) if !cautious && !req.inject_render_failure => {
+                cautious = true;
+                continue;
+            }
             Err(Error::Render { cause, .. }) => {
                 // Kept to look at, with golden/ the input: `check` fails there.
                 for input in &inputs {
                     let files = prove::input_golden(input).map_err(|cause| Error::Render {
                         dir: failed.display().to_string(),
+                        summary: None,
                         cause,
                     })?;
                     write::golden(&dir, &input.name, &files)?;
                 }
+                let mut report = summary(&inputs, &plan, &prepared, write::values_lines(&dir)?);
+                report.dir.clone_from(&failed);
                 staged.keep_as(&failed)?;
                 return Err(Error::Render {
                     dir: failed.display().to_string(),
+                    summary: Some(Box::new(report)),
                     cause,
                 });
             }
@@ -303,15 +314,6 @@ const WRITTEN: &[&str] = &[
     crate::lint::CONFIG_FILE,
 ];
 
-/// The folder to write, with a name (`.` is the current folder's).
-fn destination(out: &Path) -> Result<PathBuf, Error> {
-    if out.file_name().is_some() {
-        return Ok(out.to_path_buf());
-    }
-    std::fs::canonicalize(out)
-        .map_err(|e| crate::fs::Error::new(format!("reading {}", out.display()), e).into())
-}
-
 /// Where a project whose proof failed is kept: `<DIR>.import-failed` beside DIR.
 fn failed_dir(dest: &Path) -> PathBuf {
     let mut name = dest.file_name().unwrap_or_default().to_os_string();
@@ -361,90 +363,6 @@ fn summary(
     }
 }
 
-/// Reads one environment's objects: at least one, none twice.
-fn read_env(name: &str, path: &Path) -> Result<EnvInput, Error> {
-    let mut skipped = Vec::new();
-    let docs = read_inputs(&[path.to_path_buf()], &mut skipped)?;
-    let docs: Vec<Document> = docs
-        .into_iter()
-        .filter(|d| !matches!(d.node.value, crate::yaml::Value::Null))
-        .collect();
-    if docs.is_empty() {
-        return Err(Diagnostics(vec![Diagnostic::error(format!(
-            "{} holds no Kubernetes objects (environment {name})",
-            path.display()
-        ))
-        .help("give a manifest file, a folder of them, or `-` with `helm template ...` or `kustomize build ...` piped in")])
-        .into());
-    }
-    let mut seen: BTreeMap<Key, &Document> = BTreeMap::new();
-    let mut problems = Vec::new();
-    for d in &docs {
-        if d.kind.is_empty() || d.name.is_empty() {
-            problems.push(
-                Diagnostic::error("an object without kind or metadata.name cannot be imported")
-                    .at(d.node.origin.clone())
-                    .help("give every object its apiVersion, kind and metadata.name"),
-            );
-            continue;
-        }
-        let key = d.key();
-        if let Some(first) = seen.get(&key) {
-            problems.push(
-                Diagnostic::error(format!(
-                    "{} {} is given twice in environment {name}",
-                    d.kind, d.name
-                ))
-                .at(d.node.origin.clone())
-                .help(format!(
-                    "the first one is at {}; remove one of them",
-                    first.node.origin
-                )),
-            );
-        } else {
-            seen.insert(key, d);
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Diagnostics(problems).into());
-    }
-    let lines = docs.iter().map(|d| d.to_yaml().lines().count()).sum();
-    Ok(EnvInput {
-        name: name.to_string(),
-        path: path.to_path_buf(),
-        docs,
-        objects: Vec::new(),
-        lines,
-        skipped,
-    })
-}
-
-/// The objects of documents, by identity.
-fn objects_of(docs: &[Document]) -> Vec<Object> {
-    docs.iter()
-        .map(|d| Object {
-            key: d.key(),
-            json: to_json(&d.node),
-        })
-        .collect()
-}
-
-/// The output folder must not exist, be empty, or `--force` be given.
-fn check_out_dir(out: &Path, force: bool) -> Result<(), Error> {
-    if force || !out.exists() {
-        return Ok(());
-    }
-    let empty = std::fs::read_dir(out)
-        .map_err(|e| crate::fs::Error::new(format!("reading {}", out.display()), e))?
-        .next()
-        .is_none();
-    if empty {
-        Ok(())
-    } else {
-        Err(Error::NotEmpty(out.display().to_string()))
-    }
-}
-
 /// What to write: the values of each environment, the objects kept verbatim.
 pub(crate) struct Plan {
     /// Per environment (in input order): its values.
@@ -476,7 +394,8 @@ pub(crate) const LABELS_PLACEHOLDER: &str = "KFORGE_IMPORT_LABELS_3b9f";
 /// Why a demoted object is kept.
 const DIFFERED: &str = "rendered from values it differed from its manifest";
 
-fn plan(inputs: &[EnvInput], keep: &[Key]) -> Plan {
+/// `cautious`: components share only what all of them have alike ([`Sharing::AllAlike`]).
+fn plan(inputs: &[EnvInput], keep: &[Key], cautious: bool) -> Plan {
     let mut values = Vec::new();
     let mut covers: Vec<(String, Vec<Key>)> = Vec::new();
     let mut covered = Vec::new();
@@ -501,9 +420,64 @@ fn plan(inputs: &[EnvInput], keep: &[Key]) -> Plan {
                 None => covers.push((c, keys)),
             }
         }
-        let ns = env_namespace(&input.objects);
-        values.push((input.name.clone(), shared_frame(&mapped.components, ns)));
     }
+    // Ports that leave their protocol unset, as most do in some inputs: said once.
+    let unset = {
+        let mut all: Vec<&mut Map<String, Json>> = env_components
+            .iter_mut()
+            .flat_map(|m| m.values_mut().filter_map(Json::as_object_mut))
+            .collect();
+        pod::ports_unset_by_default(&mut all)
+    };
+    let any_component = env_components.iter().any(|c| !c.is_empty());
+    // What the components share, chosen the way that writes the fewest values lines.
+    let everywhere = {
+        // Across components, not across one component's environments.
+        let names: std::collections::BTreeSet<&String> =
+            env_components.iter().flat_map(Map::keys).collect();
+        let all: Vec<&Json> = env_components.iter().flat_map(Map::values).collect();
+        if names.len() > 1 {
+            factor::shared_by_components(&all)
+        } else {
+            json!({})
+        }
+    };
+    let frames = |sharing: Sharing| -> Vec<Json> {
+        inputs
+            .iter()
+            .zip(&env_components)
+            .map(|(input, components)| {
+                let all: Vec<&Json> = components.values().collect();
+                let shared = match sharing {
+                    Sharing::PerEnvironment => factor::shared_by_components(&all),
+                    Sharing::Everywhere => everywhere.clone(),
+                    Sharing::AllAlike => (all.len() > 1)
+                        .then(|| factor::common(&all))
+                        .flatten()
+                        .unwrap_or_else(|| json!({})),
+                };
+                let ns = env_namespace(&input.objects);
+                shared_frame(components, ns, any_component, unset, shared)
+            })
+            .collect()
+    };
+    let names = env_names(inputs);
+    let ways: &[Sharing] = if cautious {
+        &[Sharing::AllAlike]
+    } else {
+        &[
+            Sharing::PerEnvironment,
+            Sharing::Everywhere,
+            Sharing::AllAlike,
+        ]
+    };
+    let best = ways
+        .iter()
+        .copied()
+        .map(frames)
+        .min_by_key(|frames| write::lines_written(&frames.iter().collect::<Vec<_>>(), &names))
+        .unwrap_or_default();
+    values.extend(inputs.iter().map(|i| i.name.clone()).zip(best));
     // ConfigMaps become config sets, looked at across environments (a file's content may
     // differ between them).
     let envs: Vec<config::EnvObjects<'_>> = inputs
@@ -652,20 +626,35 @@ fn why_kept(obj: &Object) -> String {
 }
 
 /// An environment's whole values: kforge's defaults that an imported object does not have
-/// turned off at the top level (so components only say what their objects say), and the
-/// components.
-fn shared_frame(components: &Map<String, Json>, namespace: Option<&str>) -> Json {
-    let repository = components
-        .values()
-        .find_map(|c| c.pointer("/image/repository").cloned())
-        .unwrap_or(json!("imported"));
-    let mut v = json!({
-        "image": {"repository": repository, "pullPolicy": null},
-        "replicaCount": null,
-        "serviceAccount": {"automount": null},
-        "standardLabels": false,
-        "service": {"enabled": false},
-    });
+/// turned off at the top level (so components only say what their objects say), what the
+/// components share (`shared`, [`Sharing`]), and each component's own values over it.
+/// `any_component`: whether some environment of the import has components (when none has,
+/// the values say only `kind: None`, the namespace and what keeps kforge's own Service and
+/// labels out: nothing renders from the rest);
+/// `ports_unset`: whether ports leave their protocol unset unless they say one
+/// ([`pod::ports_unset_by_default`]).
+fn shared_frame(
+    components: &Map<String, Json>,
+    namespace: Option<&str>,
+    any_component: bool,
+    ports_unset: bool,
+    mut shared: Json,
+) -> Json {
+    let mut v = if any_component {
+        json!({
+            "image": {"pullPolicy": null},
+            "replicaCount": null,
+            "serviceAccount": {"automount": null},
+            "standardLabels": false,
+            "service": {"enabled": false},
+        })
+    } else {
+        // No workload: the kept objects and config sets only (their labels as written).
+        json!({"standardLabels": false, "service": {"enabled": false}})
+    };
+    if ports_unset {
+        v["containerPortProtocol"] = json!("");
+    }
     if let Some(ns) = namespace {
         // The environment's namespace, which kept objects in it are written with.
         v["namespace"] = json!(ns);
@@ -675,12 +664,6 @@ fn shared_frame(components: &Map<String, Json>, namespace: Option<&str>) -> Json
         v["kind"] = json!("None");
         return v;
     }
-    // What every component has alike is written once, in the shared values.
-    let all: Vec<&Json> = components.values().collect();
-    let mut shared = (all.len() > 1)
-        .then(|| factor::common(&all))
-        .flatten()
-        .unwrap_or_else(|| json!({}));
     if let (Some(ns), Some(m)) = (namespace, shared.as_object_mut()) {
         // Every component is in it (env_namespace): said once.
         m.insert("namespace".into(), json!(ns));
@@ -708,6 +691,18 @@ fn shared_frame(components: &Map<String, Json>, namespace: Option<&str>) -> Json
         .collect();
     v["components"] = Json::Object(own);
     v
+}
+
+/// Where what components share is looked for (the import writes the way of fewest lines).
+#[derive(Clone, Copy)]
+enum Sharing {
+    /// In each environment's components, with exceptions ([`factor::shared_by_components`]):
+    /// what a group of environments shares beyond the others goes to their layer.
+    PerEnvironment,
+    /// In every environment's components at once, with exceptions: one shared set everywhere.
+    Everywhere,
+    /// Only what every component of an environment has alike ([`factor::common`]).
+    AllAlike,
 }
 
 fn env_names(inputs: &[EnvInput]) -> Vec<&str> {

@@ -130,11 +130,14 @@ fn container(c: &Json) -> Option<Json> {
     let mut v = Map::new();
     let mut rest = Map::new();
     let image = c.get("image")?.as_str()?;
-    let (repository, tag) = split_image(image);
+    let (repository, tag, digest) = split_image(image);
     let mut img = Map::new();
     img.insert("repository".into(), json!(repository));
     if let Some(tag) = tag {
         img.insert("tag".into(), json!(tag));
+    }
+    if let Some(digest) = digest {
+        img.insert("digest".into(), json!(digest));
     }
     if let Some(p) = c.get("imagePullPolicy") {
         img.insert("pullPolicy".into(), p.clone());
@@ -171,16 +174,117 @@ fn container(c: &Json) -> Option<Json> {
     Some(Json::Object(v))
 }
 
-/// `repo[:tag]`; a digest or a registry port stays in the repository.
-fn split_image(image: &str) -> (&str, Option<&str>) {
-    if image.contains('@') {
-        return (image, None);
-    }
-    let slash = image.rfind('/').map_or(0, |i| i + 1);
-    match image[slash..].rfind(':') {
-        Some(i) => (&image[..slash + i], Some(&image[slash + i + 1..])),
+/// `repo[:tag][@digest]` as repository, tag and digest; a registry port stays in the
+/// repository. An image the values would write otherwise (an empty part, a digest the schema
+/// does not take) stays whole in the repository.
+fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (name, digest) = match image.split_once('@') {
+        Some((name, digest)) if is_digest(digest) && !name.is_empty() => (name, Some(digest)),
+        Some(_) => return (image, None, None),
         None => (image, None),
+    };
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    match name[slash..].rfind(':') {
+        Some(i) if i > 0 && slash + i + 1 < name.len() => {
+            (&name[..slash + i], Some(&name[slash + i + 1..]), digest)
+        }
+        Some(_) => (image, None, None),
+        None => (name, None, digest),
     }
+}
+
+/// A digest as the values schema takes it: `algorithm:encoded` (`sha256:...`).
+fn is_digest(d: &str) -> bool {
+    let Some((algorithm, encoded)) = d.split_once(':') else {
+        return false;
+    };
+    let component = |c: &str| {
+        !c.is_empty()
+            && c.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    };
+    algorithm.split(['+', '.', '_', '-']).all(component)
+        && !encoded.is_empty()
+        && encoded
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "=_-".contains(c))
+}
+
+/// Where most of the input's container ports leave `protocol` unset, the values say so once
+/// (`containerPortProtocol: ""`, returned true) and those ports are plain numbers, the ones that
+/// write TCP `{containerPort, protocol: TCP}`; otherwise the ports stay as mapped (TCP a plain
+/// number, an unset protocol `""`).
+pub fn ports_unset_by_default(components: &mut [&mut Map<String, Json>]) -> bool {
+    let mut unset = 0;
+    let mut tcp = 0;
+    for c in components.iter() {
+        for ports in port_maps(c) {
+            for p in ports.values() {
+                match p.get("protocol").and_then(Json::as_str) {
+                    Some("") => unset += 1,
+                    _ if p.is_number() => tcp += 1,
+                    _ => {}
+                }
+            }
+        }
+    }
+    if unset <= tcp {
+        return false;
+    }
+    for c in components.iter_mut() {
+        for ports in port_maps_mut(c) {
+            for p in ports.values_mut() {
+                *p = match (p.get("protocol").and_then(Json::as_str), p.as_i64()) {
+                    (Some(""), _) => p["containerPort"].clone(),
+                    (_, Some(n)) => json!({"containerPort": n, "protocol": "TCP"}),
+                    _ => continue,
+                };
+            }
+        }
+    }
+    true
+}
+
+/// The container keys of a component: its own, its sidecars' and its init containers'.
+fn containers_of(c: &Map<String, Json>) -> impl Iterator<Item = &Map<String, Json>> {
+    std::iter::once(c).chain(
+        ["sidecars", "initContainers"]
+            .into_iter()
+            .filter_map(|k| c.get(k).and_then(Json::as_object))
+            .flat_map(|m| m.values().filter_map(Json::as_object)),
+    )
+}
+
+fn port_maps(c: &Map<String, Json>) -> Vec<&Map<String, Json>> {
+    containers_of(c)
+        .filter_map(|c| c.get("ports").and_then(Json::as_object))
+        .collect()
+}
+
+fn port_maps_mut(c: &mut Map<String, Json>) -> Vec<&mut Map<String, Json>> {
+    let mut out = Vec::new();
+    let mut nested = Vec::new();
+    for (k, v) in c.iter_mut() {
+        match k.as_str() {
+            "ports" => {
+                if let Some(m) = v.as_object_mut() {
+                    out.push(m);
+                }
+            }
+            "sidecars" | "initContainers" => {
+                if let Some(m) = v.as_object_mut() {
+                    nested.extend(m.values_mut().filter_map(Json::as_object_mut));
+                }
+            }
+            _ => {}
+        }
+    }
+    for n in nested {
+        if let Some(m) = n.get_mut("ports").and_then(Json::as_object_mut) {
+            out.push(m);
+        }
+    }
+    out
 }
 
 /// env as a map in written order: NAME -> string, or {valueFrom}; none if it has a form the
@@ -235,10 +339,24 @@ mod tests {
     fn images_split_at_the_tag_not_the_registry_port() {
         assert_eq!(
             split_image("reg:5000/app:1.2"),
-            ("reg:5000/app", Some("1.2"))
+            ("reg:5000/app", Some("1.2"), None)
         );
-        assert_eq!(split_image("reg:5000/app"), ("reg:5000/app", None));
-        assert_eq!(split_image("app@sha256:ab"), ("app@sha256:ab", None));
+        assert_eq!(split_image("reg:5000/app"), ("reg:5000/app", None, None));
+        assert_eq!(
+            split_image("app@sha256:ab"),
+            ("app", None, Some("sha256:ab"))
+        );
+        assert_eq!(
+            split_image("gcr.io/x/app:v1@sha256:ab12"),
+            ("gcr.io/x/app", Some("v1"), Some("sha256:ab12"))
+        );
+        // What the values would not write back the same stays whole.
+        assert_eq!(
+            split_image("app:@sha256:ab"),
+            ("app:@sha256:ab", None, None)
+        );
+        assert_eq!(split_image("app@latest"), ("app@latest", None, None));
+        assert_eq!(split_image("app:"), ("app:", None, None));
     }
 
     #[test]

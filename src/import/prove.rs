@@ -26,6 +26,7 @@ pub struct Proof {
 pub fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Proof>, Error> {
     let render_err = |cause| Error::Render {
         dir: dir.display().to_string(),
+        summary: None,
         cause,
     };
     let ws = Workspace::load_in(dir).map_err(render_err)?;

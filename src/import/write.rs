@@ -6,7 +6,8 @@ use std::path::Path;
 use serde_json::{Value as Json, json};
 
 use super::Plan;
-use super::factor::layers;
+use super::factor::{base_and_overlays, lines};
+use super::layers::{EnvOverlay, Layer, merged, shared_layers};
 use crate::fs::{Error, replace_dir, write_atomically};
 use crate::yaml::{emit_document, from_json};
 
@@ -16,11 +17,8 @@ pub fn project(dir: &Path, name: &str, envs: &[&str], plan: &Plan) -> Result<(),
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::new(format!("creating {}", dir.display()), e))?;
     let all: Vec<&Json> = plan.values.iter().map(|(_, v)| v).collect();
-    let (shared, overlays) = layers(&all);
-    let mut base = json!({"chart": {"name": name, "version": "0.1.0"}});
-    for (k, v) in shared.as_object().into_iter().flatten() {
-        base[k] = v.clone();
-    }
+    let (base, layers, env_overlays) = factored(&all, name, envs);
+    let adds = near_miss_adds(&base, &layers, &env_overlays);
     let mut files = vec![(
         "base.yaml".to_string(),
         format!(
@@ -29,11 +27,33 @@ pub fn project(dir: &Path, name: &str, envs: &[&str], plan: &Plan) -> Result<(),
             emit(&base)
         ),
     )];
-    for ((env, _), overlay) in plan.values.iter().zip(overlays) {
-        let text = overlay.as_ref().map(emit).unwrap_or_default();
+    for (i, layer) in layers.iter().enumerate() {
+        let users: Vec<&str> = layer.envs.iter().map(|&e| envs[e]).collect();
+        files.push((
+            format!("_{}.yaml", layer.name),
+            format!(
+                "# Shared layer: what {} have alike beyond base.yaml; each names it in its overlay.\n{}{}",
+                and_list(&users),
+                directives(&[], &adds.layers[i]),
+                emit(&layer.values)
+            ),
+        ));
+    }
+    for (i, ((env, _), own)) in plan.values.iter().zip(&env_overlays).enumerate() {
+        let text = own.overlay.as_ref().map(emit).unwrap_or_default();
+        let named: Vec<&str> = own
+            .layers
+            .iter()
+            .map(|&l| layers[l].name.as_str())
+            .collect();
+        let head = if named.is_empty() {
+            format!("# {env}: its differences from base.yaml.\n")
+        } else {
+            format!("# {env}: its differences from base.yaml and the layers it builds on.\n")
+        };
         files.push((
             format!("{env}.yaml"),
-            format!("# {env}: its differences from base.yaml.\n{text}"),
+            format!("{head}{}{text}", directives(&named, &adds.envs[i])),
         ));
     }
     replace_dir(&dir.join("environments"), &files)?;
@@ -124,6 +144,15 @@ pub fn extra_object(dir: &Path) -> Result<(), Error> {
     write_atomically(
         &dir.join("chart-templates/zz-injected-drift.yaml"),
         b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ \"injected-drift-\" ~ (component or \"app\") }}\ndata: {a: b}\n",
+    )
+}
+
+/// Adds a project template that does not parse: a project that does not render, for tests of
+/// that path (`Request::inject_render_failure`).
+pub fn broken_template(dir: &Path) -> Result<(), Error> {
+    write_atomically(
+        &dir.join("chart-templates/zz-injected-broken.yaml"),
+        b"{% if %}\n",
     )
 }
 
@@ -220,7 +249,172 @@ fn verbatim(guard: &str, envs: &[&str], variants: &[(String, String)], why: &str
     out
 }
 
+/// The environments' values as base.yaml (with the chart named `name`), the shared layers and
+/// each environment's overlay.
+fn factored(values: &[&Json], name: &str, envs: &[&str]) -> (Json, Vec<Layer>, Vec<EnvOverlay>) {
+    let (shared, overlays) = base_and_overlays(values);
+    let mut base = json!({"chart": {"name": name, "version": "0.1.0"}});
+    for (k, v) in shared.as_object().into_iter().flatten() {
+        base[k] = v.clone();
+    }
+    let (layers, env_overlays) = shared_layers(&base, &overlays, envs);
+    (base, layers, env_overlays)
+}
+
+/// The values lines environments/ would hold for these values (without the `adds`
+/// directives, which do not depend on how values are shared).
+pub fn lines_written(values: &[&Json], envs: &[&str]) -> usize {
+    let (base, layers, env_overlays) = factored(values, "app", envs);
+    lines(&base)
+        + layers.iter().map(|l| lines(&l.values)).sum::<usize>()
+        + env_overlays
+            .iter()
+            .map(|e| e.overlay.as_ref().map_or(0, lines) + usize::from(!e.layers.is_empty()))
+            .sum::<usize>()
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[&str]) -> String {
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => (*last).to_string(),
+        None => String::new(),
+    }
+}
+
+/// The names each file adds on purpose though one slip from a name below it (its
+/// `kforge: {adds: [...]}`): the layers' (checked under each environment naming them) and the
+/// overlays'.
+struct Adds {
+    layers: Vec<Vec<Vec<String>>>,
+    envs: Vec<Vec<Vec<String>>>,
+}
+
+/// The near-miss names each layer and overlay adds (docs/layers.md), found as the values
+/// check finds them: each file over the merged files below it, in each environment's order.
+fn near_miss_adds(base: &Json, layers: &[Layer], envs: &[EnvOverlay]) -> Adds {
+    let keyed = serde_json::from_str::<Json>(&crate::render::TemplateSet::builtin().schema().text)
+        .map(|s| crate::values::KeyedMaps::from_schema(&s))
+        .unwrap_or_default();
+    let mut out = Adds {
+        layers: vec![Vec::new(); layers.len()],
+        envs: vec![Vec::new(); envs.len()],
+    };
+    let add = |into: &mut Vec<Vec<String>>, lower: &Json, upper: &Json| {
+        for path in
+            crate::values::added_near_miss_paths(&keyed, &from_json(lower), &from_json(upper))
+        {
+            if !into.contains(&path) {
+                into.push(path);
+            }
+        }
+    };
+    for (i, env) in envs.iter().enumerate() {
+        let mut lower = base.clone();
+        for &l in &env.layers {
+            add(&mut out.layers[l], &lower, &layers[l].values);
+            lower = merged(&lower, Some(&layers[l].values));
+        }
+        if let Some(own) = &env.overlay {
+            add(&mut out.envs[i], &lower, own);
+        }
+    }
+    out
+}
+
+/// A values file's `kforge:` directives line (none when it has none): the layers it builds on
+/// and the names it adds on purpose.
+fn directives(layers: &[&str], adds: &[Vec<String>]) -> String {
+    let mut parts = Vec::new();
+    if !layers.is_empty() {
+        parts.push(format!("layers: [{}]", layers.join(", ")));
+    }
+    if !adds.is_empty() {
+        let paths: Vec<String> = adds.iter().map(|p| key_path(p)).collect();
+        parts.push(format!("adds: [{}]", paths.join(", ")));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("kforge: {{{}}}\n", parts.join(", "))
+    }
+}
+
+/// A key path as `kforge: {adds: [...]}` reads it: dotted, a key that is not a plain name in
+/// brackets and quotes; the whole quoted when it holds anything YAML's flow style would read.
+fn key_path(tokens: &[String]) -> String {
+    let mut out = String::new();
+    for t in tokens {
+        let plain = !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && !t.chars().all(|c| c.is_ascii_digit());
+        if plain {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(t);
+        } else {
+            out.push_str(&format!("[\"{t}\"]"));
+        }
+    }
+    if out
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        out
+    } else {
+        serde_json::to_string(&out).unwrap_or(out)
+    }
+}
+
 /// YAML of JSON values.
 fn emit(v: &Json) -> String {
     emit_document(&from_json(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_near_miss_name_is_listed_in_the_file_that_adds_it_layer_or_overlay() {
+        let base = json!({"components": {"web": {"ports": {"http": 80}}}});
+        let layer = Layer {
+            name: "staging-production".into(),
+            envs: vec![1, 2],
+            values: json!({"components": {"web": {"ports": {"https": 443}}}}),
+        };
+        let envs = [
+            EnvOverlay {
+                layers: vec![],
+                overlay: Some(
+                    json!({"components": {"web": {"ports": {"htp": 81, "metrics": 9090}}}}),
+                ),
+            },
+            EnvOverlay {
+                layers: vec![0],
+                overlay: None,
+            },
+            EnvOverlay {
+                layers: vec![0],
+                overlay: Some(json!({"components": {"web": {"ports": {"httpss": 8443}}}})),
+            },
+        ];
+        let adds = near_miss_adds(&base, &[layer], &envs);
+        let path = |p: &str| p.split('.').map(String::from).collect::<Vec<_>>();
+        assert_eq!(adds.layers, [vec![path("components.web.ports.https")]]);
+        assert_eq!(adds.envs[0], [path("components.web.ports.htp")]);
+        assert!(adds.envs[1].is_empty());
+        // Over base and the layer: one slip from the layer's `https`.
+        assert_eq!(adds.envs[2], [path("components.web.ports.httpss")]);
+        assert_eq!(
+            directives(&["staging-production"], &adds.envs[2]),
+            "kforge: {layers: [staging-production], adds: [components.web.ports.httpss]}\n"
+        );
+        assert_eq!(
+            key_path(&["env".into(), "log.level".into()]),
+            r#""env[\"log.level\"]""#
+        );
+    }
 }

@@ -97,6 +97,18 @@ fn walk(
     }
 }
 
+/// A name a layer adds to a keyed map that is a near miss of a name below it.
+struct Miss<'a> {
+    /// Key path of the added name.
+    path: Vec<&'a str>,
+    /// The name below it that it is one slip from.
+    near: String,
+    /// Where the layers below define that name.
+    defined: String,
+    /// The added entry.
+    node: &'a Node,
+}
+
 /// The names `upper` adds to keyed maps that `lower` (the layers below it, merged) does not
 /// have and that are near misses of a name it has, unless `adds` lists them; `layer` names
 /// the layer in messages.
@@ -107,17 +119,49 @@ pub fn near_misses(
     adds: &[Vec<String>],
     layer: &str,
 ) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    check(
-        keyed,
-        Some(lower),
-        upper,
-        &mut Vec::new(),
-        adds,
-        layer,
-        &mut out,
-    );
-    out
+    let mut misses = Vec::new();
+    check(keyed, Some(lower), upper, &mut Vec::new(), &mut misses);
+    misses
+        .into_iter()
+        .filter(|m| {
+            !adds
+                .iter()
+                .any(|a| a.len() == m.path.len() && a.iter().zip(&m.path).all(|(x, y)| x == y))
+        })
+        .map(|m| {
+            let key = m.path.last().copied().unwrap_or_default();
+            let near = &m.near;
+            let at = display_key_path(&m.path);
+            let map_path = display_key_path(&m.path[..m.path.len() - 1]);
+            Diagnostic::error(format!(
+                "{layer} adds `{key}` to {map_path}, a near miss of `{near}`, which the layers below define{}; an overlay that adds by mistake renders something new and loses the change it meant",
+                m.defined
+            ))
+            .at(m.node.origin.clone())
+            .key(at.clone())
+            .help(if layer == "--set" {
+                format!(
+                    "did you mean `{near}`? A new entry this close to an existing one is added in a values file, with `{DIRECTIVES}: {{adds: [{at}]}}` (docs/layers.md)"
+                )
+            } else {
+                format!(
+                    "did you mean `{near}`? If `{key}` is meant as a new entry, say so in this file: `{DIRECTIVES}: {{adds: [{at}]}}` (docs/layers.md)"
+                )
+            })
+        })
+        .collect()
+}
+
+/// The key paths of the names `upper` adds to keyed maps that are near misses of names in
+/// `lower`: what a values file written over `lower` must list in `kforge: {adds: [...]}`
+/// (`kforge import` writes them).
+pub fn added_near_miss_paths(keyed: &KeyedMaps, lower: &Node, upper: &Node) -> Vec<Vec<String>> {
+    let mut misses = Vec::new();
+    check(keyed, Some(lower), upper, &mut Vec::new(), &mut misses);
+    misses
+        .into_iter()
+        .map(|m| m.path.iter().map(ToString::to_string).collect())
+        .collect()
 }
 
 fn check<'a>(
@@ -125,9 +169,7 @@ fn check<'a>(
     lower: Option<&Node>,
     upper: &'a Node,
     path: &mut Vec<&'a str>,
-    adds: &[Vec<String>],
-    layer: &str,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Vec<Miss<'a>>,
 ) {
     let Some(map) = upper.as_map() else {
         return;
@@ -142,39 +184,21 @@ fn check<'a>(
             && let Some(below) = below
             && let Some(near) = near_miss(key, below.keys().map(String::as_str))
         {
-            path.push(key);
-            let listed = adds
-                .iter()
-                .any(|a| a.len() == path.len() && a.iter().zip(path.iter()).all(|(x, y)| x == y));
-            if !listed {
-                let at = display_key_path(path);
-                let map_path = display_key_path(&path[..path.len() - 1]);
-                let defined = below
+            let mut at = path.clone();
+            at.push(key);
+            out.push(Miss {
+                path: at,
+                near: near.to_string(),
+                defined: below
                     .get(near)
                     .and_then(|n| n.origin.file_line())
                     .map(|(f, line, _)| format!(" ({}:{line})", f.display))
-                    .unwrap_or_default();
-                out.push(
-                    Diagnostic::error(format!(
-                        "{layer} adds `{key}` to {map_path}, a near miss of `{near}`, which the layers below define{defined}; an overlay that adds by mistake renders something new and loses the change it meant"
-                    ))
-                    .at(node.origin.clone())
-                    .key(at.clone())
-                    .help(if layer == "--set" {
-                        format!(
-                            "did you mean `{near}`? A new entry this close to an existing one is added in a values file, with `{DIRECTIVES}: {{adds: [{at}]}}` (docs/layers.md)"
-                        )
-                    } else {
-                        format!(
-                            "did you mean `{near}`? If `{key}` is meant as a new entry, say so in this file: `{DIRECTIVES}: {{adds: [{at}]}}` (docs/layers.md)"
-                        )
-                    }),
-                );
-            }
-            path.pop();
+                    .unwrap_or_default(),
+                node,
+            });
         }
         path.push(key);
-        check(keyed, before, node, path, adds, layer, out);
+        check(keyed, before, node, path, out);
         path.pop();
     }
 }
