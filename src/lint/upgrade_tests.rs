@@ -1,0 +1,136 @@
+//! Unit tests of the upgrade rules: upstream's update validation cases (tests/corpora), and
+//! what an annotation cannot silence.
+
+use super::*;
+use crate::yaml::{Limits, SourceFile, Value, parse_documents};
+
+/// Cases whose upstream verdict hangs on live state a render cannot show; kforge takes the
+/// side that cannot break a deploy. Listed by name, so the list cannot grow unnoticed.
+const STRICTER: &[(&str, &str)] = &[(
+    "pvc: request lowered after a failed expansion, still above status.capacity",
+    "accepted only when the live claim's status.capacity is below the new request; a render does not know the capacity",
+)];
+
+fn docs(node: &Node) -> Vec<Document> {
+    vec![Document::new("case", 0, node.clone())]
+}
+
+/// The upgrade rules give Kubernetes' own verdict on every case of
+/// tests/corpora/k8s-update-validation (upstream's validation tests, restated): a rejected
+/// update fires the case's rule with upstream's error text, an accepted one fires nothing.
+#[test]
+fn upstream_update_validation_cases() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/corpora/k8s-update-validation/cases.yaml"
+    );
+    let text = std::fs::read_to_string(path).expect("the corpus is in the repository");
+    let file = SourceFile::new("cases.yaml", text);
+    let limits = Limits {
+        max_depth: 64,
+        max_nodes: 1_000_000,
+    };
+    let root = parse_documents(&file.text, &file, limits).expect("the corpus parses");
+    let Value::Seq(cases) = &root[0].value else {
+        panic!("the corpus is a list")
+    };
+    assert!(cases.len() >= 60, "{} cases", cases.len());
+    let opts = Options::default();
+    let mut failures = Vec::new();
+    let mut stricter_seen = Vec::new();
+    for case in cases {
+        let field = |k: &str| case.get_path(&[k]).and_then(Node::as_str).unwrap_or("");
+        let name = field("name");
+        let side = |k: &str| docs(case.get_path(&[k]).expect("old and new"));
+        let (old, new) = (side("old"), side("new"));
+        let before = Release {
+            version: "1.0.0",
+            source: "old",
+            docs: &old,
+        };
+        let after = Release {
+            version: "1.0.1",
+            source: "new",
+            docs: &new,
+        };
+        let found = upgrade_findings("prod", &before, &after, &opts, None);
+        let errors: Vec<&Diagnostic> = found
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        if let Some((_, why)) = STRICTER.iter().find(|(n, _)| *n == name) {
+            assert!(
+                !errors.is_empty(),
+                "{name}: expected kforge to refuse ({why})"
+            );
+            stricter_seen.push(name);
+            continue;
+        }
+        match field("verdict") {
+            "rejected" => {
+                let rule = field("rule");
+                // Upstream's message without the value it prints: what comes after
+                // `Invalid value: <value>:`, or the whole Forbidden text.
+                let error = field("error");
+                let fixed = match error.split_once("Invalid value: ") {
+                    Some((_, rest)) => rest.rsplit(": ").next().unwrap_or(rest),
+                    None => error.split_once(": ").map_or(error, |(_, r)| r),
+                };
+                let hit = errors
+                    .iter()
+                    .find(|d| d.code == Some(rule) && d.message.contains(fixed));
+                if hit.is_none() {
+                    failures.push(format!(
+                        "{name}: expected {rule} with `{fixed}`, got {:?}",
+                        errors.iter().map(|d| &d.message).collect::<Vec<_>>()
+                    ));
+                }
+            }
+            "accepted" => {
+                if !errors.is_empty() {
+                    failures.push(format!(
+                        "{name}: accepted upstream, refused here: {:?}",
+                        errors.iter().map(|d| &d.message).collect::<Vec<_>>()
+                    ));
+                }
+            }
+            other => panic!("{name}: verdict `{other}`"),
+        }
+    }
+    assert_eq!(
+        stricter_seen.len(),
+        STRICTER.len(),
+        "a stricter case is gone"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// An object's `kforge.io/ignore` annotation does not silence an upgrade rule: it would
+/// silence every later release too.
+#[test]
+fn the_ignore_annotation_does_not_silence_an_upgrade_rule() {
+    let deployment = |app: &str| {
+        let text = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations: {{kforge.io/ignore: all}}\nspec:\n  selector: {{matchLabels: {{app: {app}}}}}\n  template:\n    metadata: {{labels: {{app: {app}}}}}\n    spec: {{containers: [{{name: web, image: 'nginx:1.27'}}]}}\n"
+        );
+        let file = SourceFile::new("d.yaml", text);
+        let node = parse_documents(&file.text, &file, Limits::default())
+            .unwrap()
+            .remove(0);
+        vec![Document::new("d.yaml", 0, node)]
+    };
+    let (old, new) = (deployment("web"), deployment("web-v2"));
+    let before = Release {
+        version: "1.0.0",
+        source: "old",
+        docs: &old,
+    };
+    let after = Release {
+        version: "1.0.1",
+        source: "new",
+        docs: &new,
+    };
+    let found = upgrade_findings("prod", &before, &after, &Options::default(), None);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].code, Some("immutable-selector"));
+}
