@@ -470,8 +470,8 @@ fn real_helm_lints_the_example_applications_clean() {
 /// docker-registry) where `kforge push` stored it, and the upgrade checked against it.
 #[test]
 fn the_last_release_is_pulled_from_a_registry_with_previous() {
-    let p = crate::support::TempProject::example("web-worker");
-    p.kforge().args(["build", "-e", "prod"]).run().exit(0);
+    // Built as 1.0.0, then given a canary and bumped to 1.0.1 (as in tests/upgrade.rs).
+    let p = crate::upgrade::web_worker_with_canary_added();
     let registry = Registry::start();
     let target = format!("oci://127.0.0.1:{}/charts", registry.port);
     p.kforge()
@@ -479,14 +479,6 @@ fn the_last_release_is_pulled_from_a_registry_with_previous() {
         .run()
         .exit(0);
     std::fs::remove_dir_all(p.path().join("dist")).unwrap();
-    let base = std::fs::read_to_string(p.path().join("environments/base.yaml")).unwrap();
-    let base = base.replace("version: 1.0.0", "version: 1.0.1").replacen(
-        "    replicaCount: 2\n",
-        "    replicaCount: 2\n    canary: {enabled: false}\n",
-        1,
-    );
-    p.write("environments/base.yaml", &base);
-    p.kforge().args(["golden", "update"]).run().exit(0);
     let previous = format!("{target}/shop:1.0.0");
     p.kforge()
         .args(["check", "--previous", &previous, "--plain-http"])

@@ -6,7 +6,7 @@ use crate::support::TempProject;
 
 /// `examples/web-worker` built as 1.0.0, then `canary: {enabled: false}` added to `web` (as the
 /// docs advise "from the first release") and the version bumped to 1.0.1.
-fn web_worker_with_canary_added() -> TempProject {
+pub(crate) fn web_worker_with_canary_added() -> TempProject {
     let p = TempProject::example("web-worker");
     p.kforge().args(["build"]).run().exit(0);
     let base = std::fs::read_to_string(p.path().join("environments/base.yaml")).unwrap();

@@ -86,16 +86,7 @@ fn build_plan(
         &ws.project.root,
     )?;
     let envs = ws.select(&args.envs)?;
-    let previous = Previous::new(
-        &args.chart.previous,
-        &args.chart.destination,
-        published,
-        &crate::oci::PullOptions {
-            plain_http: args.chart.plain_http,
-            ..Default::default()
-        },
-    )?;
-    ws.known_envs(previous.given_envs())?;
+    let previous = crate::cmd::last_releases(ws, &args.chart, published)?;
     Ok((opts, envs, previous))
 }
 

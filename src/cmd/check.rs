@@ -10,10 +10,8 @@ use std::process::ExitCode;
 use crate::cli::CheckArgs;
 use crate::cmd::Result;
 use crate::diag::{Color, Failure};
-use crate::oci::PullOptions;
 use crate::pipeline::{
-    CheckOptions, CheckOutcome, GoldenState, PackageOptions, Previous, Published, UpgradeChecked,
-    Workspace,
+    CheckOptions, CheckOutcome, GoldenState, PackageOptions, Published, UpgradeChecked, Workspace,
 };
 use crate::progress::Progress;
 
@@ -61,16 +59,7 @@ fn check_options(ws: &Workspace, args: &CheckArgs) -> crate::pipeline::Result<Ch
         &ws.project.root,
     )?;
     let published = Published::new(args.chart.published.clone());
-    let previous = Previous::new(
-        &args.chart.previous,
-        &args.chart.destination,
-        &published,
-        &PullOptions {
-            plain_http: args.chart.plain_http,
-            ..PullOptions::default()
-        },
-    )?;
-    ws.known_envs(previous.given_envs())?;
+    let previous = crate::cmd::last_releases(ws, &args.chart, &published)?;
     Ok(CheckOptions {
         layers: args.values.layers(),
         package,

@@ -209,3 +209,23 @@ pub fn write_stdout(text: &str) -> Result<()> {
     out.flush()?;
     Ok(())
 }
+
+/// Where the last releases of `--previous`, `-d` and `--published` are found, each environment
+/// `--previous` names checked against the project's (check, build and package share it).
+pub fn last_releases(
+    ws: &crate::pipeline::Workspace,
+    chart: &crate::cli::ChartArgs,
+    published: &crate::pipeline::Published,
+) -> crate::pipeline::Result<crate::pipeline::Previous> {
+    let previous = crate::pipeline::Previous::new(
+        &chart.previous,
+        &chart.destination,
+        published,
+        &crate::oci::PullOptions {
+            plain_http: chart.plain_http,
+            ..Default::default()
+        },
+    )?;
+    ws.known_envs(previous.given_envs())?;
+    Ok(previous)
+}

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crate::cli::PackageArgs;
 use crate::cmd::Result;
 use crate::diag::EnvFailures;
-use crate::pipeline::{PackageOptions, Previous, Published, Workspace, store_all};
+use crate::pipeline::{PackageOptions, Published, Workspace, store_all};
 
 /// Renders, type-checks and packages the selected environments; writes nothing unless every
 /// environment succeeds, and never replaces an indexed version with different content.
@@ -23,7 +23,8 @@ pub fn run(args: &PackageArgs) -> Result<ExitCode> {
         .select(args.select.env.as_slice())
         .map_err(|e| ws.schema_first(e))?;
     let published = Published::new(args.chart.published.clone());
-    let previous = previous(&ws, args, &published).map_err(|e| ws.schema_first(e))?;
+    let previous =
+        crate::cmd::last_releases(&ws, &args.chart, &published).map_err(|e| ws.schema_first(e))?;
     let charts = ws.package_all(&envs, &layers, &opts, &previous)?;
     let mut written = Vec::new();
     let mut failed = EnvFailures::default();
@@ -43,23 +44,4 @@ pub fn run(args: &PackageArgs) -> Result<ExitCode> {
     } else {
         Err(failed.into())
     }
-}
-
-/// Where the last releases are found (`--previous`, else the indexes).
-fn previous(
-    ws: &Workspace,
-    args: &PackageArgs,
-    published: &Published,
-) -> crate::pipeline::Result<Previous> {
-    let previous = Previous::new(
-        &args.chart.previous,
-        &args.chart.destination,
-        published,
-        &crate::oci::PullOptions {
-            plain_http: args.chart.plain_http,
-            ..Default::default()
-        },
-    )?;
-    ws.known_envs(previous.given_envs())?;
-    Ok(previous)
 }

@@ -382,27 +382,8 @@ pub fn push(
     plain_http: bool,
     timeout: Duration,
 ) -> Result<String> {
-    // reqwest is built without a default crypto provider (Cargo.toml): ring is kforge's. An
-    // error means a provider is installed already, by an earlier push in this process.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let config = ClientConfig {
-        protocol: if plain_http {
-            ClientProtocol::Http
-        } else {
-            ClientProtocol::Https
-        },
-        connect_timeout: Some(CONNECT_TIMEOUT),
-        read_timeout: Some(READ_TIMEOUT),
-        user_agent: concat!("kforge/", env!("CARGO_PKG_VERSION")),
-        ..ClientConfig::default()
-    };
-    let client = Client::new(config);
-    let auth = match credentials {
-        Credentials::Anonymous => RegistryAuth::Anonymous,
-        Credentials::Basic {
-            username, password, ..
-        } => RegistryAuth::Basic(username.clone(), password.clone()),
-    };
+    let client = client(plain_http);
+    let auth = credentials.auth();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -571,6 +552,37 @@ fn server_message(e: &oci_client::errors::OciDistributionError, secrets: &[&str]
         String::new()
     } else {
         format!(": {shown}")
+    }
+}
+
+/// A registry client as kforge makes every one (push and pull): ring's TLS, kforge's timeouts
+/// and user agent, HTTP only when asked.
+fn client(plain_http: bool) -> Client {
+    // reqwest is built without a default crypto provider (Cargo.toml): ring is kforge's. An
+    // error means a provider is installed already, by an earlier client in this process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::new(ClientConfig {
+        protocol: if plain_http {
+            ClientProtocol::Http
+        } else {
+            ClientProtocol::Https
+        },
+        connect_timeout: Some(CONNECT_TIMEOUT),
+        read_timeout: Some(READ_TIMEOUT),
+        user_agent: concat!("kforge/", env!("CARGO_PKG_VERSION")),
+        ..ClientConfig::default()
+    })
+}
+
+impl Credentials {
+    /// The credentials as the registry client takes them.
+    fn auth(&self) -> RegistryAuth {
+        match self {
+            Credentials::Anonymous => RegistryAuth::Anonymous,
+            Credentials::Basic {
+                username, password, ..
+            } => RegistryAuth::Basic(username.clone(), password.clone()),
+        }
     }
 }
 

@@ -7,14 +7,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use oci_client::client::{ClientConfig, ClientProtocol};
-use oci_client::secrets::RegistryAuth;
-use oci_client::{Client, Reference};
+use oci_client::Reference;
 
 use super::sanitize::redact_userinfo;
-use super::{
-    CHART_MEDIA_TYPE, CONNECT_TIMEOUT, Credentials, Error, READ_TIMEOUT, Result, credentials,
-};
+use super::{CHART_MEDIA_TYPE, Credentials, Error, Result, credentials};
 use crate::chart::limits::MAX_ARCHIVE_BYTES;
 
 /// How to reach the registry.
@@ -63,24 +59,8 @@ pub fn pull_chart(reference: &str, opts: &PullOptions) -> Result<Vec<u8>> {
         });
     }
     let creds = credentials(image.registry(), None, None)?;
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = Client::new(ClientConfig {
-        protocol: if opts.plain_http {
-            ClientProtocol::Http
-        } else {
-            ClientProtocol::Https
-        },
-        connect_timeout: Some(CONNECT_TIMEOUT),
-        read_timeout: Some(READ_TIMEOUT),
-        user_agent: concat!("kforge/", env!("CARGO_PKG_VERSION")),
-        ..ClientConfig::default()
-    });
-    let auth = match &creds {
-        Credentials::Anonymous => RegistryAuth::Anonymous,
-        Credentials::Basic {
-            username, password, ..
-        } => RegistryAuth::Basic(username.clone(), password.clone()),
-    };
+    let client = super::client(opts.plain_http);
+    let auth = creds.auth();
     let secrets: Vec<&str> = match &creds {
         Credentials::Basic { password, .. } => vec![password.as_str()],
         Credentials::Anonymous => Vec::new(),
