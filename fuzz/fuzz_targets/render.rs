@@ -14,7 +14,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let set = TemplateSet::builtin();
-    let Ok(Some(mut values)) = parse_values_file(set.defaults()) else {
+    // The built-in set has one defaults layer, its values.yaml.
+    let Ok(Some(mut values)) = parse_values_file(&set.defaults()[0]) else {
         panic!("built-in defaults must parse");
     };
     let file = SourceFile::new("fuzz.yaml", text);
