@@ -265,6 +265,27 @@ fn references_nested_past_the_depth_bound_are_refused_not_a_stack_overflow() {
     assert!(run.stderr.contains(&expected), "{}", run.stderr);
 }
 
+// Regression: a project schema of 30 nested `properties` overflowed the stack of the thread
+// that compiles it (debug build): boon checks it against its metaschema recursively. 62 is as
+// deep as values.schema.json goes (124 levels of JSON; 128 are read).
+#[test]
+fn a_values_schema_nested_as_deep_as_it_is_read_compiles() {
+    let mut schema = json!({"type": "integer"});
+    let mut value = "1".to_string();
+    for _ in 0..62 {
+        schema = json!({"type": "object", "properties": {"a": schema}});
+        value = format!("{{a: {value}}}");
+    }
+    let p = TempProject::reference();
+    p.write(
+        "chart-templates/values.schema.json",
+        &serde_json::to_string(&json!({"properties": {"extra": schema}})).unwrap(),
+    );
+    p.append("environments/base.yaml", &format!("extra: {value}\n"));
+    let run = limited(p.path(), &["check"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+}
+
 // Regression: a CRD of 150,000 properties took over 60 s to compile (20,000: 2.7 s), as boon
 // searched its queue of subschemas item by item for each one it added (quadratic). Linear now:
 // this unoptimised run takes under 20 s of CPU (45 s on a busy machine); the release build

@@ -453,6 +453,12 @@ pub struct PendingSchema(LazyLock<Compiled, Box<dyn FnOnce() -> Compiled + Send>
 
 type Compiled = Result<ValuesSchema, Diagnostics>;
 
+/// Stack of the thread that compiles the values schema. boon checks a schema against its
+/// metaschema recursively, several frames for each level of the schema's JSON: a project
+/// schema of 30 nested `properties` (60 levels of JSON, of the 128 that are read) overflowed
+/// the default 2 MiB in a debug build. Address space, used only as deep as the schema goes.
+const SCHEMA_THREAD_STACK: usize = 16 << 20;
+
 impl PendingSchema {
     /// Reads the schema's JSON (a syntax error is returned at once) and starts compiling it.
     pub fn start(text: &str, display: &str) -> Result<Self, Diagnostic> {
@@ -491,6 +497,7 @@ impl PendingSchema {
         let theirs = work.clone();
         let compiling = std::thread::Builder::new()
             .name("values-schema".into())
+            .stack_size(SCHEMA_THREAD_STACK)
             .spawn(move || take(&theirs).map(|w| w()));
         let join: Box<dyn FnOnce() -> Compiled + Send> = Box::new(move || {
             let done = match compiling {
