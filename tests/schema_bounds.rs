@@ -265,6 +265,38 @@ fn references_nested_past_the_depth_bound_are_refused_not_a_stack_overflow() {
     assert!(run.stderr.contains(&expected), "{}", run.stderr);
 }
 
+// The validation bound on the CRD path: 1,500 `allOf` branches applied to each of 10,000 keys
+// (3 * 10^7 steps) are a finding at the custom resource, and boon does not run.
+#[test]
+fn a_custom_resource_past_the_work_bound_is_a_finding_at_it() {
+    let branches = vec![json!({"additionalProperties": {"type": "string"}}); 1_500];
+    let p = TempProject::empty();
+    p.write(
+        "crd.yaml",
+        &crd(json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true, "allOf": branches})),
+    );
+    let mut widget =
+        String::from("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n");
+    for i in 0..10_000 {
+        widget.push_str(&format!("  k{i}: v\n"));
+    }
+    p.write("cr.yaml", &widget);
+    let run = limited(
+        p.path(),
+        &["lint", "--format", "json", "crd.yaml", "cr.yaml"],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let got = findings(&run, "crd-schema");
+    assert_eq!(got.len(), 1, "{got:#?}");
+    let message = got[0]["message"].as_str().unwrap();
+    let expected = format!(
+        "not checked against its CRD's schema: validating it takes more than {} steps",
+        kforge::json_schema::MAX_VALIDATION_STEPS
+    );
+    assert!(message.contains(&expected), "{message}");
+    assert_eq!(got[0]["file"], "cr.yaml");
+}
+
 // Regression: a project schema of 30 nested `properties` overflowed the stack of the thread
 // that compiles it (debug build): boon checks it against its metaschema recursively. 62 is as
 // deep as values.schema.json goes (124 levels of JSON; 128 are read).

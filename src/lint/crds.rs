@@ -80,7 +80,12 @@ impl<'a> Version<'a> {
                     "/spec/versions/{}/schema/openAPIV3Schema",
                     self.index
                 ))
-                .ok_or_else(|| refused(self.at(), "no openAPIV3Schema".to_string()))?;
+                .ok_or_else(|| {
+                    refused(
+                        self.at(),
+                        "the schema does not compile: no openAPIV3Schema".to_string(),
+                    )
+                })?;
             let refs = json_schema::crd_refs(schema);
             if let Some(first) = refs.first() {
                 let mut at = self.at();
