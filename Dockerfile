@@ -16,6 +16,8 @@ RUN apk add --no-cache musl-dev
 WORKDIR /src
 # Dependencies first, so an edit to src/ does not rebuild them.
 COPY Cargo.toml Cargo.lock ./
+# boon, patched (Cargo.toml, `[patch.crates-io]`).
+COPY vendor vendor
 RUN cargo fetch --locked
 COPY chart-templates chart-templates
 COPY src src

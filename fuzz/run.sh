@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-300}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(set_parser values_merge render template_limits archive_reader index_reader folder_walk)
+[[ ${#targets[@]} -gt 0 ]] || targets=(set_parser values_merge render template_limits archive_reader index_reader folder_walk schema_loader)
 corpora=tests/corpora
 seed() { mkdir -p "fuzz/corpus/$1"; cp -f "${@:2}" "fuzz/corpus/$1/" 2>/dev/null || true; }
 
@@ -41,6 +41,34 @@ mkdir -p fuzz/corpus/folder_walk
 printf '\x01\x00\x00\x03\x00\x00\x03\x00\x00' > fuzz/corpus/folder_walk/self-links
 printf '\x00\x00\x00\x00\x01\x00\x02\x02\x00\x01\x02\x00' > fuzz/corpus/folder_walk/link-to-root
 printf '\x05\x00\x00\x04\x00\x07\x01\x00\x00' > fuzz/corpus/folder_walk/special
+# schema_loader: a schema, a NUL, a value. The project's schema with the reference values; the
+# CRD schemas of the corpora with an empty spec; references that multiply, and references to
+# the file the target plants (its content must never show).
+mkdir -p fuzz/corpus/schema_loader
+{ cat chart-templates/values.schema.json; printf '\0'; cat environments/base.yaml; } > fuzz/corpus/schema_loader/values
+python3 - "$corpora" fuzz/corpus/schema_loader <<'PY'
+import json, pathlib, sys, yaml
+corpora, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+n = 0
+for f in sorted(corpora.rglob("*.yaml")):
+    try:
+        docs = list(yaml.safe_load_all(f.read_text()))
+    except Exception:
+        continue
+    for d in docs:
+        if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition" and n < 20:
+            for v in (d.get("spec") or {}).get("versions") or []:
+                s = ((v or {}).get("schema") or {}).get("openAPIV3Schema")
+                if s:
+                    (out / f"crd{n}").write_text(json.dumps(s) + "\0spec: {}\n")
+                    n += 1
+                    break
+defs = {f"d{i}": {"allOf": [{"$ref": f"#/$defs/d{i+1}"}] * 2} for i in range(40)}
+(out / "doubling").write_text(json.dumps({"$defs": defs, "$ref": "#/$defs/d0"}) + "\0x: 1\n")
+for i, ref in enumerate(["file:///tmp/kforge-fuzz-planted.json", "/tmp/kforge-fuzz-planted.json",
+                         "kforge-fuzz-planted.json", "#/properties/a"]):
+    (out / f"ref{i}").write_text(json.dumps({"properties": {"a": {"$ref": ref}}}) + "\0a: 1\n")
+PY
 
 if [[ -n ${FUZZ_TOOLCHAIN:-} ]]; then
     fuzz=(cargo "+$FUZZ_TOOLCHAIN" fuzz)

@@ -16,6 +16,7 @@ pub mod epoch;
 pub mod fs;
 pub mod git;
 pub mod import;
+pub mod json_schema;
 pub mod lint;
 pub mod manifest;
 pub mod oci;

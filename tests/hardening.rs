@@ -909,6 +909,23 @@ fn the_bounds_are_documented_with_their_values() {
             "({} bytes) | `render::MAX_CONFIG_SOURCE_BYTES`",
             kforge::render::MAX_CONFIG_SOURCE_BYTES
         ),
+        // Schema work (issue 34).
+        format!(
+            "| {} steps, counted before boon validates:",
+            kforge::json_schema::MAX_VALIDATION_STEPS
+        ),
+        format!(
+            "validating it takes more than {} steps (the bound of kforge's schema work)",
+            kforge::json_schema::MAX_VALIDATION_STEPS
+        ),
+        format!(
+            "| {} | `json_schema::MAX_VALIDATION_DEPTH` |",
+            kforge::json_schema::MAX_VALIDATION_DEPTH
+        ),
+        format!(
+            "| {} | `values::MAX_SCHEMA_WALK` |",
+            kforge::values::MAX_SCHEMA_WALK
+        ),
     ] {
         assert!(doc.contains(&expected), "docs/limits.md lacks {expected:?}");
     }

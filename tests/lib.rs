@@ -28,6 +28,7 @@ mod package;
 mod properties;
 mod render;
 mod repo;
+mod schema_bounds;
 mod security;
 mod upgrade;
 mod values;

@@ -294,7 +294,8 @@ struct Adds {
 /// check finds them: each file over the merged files below it, in each environment's order.
 fn near_miss_adds(base: &Json, layers: &[Layer], envs: &[EnvOverlay]) -> Adds {
     let keyed = serde_json::from_str::<Json>(&crate::render::TemplateSet::builtin().schema().text)
-        .map(|s| crate::values::KeyedMaps::from_schema(&s))
+        .ok()
+        .and_then(|s| crate::values::KeyedMaps::from_schema(&s).ok())
         .unwrap_or_default();
     let mut out = Adds {
         layers: vec![Vec::new(); layers.len()],

@@ -5,14 +5,19 @@
 //! against it: types, required, enum, minimum/maximum, pattern, formats, additionalProperties,
 //! nullable, x-kubernetes-int-or-string, x-kubernetes-preserve-unknown-fields, and unknown
 //! fields (strict, as for built-in kinds: a structural schema prunes them silently).
+//!
+//! A schema with a `$ref` is refused as the API server refuses it, at the `$ref`, and not
+//! compiled; the compiler loads nothing (`json_schema::compiler`), and the work of validating
+//! each custom resource is bounded (`json_schema::SchemaWork`).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use boon::{Compiler, Draft, ErrorKind, SchemaIndex, Schemas, ValidationError};
+use boon::{Draft, ErrorKind, SchemaIndex, Schemas, ValidationError};
 use serde_json::{Map, Value as Json, json};
 
 use super::sink::{Sink, path};
+use crate::json_schema::{self, SchemaWork};
 use crate::manifest::Document;
 use crate::yaml::{display_key_path, to_json};
 
@@ -29,16 +34,29 @@ struct Version<'a> {
     /// Index of the version in `spec.versions`.
     index: usize,
     url: String,
-    compiled: OnceLock<Result<(Schemas, SchemaIndex), String>>,
+    compiled: OnceLock<Result<Compiled, Refused>>,
+}
+
+/// A CRD version's schema compiled, with what bounds the work of validating against it.
+struct Compiled {
+    schemas: Schemas,
+    index: SchemaIndex,
+    work: SchemaWork,
+}
+
+/// Why a CRD version's schema is not compiled, and where in the CRD.
+struct Refused {
+    at: Vec<String>,
+    message: String,
 }
 
 /// A CRD version's schema that could not be compiled: where, and why.
 pub struct BadSchema<'a> {
     /// The CRD.
     pub doc: &'a Document,
-    /// Key path of the schema in it.
+    /// Key path in it of the schema, or of what in the schema is refused.
     pub at: Vec<String>,
-    /// The compiler's message.
+    /// Why it is not compiled.
     pub message: String,
 }
 
@@ -53,15 +71,28 @@ impl<'a> Version<'a> {
         ])
     }
 
-    fn compiled(&self) -> &Result<(Schemas, SchemaIndex), String> {
+    fn compiled(&self) -> &Result<Compiled, Refused> {
         self.compiled.get_or_init(|| {
             let crd = to_json(&self.doc.node);
+            let refused = |at: Vec<String>, message: String| Refused { at, message };
             let schema = crd
                 .pointer(&format!(
                     "/spec/versions/{}/schema/openAPIV3Schema",
                     self.index
                 ))
-                .ok_or_else(|| "no openAPIV3Schema".to_string())?;
+                .ok_or_else(|| {
+                    refused(
+                        self.at(),
+                        "the schema does not compile: no openAPIV3Schema".to_string(),
+                    )
+                })?;
+            let refs = json_schema::crd_refs(schema);
+            if let Some(first) = refs.first() {
+                let mut at = self.at();
+                at.extend(first.iter().cloned());
+                let message = ref_message(self.index, first, &at, refs.len() - 1);
+                return Err(refused(at, message));
+            }
             let mut converted = convert(schema, true);
             if let Some(o) = converted.as_object_mut() {
                 o.insert(
@@ -69,26 +100,34 @@ impl<'a> Version<'a> {
                     json!("http://json-schema.org/draft-04/schema#"),
                 );
             }
-            let mut compiler = Compiler::new();
+            let work = SchemaWork::new(converted.clone());
+            let does_not_compile = |e: boon::CompileError| {
+                refused(self.at(), format!("the schema does not compile: {e:#}"))
+            };
+            let mut compiler = json_schema::compiler();
             compiler.set_default_draft(Draft::V4);
             compiler.enable_format_assertions();
             let mut schemas = Schemas::new();
             compiler
                 .add_resource(&self.url, converted)
-                .map_err(|e| format!("{e:#}"))?;
+                .map_err(does_not_compile)?;
             let index = compiler
                 .compile(&self.url, &mut schemas)
-                .map_err(|e| format!("{e:#}"))?;
-            Ok((schemas, index))
+                .map_err(does_not_compile)?;
+            Ok(Compiled {
+                schemas,
+                index,
+                work,
+            })
         })
     }
 
     fn bad(&self) -> Option<BadSchema<'a>> {
         match self.compiled.get()? {
-            Err(message) => Some(BadSchema {
+            Err(refused) => Some(BadSchema {
                 doc: self.doc,
-                at: self.at(),
-                message: message.clone(),
+                at: refused.at.clone(),
+                message: refused.message.clone(),
             }),
             Ok(_) => None,
         }
@@ -168,11 +207,20 @@ impl<'a> CrdSchemas<'a> {
         };
         // A schema that does not compile is reported once, at its CRD (`failed`); its custom
         // resources are then not checked (their kind stays unknown).
-        let Ok((schemas, index)) = version.compiled() else {
+        let Ok(compiled) = version.compiled() else {
             return false;
         };
         let json = to_json(&doc.node);
-        if let Err(err) = schemas.validate(&json, *index) {
+        if let Err(e) = compiled.work.check(&json) {
+            sink.report(
+                "crd-schema",
+                doc,
+                e.instance(),
+                format!("not checked against its CRD's schema: {e}"),
+            );
+            return true;
+        }
+        if let Err(err) = compiled.schemas.validate(&json, compiled.index) {
             let mut found = Vec::new();
             leaves(&err, &mut found);
             found.sort();
@@ -238,6 +286,39 @@ fn leaves(err: &ValidationError, out: &mut Vec<(Vec<String>, String)>) {
         }
         kind => out.push((tokens, format!("{here}: {kind} (its CRD's schema)"))),
     }
+}
+
+/// The finding for a `$ref` in the schema of version `index` of a CRD, at `at` (`within` is its
+/// key path from the schema), `more` other `$ref`s beside it: the API server's own message
+/// (apiextensions validation: `field.Forbidden(fldPath.Child("$ref"), "$ref is not supported")`),
+/// with its field path.
+fn ref_message(index: usize, within: &[String], at: &[String], more: usize) -> String {
+    let mut field = format!("spec.versions[{index}].schema.openAPIV3Schema");
+    let mut tokens = within.iter().peekable();
+    while let Some(t) = tokens.next() {
+        let named = matches!(
+            t.as_str(),
+            "properties" | "patternProperties" | "definitions" | "dependencies"
+        );
+        let listed = matches!(t.as_str(), "allOf" | "anyOf" | "oneOf" | "items")
+            && tokens.peek().is_some_and(|i| i.parse::<usize>().is_ok());
+        match tokens.peek() {
+            Some(name) if named || listed => {
+                field.push_str(&format!(".{t}[{name}]"));
+                tokens.next();
+            }
+            _ => field.push_str(&format!(".{t}")),
+        }
+    }
+    let others = match more {
+        0 => String::new(),
+        1 => " (and 1 more `$ref` in this schema)".to_string(),
+        n => format!(" (and {n} more `$ref`s in this schema)"),
+    };
+    format!(
+        "`$ref` is not supported in a CRD's schema: the API server refuses this CRD ({field}: Forbidden: $ref is not supported), and kforge neither compiles the schema nor follows the reference (at {}){others}; write the referenced schema in its place",
+        json_schema::pointer(at)
+    )
 }
 
 /// An OpenAPI 3.0 schema of a CRD as JSON Schema draft 4: `nullable` adds `null` to the type,
@@ -322,12 +403,7 @@ pub fn check_with(docs: &[Document], extra: &CrdSchemas<'_>, sink: &mut Sink<'_>
         }
     }
     for b in bad.iter().chain(&extra.failed()) {
-        sink.report(
-            "crd-schema",
-            b.doc,
-            &b.at,
-            format!("the schema does not compile: {}", b.message),
-        );
+        sink.report("crd-schema", b.doc, &b.at, b.message.clone());
     }
     defined
 }

@@ -27,13 +27,16 @@ pub struct KeyedMaps(Vec<Vec<String>>);
 impl KeyedMaps {
     /// The maps the schema marks `x-kforge-keyed: true`, following `properties`,
     /// `additionalProperties` (a name: `*`), the `allOf`/`anyOf`/`oneOf` branches and local
-    /// `$ref`s, to a bounded depth (a recursive schema ends there).
-    pub fn from_schema(schema: &Json) -> Self {
+    /// `$ref`s, to a bounded depth (a recursive schema ends there). A schema whose branches and
+    /// references expand past [`MAX_SCHEMA_WALK`] subschemas on the way is refused (`Err` holds
+    /// the bound): twenty levels of `allOf` with ten `$ref`s each are 10^8 paths within the depth.
+    pub fn from_schema(schema: &Json) -> Result<Self, usize> {
         let mut out = Vec::new();
-        walk(schema, schema, &mut Vec::new(), &mut out, 0);
+        let mut budget = MAX_SCHEMA_WALK;
+        walk(schema, schema, &mut Vec::new(), &mut out, 0, &mut budget).ok_or(MAX_SCHEMA_WALK)?;
         out.sort();
         out.dedup();
-        Self(out)
+        Ok(Self(out))
     }
 
     /// Whether the map at `path` is keyed. A component's own values (`components.<name>.…`)
@@ -51,18 +54,24 @@ impl KeyedMaps {
 /// Depth past which the schema walk stops (the built-in schema's keyed maps are at most 5 deep).
 const MAX_DEPTH: usize = 16;
 
+/// Subschemas the walk for keyed maps may visit, counting each time a branch or a reference
+/// leads to one again (the built-in schema takes about 2,000).
+pub const MAX_SCHEMA_WALK: usize = 1_000_000;
+
 fn walk(
     root: &Json,
     node: &Json,
     path: &mut Vec<String>,
     out: &mut Vec<Vec<String>>,
     depth: usize,
-) {
+    budget: &mut usize,
+) -> Option<()> {
+    *budget = budget.checked_sub(1)?;
     if depth > MAX_DEPTH {
-        return;
+        return Some(());
     }
     let Some(obj) = node.as_object() else {
-        return;
+        return Some(());
     };
     if obj.get("x-kforge-keyed") == Some(&Json::Bool(true)) {
         out.push(path.clone());
@@ -73,11 +82,11 @@ fn walk(
         .and_then(|r| r.strip_prefix('#'))
         .and_then(|pointer| root.pointer(pointer))
     {
-        walk(root, target, path, out, depth + 1);
+        walk(root, target, path, out, depth + 1, budget)?;
     }
     for key in ["allOf", "anyOf", "oneOf"] {
         for branch in obj.get(key).and_then(Json::as_array).into_iter().flatten() {
-            walk(root, branch, path, out, depth + 1);
+            walk(root, branch, path, out, depth + 1, budget)?;
         }
     }
     for (name, sub) in obj
@@ -87,14 +96,15 @@ fn walk(
         .flatten()
     {
         path.push(name.clone());
-        walk(root, sub, path, out, depth + 1);
+        walk(root, sub, path, out, depth + 1, budget)?;
         path.pop();
     }
     if let Some(sub) = obj.get("additionalProperties").filter(|a| a.is_object()) {
         path.push("*".into());
-        walk(root, sub, path, out, depth + 1);
+        walk(root, sub, path, out, depth + 1, budget)?;
         path.pop();
     }
+    Some(())
 }
 
 /// A name a layer adds to a keyed map that is a near miss of a name below it.
@@ -242,11 +252,30 @@ mod tests {
                 "podLabels": {"type": "object", "additionalProperties": {"type": "string"}}
             }
         });
-        let keyed = KeyedMaps::from_schema(&schema);
+        let keyed = KeyedMaps::from_schema(&schema).unwrap();
         assert!(keyed.is_keyed(&["env"]));
         assert!(keyed.is_keyed(&["sidecars"]));
         assert!(keyed.is_keyed(&["sidecars", "proxy", "env"]));
         assert!(keyed.is_keyed(&["components", "web", "sidecars", "proxy", "env"]));
         assert!(!keyed.is_keyed(&["podLabels"]));
+    }
+
+    #[test]
+    fn a_schema_whose_references_multiply_is_refused() {
+        // Ten `$ref`s to the next level, twenty levels: 10^8 paths within the depth bound.
+        let mut defs = serde_json::Map::new();
+        for i in 0..20 {
+            let next = serde_json::json!({"$ref": format!("#/$defs/d{}", i + 1)});
+            defs.insert(
+                format!("d{i}"),
+                serde_json::json!({"allOf": vec![next; 10]}),
+            );
+        }
+        let schema =
+            serde_json::json!({"$defs": defs, "properties": {"a": {"$ref": "#/$defs/d0"}}});
+        assert_eq!(
+            KeyedMaps::from_schema(&schema).unwrap_err(),
+            MAX_SCHEMA_WALK
+        );
     }
 }

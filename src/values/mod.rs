@@ -16,7 +16,7 @@ use std::sync::Arc;
 pub use components::{COMPONENTS, Component, ENABLED, components, own_values, switched_off};
 pub use extend::{REPLACE_KEYWORD, for_layers};
 pub use inert::{INERT_RULES, InertRule, inert_settings};
-pub use keyed::{KeyedMaps, added_near_miss_paths};
+pub use keyed::{KeyedMaps, MAX_SCHEMA_WALK, added_near_miss_paths};
 pub use merge::merge_overlay;
 pub use schema::{PendingSchema, SchemaSource, ValuesSchema};
 pub use set::{SetError, apply_set};

@@ -1,12 +1,15 @@
 //! Validation of merged values against `values.schema.json` (JSON Schema via boon), reporting
-//! each problem at the file:line of the value that caused it, with did-you-mean hints.
+//! each problem at the file:line of the value that caused it, with did-you-mean hints. The
+//! schema is read from its own file alone (references only inside it, a compiler that loads
+//! nothing) and the work of validating the values is bounded (`json_schema`).
 
 use std::sync::LazyLock;
 
-use boon::{Compiler, ErrorKind, Schemas, ValidationError};
+use boon::{ErrorKind, Schemas, ValidationError};
 use serde_json::Value as Json;
 
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::json_schema::{self, SchemaWork};
 use crate::yaml::{Node, display_key_path, to_json};
 
 const SCHEMA_URL: &str = "file:///values.schema.json";
@@ -28,7 +31,7 @@ fn check_metaschema(schema: &Json, display: &str) -> Result<(), Diagnostics> {
         .get("$schema")
         .and_then(Json::as_str)
         .unwrap_or("https://json-schema.org/draft/2020-12/schema");
-    let mut compiler = Compiler::new();
+    let mut compiler = json_schema::compiler();
     let mut schemas = Schemas::new();
     let Ok(meta) = compiler.compile(draft, &mut schemas) else {
         return Err(Diagnostics(vec![
@@ -91,11 +94,30 @@ fn compile_error(e: &boon::CompileError, display: &str) -> Diagnostic {
     Diagnostic::error(format!("{display}: not a valid JSON Schema: {text}"))
 }
 
+/// The references of a schema that lead outside it, one diagnostic each.
+fn check_refs(schema: &Json, display: &str) -> Result<(), Diagnostics> {
+    let problems = json_schema::local_refs_only(schema);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Diagnostics(
+        problems
+            .into_iter()
+            .map(|p| {
+                Diagnostic::error(format!("{display}: {p}")).help(
+                    "refer to a definition in the same file (`\"$ref\": \"#/$defs/name\"`), copying it there if it is elsewhere",
+                )
+            })
+            .collect(),
+    ))
+}
+
 /// A compiled values schema.
 pub struct ValuesSchema {
     schemas: Schemas,
     index: boon::SchemaIndex,
-    raw: Json,
+    /// The schema as JSON, with what bounds the work of validating against it.
+    work: SchemaWork,
     display: String,
     /// The maps it marks as keyed by name (`x-kforge-keyed`).
     keyed: super::KeyedMaps,
@@ -103,21 +125,23 @@ pub struct ValuesSchema {
 
 impl ValuesSchema {
     /// Compiles a schema; `display` names its file in messages.
-    pub fn compile(text: &str, display: &str) -> Result<Self, Diagnostic> {
+    pub fn compile(text: &str, display: &str) -> Result<Self, Diagnostics> {
         Self::from_json(parse(text, display)?, display.to_string())
     }
 
     /// The project schema checked alone against its metaschema (so every problem is reported
     /// at its pointer in the project's file), then merged and compiled.
     fn from_extended(base: Json, own: Json, display: &str) -> Result<Self, Diagnostics> {
+        check_refs(&own, display)?;
         check_metaschema(&own, display)?;
         let merged = super::extend::extend(base, own, display).map_err(Diagnostics)?;
-        Ok(Self::from_json(merged, display.to_string())?)
+        Self::from_json(merged, display.to_string())
     }
 
     /// Compiles a schema already read as JSON.
-    fn from_json(raw: Json, display: String) -> Result<Self, Diagnostic> {
-        let mut compiler = Compiler::new();
+    fn from_json(raw: Json, display: String) -> Result<Self, Diagnostics> {
+        check_refs(&raw, &display)?;
+        let mut compiler = json_schema::compiler();
         compiler
             .add_resource(SCHEMA_URL, raw.clone())
             .map_err(|e| Diagnostic::error(format!("{display}: {e}")))?;
@@ -125,11 +149,16 @@ impl ValuesSchema {
         let index = compiler
             .compile(SCHEMA_URL, &mut schemas)
             .map_err(|e| compile_error(&e, &display))?;
-        let keyed = super::KeyedMaps::from_schema(&raw);
+        let keyed = super::KeyedMaps::from_schema(&raw).map_err(|bound| {
+            Diagnostic::error(format!(
+                "{display}: its branches (`allOf`, `anyOf`, `oneOf`) and references lead to more than {bound} subschemas (the bound of kforge's schema work)"
+            ))
+            .help("refer to each definition once, or merge the branches that refer to the same definitions")
+        })?;
         Ok(Self {
             schemas,
             index,
-            raw,
+            work: SchemaWork::new(raw),
             display,
             keyed,
         })
@@ -142,12 +171,23 @@ impl ValuesSchema {
 
     /// The effective schema as JSON (`kforge schema`).
     pub fn json(&self) -> &Json {
-        &self.raw
+        self.work.schema()
     }
 
     /// Validates the merged values; every violation becomes one located diagnostic.
     pub fn validate(&self, values: &Node) -> Vec<Diagnostic> {
         let json = to_json(values);
+        if let Err(e) = self.work.check(&json) {
+            let mut d = Diagnostic::error(format!(
+                "the values are not checked against {}: {e}",
+                self.display
+            ))
+            .help("a schema whose `allOf`/`anyOf`/`oneOf` branches refer to the same definitions again and again multiplies its work: refer to each once");
+            if let Some(node) = values.pointer(e.instance()) {
+                d = d.at(node.origin.clone());
+            }
+            return vec![d.key(display_key_path(e.instance()))];
+        }
         let Err(err) = self.schemas.validate(&json, self.index) else {
             return Vec::new();
         };
@@ -343,7 +383,7 @@ impl ValuesSchema {
             .strip_suffix("/additionalProperties")
             .or_else(|| fragment.strip_suffix("/unevaluatedProperties"))
             .unwrap_or(fragment);
-        self.raw
+        self.json()
             .pointer(parent)
             .and_then(|s| s.get("properties"))
             .and_then(Json::as_object)
@@ -413,13 +453,19 @@ pub struct PendingSchema(LazyLock<Compiled, Box<dyn FnOnce() -> Compiled + Send>
 
 type Compiled = Result<ValuesSchema, Diagnostics>;
 
+/// Stack of the thread that compiles the values schema. boon checks a schema against its
+/// metaschema recursively, several frames for each level of the schema's JSON: a project
+/// schema of 30 nested `properties` (60 levels of JSON, of the 128 that are read) overflowed
+/// the default 2 MiB in a debug build. Address space, used only as deep as the schema goes.
+const SCHEMA_THREAD_STACK: usize = 16 << 20;
+
 impl PendingSchema {
     /// Reads the schema's JSON (a syntax error is returned at once) and starts compiling it.
     pub fn start(text: &str, display: &str) -> Result<Self, Diagnostic> {
         let raw = parse(text, display)?;
         let owned = display.to_string();
         Ok(Self::spawn(Box::new(move || {
-            ValuesSchema::from_json(raw, owned).map_err(Diagnostics::from)
+            ValuesSchema::from_json(raw, owned)
         })))
     }
 
@@ -432,7 +478,7 @@ impl PendingSchema {
         let Some(project) = project else {
             let display = builtin.display.to_string();
             return Ok(Self::spawn(Box::new(move || {
-                ValuesSchema::from_json(base, display).map_err(Diagnostics::from)
+                ValuesSchema::from_json(base, display)
             })));
         };
         let own = parse(project.text, project.display)?;
@@ -451,6 +497,7 @@ impl PendingSchema {
         let theirs = work.clone();
         let compiling = std::thread::Builder::new()
             .name("values-schema".into())
+            .stack_size(SCHEMA_THREAD_STACK)
             .spawn(move || take(&theirs).map(|w| w()));
         let join: Box<dyn FnOnce() -> Compiled + Send> = Box::new(move || {
             let done = match compiling {
