@@ -472,13 +472,19 @@ impl Check<'_> {
             if o[field] != n[field] {
                 // The API server merges a Secret's stringData into data before validating.
                 let named = if field == "stringData" { "data" } else { field };
+                // A Secret's values are never shown: only which keys changed.
+                let (a, b) = if new.kind == "Secret" {
+                    (masked(&o[field]), masked(&n[field]))
+                } else {
+                    (o[field].clone(), n[field].clone())
+                };
                 self.report(
                     "immutable-config-data",
                     new,
                     &[field],
                     format!(
                         "{field} changes ({}) in an immutable {}; Kubernetes rejects the update: `{named}: Forbidden: field is immutable when `immutable` is set`",
-                        changes(&o[field], &n[field], field),
+                        changes(&a, &b, field),
                         new.kind
                     ),
                 );
@@ -665,6 +671,24 @@ fn changes(a: &Json, b: &Json, at: &str) -> String {
         text.push_str(&format!(" and {more} more"));
     }
     text
+}
+
+/// A Secret's data for a message: each value replaced by a mark that tells changed values
+/// apart (a prefix of its sha256) without showing it.
+fn masked(v: &Json) -> Json {
+    match v {
+        Json::Object(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    use sha2::Digest as _;
+                    let digest = sha2::Sha256::digest(v.to_string().as_bytes());
+                    let mark: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+                    (k.clone(), Json::String(format!("(hidden, sha256 {mark})")))
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// A value for a message: compact JSON, at most 120 characters; `(unset)` for none.

@@ -134,3 +134,42 @@ fn the_ignore_annotation_does_not_silence_an_upgrade_rule() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].code, Some("immutable-selector"));
 }
+
+/// A changed immutable Secret is refused naming the key that changed, never its values: the
+/// message goes to CI logs. A ConfigMap's values are shown.
+#[test]
+fn a_changed_immutable_secret_never_shows_its_values() {
+    let object = |kind: &str, value: &str| {
+        let text = format!(
+            "apiVersion: v1\nkind: {kind}\nmetadata: {{name: credentials}}\nimmutable: true\ndata: {{password: {value}}}\n"
+        );
+        let file = SourceFile::new("s.yaml", text);
+        let node = parse_documents(&file.text, &file, Limits::default())
+            .unwrap()
+            .remove(0);
+        vec![Document::new("s.yaml", 0, node)]
+    };
+    for (kind, shown) in [("Secret", false), ("ConfigMap", true)] {
+        let (old, new) = (
+            object(kind, "b2xkLXBhc3N3b3Jk"),
+            object(kind, "bmV3LXBhc3N3b3Jk"),
+        );
+        let before = Release {
+            version: "1.0.0",
+            source: "old",
+            docs: &old,
+        };
+        let after = Release {
+            version: "1.0.1",
+            source: "new",
+            docs: &new,
+        };
+        let found = upgrade_findings("prod", &before, &after, &Options::default(), None);
+        assert_eq!(found.len(), 1, "{kind}: {found:?}");
+        let text = format!("{} {:?}", found[0].message, found[0].notes);
+        assert!(text.contains("data.password"), "{kind}: {text}");
+        for value in ["b2xkLXBhc3N3b3Jk", "bmV3LXBhc3N3b3Jk"] {
+            assert_eq!(text.contains(value), shown, "{kind}: {text}");
+        }
+    }
+}
