@@ -144,9 +144,7 @@ impl Report {
             "changed": changed,
             "renamed": renamed,
         });
-        let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
-        s.push('\n');
-        s
+        format!("{out:#}\n")
     }
 
     /// The report as text, coloured or not.
@@ -447,7 +445,7 @@ fn key_text(key: &Key) -> String {
 
 /// A value on one line: scalars as JSON, collections as compact JSON cut at 120 characters.
 fn short(v: &Json) -> String {
-    let s = serde_json::to_string(v).unwrap_or_default();
+    let s = v.to_string();
     if s.chars().count() > 120 {
         let cut: String = s.chars().take(117).collect();
         format!("{cut}...")

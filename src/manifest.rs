@@ -362,7 +362,5 @@ pub fn to_json_list(docs: &[Document]) -> String {
         "kind": "List",
         "items": docs.iter().map(|d| to_json(&d.node)).collect::<Vec<_>>(),
     });
-    let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
-    s.push('\n');
-    s
+    format!("{list:#}\n")
 }

@@ -57,9 +57,7 @@ pub fn values_schema(chart: &str, env: &str, message: &str) -> String {
             "then": {"const": message},
         },
     });
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    text.push('\n');
-    text
+    format!("{schema:#}\n")
 }
 
 /// `values.yaml`: no values, only a comment saying why (what `helm show values` prints).

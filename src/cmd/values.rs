@@ -80,9 +80,8 @@ pub fn run(args: &ValuesCmdArgs) -> Result<ExitCode> {
 }
 
 fn pretty(v: &serde_json::Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
+    // A `serde_json::Value` prints infallibly; `{:#}` is `to_string_pretty`.
+    format!("{v:#}\n")
 }
 
 /// What is shown: all the values, or one component's.
@@ -127,7 +126,7 @@ fn with_overridden<'a>(
 fn compact(node: &Node) -> String {
     match &node.value {
         Value::Map(m) if !m.is_empty() => "{...}".to_string(),
-        _ => serde_json::to_string(&to_json(node)).unwrap_or_default(),
+        _ => to_json(node).to_string(),
     }
 }
 

@@ -270,9 +270,8 @@ impl Workspace {
         } else {
             schema.json().clone()
         };
-        let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
-        text.push('\n');
-        Ok(text)
+        // A `serde_json::Value` prints infallibly; `{:#}` is `to_string_pretty`.
+        Ok(format!("{json:#}\n"))
     }
 
     /// `err`, unless the values schema is broken: that comes first, as it would have from
