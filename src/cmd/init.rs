@@ -140,376 +140,84 @@ fn suggest_name(s: &str) -> String {
     }
 }
 
+/// The scaffold's files, kept as files beside this one (src/cmd/scaffold/) so they read and
+/// diff as what they are. `@NAME@` is the chart name, `@KFORGE_VERSION@` this binary's version.
+const SERVICE: [(&str, &str); 4] = [
+    (
+        "environments/base.yaml",
+        include_str!("scaffold/service/base.yaml"),
+    ),
+    (
+        "environments/dev.yaml",
+        include_str!("scaffold/service/dev.yaml"),
+    ),
+    (
+        "environments/staging.yaml",
+        include_str!("scaffold/service/staging.yaml"),
+    ),
+    (
+        "environments/prod.yaml",
+        include_str!("scaffold/service/prod.yaml"),
+    ),
+];
+
+/// `--components`: a web Deployment, a background worker, a nightly CronJob and a pre-upgrade
+/// migration Job from one image; staging and prod share a layer (`_public.yaml`).
+const COMPONENTS: [(&str, &str); 5] = [
+    (
+        "environments/base.yaml",
+        include_str!("scaffold/components/base.yaml"),
+    ),
+    (
+        "environments/_public.yaml",
+        include_str!("scaffold/components/_public.yaml"),
+    ),
+    (
+        "environments/dev.yaml",
+        include_str!("scaffold/components/dev.yaml"),
+    ),
+    (
+        "environments/staging.yaml",
+        include_str!("scaffold/components/staging.yaml"),
+    ),
+    (
+        "environments/prod.yaml",
+        include_str!("scaffold/components/prod.yaml"),
+    ),
+];
+
+/// What every project gets besides its environments.
+const COMMON: [(&str, &str); 3] = [
+    (".gitignore", "# kforge build output\n/dist/\n"),
+    (
+        ".github/workflows/kforge.yml",
+        include_str!("scaffold/github-workflow.yml"),
+    ),
+    (".gitlab-ci.yml", include_str!("scaffold/gitlab-ci.yml")),
+];
+
 /// Relative path → content.
 fn scaffold(name: &str, components: bool) -> Vec<(&'static str, String)> {
-    let base = format!(
-        r#"# {name}: values shared by every environment.
-# Layers: built-in defaults < chart-templates/values.yaml < base.yaml < <env>.yaml
-# < -f files < --set.
-# See every key and where it came from: kforge values -e prod --show-origin
-chart:
-  name: {name}
-  version: 0.1.0
-  description: {name} service
-
-image:
-  # Pin images with a version tag or a digest; `latest` fails the lint.
-  repository: nginxinc/nginx-unprivileged
-  tag: "1.27.3"
-  pullPolicy: IfNotPresent
-
-ports:
-  http: 8080
-
-service:
-  type: ClusterIP
-  port: 80
-  targetPort: http
-
-livenessProbe:
-  httpGet:
-    path: /
-    port: http
-readinessProbe:
-  httpGet:
-    path: /
-    port: http
-
-resources:
-  requests:
-    cpu: 50m
-    memory: 64Mi
-  limits:
-    memory: 128Mi
-
-podSecurityContext:
-  runAsNonRoot: true
-  runAsUser: 101
-  seccompProfile:
-    type: RuntimeDefault
-
-securityContext:
-  allowPrivilegeEscalation: false
-  readOnlyRootFilesystem: true
-  capabilities:
-    drop: [ALL]
-
-# nginx writes its pid and caches under /tmp.
-volumes:
-  - name: tmp
-    emptyDir: {{}}
-volumeMounts:
-  - name: tmp
-    mountPath: /tmp
-"#
-    );
-    let dev =
-        "# dev: one replica, reachable inside the cluster only.\nreplicaCount: 1\n".to_string();
-    let staging = format!(
-        r#"# staging: two replicas behind an ingress.
-replicaCount: 2
-ingress:
-  enabled: true
-  className: nginx
-  hosts:
-    {name}.staging.example.com:
-      paths:
-        /:
-          pathType: Prefix
-"#
-    );
-    let prod = format!(
-        r#"# prod: autoscaled on CPU behind an ingress.
-ingress:
-  enabled: true
-  className: nginx
-  hosts:
-    {name}.example.com:
-      paths:
-        /:
-          pathType: Prefix
-autoscaling:
-  enabled: true
-  minReplicas: 3
-  maxReplicas: 10
-  targetCPUUtilizationPercentage: 75
-resources:
-  requests:
-    cpu: 200m
-    memory: 128Mi
-  limits:
-    memory: 256Mi
-"#
-    );
-    let github = r#"# kforge: check every push and pull request; build and push charts on the default branch.
-name: kforge
-on:
-  push:
-  pull_request:
-permissions:
-  contents: read
-  packages: write
-env:
-  # The kforge release this project is checked with, and where releases are published
-  # (owner/repository on GitHub). Its static binary is downloaded and checked: seconds, no compile.
-  KFORGE_VERSION: v@KFORGE_VERSION@
-  KFORGE_REPO: YOUR-ORG/kforge
-  # Optional: the archive's SHA-256 from the release's SHA256SUMS, to pin the exact bytes.
-  # Empty: the archive is checked against the SHA256SUMS published with the same release.
-  KFORGE_SHA256: ""
-jobs:
-  kforge:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v5
-      - name: Install kforge (release binary, SHA-256 checked)
-        run: |
-          cd "$RUNNER_TEMP"
-          archive="kforge-$KFORGE_VERSION-x86_64-unknown-linux-musl.tar.gz"
-          url="https://github.com/$KFORGE_REPO/releases/download/$KFORGE_VERSION"
-          curl -fsSL --retry 3 -o "$archive" "$url/$archive"
-          sum="${KFORGE_SHA256:-$(curl -fsSL --retry 3 "$url/SHA256SUMS" | awk -v f="$archive" '$2 == f { print $1 }')}"
-          echo "$sum  $archive" | sha256sum -c
-          mkdir -p "$RUNNER_TEMP/kforge"
-          tar -xzf "$archive" -C "$RUNNER_TEMP/kforge" kforge
-          echo "$RUNNER_TEMP/kforge" >> "$GITHUB_PATH"
-      - name: Check (values, render, lint, golden, immutability)
-        run: kforge check
-      - name: Lint report for code scanning
-        if: always()
-        run: kforge lint --format github
-      - name: Build charts
-        if: github.ref == format('refs/heads/{0}', github.event.repository.default_branch)
-        run: SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) kforge build
-      - name: Push charts
-        if: github.ref == format('refs/heads/{0}', github.event.repository.default_branch)
-        env:
-          REGISTRY_TOKEN: ${{ secrets.GITHUB_TOKEN }}
-        run: |
-          for chart in dist/*/*.tgz; do
-            echo "$REGISTRY_TOKEN" | kforge push "$chart" "oci://ghcr.io/${{ github.repository_owner }}/charts" --username "${{ github.actor }}" --password-stdin
-          done
-"#
-    .replace("@KFORGE_VERSION@", env!("CARGO_PKG_VERSION"));
-    let gitlab = r#"# kforge: check every pipeline; build and push charts on the default branch.
-stages: [check, build]
-
-variables:
-  # The kforge release this project is checked with, and where releases are published
-  # (owner/repository on GitHub). Its static binary is downloaded and checked: seconds, no compile.
-  KFORGE_VERSION: v@KFORGE_VERSION@
-  KFORGE_REPO: YOUR-ORG/kforge
-  # Optional: the archive's SHA-256 from the release's SHA256SUMS, to pin the exact bytes.
-  # Empty: the archive is checked against the SHA256SUMS published with the same release.
-  KFORGE_SHA256: ""
-
-.kforge:
-  image: alpine:3.22
-  before_script:
-    - apk add --no-cache git
-    - archive="kforge-$KFORGE_VERSION-x86_64-unknown-linux-musl.tar.gz"
-    - url="https://github.com/$KFORGE_REPO/releases/download/$KFORGE_VERSION"
-    - wget -q -O "/tmp/$archive" "$url/$archive"
-    - sum="${KFORGE_SHA256:-$(wget -q -O - "$url/SHA256SUMS" | awk -v f="$archive" '$2 == f { print $1 }')}"
-    - echo "$sum  /tmp/$archive" | sha256sum -c
-    - tar -xzf "/tmp/$archive" -C /usr/local/bin kforge
-
-kforge-check:
-  extends: .kforge
-  stage: check
-  script:
-    - kforge check
-    - kforge lint --format junit > kforge-lint.xml
-  artifacts:
-    when: always
-    reports:
-      junit: kforge-lint.xml
-
-kforge-build:
-  extends: .kforge
-  stage: build
-  rules:
-    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
-  script:
-    - export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)
-    - kforge build
-    - |
-      for chart in dist/*/*.tgz; do
-        echo "$CI_REGISTRY_PASSWORD" | kforge push "$chart" "oci://$CI_REGISTRY/$CI_PROJECT_PATH/charts" --username "$CI_REGISTRY_USER" --password-stdin
-      done
-  artifacts:
-    paths: [dist/]
-"#
-    .replace("@KFORGE_VERSION@", env!("CARGO_PKG_VERSION"));
-    let files = vec![
-        ("environments/base.yaml", base),
-        ("environments/dev.yaml", dev),
-        ("environments/staging.yaml", staging),
-        ("environments/prod.yaml", prod),
-        (".gitignore", "# kforge build output\n/dist/\n".to_string()),
-        (".github/workflows/kforge.yml", github),
-        (".gitlab-ci.yml", gitlab),
-    ];
-    let mut files = files;
-    if components {
-        let [base, dev, staging, prod] = app_environments(name);
-        for (rel, text) in [
-            ("environments/base.yaml", base),
-            ("environments/dev.yaml", dev),
-            ("environments/staging.yaml", staging),
-            ("environments/prod.yaml", prod),
-        ] {
-            if let Some(slot) = files.iter_mut().find(|(r, _)| *r == rel) {
-                slot.1 = text;
-            }
-        }
-    }
-    // Editors with yaml-language-server complete keys and flag typos as they are typed.
-    for (rel, text) in &mut files {
-        if rel.starts_with("environments/") {
-            text.insert_str(0, &format!("{MODELINE}\n"));
-        }
-    }
-    files
+    let envs: &[(&str, &str)] = if components { &COMPONENTS } else { &SERVICE };
+    envs.iter()
+        .chain(&COMMON)
+        .map(|(rel, text)| {
+            let text = text
+                .replace("@NAME@", name)
+                .replace("@KFORGE_VERSION@", env!("CARGO_PKG_VERSION"));
+            // Editors with yaml-language-server complete keys and flag typos as they are typed.
+            let text = if rel.starts_with("environments/") {
+                format!("{MODELINE}\n{text}")
+            } else {
+                text
+            };
+            (*rel, text)
+        })
+        .collect()
 }
 
 /// The first line of every environment file: where yaml-language-server finds the schema.
 const MODELINE: &str = "# yaml-language-server: $schema=values.schema.json";
-
-/// The environments of `kforge init --components`: an application of a web Deployment, a
-/// background worker, a nightly CronJob and a pre-upgrade migration Job from one image.
-fn app_environments(name: &str) -> [String; 4] {
-    let base = format!(
-        r#"# {name}: an application of several components sharing one image.
-# Keys outside `components` are shared by every component; a component's own keys are merged
-# over them. Layers: built-in defaults < chart-templates/values.yaml < base.yaml < <env>.yaml
-# < -f files < --set.
-# See every key and where it came from: kforge values -e prod --show-origin
-chart:
-  name: {name}
-  version: 0.1.0
-  description: {name} application
-
-image:
-  # One image for every component; pin it with a version tag or a digest.
-  repository: nginxinc/nginx-unprivileged
-  tag: "1.27.3"
-  pullPolicy: IfNotPresent
-
-resources:
-  requests:
-    cpu: 50m
-    memory: 64Mi
-  limits:
-    memory: 128Mi
-
-podSecurityContext:
-  runAsNonRoot: true
-  runAsUser: 101
-  seccompProfile:
-    type: RuntimeDefault
-
-securityContext:
-  allowPrivilegeEscalation: false
-  readOnlyRootFilesystem: true
-  capabilities:
-    drop: [ALL]
-
-volumes:
-  - name: tmp
-    emptyDir: {{}}
-volumeMounts:
-  - name: tmp
-    mountPath: /tmp
-
-components:
-  # The web server, behind a Service; a disruption budget keeps one pod through node drains.
-  web:
-    ports:
-      http: 8080
-    service:
-      port: 80
-      targetPort: http
-    livenessProbe:
-      httpGet: {{path: /, port: http}}
-    readinessProbe:
-      httpGet: {{path: /, port: http}}
-    podDisruptionBudget:
-      enabled: true
-      minAvailable: 1
-  # A background worker: no Service. Replace the command with your worker's.
-  worker:
-    command: [sh, -c, "echo worker started; exec sleep infinity"]
-    service:
-      enabled: false
-    livenessProbe:
-      exec: {{command: [sh, -c, "true"]}}
-    readinessProbe:
-      exec: {{command: [sh, -c, "true"]}}
-  # A nightly job at 03:00.
-  nightly:
-    kind: CronJob
-    schedule: "0 3 * * *"
-    command: [sh, -c, "echo nightly report"]
-    backoffLimit: 1
-    restartPolicy: Never
-  # The database migration, run by Helm before every install and upgrade.
-  migrate:
-    kind: Job
-    command: [sh, -c, "echo migrating"]
-    backoffLimit: 2
-    restartPolicy: Never
-    hook:
-      phases: [pre-install, pre-upgrade]
-      weight: -5
-"#
-    );
-    let dev = "# dev: one replica of each component, no disruption budget.
-replicaCount: 1
-components:
-  web:
-    podDisruptionBudget:
-      enabled: false
-"
-    .to_string();
-    let staging = format!(
-        r#"# staging: two web replicas behind an ingress.
-replicaCount: 2
-components:
-  web:
-    ingress:
-      enabled: true
-      className: nginx
-      hosts:
-        {name}.staging.example.com:
-          paths:
-            /:
-              pathType: Prefix
-"#
-    );
-    let prod = format!(
-        r#"# prod: the web component autoscaled on CPU behind an ingress; three workers.
-components:
-  web:
-    ingress:
-      enabled: true
-      className: nginx
-      hosts:
-        {name}.example.com:
-          paths:
-            /:
-              pathType: Prefix
-    autoscaling:
-      enabled: true
-      minReplicas: 3
-      maxReplicas: 10
-      targetCPUUtilizationPercentage: 75
-  worker:
-    replicaCount: 3
-"#
-    );
-    [base, dev, staging, prod]
-}
 
 #[cfg(test)]
 mod tests {
