@@ -209,6 +209,7 @@ impl Document {
 
     /// The document as YAML with its `---` and `# Source:` header.
     pub fn to_yaml(&self) -> String {
+        // YAML_HEADER_LINES lines before the object.
         format!(
             "---\n# Source: {}\n{}",
             self.template,
@@ -216,6 +217,9 @@ impl Document {
         )
     }
 }
+
+/// The lines [`Document::to_yaml`] writes before the object (`---` and `# Source:`).
+pub const YAML_HEADER_LINES: usize = 2;
 
 fn kind_rank(kind: &str) -> (usize, &str) {
     match INSTALL_ORDER.iter().position(|k| *k == kind) {

@@ -277,3 +277,98 @@ fn a_public_application_given_a_canary_after_its_first_release_is_refused() {
     kforge(&["build", "--version", "1.0.1", "--set", &set]).exit(1);
     kforge(&["build", "--version", "1.0.1"]).exit(0);
 }
+
+/// The record a build keeps beside each archive (`.kforge-compared-<archive>.yaml`: what the
+/// upgrade rules compare, so the next check need not inflate and parse the archive) gives
+/// byte-for-byte the findings reading the archive gives, a removed object's location in the
+/// archive included; it is read when it is this kforge's record of exactly that archive, and
+/// ignored, for the archive, when the archive changed or another version wrote it.
+#[test]
+fn the_record_beside_an_archive_gives_the_findings_reading_it_gives() {
+    let p = TempProject::example("web-worker");
+    let base_path = p.path().join("environments/base.yaml");
+    let base = std::fs::read_to_string(&base_path).unwrap();
+    // A database with a volume claim template, whose removal loses its volumes' data.
+    let with_db = format!(
+        "{base}  db:\n    kind: StatefulSet\n    service: {{enabled: false}}\n    livenessProbe: {{exec: {{command: [/bin/true]}}}}\n    readinessProbe: {{exec: {{command: [/bin/true]}}}}\n    workloadSpec:\n      volumeClaimTemplates:\n        - metadata: {{name: data}}\n          spec: {{accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}\n"
+    );
+    p.write("environments/base.yaml", &with_db);
+    p.kforge().args(["build"]).run().exit(0);
+    let record = p
+        .path()
+        .join("dist/prod/.kforge-compared-shop-1.0.0.tgz.yaml");
+    let recorded = std::fs::read_to_string(&record).expect("build keeps a record");
+    assert!(recorded.contains("kind: StatefulSet"), "{recorded}");
+    // 1.0.1: the db is gone, and web's selector gains a label.
+    let next = base.replace("version: 1.0.0", "version: 1.0.1").replacen(
+        "    replicaCount: 2\n",
+        "    replicaCount: 2\n    canary: {enabled: false}\n",
+        1,
+    );
+    p.write("environments/base.yaml", &next);
+    let with_record = p
+        .kforge()
+        .args(["check"])
+        .run()
+        .exit(1)
+        .stderr_has("error[immutable-selector]")
+        .stderr_has("warning[data-loss-removed]")
+        .stderr_has("shop-1.0.0.tgz:templates/");
+    // Without the records, the archives are read: the same bytes.
+    let records: Vec<_> = ["dev", "prod", "staging"]
+        .iter()
+        .map(|e| {
+            p.path()
+                .join(format!("dist/{e}/.kforge-compared-shop-1.0.0.tgz.yaml"))
+        })
+        .collect();
+    let texts: Vec<String> = records
+        .iter()
+        .map(|r| std::fs::read_to_string(r).unwrap())
+        .collect();
+    for r in &records {
+        std::fs::remove_file(r).unwrap();
+    }
+    let from_archives = p.kforge().args(["check"]).run().exit(1);
+    assert_eq!(with_record.stderr, from_archives.stderr);
+    assert_eq!(with_record.stdout, from_archives.stdout);
+    // The record is what is read: one that already has the new selector label hides the change.
+    let edited = texts[1].replace(
+        "            app.kubernetes.io/component: web\n",
+        "            app.kubernetes.io/component: web\n            kforge.io/track: stable\n",
+    );
+    assert_ne!(
+        edited, texts[1],
+        "the record holds web's selector:\n{}",
+        texts[1]
+    );
+    std::fs::write(&records[1], &edited).unwrap();
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(1)
+        .stderr_has("in environments `dev` and `staging`");
+    // ...unless the archive is not the one it records, or another kforge wrote it.
+    let stale: String = edited
+        .lines()
+        .map(|l| match l.strip_prefix("archive: ") {
+            Some(digest) => format!(
+                "archive: \"{}\"\n",
+                "0".repeat(digest.trim_matches('"').len())
+            ),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    assert_ne!(stale, edited);
+    std::fs::write(&records[1], &stale).unwrap();
+    let run = p.kforge().args(["check"]).run().exit(1);
+    assert_eq!(run.stderr, from_archives.stderr);
+    let other = edited.replace(
+        &format!("kforge: \"{}\"", env!("CARGO_PKG_VERSION")),
+        "kforge: \"0.0.1\"",
+    );
+    assert_ne!(other, edited);
+    std::fs::write(&records[1], &other).unwrap();
+    let run = p.kforge().args(["check"]).run().exit(1);
+    assert_eq!(run.stderr, from_archives.stderr);
+}

@@ -35,6 +35,7 @@ mod schema;
 mod service_accounts;
 #[rustfmt::skip]
 mod schema_table;
+mod release_parts;
 mod sink;
 mod types;
 mod upgrade;
@@ -43,6 +44,7 @@ mod workload;
 pub use config::{CONFIG_FILE, Options};
 pub use duplicates::Applied;
 pub use kube_version::{KubeVersionError, NEWEST_KUBE, OLDEST_KUBE, parse_kube_version};
+pub use release_parts::compared_parts;
 pub use rules::{Category, RULES, Rule, rule};
 pub use sink::{Sink, path, sort_findings};
 pub use upgrade::{Release, UPGRADE_KINDS, upgrade_findings};

@@ -115,7 +115,7 @@ pub fn upgrade_findings(
 
 /// Whether Helm creates the object as a hook (deleted and recreated, never updated). Test
 /// hooks are not in a release's objects at all.
-fn is_hook(d: &Document) -> bool {
+pub(super) fn is_hook(d: &Document) -> bool {
     d.hook().is_some()
 }
 
@@ -568,7 +568,7 @@ fn part(d: &Document, keys: &[&str]) -> Json {
 }
 
 /// The API group of an object's apiVersion (`apps` of `apps/v1`, empty for the core group).
-fn api_group(node: &Node) -> &str {
+pub(super) fn api_group(node: &Node) -> &str {
     let v = node
         .get_path(&["apiVersion"])
         .and_then(Node::as_str)

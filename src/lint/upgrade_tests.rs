@@ -173,3 +173,75 @@ fn a_changed_immutable_secret_never_shows_its_values() {
         }
     }
 }
+
+/// The rules give the same findings on the compared parts of a last release
+/// ([`crate::lint::compared_parts`], what a build keeps beside an archive) as on its whole
+/// objects: for every upstream case, updated and removed. A rule that starts reading a field
+/// the cut leaves out fails here.
+#[test]
+fn the_compared_parts_give_the_findings_of_the_whole_objects() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/corpora/k8s-update-validation/cases.yaml"
+    );
+    let text = std::fs::read_to_string(path).expect("the corpus is in the repository");
+    let file = SourceFile::new("cases.yaml", text);
+    let limits = Limits {
+        max_depth: 64,
+        max_nodes: 1_000_000,
+    };
+    let root = parse_documents(&file.text, &file, limits).expect("the corpus parses");
+    let Value::Seq(cases) = &root[0].value else {
+        panic!("the corpus is a list")
+    };
+    let shown = |found: Vec<Diagnostic>| -> Vec<String> {
+        found
+            .iter()
+            .map(|d| {
+                let at = d.origin.as_ref().map(ToString::to_string);
+                format!(
+                    "{:?} {:?} {} {at:?} {:?}",
+                    d.severity, d.code, d.message, d.notes
+                )
+            })
+            .collect()
+    };
+    let mut compared = 0;
+    for case in cases {
+        let name = case
+            .get_path(&["name"])
+            .and_then(Node::as_str)
+            .unwrap_or("");
+        let side = |k: &str| docs(case.get_path(&[k]).expect("old and new"));
+        let (old, new) = (side("old"), side("new"));
+        let cut: Vec<Document> = old
+            .iter()
+            .filter_map(|d| crate::lint::compared_parts(d).map(|n| Document::new("case", 0, n)))
+            .collect();
+        for after_docs in [&new[..], &[]] {
+            let after = Release {
+                version: "1.0.1",
+                source: "new",
+                docs: after_docs,
+            };
+            let run = |before_docs: &[Document]| {
+                let before = Release {
+                    version: "1.0.0",
+                    source: "old",
+                    docs: before_docs,
+                };
+                shown(upgrade_findings(
+                    "prod",
+                    &before,
+                    &after,
+                    &Options::default(),
+                    None,
+                ))
+            };
+            let (whole, parts) = (run(&old), run(&cut));
+            assert_eq!(whole, parts, "{name}");
+            compared += usize::from(!whole.is_empty());
+        }
+    }
+    assert!(compared >= 40, "only {compared} comparisons had findings");
+}

@@ -68,6 +68,9 @@ pub struct Packaged {
     pub objects: usize,
     /// Lint findings that did not stop the build (warnings and infos).
     pub findings: Vec<Diagnostic>,
+    /// What the upgrade rules compare of it, kept beside the archive
+    /// ([`super::previous::release_record`]).
+    pub record: String,
 }
 
 /// Packages an environment already rendered (and linted); its documents come back with it.
@@ -132,10 +135,12 @@ pub fn package_rendered(
     });
     let bytes =
         write_archive(&chart.name, &files, opts.time.mtime()).map_err(ChartError::WriteArchive)?;
+    let digest = sha256_hex(&bytes);
     let packaged = Packaged {
         env: env.to_string(),
         file_name: format!("{}-{}.tgz", chart.name, chart.version),
-        digest: sha256_hex(&bytes),
+        record: super::previous::release_record(&digest, &docs),
+        digest,
         chart_yaml,
         objects: docs.len(),
         findings,
@@ -261,6 +266,11 @@ fn store(
             .map_err(ChartError::Repo)?;
         Stored::Written
     };
+    // What the upgrade rules compare of it, for the next version's check (a cache).
+    let record = dir.join(super::previous::record_name(&p.file_name));
+    if std::fs::read(&record).ok().as_deref() != Some(p.record.as_bytes()) {
+        crate::fs::write_atomically(&record, p.record.as_bytes()).map_err(ChartError::from)?;
+    }
     if let Some(time) = index {
         // The archive was just written from these bytes under the lock: its digest and
         // Chart.yaml are known, so the index does not read, hash and inflate it again.

@@ -29,7 +29,8 @@ pub struct Baseline {
     pub version: String,
     /// Where it was read (`dist/prod/shop-1.0.0.tgz`, `oci://...`).
     pub source: String,
-    /// Its objects, hooks included.
+    /// Its objects as the upgrade rules read them ([`crate::lint::compared_parts`]): what a
+    /// rule compares, no hooks.
     pub docs: Vec<Document>,
 }
 
@@ -193,7 +194,10 @@ impl Previous {
             Some((version, Some(path), _)) => {
                 let bytes = read_archive_bytes(&path)?;
                 let source = path.display().to_string();
-                let (_, docs) = read_chart(&source, &bytes)?;
+                let docs = match read_record(&path, &source, &bytes) {
+                    Some(docs) => docs,
+                    None => read_chart(&source, &bytes)?.1,
+                };
                 LastRelease::Found(Baseline {
                     version: version.to_string(),
                     source,
@@ -249,7 +253,12 @@ fn read_chart(source: &str, bytes: &[u8]) -> super::Result<(ChartYaml, Vec<Docum
                 && single_kind(&f.data).is_some_and(|k| !crate::lint::UPGRADE_KINDS.contains(&k)))
         })
         .collect();
-    let docs = crate::diff::archive_documents(source, files)?;
+    let docs = crate::diff::archive_documents(source, files)?
+        .iter()
+        .filter_map(|d| {
+            crate::lint::compared_parts(d).map(|n| Document::new(&d.template, d.index, n))
+        })
+        .collect();
     Ok((chart, docs))
 }
 
@@ -282,4 +291,123 @@ fn single_kind(data: &[u8]) -> Option<&str> {
         }
     }
     kind.filter(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// The record a build keeps beside archive `file_name` (`app-1.0.0.tgz`) in its folder: what
+/// the upgrade rules compare of the release, so the next build or check compares without
+/// reading the archive back (inflating and parsing every object of it cost a fifth of a check).
+/// Hidden, like `.kforge-digests`; a cache: a missing, stale or unreadable record only costs
+/// reading the archive, which is also what a record of another kforge version costs.
+pub fn record_name(file_name: &str) -> String {
+    format!(".kforge-compared-{file_name}.yaml")
+}
+
+/// The largest record read; a bigger one is ignored (the archive is read instead).
+const MAX_RECORD_BYTES: u64 = crate::chart::limits::MAX_ARCHIVE_BYTES;
+
+/// The text of the record of an archive of digest `digest` holding `docs`, as packaged: each
+/// object's compared parts with where the archive holds it (file, line and column of its first
+/// key, and that line), so a finding on it reads the same as one found by reading the archive.
+pub fn release_record(digest: &str, docs: &[Document]) -> String {
+    use crate::yaml::{Map, Node, Origin, Value};
+    let plain = |v: Value| Node::new(v, Origin::Generated);
+    let text = |s: &str| plain(Value::String(s.to_string()));
+    let mut objects = Vec::new();
+    for doc in docs {
+        let Some(parts) = crate::lint::compared_parts(doc) else {
+            continue;
+        };
+        // The packaged file is `Document::to_yaml`: its header, then the object's first key
+        // at column 1, whose line is the first of the object emitted alone.
+        let first_line = match doc.node.as_map().and_then(|m| m.first()) {
+            Some((k, v)) => {
+                let mut one = Map::default();
+                one.insert(k.clone(), v.clone());
+                let emitted = crate::yaml::emit_document(&plain(Value::Map(one)));
+                emitted.lines().next().unwrap_or_default().to_string()
+            }
+            None => continue,
+        };
+        let mut entry = Map::default();
+        entry.insert(
+            "file".into(),
+            text(&format!("templates/{}", doc.file_name())),
+        );
+        entry.insert(
+            "line".into(),
+            plain(Value::Int(crate::manifest::YAML_HEADER_LINES as i64 + 1)),
+        );
+        entry.insert("text".into(), text(&first_line));
+        entry.insert("object".into(), parts);
+        objects.push(plain(Value::Map(entry)));
+    }
+    let mut root = Map::default();
+    root.insert("kforge".into(), text(env!("CARGO_PKG_VERSION")));
+    root.insert("archive".into(), text(digest));
+    root.insert("objects".into(), plain(Value::Seq(objects)));
+    format!(
+        "# What kforge's upgrade rules compare of the archive whose sha256 is `archive`, kept so\n# the next version is checked without reading the archive back. A cache: safe to delete.\n{}",
+        crate::yaml::emit_document(&plain(Value::Map(root)))
+    )
+}
+
+/// The objects of the record beside `archive` (whose bytes are `bytes`, shown as `source`), if
+/// there is one this kforge wrote for exactly these bytes; `None` sends the caller to the
+/// archive itself.
+fn read_record(archive: &Path, source: &str, bytes: &[u8]) -> Option<Vec<Document>> {
+    use crate::yaml::{Limits, Origin, SourceFile, Value, parse_documents};
+    let file_name = archive.file_name()?.to_str()?;
+    let path = archive.with_file_name(record_name(file_name));
+    let meta = std::fs::symlink_metadata(&path).ok()?;
+    if !meta.file_type().is_file() || meta.len() > MAX_RECORD_BYTES {
+        return None;
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    let file = SourceFile::new(path.display().to_string(), text);
+    let root = parse_documents(&file.text, &file, Limits::default())
+        .ok()?
+        .into_iter()
+        .next()?;
+    let field = |n: &crate::yaml::Node, k: &str| {
+        n.get_path(&[k])
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    if field(&root, "kforge")? != env!("CARGO_PKG_VERSION")
+        || field(&root, "archive")? != crate::chart::read::sha256_hex(bytes)
+    {
+        return None;
+    }
+    let Value::Seq(objects) = &root.get_path(&["objects"])?.value else {
+        return None;
+    };
+    let mut docs = Vec::with_capacity(objects.len());
+    for entry in objects {
+        let (file_in, line_text) = (field(entry, "file")?, field(entry, "text")?);
+        let Value::Int(line) = entry.get_path(&["line"])?.value else {
+            return None;
+        };
+        let line = usize::try_from(line).ok().filter(|l| *l >= 1)?;
+        let display = format!("{source}:{file_in}");
+        let origin = Origin::File {
+            file: SourceFile::piece(display.clone(), line_text, line - 1),
+            line,
+            col: 1,
+        };
+        let mut object = entry.get_path(&["object"])?.clone();
+        set_origin(&mut object, &origin);
+        docs.push(Document::new(&display, 0, object));
+    }
+    Some(docs)
+}
+
+/// Gives every node of `node` the one origin: a recorded object is reported at its first key.
+fn set_origin(node: &mut crate::yaml::Node, origin: &crate::yaml::Origin) {
+    use crate::yaml::Value;
+    node.origin = origin.clone();
+    match &mut node.value {
+        Value::Map(m) => m.values_mut().for_each(|v| set_origin(v, origin)),
+        Value::Seq(s) => s.iter_mut().for_each(|v| set_origin(v, origin)),
+        _ => {}
+    }
 }
