@@ -478,7 +478,8 @@ impl Workspace {
             if !errors.is_empty() {
                 return Err(LintFailed(Diagnostics(errors)).into());
             }
-            let (mut packaged, _) = package_rendered(env, rendered, opts)?;
+            let (mut packaged, docs) = package_rendered(env, rendered, opts)?;
+            packaged.record = previous::release_record(&packaged.digest, &docs);
             packaged.findings.extend(rest);
             Ok(packaged)
         })

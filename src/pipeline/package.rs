@@ -69,7 +69,7 @@ pub struct Packaged {
     /// Lint findings that did not stop the build (warnings and infos).
     pub findings: Vec<Diagnostic>,
     /// What the upgrade rules compare of it, kept beside the archive
-    /// ([`super::previous::release_record`]).
+    /// ([`super::previous::release_record`]); empty when it is not to be stored.
     pub record: String,
 }
 
@@ -139,7 +139,8 @@ pub fn package_rendered(
     let packaged = Packaged {
         env: env.to_string(),
         file_name: format!("{}-{}.tgz", chart.name, chart.version),
-        record: super::previous::release_record(&digest, &docs),
+        // Set by `Workspace::package_all`, which stores what it packages; `check` does not.
+        record: String::new(),
         digest,
         chart_yaml,
         objects: docs.len(),
@@ -268,7 +269,7 @@ fn store(
     };
     // What the upgrade rules compare of it, for the next version's check (a cache).
     let record = dir.join(super::previous::record_name(&p.file_name));
-    if std::fs::read(&record).ok().as_deref() != Some(p.record.as_bytes()) {
+    if !p.record.is_empty() && std::fs::read(&record).ok().as_deref() != Some(p.record.as_bytes()) {
         crate::fs::write_atomically(&record, p.record.as_bytes()).map_err(ChartError::from)?;
     }
     if let Some(time) = index {
