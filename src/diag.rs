@@ -56,13 +56,23 @@ impl From<Exit> for std::process::ExitCode {
 /// itself (diagnostics rustc-style, in colour when asked). Every typed error implements it, so
 /// the command layer never downcasts to find either.
 pub trait Failure: std::error::Error + Send + Sync + 'static {
+    /// The failure this one wraps, if it only wraps one (an error enum of a stage whose
+    /// variants carry other stages' failures): every other method delegates to it by default,
+    /// so a wrapper says what it wraps and nothing else.
+    fn inner(&self) -> Option<&dyn Failure> {
+        None
+    }
+
     /// The exit code a run that fails with this error ends with.
     fn exit(&self) -> Exit {
-        Exit::Input
+        self.inner().map_or(Exit::Input, Failure::exit)
     }
 
     /// Writes the error for a user: `error: ...`, then each cause.
-    fn report(&self, out: &mut dyn Write, _color: Color) -> io::Result<()> {
+    fn report(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
+        if let Some(f) = self.inner() {
+            return f.report(out, color);
+        }
         writeln!(out, "error: {}", printable(&self.to_string()))?;
         write_causes(out, self.source())
     }
@@ -70,11 +80,14 @@ pub trait Failure: std::error::Error + Send + Sync + 'static {
     /// The diagnostics this failure consists of, if it is made of diagnostics (so that one
     /// met in several environments can be reported once).
     fn diagnostics(&self) -> Option<&Diagnostics> {
-        None
+        self.inner().and_then(Failure::diagnostics)
     }
 
     /// Writes the error as the cause of another (under its `error:` line).
-    fn report_cause(&self, out: &mut dyn Write, _color: Color) -> io::Result<()> {
+    fn report_cause(&self, out: &mut dyn Write, color: Color) -> io::Result<()> {
+        if let Some(f) = self.inner() {
+            return f.report_cause(out, color);
+        }
         writeln!(out, "  caused by: {}", printable(&self.to_string()))?;
         write_causes(out, self.source())
     }

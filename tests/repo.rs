@@ -472,7 +472,10 @@ fn a_build_stores_the_other_folders_while_one_is_locked_then_waits_for_it() {
     let leftovers: Vec<_> = file_names(&dev)
         .into_iter()
         .filter(|n| {
-            n.starts_with(".kforge-") && n != ".kforge-index.lock" && n != ".kforge-local-builds"
+            n.starts_with(".kforge-")
+                && n != ".kforge-index.lock"
+                && n != ".kforge-local-builds"
+                && !n.starts_with(".kforge-compared-")
         })
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");

@@ -20,7 +20,7 @@ pub use escape::{TemplateAction, escape_for_helm, unescape_from_helm};
 pub use fixed_values::{PROVENANCE_VALUES, fixed_values_message, values_schema, values_yaml};
 pub use immutable::{Immutable, check_immutable};
 
-use crate::diag::{Color, Failure};
+use crate::diag::Failure;
 
 /// Why a chart could not be written, stored or indexed.
 #[derive(Debug, thiserror::Error)]
@@ -37,26 +37,13 @@ pub enum Error {
 }
 
 impl Failure for Error {
-    /// The index problems inside, so that one met by several environments is merged.
-    fn diagnostics(&self) -> Option<&crate::diag::Diagnostics> {
+    /// The repository's or file system's failure inside: its index problems, so that one met
+    /// by several environments is merged.
+    fn inner(&self) -> Option<&dyn Failure> {
         match self {
-            Error::Repo(e) => e.diagnostics(),
-            _ => None,
-        }
-    }
-
-    fn report(&self, out: &mut dyn std::io::Write, color: Color) -> std::io::Result<()> {
-        match self {
-            Error::Repo(e) => e.report(out, color),
-            Error::Fs(e) => e.report(out, color),
-            Error::WriteArchive(_) => crate::diag::write_chain(out, self),
-        }
-    }
-
-    fn report_cause(&self, out: &mut dyn std::io::Write, color: Color) -> std::io::Result<()> {
-        match self {
-            Error::Repo(e) => e.report_cause(out, color),
-            _ => crate::diag::write_causes(out, Some(self)),
+            Error::Repo(e) => Some(e),
+            Error::Fs(e) => Some(e),
+            Error::WriteArchive(_) => None,
         }
     }
 }

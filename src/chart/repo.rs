@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ use super::index::{Entry, RepoIndex, rfc3339};
 use super::limits::MAX_INDEX_BYTES;
 pub use super::read::sha256_hex;
 use super::read::{ArchiveError, FileError, open_regular, read_bounded, read_chart_yaml};
-use crate::diag::{Color, Diagnostics, Failure, Failures};
+use crate::diag::{Diagnostics, Failure, Failures};
 use crate::fs::write_atomically;
 use crate::project::{ProjectError, text_from_bytes};
 use crate::yaml::SourceFile;
@@ -125,27 +125,14 @@ pub enum Error {
 }
 
 impl Failure for Error {
-    fn diagnostics(&self) -> Option<&Diagnostics> {
+    /// The index problems (reported at their file:line), each refused archive, or the file
+    /// system's error; anything else is reported with its causes.
+    fn inner(&self) -> Option<&dyn Failure> {
         match self {
             Error::Index(d) => Some(d),
+            Error::Archives(f) => Some(f),
+            Error::Fs(e) => Some(e),
             _ => None,
-        }
-    }
-
-    fn report(&self, out: &mut dyn Write, color: Color) -> std::io::Result<()> {
-        match self {
-            Error::Index(d) => d.report(out, color),
-            Error::Archives(f) => f.report(out, color),
-            Error::Fs(e) => e.report(out, color),
-            _ => crate::diag::write_chain(out, self),
-        }
-    }
-
-    fn report_cause(&self, out: &mut dyn Write, color: Color) -> std::io::Result<()> {
-        match self {
-            Error::Index(d) => d.report_cause(out, color),
-            Error::Archives(f) => f.report_cause(out, color),
-            _ => crate::diag::write_causes(out, Some(self)),
         }
     }
 }
@@ -622,6 +609,7 @@ fn scan_one(dir: &Path, rel: &str, listed_regular: bool) -> Result<(ChartYaml, S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::Color;
 
     /// What the listing said may have changed by the time a file is opened: a symlink or a
     /// folder found there is refused, a symlink not followed. (A FIFO needs mkfifo, which

@@ -9,9 +9,7 @@ mod previous;
 mod published;
 
 use crate::chart::ChartMeta;
-use crate::diag::{
-    Color, Diagnostic, Diagnostics, EnvFailures, Exit, Failure, LintFailed, Severity,
-};
+use crate::diag::{Diagnostic, Diagnostics, EnvFailures, Failure, LintFailed, Severity};
 use crate::lint::{Options as LintOptions, lint_rendered};
 use crate::manifest::{Document, Hooks, release_view, rename_config_map_refs, sort_install_order};
 use crate::project::{Project, ProjectError};
@@ -79,7 +77,7 @@ impl From<crate::chart::repo::Error> for Error {
     }
 }
 
-impl Error {
+impl Failure for Error {
     /// The failure inside, whatever the stage.
     fn inner(&self) -> Option<&dyn Failure> {
         Some(match self {
@@ -97,30 +95,6 @@ impl Error {
             Error::Oci(e) => e,
             Error::Usage(_) => return None,
         })
-    }
-}
-
-impl Failure for Error {
-    fn exit(&self) -> Exit {
-        self.inner().map_or(Exit::Input, Failure::exit)
-    }
-
-    fn report(&self, out: &mut dyn std::io::Write, color: Color) -> std::io::Result<()> {
-        match self.inner() {
-            Some(f) => f.report(out, color),
-            None => crate::diag::write_chain(out, self),
-        }
-    }
-
-    fn report_cause(&self, out: &mut dyn std::io::Write, color: Color) -> std::io::Result<()> {
-        match self.inner() {
-            Some(f) => f.report_cause(out, color),
-            None => writeln!(out, "  caused by: {self}"),
-        }
-    }
-
-    fn diagnostics(&self) -> Option<&Diagnostics> {
-        self.inner().and_then(Failure::diagnostics)
     }
 }
 

@@ -21,7 +21,7 @@ pub use merge::merge_overlay;
 pub use schema::{PendingSchema, SchemaSource, ValuesSchema};
 pub use set::{SetError, apply_set};
 
-use crate::diag::{Color, Diagnostic, Diagnostics, Failure};
+use crate::diag::{Diagnostic, Diagnostics, Failure};
 use crate::project::{Overlay, Project, ProjectError, read_text};
 use crate::yaml::{Limits, Map, Node, Origin, SourceFile, Value, parse_documents};
 
@@ -108,14 +108,7 @@ pub enum Error {
 }
 
 impl Failure for Error {
-    fn report(&self, out: &mut dyn std::io::Write, color: Color) -> std::io::Result<()> {
-        match self {
-            Error::Invalid(d) => d.report(out, color),
-            other => crate::diag::write_chain(out, other),
-        }
-    }
-
-    fn diagnostics(&self) -> Option<&Diagnostics> {
+    fn inner(&self) -> Option<&dyn Failure> {
         match self {
             Error::Invalid(d) => Some(d),
             _ => None,
