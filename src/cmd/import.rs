@@ -19,6 +19,8 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
             && std::env::var_os("__KFORGE_TEST_IMPORT_DRIFT").is_some(),
         inject_render_failure: cfg!(debug_assertions)
             && std::env::var_os("__KFORGE_TEST_IMPORT_RENDER_FAILURE").is_some(),
+        inject_write_failure: cfg!(debug_assertions)
+            && std::env::var_os("__KFORGE_TEST_IMPORT_WRITE_FAILURE").is_some(),
     });
     let report = match &result {
         Ok(report) => Some(report),

@@ -138,6 +138,9 @@ pub struct Request {
     /// For tests of a project that does not render (a bug of the import too): the project
     /// gets a template that does not parse.
     pub inject_render_failure: bool,
+    /// For tests of an import that fails while writing (a full disk; no valid input makes one
+    /// on purpose): writing fails once environments/ is written.
+    pub inject_write_failure: bool,
 }
 
 /// What an import did.
@@ -231,6 +234,13 @@ pub fn import(req: &Request) -> Result<Report, Error> {
         round += 1;
         let plan = plan(&inputs, &keep, cautious);
         write::project(&dir, &name, &env_names(&inputs), &plan)?;
+        if req.inject_write_failure {
+            return Err(crate::fs::Error::new(
+                format!("writing {}", dir.join("golden").display()),
+                std::io::Error::other("no space left on device (injected for a test)"),
+            )
+            .into());
+        }
         if req.inject_drift {
             write::extra_object(&dir)?;
         }
