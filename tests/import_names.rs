@@ -147,3 +147,208 @@ fn template_delimiters_in_kept_objects_are_kept_byte_for_byte() {
     assert_eq!(annotations["note"], format!("{}\n", note.join("\n")));
     assert_eq!(annotations["other"], "x {% a %}\n  {%\n");
 }
+
+// Item 7: a Secret whose `kubectl.kubernetes.io/last-applied-configuration` annotation holds its
+// data, one whose `data` is a string, one with a misspelled `StringData:` and one of kind
+// `secret` were written verbatim into chart-templates/ and golden/. Each is left out with a
+// warning saying why; a Secret without data is kept.
+#[test]
+fn secrets_are_never_written_from_anywhere_in_them_and_malformed_ones_are_left_out() {
+    let tmp = TempProject::empty();
+    tmp.write(
+        "in.yaml",
+        r#"apiVersion: v1
+kind: Secret
+metadata:
+  name: applied
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: '{"apiVersion":"v1","data":{"password":"U0VDUkVUMQ=="},"kind":"Secret","metadata":{"name":"applied"}}'
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: stringly
+data: "U0VDUkVUMg=="
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: miscased
+StringData:
+  password: SECRET3
+---
+apiVersion: v1
+kind: secret
+metadata:
+  name: lower
+data: {password: U0VDUkVUNA==}
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Secret
+  metadata: {name: listed}
+  stringData: {password: SECRET5}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: token
+type: kubernetes.io/service-account-token
+"#,
+    );
+    let run = Cli::new()
+        .args(["import", "-o", "app", "prod=in.yaml"])
+        .in_dir(tmp.path())
+        .run()
+        .exit(0);
+    for (name, why) in [
+        (
+            "applied",
+            "in its kubectl.kubernetes.io/last-applied-configuration annotation",
+        ),
+        ("stringly", "holds data"),
+        (
+            "miscased",
+            "has `StringData`, which is not a field of a Secret",
+        ),
+        ("lower", "holds data"),
+        ("listed", "holds data"),
+    ] {
+        assert!(
+            run.stderr.lines().any(|l| l.starts_with("warning: ")
+                && l.contains(&format!(" {name} (prod) "))
+                && l.contains(why)),
+            "{name}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        kept(&run.stdout),
+        ["Secret token: kforge has no values for a Secret"]
+    );
+    fn contents(dir: &Path, out: &mut String) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                contents(&p, out);
+            } else {
+                out.push_str(&std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+    let mut all = String::new();
+    contents(&tmp.path().join("app"), &mut all);
+    for secret in ["U0VDUkVU", "SECRET3", "SECRET5", "last-applied"] {
+        assert!(!all.contains(secret), "{secret} written");
+    }
+    assert!(!run.stdout.contains("U0VDUkVU") && !run.stderr.contains("U0VDUkVU"));
+}
+
+// Item 7: `import --force` also deleted config/<set>/ (and every other template, environment
+// and golden file), which its help did not say. The help names exactly what is removed, and
+// the import removes that and nothing else.
+#[test]
+fn import_force_removes_exactly_what_its_help_says() {
+    let tmp = TempProject::empty();
+    tmp.write(
+        "in.yaml",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n",
+    );
+    let old = [
+        "environments/old.yaml",
+        "chart-templates/mine.yaml",
+        "config/settings/app.conf",
+        "golden/old/x.yaml",
+        "kforge-lint.yaml",
+        "README.md",
+        ".git/HEAD",
+        "dist/old/index.yaml",
+        "notes/todo.txt",
+    ];
+    for f in old {
+        tmp.write(&format!("app/{f}"), "old\n");
+    }
+    Cli::new()
+        .args(["import", "--force", "-o", "app", "prod=in.yaml"])
+        .in_dir(tmp.path())
+        .run()
+        .exit(0);
+    let help = Cli::new().args(["import", "--help"]).run().exit(0).stdout;
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    let force = &help[help.find("--force").unwrap()..];
+    for f in old {
+        let top = f.split('/').next().unwrap();
+        let named = if f.contains('/') {
+            format!("{top}/")
+        } else {
+            top.to_string()
+        };
+        let now = std::fs::read_to_string(tmp.path().join("app").join(f)).ok();
+        if force.contains(&format!("{named} ")) || force.contains(&format!("{named},")) {
+            // Removed (kforge-lint.yaml is written anew by the import).
+            assert_ne!(
+                now.as_deref(),
+                Some("old\n"),
+                "{f} is named as removed but stays"
+            );
+        } else {
+            assert_eq!(
+                now.as_deref(),
+                Some("old\n"),
+                "{f} was removed; --force's help: {force}"
+            );
+        }
+    }
+    assert!(force.contains("config/"), "{force}");
+}
+
+// Item 7: with -o inside the input folder, a second run read the project as input and failed
+// with "has two  objects named ;". It is refused from the first run, naming both folders.
+#[test]
+fn an_output_folder_inside_the_input_folder_is_refused_naming_both() {
+    let tmp = TempProject::empty();
+    tmp.write(
+        "in/sa.yaml",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n",
+    );
+    // Through a link to the input folder too.
+    std::os::unix::fs::symlink("in", tmp.path().join("link")).unwrap();
+    for out in ["in/app", "./in/app", "link/app"] {
+        Cli::new()
+            .args(["import", "-o", out, "prod=in"])
+            .in_dir(tmp.path())
+            .run()
+            .exit(2)
+            .stderr_has(&format!(
+                "the output folder {out} is inside in, the input folder of environment prod: the project would be read as input"
+            ));
+    }
+    assert_eq!(
+        crate::support::file_names(&tmp.path().join("in")),
+        ["sa.yaml"]
+    );
+    Cli::new()
+        .args(["import", "-o", "app", "prod=in"])
+        .in_dir(tmp.path())
+        .run()
+        .exit(0);
+}
+
+// Item 7: the same identity twice in a `diff --against` input said "has two  objects named ;"
+// for objects without kind or name. It says what they lack, and where both are.
+#[test]
+fn the_same_identity_twice_in_a_diff_input_names_both_places() {
+    let p = TempProject::reference();
+    p.write(
+        "twice.yaml",
+        "apiVersion: v1\nmetadata: {}\n---\napiVersion: v1\nmetadata: {}\n",
+    );
+    p.kforge()
+        .args(["diff", "-e", "prod", "--against", "twice.yaml"])
+        .run()
+        .exit(2)
+        .stderr_has("twice.yaml has two objects without kind or metadata.name, at twice.yaml:1:")
+        .stderr_has(" and at twice.yaml:4:");
+}

@@ -32,7 +32,7 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
         use std::io::Write;
         for secret in &report.secrets {
             let secret = crate::diag::printable(secret);
-            writeln!(err, "warning: {secret} holds data and is not imported: create it in the cluster (kubectl create secret ...) or from your secret store; the workloads still reference it by name").ok();
+            writeln!(err, "warning: {secret}: create it in the cluster (kubectl create secret ...) or from your secret store; the workloads still reference it by name").ok();
         }
         drop(err);
         let mut text = summary(report);

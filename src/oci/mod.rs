@@ -464,6 +464,21 @@ fn explain(
     if let Some(code @ (401 | 403)) = status {
         let registry = r.registry();
         let why = server_message(e, &secrets);
+        if let Some(other) = answered_by(e).filter(|host| host != r.resolve_registry()) {
+            // The request was redirected (a blob upload's Location, an HTTP redirect) to a host
+            // that refused it: that host answered, not the registry named.
+            let other = sanitize(&other, &secrets, 200);
+            return Error::Push {
+                target,
+                reason: format!(
+                    "{other}, to which {registry} redirected the push, answered HTTP {code}{why}; kforge sends credentials only to the registry named, never across a redirect to another host, so {other} got none"
+                ),
+                help: format!(
+                    "push to the registry that serves the repository itself (oci://{other}/{}) with its credentials, or ask the owner of {registry} why it redirects there",
+                    r.repository().rsplit_once('/').map_or("", |(path, _)| path)
+                ),
+            };
+        }
         let (reason, help) = match credentials {
             Credentials::Anonymous => (
                 format!(
@@ -528,6 +543,20 @@ fn explain(
         reason: sanitize(&chain, &secrets, MAX_MESSAGE_BYTES),
         help: help.to_string(),
     }
+}
+
+/// The host (and port) of the URL that gave an error's answer: the last one a redirect led
+/// to, where the client reports it.
+fn answered_by(e: &oci_client::errors::OciDistributionError) -> Option<String> {
+    use oci_client::errors::OciDistributionError as E;
+    let url = match e {
+        E::ServerError { url, .. } | E::UnauthorizedError { url } => url,
+        _ => return None,
+    };
+    let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    (!host.is_empty()).then(|| host.to_string())
 }
 
 /// `: message` from an OCI error envelope in a server error, if there is one.
