@@ -69,7 +69,7 @@ pub enum Command {
     Repo(RepoArgs),
     /// Push a chart archive to an OCI registry as Helm does (`helm pull oci://...` works).
     #[command(
-        after_help = "CREDENTIALS (first found): --username with --password-stdin; KFORGE_REGISTRY_USERNAME and\nKFORGE_REGISTRY_PASSWORD; `auths` in $DOCKER_CONFIG/config.json or ~/.docker/config.json, then\nHelm's ~/.config/helm/registry/config.json; else anonymous. They are never printed.\n\nEXAMPLES:\n  kforge push dist/prod/krakend-1.0.0.tgz oci://ghcr.io/acme/charts\n  echo \"$TOKEN\" | kforge push dist/prod/krakend-1.0.0.tgz oci://ghcr.io/acme/charts --username bot --password-stdin\n  kforge push dist/dev/krakend-1.0.0.tgz oci://127.0.0.1:5000/charts --plain-http"
+        after_help = "CREDENTIALS (first found): --username with --password-stdin; KFORGE_REGISTRY_USERNAME and\nKFORGE_REGISTRY_PASSWORD; `auths` in $DOCKER_CONFIG/config.json or ~/.docker/config.json, then\nHelm's ~/.config/helm/registry/config.json; else anonymous. They are never printed, and\nare sent only to the registry named, never across a redirect to another host (a host a\nredirect leads to that refuses the push is the one the error names).\n\nEXAMPLES:\n  kforge push dist/prod/krakend-1.0.0.tgz oci://ghcr.io/acme/charts\n  echo \"$TOKEN\" | kforge push dist/prod/krakend-1.0.0.tgz oci://ghcr.io/acme/charts --username bot --password-stdin\n  kforge push dist/dev/krakend-1.0.0.tgz oci://127.0.0.1:5000/charts --plain-http"
     )]
     Push(PushArgs),
     /// Lint the project's environments, or manifest files, folders and stdin: Kubernetes API
@@ -332,8 +332,10 @@ pub struct ImportArgs {
     /// The project folder to write (new or empty, unless --force).
     #[arg(short = 'o', long = "output", value_name = "DIR", value_parser = folder_to_create)]
     pub output: PathBuf,
-    /// Write into a folder that is not empty (its environments/, chart-templates/ and golden/
-    /// of the imported environments are replaced).
+    /// Write into a folder that is not empty: its environments/, chart-templates/, config/ and
+    /// golden/ folders and its kforge-lint.yaml are removed, whatever they held (other
+    /// environments, templates and config sets included), and replaced by the import's;
+    /// everything else in it (.git, a README, dist/) stays. Only once the import is proved.
     #[arg(long = "force")]
     pub force: bool,
     /// ENV=PATH: an environment and its manifests (a file, a folder, or `-` for stdin).

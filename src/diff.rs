@@ -293,22 +293,28 @@ pub fn archive_documents(
     Ok(docs)
 }
 
-/// Resources by identity; the same identity twice on one side is an error.
+/// Resources by identity; the same identity twice on one side is an error, naming both places
+/// (an object without kind or name among them: it has no identity to match by).
 fn by_key(docs: Vec<Document>, label: &str) -> Result<BTreeMap<Key, Json>, Error> {
     let mut out = BTreeMap::new();
+    let mut at: BTreeMap<Key, crate::yaml::Origin> = BTreeMap::new();
     for d in docs {
-        if out.insert(d.key(), to_json(&d.node)).is_some() {
+        let key = d.key();
+        if let Some(first) = at.get(&key) {
+            let what = if d.kind.is_empty() || d.name.is_empty() {
+                "two objects without kind or metadata.name".to_string()
+            } else if d.namespace.is_empty() {
+                format!("two {} objects named {}", d.kind, d.name)
+            } else {
+                format!("two {} objects named {}/{}", d.kind, d.namespace, d.name)
+            };
             return Err(Error::Unsupported(format!(
-                "{label} has two {} objects named {}{}; diff matches resources by kind, namespace and name",
-                d.kind,
-                if d.namespace.is_empty() {
-                    String::new()
-                } else {
-                    format!("{}/", d.namespace)
-                },
-                d.name
+                "{label} has {what}, at {first} and at {}; diff matches resources by kind, namespace and name",
+                d.node.origin
             )));
         }
+        at.insert(key.clone(), d.node.origin.clone());
+        out.insert(key, to_json(&d.node));
     }
     Ok(out)
 }

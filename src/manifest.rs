@@ -102,6 +102,111 @@ impl std::fmt::Display for ObjectKey {
     }
 }
 
+/// Longest file name kforge gives one object (golden/, `--output-dir`, a chart's templates/, an
+/// import's kept templates), `.yaml` and any prefix included: well within the 255 bytes of a
+/// file name on common file systems, for any valid kind, namespace and name (a name may have
+/// 253 characters).
+pub const MAX_OBJECT_FILE_NAME: usize = 120;
+
+/// Characters of the hash that keeps a file name unique (hex digits of SHA-256).
+const NAME_HASH_CHARS: usize = 16;
+
+/// A file name for each object (`kind`, `namespace`, `name`), in order, unique among them:
+/// `<prefix><kind>-<namespace>-<name>.yaml` (the kind in lower case, the namespace left out when
+/// empty, a character other than a letter, digit, `-` or `.` written `_`). Where that name
+/// would be too long ([`MAX_OBJECT_FILE_NAME`]) or would be another object's too (`team/a-sa`
+/// and `team-a/sa`; `Web` and `web` on a file system that ignores case), it is cut short and
+/// ends in `_` and a hash of the object's identity, so distinct objects never share a file.
+/// Deterministic: the same objects get the same names.
+pub fn object_file_names<'a>(
+    prefix: &str,
+    ids: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+) -> Vec<String> {
+    let ids: Vec<(&str, &str, &str)> = ids.into_iter().collect();
+    let plain: Vec<String> = ids
+        .iter()
+        .map(|&(kind, ns, name)| format!("{prefix}{}.yaml", readable_stem(kind, ns, name)))
+        .collect();
+    let mut hashed = vec![false; ids.len()];
+    let fold = |s: &str| s.to_ascii_lowercase();
+    let mut count: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, n) in plain.iter().enumerate() {
+        *count.entry(fold(n)).or_default() += 1;
+        hashed[i] = n.len() > MAX_OBJECT_FILE_NAME;
+    }
+    for (i, n) in plain.iter().enumerate() {
+        hashed[i] |= count[&fold(n)] > 1;
+    }
+    loop {
+        let names: Vec<String> = ids
+            .iter()
+            .zip(&plain)
+            .zip(&hashed)
+            .map(|((&(kind, ns, name), p), &h)| {
+                if h {
+                    hashed_name(prefix, kind, ns, name)
+                } else {
+                    p.clone()
+                }
+            })
+            .collect();
+        // A plain name that is another object's hashed one (a name ending in `_` and the
+        // hash of another's identity) is hashed too; each round hashes one more, so it ends.
+        let hashed_names: std::collections::HashSet<String> = names
+            .iter()
+            .zip(&hashed)
+            .filter(|(_, h)| **h)
+            .map(|(n, _)| fold(n))
+            .collect();
+        let clash = (0..ids.len()).find(|&i| !hashed[i] && hashed_names.contains(&fold(&names[i])));
+        match clash {
+            Some(i) => hashed[i] = true,
+            None => return names,
+        }
+    }
+}
+
+/// `<kind>-<namespace>-<name>`, safe characters only.
+fn readable_stem(kind: &str, ns: &str, name: &str) -> String {
+    let mut stem = kind.to_ascii_lowercase();
+    for part in [ns, name] {
+        if !part.is_empty() {
+            stem.push('-');
+            stem.push_str(part);
+        }
+    }
+    let safe: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    safe.trim_start_matches('.').to_string()
+}
+
+/// The readable stem cut to fit, `_` and a hash of the identity.
+fn hashed_name(prefix: &str, kind: &str, ns: &str, name: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{kind}\0{ns}\0{name}").as_bytes());
+    let hash: String = digest
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()
+        .chars()
+        .take(NAME_HASH_CHARS)
+        .collect();
+    let room = MAX_OBJECT_FILE_NAME
+        .saturating_sub(prefix.len() + ".yaml".len() + 1 + NAME_HASH_CHARS)
+        .max(1);
+    let stem = readable_stem(kind, ns, name);
+    let cut = stem[..stem.len().min(room)].trim_end_matches(['-', '.']);
+    format!("{prefix}{cut}_{hash}.yaml")
+}
+
 /// One rendered Kubernetes object.
 #[derive(Clone, Debug)]
 pub struct Document {
@@ -155,28 +260,6 @@ impl Document {
             .get_path(&["apiVersion"])
             .and_then(Node::as_str)
             .unwrap_or("")
-    }
-
-    /// A file name for this object: `<kind>-<name>.yaml`, lower case, safe characters only.
-    pub fn file_name(&self) -> String {
-        let mut stem = self.kind.to_ascii_lowercase();
-        for part in [&self.namespace, &self.name] {
-            if !part.is_empty() {
-                stem.push('-');
-                stem.push_str(part);
-            }
-        }
-        let safe: String = stem
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        format!("{}.yaml", safe.trim_start_matches('.'))
     }
 
     /// The Helm hook this object is (`helm.sh/hook` annotation), if any, with its kind and
@@ -367,4 +450,41 @@ pub fn to_json_list(docs: &[Document]) -> String {
         "items": docs.iter().map(|d| to_json(&d.node)).collect::<Vec<_>>(),
     });
     format!("{list:#}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_plain_unless_too_long_or_alike_and_never_shared() {
+        let names = object_file_names(
+            "",
+            [
+                ("Deployment", "", "web"),
+                ("ServiceAccount", "team", "a-sa"),
+                ("ServiceAccount", "team-a", "sa"),
+            ],
+        );
+        assert_eq!(names[0], "deployment-web.yaml");
+        assert!(names[1].starts_with("serviceaccount-team-a-sa_") && names[1] != names[2]);
+        // A name that is another object's hashed name is hashed too.
+        let hashed = names[1].trim_end_matches(".yaml").to_string();
+        let tail = hashed.strip_prefix("serviceaccount-").unwrap();
+        let clash = object_file_names(
+            "",
+            [
+                ("ServiceAccount", "team", "a-sa"),
+                ("ServiceAccount", "team-a", "sa"),
+                ("ServiceAccount", "", tail),
+            ],
+        );
+        let mut unique = clash.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 3, "{clash:?}");
+        let long = "a".repeat(253);
+        let n = &object_file_names("imported-", [("ClusterRole", "", long.as_str())])[0];
+        assert!(n.len() <= MAX_OBJECT_FILE_NAME && n.starts_with("imported-clusterrole-aaa"));
+    }
 }

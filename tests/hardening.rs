@@ -874,6 +874,10 @@ fn the_bounds_are_documented_with_their_values() {
         ),
         format!("| {} bytes,", kforge::oci::MAX_MESSAGE_BYTES),
         format!(
+            "| {} bytes, `.yaml` included (a name may have 253 characters, a file name at most 255 bytes) | `manifest::MAX_OBJECT_FILE_NAME` |",
+            kforge::manifest::MAX_OBJECT_FILE_NAME
+        ),
+        format!(
             "({} bytes) | `lint::input::MAX_INPUT_BYTES`",
             kforge::lint::input::MAX_INPUT_BYTES
         ),

@@ -202,3 +202,140 @@ fn terminal_escapes_from_input_are_never_printed_raw() {
         );
     }
 }
+
+/// A registry on 127.0.0.1 in a Python process: `deny` answers every request with HTTP 401 and
+/// a Basic challenge; `redirect PORT` answers every request with a 307 to the same path on
+/// 127.0.0.1:PORT.
+struct Registry {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Registry {
+    fn start(args: &[&str]) -> Self {
+        use std::io::{BufRead, BufReader};
+        let script = r#"
+import http.server, sys
+mode = sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n: self.rfile.read(n)
+        if mode == "redirect":
+            self.send_response(307)
+            self.send_header("Location", "http://127.0.0.1:" + sys.argv[2] + self.path)
+            self.send_header("Content-Length", "0"); self.end_headers(); return
+        body = b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}'
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="other"')
+        self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = answer
+    def log_message(self, *a): pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+"#;
+        let mut child = Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().expect("registry port");
+        Self { child, port }
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Issue 34, item 7: a registry that redirects the push to another host, which answers 401,
+/// was reported as the first registry rejecting the user's credentials. The host that answered
+/// is named, and why it saw no credentials (they are never forwarded across hosts).
+#[test]
+fn a_redirect_targets_401_names_the_host_that_answered() {
+    let p = TempProject::reference();
+    p.kforge().args(["build"]).run().exit(0);
+    let other = Registry::start(&["deny"]);
+    let first = Registry::start(&["redirect", &other.port.to_string()]);
+    let (a, b) = (
+        format!("127.0.0.1:{}", first.port),
+        format!("127.0.0.1:{}", other.port),
+    );
+    let run = p
+        .kforge()
+        .args([
+            "push",
+            "dist/prod/krakend-1.0.0.tgz",
+            &format!("oci://{a}/charts"),
+            "--plain-http",
+            "--username",
+            "ci-bot",
+            "--password-stdin",
+        ])
+        .stdin("pa55word\n")
+        .run()
+        .exit(2);
+    assert!(
+        run.stderr.contains(&format!(
+            "{b}, to which {a} redirected the push, answered HTTP 401"
+        )) && run.stderr.contains(&format!("oci://{b}/charts"))
+            && !run.stderr.contains("rejected the credentials"),
+        "{}",
+        run.stderr
+    );
+    // The registry itself answering 401 is still the credentials rejected.
+    p.kforge()
+        .args([
+            "push",
+            "dist/prod/krakend-1.0.0.tgz",
+            &format!("oci://{b}/charts"),
+            "--plain-http",
+            "--username",
+            "ci-bot",
+            "--password-stdin",
+        ])
+        .stdin("pa55word\n")
+        .run()
+        .exit(2)
+        .stderr_has("the registry rejected the credentials of user `ci-bot`");
+}
+
+/// Issue 34, item 7: the `secret-data` finding quoted its source line, and a Secret in flow
+/// style carries its values on that line. What follows `data:`/`stringData:` there is masked.
+#[test]
+fn the_secret_data_excerpt_masks_the_values() {
+    let p = TempProject::empty();
+    p.write(
+        "s.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {password: c2VjcmV0MTIz, b: \"eHl6eHl6\"}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: t}, stringData: {password: hunter2}, type: Opaque}\n---\n{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {\"name\": \"u\"}, \"data\": {\"p\": \"c2VjcmV0MTIz\"}, \"stringData\": {\"q\": \"hunter2\"}}\n",
+    );
+    let run = p.kforge().args(["lint", "s.yaml"]).run().exit(0);
+    assert_eq!(
+        run.stderr.matches("secret-data").count() + run.stdout.matches("secret-data").count(),
+        4,
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    let all = format!("{}{}", run.stdout, run.stderr);
+    for secret in ["c2VjcmV0MTIz", "eHl6eHl6", "hunter2"] {
+        assert!(!all.contains(secret), "{all}");
+    }
+    assert!(
+        all.contains("4 | data: ***") && all.contains("stringData: ***"),
+        "{all}"
+    );
+}

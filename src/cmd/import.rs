@@ -19,6 +19,8 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
             && std::env::var_os("__KFORGE_TEST_IMPORT_DRIFT").is_some(),
         inject_render_failure: cfg!(debug_assertions)
             && std::env::var_os("__KFORGE_TEST_IMPORT_RENDER_FAILURE").is_some(),
+        inject_write_failure: cfg!(debug_assertions)
+            && std::env::var_os("__KFORGE_TEST_IMPORT_WRITE_FAILURE").is_some(),
     });
     let report = match &result {
         Ok(report) => Some(report),
@@ -30,7 +32,7 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
         use std::io::Write;
         for secret in &report.secrets {
             let secret = crate::diag::printable(secret);
-            writeln!(err, "warning: {secret} holds data and is not imported: create it in the cluster (kubectl create secret ...) or from your secret store; the workloads still reference it by name").ok();
+            writeln!(err, "warning: {secret}: create it in the cluster (kubectl create secret ...) or from your secret store; the workloads still reference it by name").ok();
         }
         drop(err);
         let mut text = summary(report);

@@ -183,3 +183,37 @@ fn unrendered(env: &str, path: &Path, out: &Path) -> Option<Diagnostic> {
         )),
     )
 }
+
+/// The input folder `path` as given, when the project folder `dest` is inside it (or is it),
+/// links resolved (`dest` need not exist yet).
+pub(super) fn holding(path: &Path, dest: &Path) -> Option<String> {
+    let input = path.canonicalize().ok().filter(|p| p.is_dir())?;
+    resolved(dest)?
+        .starts_with(&input)
+        .then(|| path.display().to_string())
+}
+
+/// `p` absolute, with links resolved in the part of it that exists (`..` in the part that does
+/// not is taken lexically).
+fn resolved(p: &Path) -> Option<PathBuf> {
+    let mut abs = PathBuf::new();
+    for c in std::path::absolute(p).ok()?.components() {
+        match c {
+            std::path::Component::ParentDir if abs.exists() => abs.push(".."),
+            std::path::Component::ParentDir => {
+                abs.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => abs.push(other),
+        }
+    }
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    while std::fs::symlink_metadata(existing).is_err() {
+        rest.push(existing.file_name()?);
+        existing = existing.parent()?;
+    }
+    let mut out = existing.canonicalize().ok()?;
+    out.extend(rest.iter().rev());
+    Some(out)
+}

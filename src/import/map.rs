@@ -188,17 +188,23 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
                 }
             }
         }
-        let mut name = component_name(&obj.key.name);
+        let base = component_name(&obj.key.name);
+        let kind: String = obj.key.kind.to_ascii_lowercase().chars().take(2).collect();
+        let mut name = base.clone();
+        // Taken (workloads of one name in two namespaces, or names alike in their first 40
+        // characters): the kind's first letters, then a number, within 40 characters.
+        let mut n = 1;
         while out.components.contains_key(&name) {
+            n += 1;
+            let suffix = if n == 2 {
+                kind.clone()
+            } else {
+                format!("{kind}{n}")
+            };
+            let room = 39_usize.saturating_sub(suffix.len());
             name = format!(
-                "{}-{}",
-                &name[..name.len().min(37)],
-                obj.key
-                    .kind
-                    .to_ascii_lowercase()
-                    .chars()
-                    .take(2)
-                    .collect::<String>()
+                "{}-{suffix}",
+                base[..base.len().min(room)].trim_end_matches('-')
             );
         }
         out.covers.push((name.clone(), covers));

@@ -50,6 +50,19 @@ pub enum Error {
     /// The output folder holds files already.
     #[error("{0} exists and is not empty: choose a new folder, or pass --force to write into it")]
     NotEmpty(String),
+    /// The output folder is inside an input folder: the project would be read as input the
+    /// next time (its golden/ objects a second time), and by `kforge diff --against` it.
+    #[error(
+        "the output folder {out} is inside {input}, the input folder of environment {env}: the project would be read as input (its golden/ copies of the objects a second time) by the next import and by `kforge diff --against {input}`; choose an output folder outside {input}"
+    )]
+    OutputInInput {
+        /// The output folder, as given.
+        out: String,
+        /// The input folder, as given.
+        input: String,
+        /// The environment.
+        env: String,
+    },
     /// Located problems in the input: YAML that does not parse, an object twice, no objects.
     #[error(transparent)]
     Input(#[from] Diagnostics),
@@ -138,6 +151,9 @@ pub struct Request {
     /// For tests of a project that does not render (a bug of the import too): the project
     /// gets a template that does not parse.
     pub inject_render_failure: bool,
+    /// For tests of an import that fails while writing (a full disk; no valid input makes one
+    /// on purpose): writing fails once environments/ is written.
+    pub inject_write_failure: bool,
 }
 
 /// What an import did.
@@ -154,7 +170,7 @@ pub struct Report {
     pub config_sets: Vec<String>,
     /// Objects kept verbatim as project templates (`Kind name: why`).
     pub kept: Vec<String>,
-    /// Secrets with data not imported (`name (environments)`).
+    /// Secrets not imported, each with why (`Secret name (environment) holds data ...`).
     pub secrets: Vec<String>,
     /// Names in the input folders that are not regular files, skipped: a warning each.
     pub skipped: Vec<Diagnostic>,
@@ -191,6 +207,17 @@ pub fn import(req: &Request) -> Result<Report, Error> {
         }
         named.push((name, path));
     }
+    let dest = destination(&req.out)?;
+    let failed = failed_dir(&dest);
+    for (name, path) in &named {
+        if let Some(input) = input::holding(Path::new(path), &dest) {
+            return Err(Error::OutputInInput {
+                out: req.out.display().to_string(),
+                input,
+                env: (*name).to_string(),
+            });
+        }
+    }
     // Environments are read and parsed on every core; the first failure in the order given
     // is reported.
     let mut inputs = crate::par::map(&named, |(name, path)| {
@@ -201,10 +228,8 @@ pub fn import(req: &Request) -> Result<Report, Error> {
     if inputs.is_empty() {
         return Err(Error::BadEnv(String::new()));
     }
-    let dest = destination(&req.out)?;
     // The folder, and where a project that fails its proof is kept, written only when
     // neither is reached through a link out of the project.
-    let failed = failed_dir(&dest);
     crate::fs::checked_output(&dest, [&dest])?;
     crate::fs::checked_output(&failed, [&failed])?;
     check_out_dir(&req.out, req.force)?;
@@ -231,6 +256,13 @@ pub fn import(req: &Request) -> Result<Report, Error> {
         round += 1;
         let plan = plan(&inputs, &keep, cautious);
         write::project(&dir, &name, &env_names(&inputs), &plan)?;
+        if req.inject_write_failure {
+            return Err(crate::fs::Error::new(
+                format!("writing {}", dir.join("golden").display()),
+                std::io::Error::other("no space left on device (injected for a test)"),
+            )
+            .into());
+        }
         if req.inject_drift {
             write::extra_object(&dir)?;
         }

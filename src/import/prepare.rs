@@ -19,7 +19,7 @@ const IGNORE: &str = "kforge.io/ignore";
 /// What preparing the input changed, for the summary.
 #[derive(Default)]
 pub struct Prepared {
-    /// Secrets with data not imported: `Secret name (environments)`.
+    /// Secrets not imported, each with why: `Secret name (environment) holds data ...`.
     pub secrets: Vec<String>,
     /// Objects converted from a removed API version: `Kind name: what changed`.
     pub converted: Vec<String>,
@@ -33,13 +33,13 @@ pub struct Prepared {
 pub fn prepare(inputs: &mut [EnvInput]) -> Result<Prepared, Error> {
     let mut out = Prepared::default();
     for input in inputs.iter_mut() {
-        input.docs.retain(|d| {
-            let secret = d.kind == "Secret" && has_data(d);
-            if secret {
+        input.docs.retain(|d| match secret_left_out(d) {
+            Some(why) => {
                 out.secrets
-                    .push(format!("Secret {} ({})", d.name, input.name));
+                    .push(format!("{} {} ({}) {why}", d.kind, d.name, input.name));
+                false
             }
-            !secret
+            None => true,
         });
     }
 
@@ -115,14 +115,64 @@ pub fn prepare(inputs: &mut [EnvInput]) -> Result<Prepared, Error> {
     Ok(out)
 }
 
-/// Whether a Secret holds values (`data` or `stringData` not empty).
-fn has_data(d: &Document) -> bool {
-    ["data", "stringData"].iter().any(|k| {
-        d.node
-            .get_path(&[k])
-            .and_then(Node::as_map)
-            .is_some_and(|m| !m.is_empty())
-    })
+/// The fields of a Secret (core/v1): any other is a malformed Secret (`StringData:`), whose
+/// values would be written as they are.
+const SECRET_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "type",
+    "immutable",
+    "data",
+    "stringData",
+];
+
+/// The annotation `kubectl apply` keeps the object in, as applied: a Secret's data included.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Why a Secret (`kind: Secret` in any case) is left out of the import, if it is: it holds
+/// values (`data` or `stringData` anything but empty: a map, or a string or a list, malformed),
+/// has a field no Secret has (a misspelled `StringData:`), or carries a copy of itself in
+/// `kubectl.kubernetes.io/last-applied-configuration`. Its data is never written, from anywhere
+/// in it.
+fn secret_left_out(d: &Document) -> Option<String> {
+    if !d.kind.eq_ignore_ascii_case("Secret") {
+        return None;
+    }
+    let Some(fields) = d.node.as_map() else {
+        return Some("is not a map of fields and is not imported".to_string());
+    };
+    let empty = |n: &Node| match &n.value {
+        Value::Null => true,
+        Value::Map(m) => m.is_empty(),
+        _ => false,
+    };
+    for (key, value) in fields {
+        if !SECRET_FIELDS.contains(&key.as_str()) {
+            return Some(format!(
+                "has `{}`, which is not a field of a Secret (malformed: what it holds would be written as it is), and is not imported",
+                crate::diag::printable(key)
+            ));
+        }
+        if (key == "data" || key == "stringData") && !empty(value) {
+            return Some("holds data and is not imported".to_string());
+        }
+    }
+    if d.kind != "Secret" {
+        return Some(format!(
+            "is a Secret of kind `{}` (malformed) and is not imported",
+            crate::diag::printable(&d.kind)
+        ));
+    }
+    if d.node
+        .get_path(&["metadata", "annotations", LAST_APPLIED])
+        .is_some()
+    {
+        return Some(format!(
+            "holds a copy of itself, data included, in its {LAST_APPLIED} annotation and is not imported"
+        ));
+    }
+    None
 }
 
 /// Per document index, the error rules it fails with the first message of each (the object's

@@ -58,19 +58,25 @@ pub fn project(dir: &Path, name: &str, envs: &[&str], plan: &Plan) -> Result<(),
     }
     replace_dir(&dir.join("environments"), &files)?;
     let guard = guard(envs, &plan.renderers);
+    // File names unique among the kept objects and short, whatever their names
+    // (crate::manifest::object_file_names).
+    let names = crate::manifest::object_file_names(
+        "imported-",
+        plan.verbatim
+            .keys()
+            .map(|k| (k.kind.as_str(), k.namespace.as_str(), k.name.as_str())),
+    );
     let templates: Vec<(String, String)> = plan
         .verbatim
         .iter()
-        .map(|(key, variants)| {
+        .zip(names)
+        .map(|((key, variants), file)| {
             let why = plan
                 .kept
                 .iter()
                 .find(|(k, _)| k == key)
                 .map_or("", |(_, w)| w.as_str());
-            (
-                template_name(&key.kind, &key.namespace, &key.name),
-                verbatim(&guard, envs, variants, why),
-            )
+            (file, verbatim(&guard, envs, variants, why))
         })
         .collect();
     replace_dir(&dir.join("chart-templates"), &templates)?;
@@ -178,27 +184,6 @@ pub fn values_lines(dir: &Path) -> Result<usize, Error> {
     Ok(n)
 }
 
-fn template_name(kind: &str, ns: &str, name: &str) -> String {
-    let mut s = format!("imported-{}", kind.to_ascii_lowercase());
-    if !ns.is_empty() {
-        s.push('-');
-        s.push_str(ns);
-    }
-    s.push('-');
-    s.push_str(name);
-    let s: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    format!("{s}.yaml")
-}
-
 /// A project template holding an object as written, per environment (one variant per distinct
 /// text), rendered once per environment (under `guard`); its first line says why it is kept.
 fn verbatim(guard: &str, envs: &[&str], variants: &[(String, String)], why: &str) -> String {
@@ -226,21 +211,21 @@ fn verbatim(guard: &str, envs: &[&str], variants: &[(String, String)], why: &str
         } else if i > 0 {
             out.push_str("{% else %}\n");
         }
-        out.push_str("{% raw %}\n");
-        // Inside raw only `{% endraw %}` ends it; every `{%` leaves raw for a moment to be safe.
-        let escaped = text.replace("{%", "{% endraw %}{{ \"{%\" | safe }}{% raw %}");
+        // Each `{{`, `{%` and `{#` is written by an expression, never inside `{% raw %}`:
+        // block tags are subject to trim_blocks and lstrip_blocks (an indented `{%` line lost
+        // its indentation, a line ending in `{%` its line break), and raw cannot hold
+        // `{% endraw %}`.
+        let escaped = super::config::escape(text);
         // An object in its environment's one namespace takes it from the values.
-        // (the newline after `{% raw %}` is trimmed: a second one keeps the line)
         let escaped = escaped.replace(
             &format!("namespace: {}", super::NAMESPACE_PLACEHOLDER),
-            "namespace: {% endraw %}{{ values.namespace }}{% raw %}\n",
+            "namespace: {{ values.namespace }}",
         );
         // Labels that are the rendering component's commonLabels take them from the values.
         out.push_str(&escaped.replace(
             &format!("labels: {}", super::LABELS_PLACEHOLDER),
-            "labels: {% endraw %}{{ values.commonLabels }}{% raw %}\n",
+            "labels: {{ values.commonLabels }}",
         ));
-        out.push_str("{% endraw %}\n");
     }
     if texts.iter().any(|(_, e)| e.len() != envs.len()) {
         out.push_str("{% endif %}\n");

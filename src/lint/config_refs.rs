@@ -213,11 +213,13 @@ fn references(doc: &Document) -> Vec<Reference> {
     out
 }
 
-/// `secret-data`: a Secret whose values are in the chart.
+/// `secret-data`: a Secret whose values are in the chart. The source line the finding quotes
+/// shows no value: what follows `data:` or `stringData:` on it is masked ([`masked`]).
 pub fn secret_data(doc: &Document, sink: &mut Sink<'_>) {
     if doc.kind != "Secret" {
         return;
     }
+    let doc = &masked(doc);
     for section in ["data", "stringData"] {
         if let Some(m) = doc.node.get_path(&[section]).and_then(Node::as_map)
             && !m.is_empty()
@@ -234,4 +236,64 @@ pub fn secret_data(doc: &Document, sink: &mut Sink<'_>) {
             );
         }
     }
+}
+
+/// The Secret with its `data` and `stringData` keys pointing at a copy of their source line in
+/// which everything after the first of them on it is `***`: a flow-style Secret
+/// (`data: {password: c2VjcmV0}`, or the whole object on one line) would otherwise be quoted
+/// with its values.
+fn masked(doc: &Document) -> Document {
+    use crate::yaml::{Origin, SourceFile};
+    let mut doc = doc.clone();
+    let Value::Map(fields) = &mut doc.node.value else {
+        return doc;
+    };
+    let keys = ["data", "stringData"];
+    // The first of the keys on each line: (line, column).
+    let mut first: HashMap<usize, usize> = HashMap::new();
+    for k in keys {
+        if let Some((_, line, col)) = fields.get(k).and_then(|n| n.origin.file_line()) {
+            let at = first.entry(line).or_insert(col);
+            *at = (*at).min(col);
+        }
+    }
+    for k in keys {
+        let Some(node) = fields.get_mut(k) else {
+            continue;
+        };
+        let Origin::File { file, line, col } = &node.origin else {
+            continue;
+        };
+        let (Some(text), Some(&start)) = (file.line_text(*line), first.get(line)) else {
+            continue;
+        };
+        // After the key (quoted or not) and its colon.
+        let chars: Vec<char> = text.chars().collect();
+        let mut i = start.saturating_sub(1).min(chars.len());
+        if let Some(&q @ ('"' | '\'')) = chars.get(i) {
+            i += 1;
+            while i < chars.len() && chars[i] != q {
+                i += 1 + usize::from(q == '"' && chars[i] == '\\');
+            }
+        }
+        while i < chars.len() && chars[i] != ':' {
+            i += 1;
+        }
+        let kept: String = chars[..(i + 1).min(chars.len())].iter().collect();
+        let rest: String = chars[(i + 1).min(chars.len())..].iter().collect();
+        if rest.trim().is_empty() || rest.trim_start().starts_with('#') {
+            continue;
+        }
+        let piece = SourceFile::piece(
+            file.display.clone(),
+            format!("{kept} ***"),
+            line.saturating_sub(1),
+        );
+        node.origin = Origin::File {
+            file: piece,
+            line: *line,
+            col: *col,
+        };
+    }
+    doc
 }

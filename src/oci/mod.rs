@@ -25,9 +25,11 @@ use crate::chart::{ArchivedChartYamlError, ChartYaml, ChartYamlError};
 use crate::epoch::BuildTime;
 use crate::yaml::to_json;
 
+mod explain;
 mod pull;
 mod sanitize;
 
+use explain::explain;
 pub use pull::{PullOptions, pull_chart};
 use sanitize::redact_userinfo;
 pub use sanitize::sanitize;
@@ -429,130 +431,6 @@ fn target(r: &Reference) -> String {
         r.repository(),
         r.tag().unwrap_or_default()
     )
-}
-
-/// A push error with what to do about it. What the registry sent back is shown only through
-/// [`sanitize`]: a registry may echo the Authorization header, or send megabytes or terminal
-/// escapes.
-fn explain(
-    e: &oci_client::errors::OciDistributionError,
-    r: &Reference,
-    credentials: &Credentials,
-    plain_http: bool,
-) -> Error {
-    use oci_client::errors::OciDistributionError as E;
-    let target = target(r);
-    let secrets = match credentials {
-        Credentials::Anonymous => Vec::new(),
-        Credentials::Basic {
-            username, password, ..
-        } => {
-            let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
-            vec![
-                password.clone(),
-                b64(format!("{username}:{password}")),
-                b64(password.clone()),
-            ]
-        }
-    };
-    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    let status = match e {
-        E::ServerError { code, .. } => Some(*code),
-        E::UnauthorizedError { .. } | E::AuthenticationFailure(_) => Some(401),
-        _ => None,
-    };
-    if let Some(code @ (401 | 403)) = status {
-        let registry = r.registry();
-        let why = server_message(e, &secrets);
-        let (reason, help) = match credentials {
-            Credentials::Anonymous => (
-                format!(
-                    "the registry requires credentials and none were found for {registry} (HTTP {code}{why})"
-                ),
-                format!(
-                    "pipe a password or token into `--username USER --password-stdin`, set KFORGE_REGISTRY_USERNAME and KFORGE_REGISTRY_PASSWORD, or log in with `docker login {registry}` or `helm registry login {registry}`"
-                ),
-            ),
-            Credentials::Basic {
-                username, source, ..
-            } if code == 401 => (
-                format!(
-                    "the registry rejected the credentials of user `{username}` from {source} (HTTP 401{why})"
-                ),
-                "check the user name and the password or token; tokens often expire".to_string(),
-            ),
-            Credentials::Basic {
-                username, source, ..
-            } => (
-                format!(
-                    "user `{username}` (credentials from {source}) may not push to {} (HTTP 403{why})",
-                    r.repository()
-                ),
-                "ask the registry's owner for push permission on this repository, or push to one you own".to_string(),
-            ),
-        };
-        return Error::Push {
-            target,
-            reason,
-            help,
-        };
-    }
-    let mut chain = match e {
-        E::ServerError { code, .. } => format!("HTTP {code}{}", server_message(e, &secrets)),
-        other => other.to_string(),
-    };
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        chain.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    let lower = chain.to_ascii_lowercase();
-    let help = match e {
-        E::RequestError(_) if lower.contains("certificate") || lower.contains("handshake") => {
-            "the registry's TLS certificate was not accepted: check the host name, or add the CA that signed the certificate to the system's trust store (--plain-http is only for registries that do not speak TLS at all)"
-        }
-        E::RequestError(r) if r.is_timeout() => {
-            "the registry did not answer in time: check that the address is a registry and that it is up"
-        }
-        E::RequestError(r) if r.is_connect() => {
-            if plain_http {
-                "the registry is unreachable: check the host and port"
-            } else {
-                "the registry is unreachable over HTTPS: check the host and port; a registry that speaks plain HTTP on a private network needs --plain-http"
-            }
-        }
-        _ => "check the registry address and that it accepts OCI artifacts",
-    };
-    Error::Push {
-        target,
-        reason: sanitize(&chain, &secrets, MAX_MESSAGE_BYTES),
-        help: help.to_string(),
-    }
-}
-
-/// `: message` from an OCI error envelope in a server error, if there is one.
-fn server_message(e: &oci_client::errors::OciDistributionError, secrets: &[&str]) -> String {
-    let oci_client::errors::OciDistributionError::ServerError { message, .. } = e else {
-        return String::new();
-    };
-    let first = serde_json::from_str::<Json>(message).ok().and_then(|j| {
-        let err = j.get("errors")?.get(0)?;
-        Some(format!(
-            "{} {}",
-            err.get("code")?.as_str()?,
-            err.get("message")?.as_str()?
-        ))
-    });
-    let shown = sanitize(
-        first.as_deref().unwrap_or(message),
-        secrets,
-        MAX_MESSAGE_BYTES,
-    );
-    if shown.is_empty() {
-        String::new()
-    } else {
-        format!(": {shown}")
-    }
 }
 
 /// A registry client as kforge makes every one (push and pull): ring's TLS, kforge's timeouts

@@ -524,12 +524,18 @@ fn same_names(docs: &[Document], values: &Node) -> Result<()> {
 /// The files of one environment's output folder (`render --output-dir`, `golden/`): name →
 /// content, in name order.
 pub fn env_files(docs: &[Document]) -> Result<Vec<(String, String)>> {
+    let names = crate::manifest::object_file_names(
+        "",
+        docs.iter()
+            .map(|d| (d.kind.as_str(), d.namespace.as_str(), d.name.as_str())),
+    );
     let mut files: Vec<(String, String)> = Vec::new();
-    for doc in docs {
-        let name = doc.file_name();
-        if files.iter().any(|(n, _)| *n == name) {
+    let mut seen = std::collections::HashSet::new();
+    for (doc, name) in docs.iter().zip(names) {
+        if !seen.insert(name.clone()) {
+            // Distinct objects get distinct names: only the same object twice gets here.
             return Err(Diagnostics::from(Diagnostic::error(format!(
-                "two rendered objects would both be written to {name} ({} {}/{}); give them distinct names",
+                "{} {}/{} is rendered twice (both would be written to {name}); give the objects distinct kinds, namespaces or names",
                 doc.kind, doc.namespace, doc.name
             )))
             .into());
