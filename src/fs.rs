@@ -57,6 +57,16 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// once this returns the new file survives a crash or power loss under its name; an archive
 /// written before its index.yaml is therefore never lost while the index that lists it is kept.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_replacing(path, bytes, true)
+}
+
+/// [`write_atomically`] without the syncs, for a cache that a reader checks whole before it
+/// uses it (a crash may leave it empty or cut short, never half of an old and a new one).
+pub fn write_cache_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_replacing(path, bytes, false)
+}
+
+fn write_replacing(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
     let dir = parent_dir(path);
     create_dir_durably(dir)?;
     let mut builder = tempfile::Builder::new();
@@ -67,7 +77,13 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp_path = tmp.path().to_path_buf();
     let written = tmp
         .write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
+        .and_then(|()| {
+            if durable {
+                tmp.as_file().sync_all()
+            } else {
+                Ok(())
+            }
+        })
         .map_err(|e| Error::new(format!("writing {}", path.display()), e));
     let in_flight = in_flight_of(tmp_path);
     if let Err(e) = written {
@@ -77,7 +93,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.persist(path)
         .map_err(|e| Error::new(format!("writing {}", path.display()), e.error))?;
     in_flight.finish();
-    sync_dir(dir)
+    if durable { sync_dir(dir) } else { Ok(()) }
 }
 
 /// Temporary files and folders being written, removed by [`abandon_writes`] when the process

@@ -305,6 +305,9 @@ fn build_syncs_each_file_and_then_its_folder_after_every_rename() {
                 "sync temporary file",
                 "rename to krakend-1.0.0.tgz",
                 "sync folder",
+                // The record of what the upgrade rules compare: a cache, renamed into place
+                // whole but not synced (a reader takes it only whole and for this archive).
+                "rename to .kforge-compared-krakend-1.0.0.tgz.yaml",
                 "sync temporary file",
                 "rename to index.yaml",
                 "sync folder",

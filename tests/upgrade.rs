@@ -372,3 +372,25 @@ fn the_record_beside_an_archive_gives_the_findings_reading_it_gives() {
     let run = p.kforge().args(["check"]).run().exit(1);
     assert_eq!(run.stderr, from_archives.stderr);
 }
+
+/// A record cut short (it is written without a sync, so a crash may leave part of it) is
+/// never taken for the whole: the archive is read instead, with the same findings.
+#[test]
+fn a_record_cut_short_is_not_used() {
+    let p = web_worker_with_canary_added();
+    let record = p
+        .path()
+        .join("dist/prod/.kforge-compared-shop-1.0.0.tgz.yaml");
+    let whole = std::fs::read_to_string(&record).unwrap();
+    let from_record = p.kforge().args(["check"]).run().exit(1);
+    // Cut after the first object: what is left still parses as YAML.
+    let second = whole
+        .match_indices("\n  - file:")
+        .nth(1)
+        .expect("two objects")
+        .0;
+    std::fs::write(&record, &whole[..second + 1]).unwrap();
+    let cut = p.kforge().args(["check"]).run().exit(1);
+    assert_eq!(cut.stderr, from_record.stderr);
+    cut.stderr_has("in environments `dev`, `prod` and `staging`");
+}

@@ -113,10 +113,7 @@ pub fn package_rendered(
     ];
     // `helm test` hooks go under templates/tests/, as `helm create` lays them out; everything
     // else, lifecycle hooks included, under templates/.
-    let (tests, manifests): (Vec<_>, Vec<_>) = docs
-        .iter()
-        .cloned()
-        .partition(|d| d.hook().is_some_and(|h| h.kind == HookKind::Test));
+    let (tests, manifests): (Vec<_>, Vec<_>) = docs.iter().cloned().partition(is_test_hook);
     let mut templates = Vec::new();
     for (folder, set) in [("templates", &manifests), ("templates/tests", &tests)] {
         for (name, text) in super::env_files(set)? {
@@ -149,6 +146,11 @@ pub fn package_rendered(
         bytes,
     };
     Ok((packaged, docs))
+}
+
+/// Whether `d` is a `helm test` hook, packaged under templates/tests/ apart from the rest.
+pub(super) fn is_test_hook(d: &Document) -> bool {
+    d.hook().is_some_and(|h| h.kind == HookKind::Test)
 }
 
 /// The overlay of `env` as the project shows it (`environments/prod.yaml`, or
@@ -270,7 +272,8 @@ fn store(
     // What the upgrade rules compare of it, for the next version's check (a cache).
     let record = dir.join(super::previous::record_name(&p.file_name));
     if !p.record.is_empty() && std::fs::read(&record).ok().as_deref() != Some(p.record.as_bytes()) {
-        crate::fs::write_atomically(&record, p.record.as_bytes()).map_err(ChartError::from)?;
+        crate::fs::write_cache_atomically(&record, p.record.as_bytes())
+            .map_err(ChartError::from)?;
     }
     if let Some(time) = index {
         // The archive was just written from these bytes under the lock: its digest and

@@ -313,7 +313,19 @@ pub fn release_record(digest: &str, docs: &[Document]) -> String {
     let plain = |v: Value| Node::new(v, Origin::Generated);
     let text = |s: &str| plain(Value::String(s.to_string()));
     let mut objects = Vec::new();
-    for doc in docs {
+    // Named as package_rendered names the files of templates/ (tests apart, and hooks, which
+    // the rules leave out).
+    let manifests: Vec<&Document> = docs
+        .iter()
+        .filter(|d| !super::package::is_test_hook(d))
+        .collect();
+    let names = crate::manifest::object_file_names(
+        "",
+        manifests
+            .iter()
+            .map(|d| (d.kind.as_str(), d.namespace.as_str(), d.name.as_str())),
+    );
+    for (doc, file) in manifests.into_iter().zip(names) {
         let Some(parts) = crate::lint::compared_parts(doc) else {
             continue;
         };
@@ -329,10 +341,7 @@ pub fn release_record(digest: &str, docs: &[Document]) -> String {
             None => continue,
         };
         let mut entry = Map::default();
-        entry.insert(
-            "file".into(),
-            text(&format!("templates/{}", doc.file_name())),
-        );
+        entry.insert("file".into(), text(&format!("templates/{file}")));
         entry.insert(
             "line".into(),
             plain(Value::Int(crate::manifest::YAML_HEADER_LINES as i64 + 1)),
@@ -344,7 +353,10 @@ pub fn release_record(digest: &str, docs: &[Document]) -> String {
     let mut root = Map::default();
     root.insert("kforge".into(), text(env!("CARGO_PKG_VERSION")));
     root.insert("archive".into(), text(digest));
+    let count = objects.len();
     root.insert("objects".into(), plain(Value::Seq(objects)));
+    // Last, so a record cut short (it is written without a sync) is never taken for whole.
+    root.insert("count".into(), plain(Value::Int(count as i64)));
     format!(
         "# What kforge's upgrade rules compare of the archive whose sha256 is `archive`, kept so\n# the next version is checked without reading the archive back. A cache: safe to delete.\n{}",
         crate::yaml::emit_document(&plain(Value::Map(root)))
@@ -381,6 +393,12 @@ fn read_record(archive: &Path, source: &str, bytes: &[u8]) -> Option<Vec<Documen
     let Value::Seq(objects) = &root.get_path(&["objects"])?.value else {
         return None;
     };
+    let Value::Int(count) = root.get_path(&["count"])?.value else {
+        return None;
+    };
+    if usize::try_from(count).ok()? != objects.len() {
+        return None;
+    }
     let mut docs = Vec::with_capacity(objects.len());
     for entry in objects {
         let (file_in, line_text) = (field(entry, "file")?, field(entry, "text")?);
