@@ -150,6 +150,12 @@ fn explain(id: &str) -> Result<ExitCode> {
             out.push_str(&format!("  {tool}: {check}\n"));
         }
     }
+    if r.category == crate::lint::Category::Lifecycle && r.id != "deprecated-node-label" {
+        out.push_str("\nAn object on an old apiVersion gets every other check of its kind too, its fields read through the current version where they are the same:\n");
+        for line in crate::lint::old_version_readings() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
     if r.category == crate::lint::Category::Upgrade {
         out.push_str(&format!(
             "\nChecked by check, build and package against each environment's last release (docs/upgrades.md); never disabled. Acknowledge a deliberate change for one object and release in kforge-lint.yaml:\n  acknowledge: [{{rule: {}, object: Kind/name, release: VERSION, reason: ...}}]\n",

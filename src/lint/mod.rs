@@ -26,6 +26,7 @@ mod kinds;
 mod kube_version;
 mod lifecycle;
 mod names;
+mod old_versions;
 mod provenance;
 mod references;
 pub mod report;
@@ -50,6 +51,15 @@ pub use upgrade::{Release, UPGRADE_KINDS, upgrade_findings};
 use crate::diag::Diagnostic;
 use crate::manifest::Document;
 use crate::yaml::Node;
+
+/// How each deprecated or removed apiVersion is type-checked, one line each (for
+/// `--explain` of the lifecycle rules).
+pub fn old_version_readings() -> Vec<String> {
+    old_versions::OLD_VERSIONS
+        .iter()
+        .map(old_versions::OldVersion::describe)
+        .collect()
+}
 
 /// Lints documents that belong together (one rendered environment): per-object types,
 /// lifecycle and workload rules, then references across them; findings sorted by file
