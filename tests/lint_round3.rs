@@ -152,3 +152,194 @@ fn old_objects_are_read_through_the_current_type() {
     }
     assert!(!rules.contains(&"removed-api".to_string()));
 }
+
+fn of<'a>(findings: &'a [serde_json::Value], rule: &str) -> Vec<&'a serde_json::Value> {
+    findings.iter().filter(|f| f["rule"] == rule).collect()
+}
+
+/// (severity, message) of each finding of `rule`.
+fn said(findings: &[serde_json::Value], rule: &str) -> Vec<(String, String)> {
+    of(findings, rule)
+        .iter()
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+// Issue 37 item 2, on kube-prometheus' Grafana: its Deployment, its ServiceAccount and its
+// dashboard ConfigMaps linted without grafana-dashboardSources.yaml (the ConfigMap
+// `grafana-dashboards`, deployed by another file as the issue's shared ConfigMaps were).
+#[test]
+fn config_and_service_account_references_typo_or_deployed_elsewhere() {
+    let src = corpus("realworld/kube-prometheus").join("manifests");
+    let p = TempProject::empty();
+    for f in [
+        "grafana-dashboardDefinitions.yaml",
+        "grafana-serviceAccount.yaml",
+    ] {
+        p.write(f, &std::fs::read_to_string(src.join(f)).unwrap());
+    }
+    let deployment = std::fs::read_to_string(src.join("grafana-deployment.yaml")).unwrap();
+    p.write("grafana-deployment.yaml", &deployment);
+    let args = ["--only", "references", "."];
+    let (code, findings) = lint(p.path(), &args);
+    assert_eq!(code, Some(0), "{findings:#?}");
+    // Not in the set at all: info, never a warning.
+    assert_eq!(
+        said(&findings, "missing-config-ref"),
+        vec![(
+            "info".to_string(),
+            "Deployment grafana: ConfigMap `grafana-dashboards` is not in the set (deployed separately? then declare it in kforge-lint.yaml: `external: [ConfigMap/grafana-dashboards]`)".to_string()
+        )]
+    );
+    assert!(of(&findings, "missing-service-account").is_empty());
+    // One edit away from an object of the set: a typo, a warning naming the one meant.
+    p.write(
+        "grafana-deployment.yaml",
+        &deployment
+            .replace(
+                "name: grafana-dashboard-apiserver\n",
+                "name: grafana-dashbaord-apiserver\n",
+            )
+            .replace(
+                "serviceAccountName: grafana\n",
+                "serviceAccountName: grafna\n",
+            ),
+    );
+    let (code, findings) = lint(p.path(), &args);
+    assert_eq!(code, Some(0), "warnings do not fail without --strict");
+    let refs = said(&findings, "missing-config-ref");
+    assert_eq!(refs.len(), 2, "{refs:#?}");
+    assert!(refs.contains(&(
+        "warning".to_string(),
+        "Deployment grafana: ConfigMap `grafana-dashbaord-apiserver` is not in the set; did you mean `grafana-dashboard-apiserver`?".to_string()
+    )));
+    assert_eq!(
+        said(&findings, "missing-service-account"),
+        vec![(
+            "warning".to_string(),
+            "Deployment grafana: ServiceAccount `grafna` is not in the set; did you mean `grafana`?"
+                .to_string()
+        )]
+    );
+    // Declared as deployed separately: nothing; a typo is still one.
+    p.write(
+        "kforge-lint.yaml",
+        "external: [ConfigMap/grafana-dashboards]\n",
+    );
+    let (_, findings) = lint(p.path(), &args);
+    let refs = said(&findings, "missing-config-ref");
+    assert_eq!(refs.len(), 1, "{refs:#?}");
+    assert_eq!(refs[0].0, "warning");
+    // A prefix pattern covers the rest.
+    p.write(
+        "kforge-lint.yaml",
+        "external: [ConfigMap/grafana-*, ServiceAccount/grafna]\n",
+    );
+    let (_, findings) = lint(p.path(), &args);
+    assert!(
+        of(&findings, "missing-config-ref").is_empty(),
+        "{findings:#?}"
+    );
+    assert!(of(&findings, "missing-service-account").is_empty());
+    // A bad entry is refused at its line, with the form it takes.
+    p.write("kforge-lint.yaml", "external:\n  - Deployment/grafana\n");
+    Cli::new()
+        .in_dir(p.path())
+        .args(["lint", "."])
+        .run()
+        .exit(2)
+        .stderr_has("kforge-lint.yaml:2")
+        .stderr_has("is not `Kind/name` of a ConfigMap, Secret or ServiceAccount");
+}
+
+// In a kforge project the rendered set is judged the same way: the frontend example refers to
+// a ConfigMap created outside the chart; with a config set of its own in the set, that is
+// info, and nothing once kforge-lint.yaml declares it.
+#[test]
+fn a_rendered_project_references_objects_deployed_separately() {
+    let p = TempProject::example("frontend");
+    p.write("config/app/app.conf", "level = info\n");
+    p.append(
+        "environments/base.yaml",
+        "configFiles:\n  app:\n    mountPath: /etc/app\n",
+    );
+    let run = p
+        .kforge()
+        .args(["lint", "-e", "dev", "--format", "json"])
+        .run();
+    let findings = run.json()["findings"].as_array().unwrap().clone();
+    assert_eq!(
+        said(&findings, "missing-config-ref"),
+        vec![(
+            "info".to_string(),
+            "Deployment frontend: ConfigMap `frontend-settings` is not in the set (deployed separately? then declare it in kforge-lint.yaml: `external: [ConfigMap/frontend-settings]`)".to_string()
+        )],
+        "{}",
+        run.stderr
+    );
+    p.write(
+        "kforge-lint.yaml",
+        "external: [ConfigMap/frontend-settings]\n",
+    );
+    let run = p
+        .kforge()
+        .args(["lint", "-e", "dev", "--format", "json"])
+        .run();
+    let findings = run.json()["findings"].as_array().unwrap().clone();
+    assert!(
+        of(&findings, "missing-config-ref").is_empty(),
+        "{findings:#?}"
+    );
+}
+
+// Issue 37 item 3: only custom resources of kinds that make pods relax service-selector.
+// kube-score's Service that selects nothing, with kubeconform's custom resources beside it
+// (a Contour HTTPProxy, a SageMaker TrainingJob): still an error; kube-prometheus' Prometheus
+// and Alertmanager resources: a warning naming one; a kind added in kforge-lint.yaml too.
+#[test]
+fn only_custom_resources_that_make_pods_relax_service_selector() {
+    let score = corpus("kube-score").join("score/testdata/service-not-target-deployment.yaml");
+    let fixtures = corpus("kubeconform").join("fixtures");
+    let p = TempProject::empty();
+    p.write("service.yaml", &std::fs::read_to_string(score).unwrap());
+    for f in ["httpproxy.yaml", "test_crd.yaml"] {
+        p.write(f, &std::fs::read_to_string(fixtures.join(f)).unwrap());
+    }
+    let args = ["--allow-unknown-kinds", "--only", "references", "."];
+    let (code, findings) = lint(p.path(), &args);
+    assert_eq!(code, Some(1));
+    let sel = said(&findings, "service-selector");
+    assert_eq!(sel.len(), 1, "{sel:#?}");
+    assert_eq!(sel[0].0, "error", "{sel:#?}");
+    p.write(
+        "kforge-lint.yaml",
+        "podCreatingKinds: [sagemaker.aws.amazon.com/TrainingJob]\n",
+    );
+    let (code, findings) = lint(p.path(), &args);
+    assert_eq!(code, Some(0));
+    let sel = said(&findings, "service-selector");
+    assert_eq!(sel[0].0, "warning", "{sel:#?}");
+    assert!(
+        sel[0].1.contains("(TrainingJob xgboost-mnist-debugger)"),
+        "{sel:#?}"
+    );
+
+    let (_, findings) = lint(
+        &corpus("realworld/kube-prometheus"),
+        &["--allow-unknown-kinds", "manifests"],
+    );
+    let sel = said(&findings, "service-selector");
+    assert_eq!(sel.len(), 2, "{sel:#?}");
+    for (severity, message) in sel {
+        assert_eq!(severity, "warning");
+        assert!(
+            message.contains("(Alertmanager main)") || message.contains("(Prometheus k8s)"),
+            "{message}"
+        );
+    }
+}

@@ -150,6 +150,12 @@ fn explain(id: &str) -> Result<ExitCode> {
             out.push_str(&format!("  {tool}: {check}\n"));
         }
     }
+    if r.id == "service-selector" {
+        out.push_str("\nCustom resources known to create pods (group/Kind):\n");
+        for gk in crate::lint::POD_CREATING_KINDS {
+            out.push_str(&format!("  {gk}\n"));
+        }
+    }
     if r.category == crate::lint::Category::Lifecycle && r.id != "deprecated-node-label" {
         out.push_str("\nAn object on an old apiVersion gets every other check of its kind too, its fields read through the current version where they are the same:\n");
         for line in crate::lint::old_version_readings() {

@@ -27,6 +27,7 @@ mod kube_version;
 mod lifecycle;
 mod names;
 mod old_versions;
+mod pod_makers;
 mod provenance;
 mod references;
 pub mod report;
@@ -44,6 +45,7 @@ mod workload;
 pub use config::{CONFIG_FILE, Options};
 pub use duplicates::Applied;
 pub use kube_version::{KubeVersionError, NEWEST_KUBE, OLDEST_KUBE, parse_kube_version};
+pub use pod_makers::POD_CREATING_KINDS;
 pub use rules::{Category, RULES, Rule, rule};
 pub use sink::{Sink, path, sort_findings};
 pub use upgrade::{Release, UPGRADE_KINDS, upgrade_findings};
@@ -172,9 +174,9 @@ pub fn lint_references_with(
     }
     if opts.category_enabled(Category::References) {
         duplicates::check(docs, applied, sink);
-        references::check(docs, opts.kube_version, sink);
+        references::check(docs, opts, sink);
         disruption::check(docs, sink);
-        config_refs::check(docs, sink);
+        config_refs::check(docs, opts, sink);
     }
     defined
 }
