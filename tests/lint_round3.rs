@@ -343,3 +343,107 @@ fn only_custom_resources_that_make_pods_relax_service_selector() {
         );
     }
 }
+
+// Issue 37 item 6: the deprecated beta node labels (kube-score's Deployment with
+// `beta.kubernetes.io/os: linux` in its nodeSelector).
+#[test]
+fn deprecated_node_labels_are_named_with_their_replacement() {
+    let dir = corpus("kube-score").join("score/testdata");
+    let (_, findings) = lint(&dir, &["pod-container-ports-ok.yaml"]);
+    let found = of(&findings, "deprecated-node-label");
+    assert_eq!(found.len(), 1, "{findings:#?}");
+    assert_eq!(found[0]["severity"], "warning");
+    assert_eq!(found[0]["line"], 17);
+    assert_eq!(
+        found[0]["path"],
+        "spec.template.spec.nodeSelector[\"beta.kubernetes.io/os\"]"
+    );
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nodes carry `kubernetes.io/os`"),
+        "{:?}",
+        found[0]
+    );
+    // The current labels are not findings: kube-prometheus' node-exporter and the rest use
+    // kubernetes.io/os.
+    let (_, findings) = lint(
+        &corpus("realworld/kube-prometheus"),
+        &["--allow-unknown-kinds", "manifests"],
+    );
+    assert!(of(&findings, "deprecated-node-label").is_empty());
+}
+
+// Issue 37 item 6: `serviceAccount` set to another name than serviceAccountName. Public
+// inputs: kubernetes/examples' Elasticsearch data ReplicationController (`serviceAccount`
+// alone: the old spelling, info), the same with a serviceAccountName added that differs (a
+// warning), and kube-score's StatefulSet exported with both equal (nothing).
+#[test]
+fn service_account_set_differently_from_service_account_name() {
+    let dir = corpus("kubernetes-examples").join("_archived/elasticsearch/production_cluster");
+    let (_, findings) = lint(&dir, &["es-data-rc.yaml"]);
+    assert_eq!(
+        said(&findings, "deprecated-service-account"),
+        vec![(
+            "info".to_string(),
+            "ReplicationController es-data: serviceAccount `elasticsearch` is the deprecated spelling of serviceAccountName".to_string()
+        )]
+    );
+    let text = std::fs::read_to_string(dir.join("es-data-rc.yaml")).unwrap();
+    let p = TempProject::empty();
+    p.write(
+        "rc.yaml",
+        &text.replace(
+            "      serviceAccount: elasticsearch\n",
+            "      serviceAccount: elasticsearch\n      serviceAccountName: default\n",
+        ),
+    );
+    let (_, findings) = lint(p.path(), &["rc.yaml"]);
+    let found = of(&findings, "deprecated-service-account");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["severity"], "warning");
+    assert_eq!(found[0]["line"], 16);
+    assert_eq!(
+        found[0]["message"],
+        "ReplicationController es-data: serviceAccount `elasticsearch` differs from serviceAccountName `default`: the pod runs as `default` and serviceAccount is ignored"
+    );
+    let score = corpus("kube-score").join("score/testdata");
+    let (_, findings) = lint(&score, &["statefulset-nested-ignores.yaml"]);
+    assert!(of(&findings, "deprecated-service-account").is_empty());
+}
+
+// Issue 37 item 6: missing-readiness-probe is a warning where a Service selects the pods and
+// info where none does: Online Boutique's loadgenerator (no Service) against kube-prometheus'
+// kube-rbac-proxy sidecars (their Services select them).
+#[test]
+fn a_readiness_probe_matters_where_a_service_selects_the_pods() {
+    let (_, findings) = lint(
+        &corpus("realworld/microservices-demo"),
+        &["release/kubernetes-manifests.yaml"],
+    );
+    assert_eq!(
+        said(&findings, "missing-readiness-probe"),
+        vec![(
+            "info".to_string(),
+            "Deployment loadgenerator: container `main` has no readinessProbe; no Service in the set selects its pods, so none sends it traffic before it is ready".to_string()
+        )]
+    );
+    let (_, findings) = lint(
+        &corpus("realworld/kube-prometheus"),
+        &["--allow-unknown-kinds", "manifests"],
+    );
+    let found = said(&findings, "missing-readiness-probe");
+    assert_eq!(found.len(), 10);
+    assert!(found.iter().all(|(s, _)| s == "warning"), "{found:#?}");
+    // Linted alone, without its Service, the same Deployment's sidecar is info.
+    let (_, findings) = lint(
+        &corpus("realworld/kube-prometheus"),
+        &["manifests/kubeStateMetrics-deployment.yaml"],
+    );
+    let found = said(&findings, "missing-readiness-probe");
+    assert!(
+        !found.is_empty() && found.iter().all(|(s, _)| s == "info"),
+        "{found:#?}"
+    );
+}

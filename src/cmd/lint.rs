@@ -156,7 +156,7 @@ fn explain(id: &str) -> Result<ExitCode> {
             out.push_str(&format!("  {gk}\n"));
         }
     }
-    if r.category == crate::lint::Category::Lifecycle && r.id != "deprecated-node-label" {
+    if matches!(r.id, "removed-api" | "deprecated-api") {
         out.push_str("\nAn object on an old apiVersion gets every other check of its kind too, its fields read through the current version where they are the same:\n");
         for line in crate::lint::old_version_readings() {
             out.push_str(&format!("  {line}\n"));

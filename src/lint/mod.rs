@@ -16,6 +16,7 @@ mod config;
 mod config_refs;
 mod crds;
 mod cron;
+mod deprecated_fields;
 mod deserialize;
 mod disruption;
 mod duplicates;
@@ -29,6 +30,7 @@ mod names;
 mod old_versions;
 mod pod_makers;
 mod provenance;
+mod readiness;
 mod references;
 pub mod report;
 mod resources;
@@ -83,6 +85,7 @@ pub fn lint_document(doc: &Document, opts: &Options, sink: &mut Sink<'_>) {
     let typed = types::check(doc, opts, sink);
     if opts.category_enabled(Category::Lifecycle) {
         lifecycle::check(doc, opts, sink);
+        deprecated_fields::check(doc, sink);
     }
     // The workload rules are all practice or security rules.
     let workload_on =
@@ -99,7 +102,7 @@ pub fn lint_document(doc: &Document, opts: &Options, sink: &mut Sink<'_>) {
 /// Which objects the checks across objects need kept while a stream is linted.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Keep {
-    /// Every object: the references or security checks are on.
+    /// Every object: the references, security or practice checks are on.
     All,
     /// Only CustomResourceDefinitions and custom resources, for the CRD schema check (types
     /// only): a stream of built-in objects is still linted in constant memory.
@@ -127,9 +130,12 @@ impl Keep {
 }
 
 /// Which objects the checks across objects need kept: all when their category (references,
-/// or security for the service-account token) is on; CRDs and custom resources for the types.
+/// security for the service-account token, practice for the readiness probe) is on; CRDs and custom resources for the types.
 pub fn objects_to_keep(opts: &Options) -> Keep {
-    if opts.category_enabled(Category::References) || opts.category_enabled(Category::Security) {
+    if opts.category_enabled(Category::References)
+        || opts.category_enabled(Category::Security)
+        || opts.category_enabled(Category::Practice)
+    {
         Keep::All
     } else if opts.category_enabled(Category::Types) {
         Keep::Custom
@@ -171,6 +177,9 @@ pub fn lint_references_with(
     }
     if opts.category_enabled(Category::Security) {
         service_accounts::check(docs, sink);
+    }
+    if opts.category_enabled(Category::Practice) {
+        readiness::check(docs, sink);
     }
     if opts.category_enabled(Category::References) {
         duplicates::check(docs, applied, sink);
