@@ -43,6 +43,7 @@ mod sink;
 mod types;
 mod upgrade;
 mod workload;
+mod yaml11;
 
 pub use config::{CONFIG_FILE, Options};
 pub use duplicates::Applied;

@@ -113,12 +113,12 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
             format!("missing required field `{field}` in {within}"),
         );
     }
-    let findings = match old {
-        Some(o) => deserialize_all(known.check, &as_current(&doc.node, o.current)),
-        None => deserialize_all(known.check, &doc.node),
-    };
+    let current = old.map(|o| as_current(&doc.node, o.current));
+    let read = current.as_ref().unwrap_or(&doc.node);
+    let findings = deserialize_all(known.check, read);
+    let right_for_kubectl = super::yaml11::check(doc, read, known.check, &findings, sink);
     for (tokens, id, mut message) in findings {
-        if moot(id, &tokens) {
+        if moot(id, &tokens) || (id == "invalid-type" && right_for_kubectl.contains(&tokens)) {
             continue;
         }
         if id == "unknown-field"
