@@ -447,3 +447,88 @@ fn a_readiness_probe_matters_where_a_service_selects_the_pods() {
         "{found:#?}"
     );
 }
+
+// Issue 37 item 5: Helm's own test charts linted as they are, unrendered. chart-with-lib-dep's
+// templates are not YAML until rendered (`name: {{ template ... }}`): one finding per file
+// naming `helm template`, no YAML error per placeholder. subchart's test hooks parse (their
+// placeholders are quoted): one finding per file, and no invalid-name on
+// `"{{ .Release.Name }}-test"`, while the rest of the object is still checked.
+#[test]
+fn unrendered_templates_are_named_once_per_file_with_the_command_that_renders_them() {
+    let charts = corpus("helm").join("pkg/cmd/testdata/testcharts");
+    let (code, findings) = lint(&charts, &["chart-with-lib-dep/templates"]);
+    assert_eq!(code, Some(2), "not checked: bad input, as parse-error");
+    assert!(of(&findings, "parse-error").is_empty(), "{findings:#?}");
+    let files: Vec<&str> = of(&findings, "unrendered-template")
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "chart-with-lib-dep/templates/deployment.yaml",
+            "chart-with-lib-dep/templates/ingress.yaml",
+            "chart-with-lib-dep/templates/service.yaml"
+        ]
+    );
+    for f in of(&findings, "unrendered-template") {
+        assert!(f["help"].as_str().unwrap().contains("helm template"), "{f}");
+        assert!(
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("is an unrendered Helm template"),
+            "{f}"
+        );
+    }
+    let deployment = of(&findings, "unrendered-template")[0];
+    assert_eq!(deployment["line"], 4, "the first placeholder's line");
+
+    let (code, findings) = lint(&charts, &["subchart/templates/tests"]);
+    assert_eq!(code, Some(1));
+    let templates = of(&findings, "unrendered-template");
+    assert_eq!(templates.len(), 2, "{findings:#?}");
+    for f in &templates {
+        assert!(
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("its objects are checked, their placeholders are not"),
+            "{f}"
+        );
+    }
+    for rule in ["invalid-name", "invalid-label", "missing-config-ref"] {
+        assert!(of(&findings, rule).is_empty(), "{rule}: {findings:#?}");
+    }
+    assert!(
+        !of(&findings, "latest-tag").is_empty(),
+        "the Pod is still linted"
+    );
+
+    // A kforge project's own templates name `kforge render`.
+    let (code, findings) = lint(
+        &crate::support::repo_root(),
+        &[
+            "chart-templates/deployment.yaml",
+            "chart-templates/service.yaml",
+        ],
+    );
+    assert_eq!(code, Some(2));
+    let templates = of(&findings, "unrendered-template");
+    assert_eq!(templates.len(), 2, "{findings:#?}");
+    for f in templates {
+        assert!(f["help"].as_str().unwrap().contains("kforge render"), "{f}");
+    }
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+}
+
+// The Go templates of other tools are data, not placeholders: kube-prometheus' rules and
+// dashboards hold `{{ $labels.namespace }}` and `{{instance}}`, and are no templates.
+#[test]
+fn prometheus_and_grafana_templates_are_not_unrendered_templates() {
+    let (_, findings) = lint(
+        &corpus("realworld/kube-prometheus"),
+        &["--allow-unknown-kinds", "manifests"],
+    );
+    assert!(of(&findings, "unrendered-template").is_empty());
+}

@@ -75,7 +75,7 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
     if unreadable > 0 {
         // The report is complete for what could be read; the run is still bad input.
         eprintln!(
-            "error: {unreadable} input{} could not be parsed (parse-error findings above); the rest was linted",
+            "error: {unreadable} input{} could not be parsed (parse-error or unrendered-template findings above); the rest was linted",
             if unreadable == 1 { "" } else { "s" }
         );
         return Ok(Exit::Input.into());

@@ -40,6 +40,7 @@ mod service_accounts;
 #[rustfmt::skip]
 mod schema_table;
 mod sink;
+mod templates;
 mod types;
 mod upgrade;
 mod workload;

@@ -57,5 +57,5 @@ pub fn group_kind(doc: &Document) -> String {
 /// `podCreatingKinds:`).
 pub fn creates_pods(doc: &Document, opts: &Options) -> bool {
     let gk = group_kind(doc);
-    POD_CREATING_KINDS.contains(&gk.as_str()) || opts.pod_creating_kinds.iter().any(|k| *k == gk)
+    POD_CREATING_KINDS.contains(&gk.as_str()) || opts.pod_creating_kinds.contains(&gk)
 }
