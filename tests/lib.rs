@@ -23,6 +23,7 @@ mod injection;
 mod lint;
 mod lint_apps;
 mod lint_precision;
+mod lint_round3;
 mod linters;
 mod oracles;
 mod package;

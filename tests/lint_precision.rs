@@ -131,7 +131,10 @@ fn services_of_operator_made_pods_are_warnings_that_say_so() {
     for f in sel {
         assert_eq!(f["severity"], "warning", "{f}");
         assert!(
-            f["message"].as_str().unwrap().contains("custom resources"),
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("a custom resource of a kind whose operator creates pods"),
             "{f}"
         );
     }

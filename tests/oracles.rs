@@ -204,3 +204,68 @@ fn go_yaml_reads_our_output_via_kubectl_kustomize() {
         assert_eq!(go_items, our_items, "{env}: Go read our YAML differently");
     }
 }
+
+// The input side of the YAML 1.1 cases above (issue 37 item 4): `env: [{name: X, value: yes}]`
+// is a string to kforge and a boolean to kubectl's go-yaml v2, which then refuses the object
+// (Shopify/krane#818 for `y`, helm/helm#2782 for `yes` and `on`). Every 1.1 boolean word of
+// AMBIGUOUS, unquoted in a string field, is an `ambiguous-scalar` error with the quoted fix;
+// quoted, nothing. PyYAML, a YAML 1.1 reader like kubectl's, confirms that the words both
+// readers share (all but y/n, which go-yaml v2 alone takes as booleans) are booleans to it.
+#[test]
+fn unquoted_yaml_1_1_booleans_in_string_fields_are_errors() {
+    let words: Vec<&str> = AMBIGUOUS
+        .iter()
+        .copied()
+        .filter(|w| {
+            ["on", "off", "yes", "no", "y", "n"]
+                .iter()
+                .any(|b| b.eq_ignore_ascii_case(w))
+        })
+        .collect();
+    assert!(words.len() >= 12, "{words:?}");
+    let env = |quote: &str| {
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| format!("        - {{name: V{i}, value: {quote}{w}{quote}}}\n"))
+            .collect::<String>()
+    };
+    let manifest = |quote: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n    - name: c\n      image: x:1\n      env:\n{}",
+            env(quote)
+        )
+    };
+    let p = crate::support::TempProject::empty();
+    p.write("plain.yaml", &manifest(""));
+    p.write("quoted.yaml", &manifest("\""));
+    let run = Cli::new()
+        .in_dir(p.path())
+        .args(["lint", "--only", "types", "--format", "json", "plain.yaml"])
+        .run()
+        .exit(1);
+    let findings = run.json()["findings"].as_array().unwrap().clone();
+    assert_eq!(findings.len(), words.len(), "{findings:#?}");
+    for (i, (f, w)) in findings.iter().zip(&words).enumerate() {
+        assert_eq!(f["rule"], "ambiguous-scalar");
+        assert_eq!(f["severity"], "error");
+        assert_eq!(f["line"], 9 + i);
+        assert_eq!(f["path"], format!("spec.containers[0].env[{i}].value"));
+        let message = f["message"].as_str().unwrap();
+        assert!(message.contains(&format!("write \"{w}\"")), "{message}");
+    }
+    Cli::new()
+        .in_dir(p.path())
+        .args(["lint", "--only", "types", "quoted.yaml"])
+        .run()
+        .exit(0);
+    let read = python(
+        "import sys, yaml, json\nd = yaml.safe_load(sys.stdin)\nprint(json.dumps([e['value'] for e in d['spec']['containers'][0]['env']]))",
+        &manifest(""),
+    );
+    let read: Vec<serde_json::Value> = serde_json::from_str(&read).unwrap();
+    for (w, v) in words.iter().zip(&read) {
+        let only_go = w.len() == 1;
+        assert_eq!(v.is_boolean(), !only_go, "PyYAML reads `{w}` as {v}");
+    }
+}

@@ -75,7 +75,7 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
     if unreadable > 0 {
         // The report is complete for what could be read; the run is still bad input.
         eprintln!(
-            "error: {unreadable} input{} could not be parsed (parse-error findings above); the rest was linted",
+            "error: {unreadable} input{} could not be parsed (parse-error or unrendered-template findings above); the rest was linted",
             if unreadable == 1 { "" } else { "s" }
         );
         return Ok(Exit::Input.into());
@@ -148,6 +148,18 @@ fn explain(id: &str) -> Result<ExitCode> {
         out.push_str("\nEquivalent checks:\n");
         for (tool, check) in r.equivalents {
             out.push_str(&format!("  {tool}: {check}\n"));
+        }
+    }
+    if r.id == "service-selector" {
+        out.push_str("\nCustom resources known to create pods (group/Kind):\n");
+        for gk in crate::lint::POD_CREATING_KINDS {
+            out.push_str(&format!("  {gk}\n"));
+        }
+    }
+    if matches!(r.id, "removed-api" | "deprecated-api") {
+        out.push_str("\nAn object on an old apiVersion gets every other check of its kind too, its fields read through the current version where they are the same:\n");
+        for line in crate::lint::old_version_readings() {
+            out.push_str(&format!("  {line}\n"));
         }
     }
     if r.category == crate::lint::Category::Upgrade {

@@ -34,6 +34,12 @@ pub struct Options {
     pub lint_flags: bool,
     /// Names in the folders of `crds` that are not regular files, skipped: a warning each.
     pub skipped: Vec<Diagnostic>,
+    /// `group/Kind` of custom resources whose operators create pods, beyond the built-in
+    /// list (`podCreatingKinds:`).
+    pub pod_creating_kinds: Vec<String>,
+    /// Objects that exist outside the linted set (`external:`), as `Kind/name` (a `*` at
+    /// the end of the name matches any rest): references to them are never reported.
+    pub external: Vec<String>,
 }
 
 impl Default for Options {
@@ -49,12 +55,17 @@ impl Default for Options {
             acknowledged: Vec::new(),
             lint_flags: false,
             skipped: Vec::new(),
+            pod_creating_kinds: Vec::new(),
+            external: Vec::new(),
         }
     }
 }
 
 /// Why an upgrade rule cannot be turned off, and what to do instead.
 const UPGRADE_HELP: &str = "an update Kubernetes rejects fails the deploy whatever the settings; acknowledge a deliberate recreate for one object and release under `acknowledge:` (docs/upgrades.md)";
+
+/// The kinds pods refer to by name, which `external:` may declare.
+pub const REFERENCED_KINDS: &[&str] = &["ConfigMap", "Secret", "ServiceAccount"];
 
 /// The project's lint configuration file.
 pub const CONFIG_FILE: &str = "kforge-lint.yaml";
@@ -69,6 +80,8 @@ impl Options {
     /// allowUnknownKinds: true
     /// crds: [crds/]                # CustomResourceDefinitions, files or folders
     /// acknowledge: [...]           # upgrade findings, per object and release (acknowledge.rs)
+    /// podCreatingKinds: [example.com/Widget]   # custom resources whose operator makes pods
+    /// external: [ConfigMap/shared-env, Secret/db-*]   # objects deployed separately
     /// ```
     pub fn from_project(dir: &Path) -> Result<Self, Diagnostics> {
         let mut opts = Self::default();
@@ -213,6 +226,55 @@ impl Options {
                     Ok(list) => opts.acknowledged = list,
                     Err(found) => problems.extend(found),
                 },
+                "podCreatingKinds" => match strings(node) {
+                    Some(list) => {
+                        for (gk, n) in list {
+                            match gk.split_once('/') {
+                                Some((g, k)) if !g.is_empty() && !k.is_empty() && !k.contains('/') => {
+                                    opts.pod_creating_kinds.push(gk)
+                                }
+                                _ => problems.push(bad(
+                                    n,
+                                    key,
+                                    format!("`{gk}` is not `group/Kind`"),
+                                    "name the API group (the apiVersion without its version) and the kind, e.g. podCreatingKinds: [example.com/Widget]",
+                                )),
+                            }
+                        }
+                    }
+                    None => problems.push(bad(
+                        node,
+                        key,
+                        "`podCreatingKinds` must be a list of group/Kind".into(),
+                        "e.g. podCreatingKinds: [example.com/Widget]",
+                    )),
+                },
+                "external" => match strings(node) {
+                    Some(list) => {
+                        for (object, n) in list {
+                            match object.split_once('/') {
+                                Some((k, name))
+                                    if REFERENCED_KINDS.contains(&k)
+                                        && !name.is_empty() =>
+                                {
+                                    opts.external.push(object)
+                                }
+                                _ => problems.push(bad(
+                                    n,
+                                    key,
+                                    format!("`{object}` is not `Kind/name` of a ConfigMap, Secret or ServiceAccount"),
+                                    "e.g. external: [ConfigMap/shared-env, Secret/db-credentials, ServiceAccount/ci, Secret/tls-*]",
+                                )),
+                            }
+                        }
+                    }
+                    None => problems.push(bad(
+                        node,
+                        key,
+                        "`external` must be a list of Kind/name".into(),
+                        "e.g. external: [ConfigMap/shared-env, Secret/db-credentials]",
+                    )),
+                },
                 "allowUnknownKinds" => match node.value {
                     Value::Bool(b) => opts.allow_unknown_kinds = b,
                     _ => problems.push(bad(
@@ -231,6 +293,8 @@ impl Options {
                         "allowUnknownKinds",
                         "crds",
                         "acknowledge",
+                        "podCreatingKinds",
+                        "external",
                     ];
                     let hint = match did_you_mean(other, known) {
                         Some(s) => format!("did you mean `{s}`?"),
@@ -250,6 +314,20 @@ impl Options {
         } else {
             Err(Diagnostics(problems))
         }
+    }
+
+    /// Whether kforge-lint.yaml declares `kind`/`name` as deployed outside the set.
+    pub fn is_external(&self, kind: &str, name: &str) -> bool {
+        self.external.iter().any(|e| {
+            let Some((k, n)) = e.split_once('/') else {
+                return false;
+            };
+            k == kind
+                && match n.strip_suffix('*') {
+                    Some(prefix) => name.starts_with(prefix),
+                    None => n == name,
+                }
+        })
     }
 
     /// Whether any rule of `category` can report (so its checks are worth running).

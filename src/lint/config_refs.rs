@@ -1,21 +1,26 @@
-//! ConfigMaps and Secrets: pods that name one the set lacks (volumes, projected sources,
-//! `envFrom`, `env[].valueFrom`), or a key it lacks; and Secrets that carry their values in
-//! the rendered output.
+//! ConfigMaps, Secrets and ServiceAccounts: pods that name one the set lacks (volumes,
+//! projected sources, `envFrom`, `env[].valueFrom`, `serviceAccountName`), or a key it lacks;
+//! and Secrets that carry their values in the rendered output.
 //!
 //! A name is only judged when the set holds at least one object of its kind: a chart whose
 //! Secrets are all created outside it (by an operator, `kubectl create secret`) refers to
-//! them by name, and that is right. `optional: true` references are never judged.
+//! them by name, and that is right. A name one edit away from an object of the set is a typo
+//! (a warning with the name meant); any other name is an object deployed separately (info),
+//! and nothing at all when kforge-lint.yaml declares it under `external:`. `optional: true`
+//! references are never judged.
 
 use std::collections::{HashMap, HashSet};
 
+use super::config::{Options, REFERENCED_KINDS};
 use super::sink::{Sink, path};
 use super::workload::{containers, pod_template_prefixes};
+use crate::diag::Severity;
 use crate::manifest::Document;
 use crate::yaml::{Node, Value};
 
-/// A reference from a pod to a ConfigMap or Secret.
+/// A reference from a pod to a ConfigMap, Secret or ServiceAccount.
 struct Reference {
-    /// `ConfigMap` or `Secret`.
+    /// `ConfigMap`, `Secret` or `ServiceAccount`.
     kind: &'static str,
     name: String,
     /// The key, for `configMapKeyRef`/`secretKeyRef`.
@@ -24,18 +29,22 @@ struct Reference {
     at: Vec<String>,
 }
 
-/// The `missing-config-ref` rule over the set.
-pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
+/// The `missing-config-ref` and `missing-service-account` rules over the set.
+pub fn check(docs: &[Document], opts: &Options, sink: &mut Sink<'_>) {
     // (kind, namespace, name) → the keys of the object.
     let mut present: HashMap<(&str, &str, &str), HashSet<&str>> = HashMap::new();
+    // (kind, namespace) → the names of that kind there, in input order.
+    let mut names: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
     let mut kinds: HashSet<&str> = HashSet::new();
     for d in docs {
-        let kind = match d.kind.as_str() {
-            "ConfigMap" => "ConfigMap",
-            "Secret" => "Secret",
-            _ => continue,
+        let Some(kind) = REFERENCED_KINDS.iter().find(|k| **k == d.kind) else {
+            continue;
         };
         kinds.insert(kind);
+        names
+            .entry((kind, d.namespace.as_str()))
+            .or_default()
+            .push(d.name.as_str());
         let keys = present
             .entry((kind, d.namespace.as_str(), d.name.as_str()))
             .or_default();
@@ -50,16 +59,39 @@ pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
     }
     for doc in docs {
         for r in references(doc) {
-            if !kinds.contains(r.kind) {
+            if !kinds.contains(r.kind) || opts.is_external(r.kind, &r.name) {
                 continue;
             }
+            let rule = if r.kind == "ServiceAccount" {
+                "missing-service-account"
+            } else {
+                "missing-config-ref"
+            };
             let Some(keys) = present.get(&(r.kind, doc.namespace.as_str(), r.name.as_str())) else {
-                sink.report(
-                    "missing-config-ref",
-                    doc,
-                    &r.at,
-                    format!("{} `{}` is not in the set", r.kind, r.name),
-                );
+                let near = names
+                    .get(&(r.kind, doc.namespace.as_str()))
+                    .and_then(|list| one_edit_away(&r.name, list));
+                match near {
+                    Some(meant) => sink.report(
+                        rule,
+                        doc,
+                        &r.at,
+                        format!(
+                            "{} `{}` is not in the set; did you mean `{meant}`?",
+                            r.kind, r.name
+                        ),
+                    ),
+                    None => sink.report_as(
+                        rule,
+                        Some(Severity::Info),
+                        doc,
+                        &r.at,
+                        format!(
+                            "{} `{}` is not in the set (deployed separately? then declare it in kforge-lint.yaml: `external: [{}/{}]`)",
+                            r.kind, r.name, r.kind, r.name
+                        ),
+                    ),
+                }
                 continue;
             };
             if let Some(key) = &r.key
@@ -69,7 +101,7 @@ pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
                 at.pop();
                 at.push("key".into());
                 sink.report(
-                    "missing-config-ref",
+                    rule,
                     doc,
                     &at,
                     format!("{} `{}` has no key `{key}`", r.kind, r.name),
@@ -77,6 +109,15 @@ pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
             }
         }
     }
+}
+
+/// The name of `names` one edit (insertion, deletion, substitution or transposition) away
+/// from `name`, the first in input order.
+fn one_edit_away<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
+    names
+        .iter()
+        .copied()
+        .find(|n| strsim::damerau_levenshtein(name, n) == 1)
 }
 
 fn optional(n: &Node) -> bool {
@@ -170,6 +211,21 @@ fn references(doc: &Document) -> Vec<Reference> {
                     with(&src, &["secret"]),
                     "name",
                 );
+            }
+        }
+        // `serviceAccount` is the deprecated alias, used when serviceAccountName is not set;
+        // `default` exists in every namespace.
+        for field in ["serviceAccountName", "serviceAccount"] {
+            if let Some(name) = pod.get_path(&[field]).and_then(Node::as_str) {
+                if !name.is_empty() && name != "default" {
+                    out.push(Reference {
+                        kind: "ServiceAccount",
+                        name: name.to_string(),
+                        key: None,
+                        at: with(&spec, &[field]),
+                    });
+                }
+                break;
             }
         }
         for (ct, c) in containers(&doc.node, &spec) {

@@ -15,6 +15,7 @@ use super::config::Options;
 use super::crds::{CrdSchemas, drop_known_kinds, kind_position};
 use super::rules::Category;
 use super::sink::{Sink, sort_findings};
+use super::templates;
 use super::{Keep, lint_document, lint_references_with};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::fs::walk::{open_walked, walk_files};
@@ -135,16 +136,18 @@ pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Linted {
             Err(p) => problems.push(p),
         }
     }
+    templates::once_per_file(&mut problems);
     let unreadable = problems.len();
     findings.extend(problems.into_iter().map(parse_error));
     if keep_docs != Keep::Nothing {
-        let mut sink = Sink::new(opts, None);
+        let mut sink = Sink::new(opts, None).skipping_placeholders();
         let defined =
             lint_references_with(&docs, opts, &extra, super::Applied::PerFolder, &mut sink);
         findings.append(&mut sink.into_findings());
         drop_known_kinds(&mut findings, &defined);
     }
     sort_findings(&mut findings);
+    templates::once_per_file(&mut findings);
     Linted {
         findings,
         objects,
@@ -153,9 +156,28 @@ pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Linted {
     }
 }
 
+/// A chunk that does not parse because it is an unrendered template: the finding that says
+/// so, at its first placeholder, with the command that renders it.
+fn unrendered(chunk: &Chunk) -> Option<Diagnostic> {
+    let file = &chunk.file;
+    let (line, text, renderer) = templates::first_line_in(&file.text, file.first_line)?;
+    let rule = super::rules::rule("unrendered-template").expect("the rule exists");
+    let (message, fix) = templates::message(&file.display, &text, renderer, false);
+    let mut d = Diagnostic::error(message).help(fix).at(Origin::File {
+        file: Arc::clone(file),
+        line,
+        col: 1,
+    });
+    d.code = Some(rule.id);
+    Some(d)
+}
+
 /// A problem reading or parsing an input, as a `parse-error` finding (never silenced: what
-/// the file holds was not checked).
+/// the file holds was not checked); an unrendered template keeps its own rule.
 fn parse_error(mut d: Diagnostic) -> Diagnostic {
+    if d.code == Some("unrendered-template") {
+        return d;
+    }
     let rule = super::rules::rule("parse-error").expect("the parse-error rule exists");
     d.code = Some(rule.id);
     d.severity = rule.severity;
@@ -178,11 +200,16 @@ fn lint_chunk(
     keep_docs: Keep,
     known: Option<&CrdSchemas>,
 ) -> ChunkResult {
-    let outcome = chunk_documents(chunk).map(|docs| {
-        let mut sink = Sink::new(opts, None);
+    let outcome = chunk_documents(chunk).map_err(|d| unrendered(chunk).unwrap_or(d));
+    let outcome = outcome.map(|docs| {
+        let mut sink = Sink::new(opts, None).skipping_placeholders();
         let mut validated = Vec::new();
         let mut keep = Vec::new();
         for doc in &docs {
+            if let Some((origin, text, renderer)) = templates::first_in(&doc.node) {
+                let (message, _) = templates::message(&chunk.file.display, &text, renderer, true);
+                sink.report_at("unrendered-template", doc, &origin, message);
+            }
             lint_document(doc, opts, &mut sink);
             let checked = known.is_some_and(|k| k.check(doc, &mut sink));
             if checked {

@@ -337,6 +337,12 @@ const TABLE: &[Api] = &[
     ),
 ];
 
+/// `(apiVersion, kind)` of every entry of the table.
+#[cfg(test)]
+pub fn entries() -> impl Iterator<Item = (&'static str, &'static str)> {
+    TABLE.iter().map(|a| (a.api_version, a.kind))
+}
+
 /// Whether the table knows this apiVersion/kind (so it is not an unknown kind).
 pub fn knows(api_version: &str, kind: &str) -> bool {
     find(api_version, kind).is_some()

@@ -16,6 +16,7 @@ mod config;
 mod config_refs;
 mod crds;
 mod cron;
+mod deprecated_fields;
 mod deserialize;
 mod disruption;
 mod duplicates;
@@ -26,7 +27,10 @@ mod kinds;
 mod kube_version;
 mod lifecycle;
 mod names;
+mod old_versions;
+mod pod_makers;
 mod provenance;
+mod readiness;
 mod references;
 pub mod report;
 mod resources;
@@ -37,13 +41,16 @@ mod service_accounts;
 mod schema_table;
 mod release_parts;
 mod sink;
+mod templates;
 mod types;
 mod upgrade;
 mod workload;
+mod yaml11;
 
 pub use config::{CONFIG_FILE, Options};
 pub use duplicates::Applied;
 pub use kube_version::{KubeVersionError, NEWEST_KUBE, OLDEST_KUBE, parse_kube_version};
+pub use pod_makers::POD_CREATING_KINDS;
 pub use release_parts::compared_parts;
 pub use rules::{Category, RULES, Rule, rule};
 pub use sink::{Sink, path, sort_findings};
@@ -52,6 +59,15 @@ pub use upgrade::{Release, UPGRADE_KINDS, upgrade_findings};
 use crate::diag::Diagnostic;
 use crate::manifest::Document;
 use crate::yaml::Node;
+
+/// How each deprecated or removed apiVersion is type-checked, one line each (for
+/// `--explain` of the lifecycle rules).
+pub fn old_version_readings() -> Vec<String> {
+    old_versions::OLD_VERSIONS
+        .iter()
+        .map(old_versions::OldVersion::describe)
+        .collect()
+}
 
 /// Lints documents that belong together (one rendered environment): per-object types,
 /// lifecycle and workload rules, then references across them; findings sorted by file
@@ -73,6 +89,7 @@ pub fn lint_document(doc: &Document, opts: &Options, sink: &mut Sink<'_>) {
     let typed = types::check(doc, opts, sink);
     if opts.category_enabled(Category::Lifecycle) {
         lifecycle::check(doc, opts, sink);
+        deprecated_fields::check(doc, sink);
     }
     // The workload rules are all practice or security rules.
     let workload_on =
@@ -89,7 +106,7 @@ pub fn lint_document(doc: &Document, opts: &Options, sink: &mut Sink<'_>) {
 /// Which objects the checks across objects need kept while a stream is linted.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Keep {
-    /// Every object: the references or security checks are on.
+    /// Every object: the references, security or practice checks are on.
     All,
     /// Only CustomResourceDefinitions and custom resources, for the CRD schema check (types
     /// only): a stream of built-in objects is still linted in constant memory.
@@ -117,9 +134,12 @@ impl Keep {
 }
 
 /// Which objects the checks across objects need kept: all when their category (references,
-/// or security for the service-account token) is on; CRDs and custom resources for the types.
+/// security for the service-account token, practice for the readiness probe) is on; CRDs and custom resources for the types.
 pub fn objects_to_keep(opts: &Options) -> Keep {
-    if opts.category_enabled(Category::References) || opts.category_enabled(Category::Security) {
+    if opts.category_enabled(Category::References)
+        || opts.category_enabled(Category::Security)
+        || opts.category_enabled(Category::Practice)
+    {
         Keep::All
     } else if opts.category_enabled(Category::Types) {
         Keep::Custom
@@ -162,11 +182,14 @@ pub fn lint_references_with(
     if opts.category_enabled(Category::Security) {
         service_accounts::check(docs, sink);
     }
+    if opts.category_enabled(Category::Practice) {
+        readiness::check(docs, sink);
+    }
     if opts.category_enabled(Category::References) {
         duplicates::check(docs, applied, sink);
-        references::check(docs, opts.kube_version, sink);
+        references::check(docs, opts, sink);
         disruption::check(docs, sink);
-        config_refs::check(docs, sink);
+        config_refs::check(docs, opts, sink);
     }
     defined
 }

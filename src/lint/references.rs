@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 
+use super::config::Options;
 use super::lifecycle;
+use super::pod_makers::creates_pods;
 use super::sink::{Sink, path};
 use super::workload::{containers, pod_template_prefixes, template_labels_path};
 use crate::diag::Severity;
@@ -94,9 +96,13 @@ fn selects(selector: &IndexMap<String, String>, labels: &IndexMap<String, String
 }
 
 /// Every reference rule over the set.
-pub fn check(docs: &[Document], kube_version: (u32, u32), sink: &mut Sink<'_>) {
-    // Pods may also come from an operator's or a rollout controller's custom resource.
-    let custom = docs.iter().find(|d| is_custom_resource(d));
+pub fn check(docs: &[Document], opts: &Options, sink: &mut Sink<'_>) {
+    let kube_version = opts.kube_version;
+    // Pods may also come from an operator's or a rollout controller's custom resource, of a
+    // kind known to create them (pod_makers.rs).
+    let custom = docs
+        .iter()
+        .find(|d| is_custom_resource(d) && creates_pods(d, opts));
     let workloads: Vec<Pods<'_>> = docs.iter().filter_map(pods).collect();
     for w in &workloads {
         own_selector(w, sink);
@@ -233,7 +239,7 @@ fn service(
                 svc,
                 &path(&["spec", "selector"]),
                 format!(
-                    "selector {sel} matches no workload in the set; the set holds custom resources ({} {}), whose operator may create the pods",
+                    "selector {sel} matches no workload in the set; the set holds a custom resource of a kind whose operator creates pods ({} {}), which may be them",
                     cr.kind, cr.name
                 ),
             ),

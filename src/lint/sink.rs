@@ -14,6 +14,9 @@ pub struct Sink<'a> {
     opts: &'a Options,
     values: Option<ValuesIndex<'a>>,
     out: Vec<Diagnostic>,
+    /// Findings on a template placeholder are dropped (manifest files linted as given, whose
+    /// templates are reported once per file as `unrendered-template`).
+    skip_placeholders: bool,
 }
 
 impl<'a> Sink<'a> {
@@ -24,7 +27,16 @@ impl<'a> Sink<'a> {
             opts,
             values: values.map(ValuesIndex::new),
             out: Vec::new(),
+            skip_placeholders: false,
         }
+    }
+
+    /// This sink drops findings located on a Helm or kforge template placeholder (a value
+    /// or a key): the file is reported once as an unrendered template instead. Not for a
+    /// rendered project, where a `{{` in a value is data.
+    pub fn skipping_placeholders(mut self) -> Self {
+        self.skip_placeholders = true;
+        self
     }
 
     /// The findings so far, sorted by file position.
@@ -77,6 +89,18 @@ impl<'a> Sink<'a> {
         message: String,
         notes: Vec<String>,
     ) {
+        if self.skip_placeholders && id != "unrendered-template" {
+            let at_placeholder = doc
+                .node
+                .pointer(tokens)
+                .and_then(Node::as_str)
+                .into_iter()
+                .chain(tokens.last().map(String::as_str))
+                .any(|s| super::templates::marker(s).is_some());
+            if at_placeholder {
+                return;
+            }
+        }
         let Some(mut d) = self.finding(id, severity, doc, message) else {
             return;
         };

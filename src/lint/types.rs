@@ -8,6 +8,7 @@ use super::deserialize::deserialize_all;
 use super::kinds::{KNOWN, kind};
 use super::lifecycle;
 use super::names::name_problem;
+use super::old_versions::{as_current, old_version};
 use super::provenance::scalar_text;
 use super::schema::{fields_at, missing_required};
 use super::sink::{Sink, path};
@@ -55,7 +56,14 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
         }
         return false;
     }
-    let Some(known) = kind(api, &doc.kind) else {
+    // An old apiVersion is read through its current version's type where the fields are
+    // the same (old_versions.rs); the lifecycle rules report the version itself.
+    let old = old_version(api, &doc.kind);
+    let Some(known) = kind(api, &doc.kind).or_else(|| old.and_then(|o| o.current_kind())) else {
+        if old.is_some() {
+            formats(doc, sink);
+            return true;
+        }
         if lifecycle::knows(api, &doc.kind) || opts.allow_unknown_kinds {
             return false;
         }
@@ -86,7 +94,13 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
         sink.report("unknown-kind", doc, &path(&["kind"]), message);
         return false;
     };
+    let moot = |id: &str, tokens: &[String]| old.is_some_and(|o| o.allows(id, tokens));
     for (tokens, field) in missing_required(known.schema, &doc.node) {
+        let mut full = tokens.clone();
+        full.push(field.clone());
+        if moot("missing-required", &full) {
+            continue;
+        }
         let within = if tokens.is_empty() {
             "the object".to_string()
         } else {
@@ -99,8 +113,14 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
             format!("missing required field `{field}` in {within}"),
         );
     }
-    let findings = deserialize_all(known.check, &doc.node);
+    let current = old.map(|o| as_current(&doc.node, o.current));
+    let read = current.as_ref().unwrap_or(&doc.node);
+    let findings = deserialize_all(known.check, read);
+    let right_for_kubectl = super::yaml11::check(doc, read, known.check, &findings, sink);
     for (tokens, id, mut message) in findings {
+        if moot(id, &tokens) || (id == "invalid-type" && right_for_kubectl.contains(&tokens)) {
+            continue;
+        }
         if id == "unknown-field"
             && let Some((field, parent)) = tokens.split_last()
             && let Some(s) = did_you_mean(field, fields_at(known.schema, parent))
