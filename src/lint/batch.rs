@@ -1,6 +1,7 @@
 //! Rules on Jobs and CronJobs: what the API server rejects (the schedule, the time zone, a
 //! restart policy of Always) and what makes a Helm hook Job hang an install or upgrade.
 
+use super::rules::rule_id;
 use super::cron::{schedule_problem, time_zone_problem};
 use super::sink::{Sink, path};
 use crate::manifest::{Document, HookKind};
@@ -42,7 +43,7 @@ fn schedule(doc: &Document, sink: &mut Sink<'_>) {
         && let Some(problem) = schedule_problem(s)
     {
         sink.report(
-            "cron-schedule",
+            rule_id!("cron-schedule"),
             doc,
             &path(&["spec", "schedule"]),
             format!("schedule `{s}` is not valid cron: {problem}"),
@@ -54,7 +55,7 @@ fn schedule(doc: &Document, sink: &mut Sink<'_>) {
         .and_then(Node::as_str)
         && let Some(problem) = time_zone_problem(zone)
     {
-        sink.report("cron-schedule", doc, &path(&["spec", "timeZone"]), problem);
+        sink.report(rule_id!("cron-schedule"), doc, &path(&["spec", "timeZone"]), problem);
     }
 }
 
@@ -74,7 +75,7 @@ fn restart_policy(doc: &Document, pod: &[&str], sink: &mut Sink<'_>) {
         None => "the pod template has no restartPolicy, so it defaults to Always, which the API server refuses for a Job".to_string(),
         Some(p) => format!("restartPolicy `{p}` is refused by the API server for a Job"),
     };
-    sink.report("job-restart-policy", doc, &at, message);
+    sink.report(rule_id!("job-restart-policy"), doc, &at, message);
 }
 
 /// A lifecycle hook Job without `backoffLimit` retries a failing pod 6 times (Kubernetes'
@@ -90,7 +91,7 @@ fn hook_job(doc: &Document, sink: &mut Sink<'_>) {
     let limit = doc.node.get_path(&["spec", "backoffLimit"]);
     if limit.is_none_or(|n| matches!(n.value, Value::Null)) {
         sink.report(
-            "hook-job",
+            rule_id!("hook-job"),
             doc,
             &path(&["spec", "backoffLimit"]),
             format!(

@@ -9,6 +9,7 @@
 //! and nothing at all when kforge-lint.yaml declares it under `external:`. `optional: true`
 //! references are never judged.
 
+use super::rules::rule_id;
 use std::collections::{HashMap, HashSet};
 
 use super::config::{Options, REFERENCED_KINDS};
@@ -63,9 +64,9 @@ pub fn check(docs: &[Document], opts: &Options, sink: &mut Sink<'_>) {
                 continue;
             }
             let rule = if r.kind == "ServiceAccount" {
-                "missing-service-account"
+                rule_id!("missing-service-account")
             } else {
-                "missing-config-ref"
+                rule_id!("missing-config-ref")
             };
             let Some(keys) = present.get(&(r.kind, doc.namespace.as_str(), r.name.as_str())) else {
                 let near = names
@@ -282,7 +283,7 @@ pub fn secret_data(doc: &Document, sink: &mut Sink<'_>) {
         {
             let keys: Vec<&str> = m.keys().map(String::as_str).collect();
             sink.report(
-                "secret-data",
+                rule_id!("secret-data"),
                 doc,
                 &path(&[section]),
                 format!(

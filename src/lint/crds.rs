@@ -10,6 +10,7 @@
 //! compiled; the compiler loads nothing (`json_schema::compiler`), and the work of validating
 //! each custom resource is bounded (`json_schema::SchemaWork`).
 
+use super::rules::rule_id;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -213,7 +214,7 @@ impl<'a> CrdSchemas<'a> {
         let json = to_json(&doc.node);
         if let Err(e) = compiled.work.check(&json) {
             sink.report(
-                "crd-schema",
+                rule_id!("crd-schema"),
                 doc,
                 e.instance(),
                 format!("not checked against its CRD's schema: {e}"),
@@ -226,7 +227,7 @@ impl<'a> CrdSchemas<'a> {
             found.sort();
             found.dedup();
             for (tokens, message) in found {
-                sink.report("crd-schema", doc, &tokens, message);
+                sink.report(rule_id!("crd-schema"), doc, &tokens, message);
             }
         }
         true
@@ -403,7 +404,7 @@ pub fn check_with(docs: &[Document], extra: &CrdSchemas<'_>, sink: &mut Sink<'_>
         }
     }
     for b in bad.iter().chain(&extra.failed()) {
-        sink.report("crd-schema", b.doc, &b.at, b.message.clone());
+        sink.report(rule_id!("crd-schema"), b.doc, &b.at, b.message.clone());
     }
     defined
 }

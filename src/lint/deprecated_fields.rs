@@ -2,6 +2,7 @@
 //! stopped setting by their beta names (`deprecated-node-label`), and `serviceAccount`, the
 //! old alias of `serviceAccountName` (`deprecated-service-account`).
 
+use super::rules::rule_id;
 use super::sink::Sink;
 use super::workload::{pod_template_prefixes, tokens};
 use crate::diag::Severity;
@@ -157,7 +158,7 @@ fn node_labels(doc: &Document, sink: &mut Sink<'_>, spec: &[String], pod: &Node)
     for (at, label) in found {
         if let Some(new) = replacement(label) {
             sink.report(
-                "deprecated-node-label",
+                rule_id!("deprecated-node-label"),
                 doc,
                 &at,
                 format!("node label `{label}` is deprecated; nodes carry `{new}`"),
@@ -176,7 +177,7 @@ fn service_account(doc: &Document, sink: &mut Sink<'_>, spec: &[String], pod: &N
     match pod.get_path(&["serviceAccountName"]).and_then(Node::as_str) {
         Some(name) if name == old => {}
         Some(name) if !name.is_empty() => sink.report(
-            "deprecated-service-account",
+            rule_id!("deprecated-service-account"),
             doc,
             &at,
             format!(
@@ -185,7 +186,7 @@ fn service_account(doc: &Document, sink: &mut Sink<'_>, spec: &[String], pod: &N
         ),
         _ if old.is_empty() => {}
         _ => sink.report_as(
-            "deprecated-service-account",
+            rule_id!("deprecated-service-account"),
             Some(Severity::Info),
             doc,
             &at,

@@ -3,12 +3,13 @@
 //! every wrong field is reported, up to a bound); unknown fields, which k8s-openapi silently
 //! skips, are the values it deserialises as `IgnoredAny` (see [`Tracked`]).
 
+use super::rules::{RuleId, rule_id};
 use serde::de::DeserializeOwned;
 
 use crate::yaml::{Node, Track, Tracked, Value};
 
 /// Problems of one document: `(key path tokens, rule id, message)`.
-pub type Findings = Vec<(Vec<String>, &'static str, String)>;
+pub type Findings = Vec<(Vec<String>, RuleId, String)>;
 
 /// Most wrong-type findings reported per object.
 const MAX_TYPE_ERRORS: usize = 50;
@@ -22,7 +23,7 @@ pub(super) fn deserialize_all(check_fn: fn(&Node) -> Findings, node: &Node) -> F
         let findings = check_fn(pruned.as_ref().unwrap_or(node));
         let mut removed = false;
         for (tokens, id, message) in findings {
-            if id == "invalid-type"
+            if id == rule_id!("invalid-type")
                 && !removed
                 && remove(pruned.get_or_insert_with(|| node.clone()), &tokens)
             {
@@ -87,13 +88,13 @@ pub fn check_as<T: DeserializeOwned>(node: &Node) -> Findings {
 fn findings(wrong: Option<(Vec<String>, String)>, unknown: Vec<Vec<String>>) -> Findings {
     let mut findings = Vec::new();
     if let Some((tokens, message)) = wrong {
-        findings.push((tokens, "invalid-type", message));
+        findings.push((tokens, rule_id!("invalid-type"), message));
     }
     for tokens in unknown {
         let field = tokens.last().cloned().unwrap_or_default();
         findings.push((
             tokens,
-            "unknown-field",
+            rule_id!("unknown-field"),
             format!("unknown field `{field}` (not in the Kubernetes API type)"),
         ));
     }

@@ -7,6 +7,7 @@
 //! since that is where the budget bites. A budget that selects a DaemonSet, a Job or a
 //! workload outside the set is not judged on `minAvailable`.
 
+use super::rules::rule_id;
 use super::references::string_map;
 use super::sink::{Sink, path};
 use super::workload::template_labels_path;
@@ -77,7 +78,7 @@ fn budget(pdb: &Document, workloads: &[Workload<'_>], docs: &[Document], sink: &
         && matches!(amount(n), Some(Amount::Count(0) | Amount::Percent(0)))
     {
         sink.report(
-            "pdb-never-evicts",
+            rule_id!("pdb-never-evicts"),
             pdb,
             &path(&["spec", "maxUnavailable"]),
             "maxUnavailable is 0: no pod it covers can ever be evicted".into(),
@@ -96,7 +97,7 @@ fn budget(pdb: &Document, workloads: &[Workload<'_>], docs: &[Document], sink: &
         && p >= 100
     {
         sink.report(
-            "pdb-never-evicts",
+            rule_id!("pdb-never-evicts"),
             pdb,
             &at,
             format!("minAvailable is {p}%: no pod it covers can ever be evicted"),
@@ -142,7 +143,7 @@ fn budget(pdb: &Document, workloads: &[Workload<'_>], docs: &[Document], sink: &
     };
     if required > 0 && required >= total {
         sink.report(
-            "pdb-never-evicts",
+            rule_id!("pdb-never-evicts"),
             pdb,
             &at,
             format!(

@@ -5,6 +5,7 @@
 //! its overlays, one folder per release) are not duplicates of each other. A cluster-scoped
 //! object keeps its identity with a stray `metadata.namespace` (the API server ignores it).
 
+use super::rules::rule_id;
 use std::collections::HashMap;
 
 use super::sink::{Sink, path};
@@ -91,7 +92,7 @@ pub fn check(docs: &[Document], applied: Applied, sink: &mut Sink<'_>) {
                 .map(|(f, l, _)| format!(" (first at {}:{l})", f.display))
                 .unwrap_or_default();
             sink.report(
-                "duplicate-object",
+                rule_id!("duplicate-object"),
                 d,
                 &path(&["metadata", "name"]),
                 format!("a second {} named `{}`{first_at}", d.kind, d.name),

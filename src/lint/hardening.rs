@@ -1,6 +1,7 @@
 //! Hardening rules of the Pod Security Standards that the older rules do not cover: the
 //! seccomp profile, host ports, added capabilities (on containers), wildcards in RBAC rules.
 
+use super::rules::rule_id;
 use super::sink::{Sink, path};
 use crate::manifest::Document;
 use crate::yaml::{Node, Value};
@@ -26,7 +27,7 @@ pub fn container(doc: &Document, sink: &mut Sink<'_>, ct: &[String], c: &Node, p
             None => "neither the pod nor the container sets a seccomp profile".to_string(),
         };
         sink.report(
-            "missing-seccomp",
+            rule_id!("missing-seccomp"),
             doc,
             &tokens(ct, &["securityContext", "seccompProfile", "type"]),
             format!("container `{name}`: {why}"),
@@ -46,7 +47,7 @@ pub fn container(doc: &Document, sink: &mut Sink<'_>, ct: &[String], c: &Node, p
             continue;
         }
         sink.report(
-            "added-capability",
+            rule_id!("added-capability"),
             doc,
             &tokens(
                 ct,
@@ -74,7 +75,7 @@ pub fn host_port(doc: &Document, sink: &mut Sink<'_>, ct: &[String], c: &Node) {
             && *n != 0
         {
             sink.report(
-                "host-port",
+                rule_id!("host-port"),
                 doc,
                 &tokens(ct, &["ports", &i.to_string(), "hostPort"]),
                 format!("container `{name}` binds port {n} of its node (hostPort)"),
@@ -98,7 +99,7 @@ pub fn rbac(doc: &Document, sink: &mut Sink<'_>) {
             };
             if let Some(j) = items.iter().position(|v| v.as_str() == Some("*")) {
                 sink.report(
-                    "rbac-wildcard",
+                    rule_id!("rbac-wildcard"),
                     doc,
                     &path(&["rules", &i.to_string(), field, &j.to_string()]),
                     format!("rules[{i}] grants `*` in {field}"),

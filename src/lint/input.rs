@@ -7,6 +7,7 @@
 //! is parsed and linted on a worker thread and dropped, so a 100k-document stream needs the
 //! memory of a few chunks, not of the whole stream, and every core is busy.
 
+use super::rules::rule_id;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -161,7 +162,7 @@ pub fn lint_inputs(paths: &[PathBuf], opts: &Options) -> Linted {
 fn unrendered(chunk: &Chunk) -> Option<Diagnostic> {
     let file = &chunk.file;
     let (line, text, renderer) = templates::first_line_in(&file.text, file.first_line)?;
-    let rule = super::rules::rule("unrendered-template").expect("the rule exists");
+    let rule = super::rules::rule_id!("unrendered-template").rule();
     let (message, fix) = templates::message(&file.display, &text, renderer, false);
     let mut d = Diagnostic::error(message).help(fix).at(Origin::File {
         file: Arc::clone(file),
@@ -178,7 +179,7 @@ fn parse_error(mut d: Diagnostic) -> Diagnostic {
     if d.code == Some("unrendered-template") {
         return d;
     }
-    let rule = super::rules::rule("parse-error").expect("the parse-error rule exists");
+    let rule = super::rules::rule_id!("parse-error").rule();
     d.code = Some(rule.id);
     d.severity = rule.severity;
     if d.help.is_none() {
@@ -208,7 +209,7 @@ fn lint_chunk(
         for doc in &docs {
             if let Some((origin, text, renderer)) = templates::first_in(&doc.node) {
                 let (message, _) = templates::message(&chunk.file.display, &text, renderer, true);
-                sink.report_at("unrendered-template", doc, &origin, message);
+                sink.report_at(rule_id!("unrendered-template"), doc, &origin, message);
             }
             lint_document(doc, opts, &mut sink);
             let checked = known.is_some_and(|k| k.check(doc, &mut sink));

@@ -2,6 +2,7 @@
 //! their replacement (from the Kubernetes deprecated-API migration guide). Objects and
 //! references (an HPA's `scaleTargetRef`, a metric's `describedObject`) are both checked.
 
+use super::rules::rule_id;
 use super::config::Options;
 use super::sink::{Sink, path};
 use crate::manifest::Document;
@@ -435,7 +436,7 @@ fn judge(
     }
     match a.removed {
         Some(r) if minor >= r => sink.report(
-            "removed-api",
+            rule_id!("removed-api"),
             doc,
             at,
             format!(
@@ -444,7 +445,7 @@ fn judge(
             ),
         ),
         _ if minor >= a.deprecated => sink.report(
-            "deprecated-api",
+            rule_id!("deprecated-api"),
             doc,
             at,
             format!(

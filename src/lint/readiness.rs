@@ -3,6 +3,7 @@
 //! pod (a warning); on pods no Service of the set selects (workers, consumers, agents) it is
 //! at most an info.
 
+use super::rules::rule_id;
 use super::references::string_map;
 use super::sink::{Sink, path};
 use super::workload::{long_running_containers, template_labels_path, tokens};
@@ -46,14 +47,14 @@ pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
             let at = tokens(&ct, &["readinessProbe"]);
             if served {
                 sink.report(
-                    "missing-readiness-probe",
+                    rule_id!("missing-readiness-probe"),
                     doc,
                     &at,
                     format!("container `{name}` has no readinessProbe"),
                 );
             } else {
                 sink.report_as(
-                    "missing-readiness-probe",
+                    rule_id!("missing-readiness-probe"),
                     Some(Severity::Info),
                     doc,
                     &at,

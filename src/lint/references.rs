@@ -3,6 +3,7 @@
 //! missing (the false positives of kube-linter #179/#746 and kube-score #53/#377). Services
 //! without a selector and ExternalName Services select nothing and are left alone.
 
+use super::rules::rule_id;
 use std::collections::HashMap;
 
 use indexmap::IndexMap;
@@ -124,7 +125,7 @@ pub fn check(docs: &[Document], opts: &Options, sink: &mut Sink<'_>) {
         service(svc, &workloads, &by_label, custom, sink);
         if str_at(&svc.node, &["spec", "type"]) == Some("NodePort") {
             sink.report(
-                "nodeport-service",
+                rule_id!("nodeport-service"),
                 svc,
                 &path(&["spec", "type"]),
                 "type NodePort opens a port on every node of the cluster".to_string(),
@@ -156,7 +157,7 @@ fn own_selector(w: &Pods<'_>, sink: &mut Sink<'_>) {
         .collect();
     if !missing.is_empty() {
         sink.report(
-            "selector-labels",
+            rule_id!("selector-labels"),
             w.doc,
             &path(&["spec", "selector", "matchLabels"]),
             format!(
@@ -183,7 +184,7 @@ fn duplicate_env(doc: &Document, sink: &mut Sink<'_>) {
                     at.extend(path(&["env", &i.to_string(), "name"]));
                     let container = str_at(c, &["name"]).unwrap_or("?");
                     sink.report(
-                        "duplicate-env",
+                        rule_id!("duplicate-env"),
                         doc,
                         &at,
                         format!(
@@ -234,7 +235,7 @@ fn service(
         match custom {
             // An operator may create the pods: not known to be wrong.
             Some(cr) => sink.report_as(
-                "service-selector",
+                rule_id!("service-selector"),
                 Some(Severity::Warning),
                 svc,
                 &path(&["spec", "selector"]),
@@ -244,7 +245,7 @@ fn service(
                 ),
             ),
             None => sink.report(
-                "service-selector",
+                rule_id!("service-selector"),
                 svc,
                 &path(&["spec", "selector"]),
                 format!("selector {sel} matches no workload in the set"),
@@ -282,7 +283,7 @@ fn service(
                     );
                 } else {
                     sink.report(
-                        "service-target-port",
+                        rule_id!("service-target-port"),
                         svc,
                         &at,
                         format!(
@@ -303,7 +304,7 @@ fn service(
                     .any(|w| w.ports.iter().any(|(_, num)| *num == Some(*n)));
                 if declared && !found {
                     sink.report(
-                        "service-target-port",
+                        rule_id!("service-target-port"),
                         svc,
                         &at,
                         format!("targetPort {n} is not a containerPort of the selected pods"),
@@ -350,7 +351,7 @@ fn spread(
         .map(|w| format!("{} {}", w.doc.kind, w.doc.name))
         .collect();
     sink.report(
-        "service-port-spread",
+        rule_id!("service-port-spread"),
         svc,
         at,
         format!(
@@ -449,7 +450,7 @@ fn ingress(ing: &Document, old_shape: bool, services: &[&Document], sink: &mut S
             .find(|s| s.name == name && same_namespace(s, ing));
         let Some(svc) = svc else {
             sink.report(
-                "ingress-backend",
+                rule_id!("ingress-backend"),
                 ing,
                 &backend.name_at,
                 format!("backend Service `{name}` is not in the set"),
@@ -491,7 +492,7 @@ fn ingress(ing: &Document, old_shape: bool, services: &[&Document], sink: &mut S
         match backend.port {
             Some(Value::Int(n)) if !ports.iter().any(|(_, p)| *p == Some(*n)) => {
                 sink.report(
-                    "ingress-backend",
+                    rule_id!("ingress-backend"),
                     ing,
                     &backend.port_at,
                     format!("Service `{name}` has no port {n}{}", exposed()),
@@ -499,7 +500,7 @@ fn ingress(ing: &Document, old_shape: bool, services: &[&Document], sink: &mut S
             }
             Some(Value::String(pn)) if !ports.iter().any(|(n, _)| *n == Some(pn.as_str())) => {
                 sink.report(
-                    "ingress-backend",
+                    rule_id!("ingress-backend"),
                     ing,
                     &backend.port_at,
                     format!("Service `{name}` has no port named `{pn}`{}", exposed()),
@@ -526,7 +527,7 @@ fn autoscaler(hpa: &Document, docs: &[Document], sink: &mut Sink<'_>) {
         .find(|d| d.kind == kind && d.name == name && same_namespace(d, hpa));
     match target {
         None => sink.report(
-            "hpa-target",
+            rule_id!("hpa-target"),
             hpa,
             &path(&["spec", "scaleTargetRef", "name"]),
             format!("scaleTargetRef {kind} `{name}` is not in the set"),
@@ -534,7 +535,7 @@ fn autoscaler(hpa: &Document, docs: &[Document], sink: &mut Sink<'_>) {
         Some(t) => {
             if t.node.get_path(&["spec", "replicas"]).is_some() {
                 sink.report(
-                    "hpa-replicas",
+                    rule_id!("hpa-replicas"),
                     t,
                     &path(&["spec", "replicas"]),
                     format!(

@@ -1,6 +1,7 @@
 //! Container resources as the API server validates them beyond their syntax: no negative
 //! quantity, and no request above its limit (a limit without a request is the request).
 
+use super::rules::rule_id;
 use super::sink::Sink;
 use super::workload::tokens;
 use crate::manifest::Document;
@@ -64,7 +65,7 @@ pub fn check(doc: &Document, sink: &mut Sink<'_>, ct: &[String], c: &Node) {
                 && *v < 0.0
             {
                 sink.report(
-                    "negative-quantity",
+                    rule_id!("negative-quantity"),
                     doc,
                     &tokens(ct, &["resources", kind, res]),
                     format!("container `{name}`: {kind}.{res} `{text}` is negative"),
@@ -76,7 +77,7 @@ pub fn check(doc: &Document, sink: &mut Sink<'_>, ct: &[String], c: &Node) {
             && *l >= 0.0
         {
             sink.report(
-                "request-over-limit",
+                rule_id!("request-over-limit"),
                 doc,
                 &tokens(ct, &["resources", "requests", res]),
                 format!("container `{name}`: the {res} request `{rt}` is above its limit `{lt}`"),

@@ -74,8 +74,70 @@ macro_rules! rules {
             fix: $fix,
             equivalents: &[$(($tool, $check)),*],
         }),*];
+
+        /// Every rule's id, in the order of [`RULES`], for [`RuleId::new`] at compile time.
+        const IDS: &[&str] = &[$($id),*];
     };
 }
+
+/// The id of a rule of the table: [`rule_id!`] checks it when the program is compiled, so a
+/// misspelt id does not compile (it used to be dropped in silence in a release build).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RuleId {
+    id: &'static str,
+    index: usize,
+}
+
+impl RuleId {
+    /// `id` from the table. In a const context (what [`rule_id!`] makes), an id that is not in
+    /// the table is a compile error; elsewhere it would panic, so take ids from the user with
+    /// [`rule`] instead.
+    pub const fn new(id: &'static str) -> Self {
+        let mut index = 0;
+        while index < IDS.len() {
+            if same(IDS[index], id) {
+                return RuleId { id, index };
+            }
+            index += 1;
+        }
+        panic!("no lint rule has this id (src/lint/rules.rs)");
+    }
+
+    /// The id as written (`missing-probe`).
+    pub const fn as_str(self) -> &'static str {
+        self.id
+    }
+
+    /// The rule.
+    pub fn rule(self) -> &'static Rule {
+        &RULES[self.index]
+    }
+}
+
+/// Byte equality of two strings, in a const fn.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A [`RuleId`] checked at compile time: `rule_id!("missing-probe")`.
+macro_rules! rule_id {
+    ($id:literal) => {{
+        const ID: $crate::lint::rules::RuleId = $crate::lint::rules::RuleId::new($id);
+        ID
+    }};
+}
+pub(crate) use rule_id;
 
 rules![
     {"invalid-type", Types, Error,
@@ -352,6 +414,18 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every rule of the table has its id; an id not in it is refused (a panic, which the
+    /// const that `rule_id!` makes turns into a compile error).
+    #[test]
+    fn rule_ids_are_checked_against_the_table() {
+        for r in RULES {
+            assert_eq!(RuleId::new(r.id).rule().id, r.id);
+        }
+        assert_eq!(rule_id!("latest-tag").as_str(), "latest-tag");
+        let unknown = std::panic::catch_unwind(|| RuleId::new("latest-tags"));
+        assert!(unknown.is_err(), "a misspelt id is refused");
+    }
 
     #[test]
     fn ids_are_unique_kebab_case() {

@@ -2,6 +2,7 @@
 //! or the ServiceAccount says `automountServiceAccountToken: false` (the pod's setting wins).
 //! A pod that sets `true` has opted in on purpose: at most an info.
 
+use super::rules::rule_id;
 use std::collections::HashSet;
 
 use super::sink::Sink;
@@ -43,7 +44,7 @@ pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
             match automount(pod) {
                 Some(false) => {}
                 Some(true) => sink.report_as(
-                    "automount-token",
+                    rule_id!("automount-token"),
                     Some(Severity::Info),
                     doc,
                     &at,
@@ -51,7 +52,7 @@ pub fn check(docs: &[Document], sink: &mut Sink<'_>) {
                 ),
                 None if off.contains(&(doc.namespace.as_str(), account)) => {}
                 None => sink.report(
-                    "automount-token",
+                    rule_id!("automount-token"),
                     doc,
                     &at,
                     format!(

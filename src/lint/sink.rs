@@ -1,10 +1,11 @@
 //! The finding sink of one lint run: rules report into it; it drops what the run's options or
 //! the object's ignore annotations silence, locates the rest and names where values came from.
 
+use super::rules::rule_id;
 use super::config::Options;
 use super::ignore::ignored;
 use super::provenance::ValuesIndex;
-use super::rules::rule;
+use super::rules::RuleId;
 use crate::diag::{Diagnostic, Severity};
 use crate::manifest::Document;
 use crate::yaml::{Node, Origin, display_key_path};
@@ -49,7 +50,7 @@ impl<'a> Sink<'a> {
     /// Reports rule `id` on `doc` at a position that is not a node of the object.
     pub fn report_at(
         &mut self,
-        id: &'static str,
+        id: RuleId,
         doc: &Document,
         origin: &Origin,
         message: String,
@@ -61,7 +62,7 @@ impl<'a> Sink<'a> {
 
     /// Reports rule `id` on `doc` at the node under `tokens` (or its deepest existing parent),
     /// unless the rule is disabled or the object opts out by annotation.
-    pub fn report(&mut self, id: &'static str, doc: &Document, tokens: &[String], message: String) {
+    pub fn report(&mut self, id: RuleId, doc: &Document, tokens: &[String], message: String) {
         self.report_as(id, None, doc, tokens, message);
     }
 
@@ -69,7 +70,7 @@ impl<'a> Sink<'a> {
     /// shows makes the finding less certain).
     pub fn report_as(
         &mut self,
-        id: &'static str,
+        id: RuleId,
         severity: Option<Severity>,
         doc: &Document,
         tokens: &[String],
@@ -82,14 +83,14 @@ impl<'a> Sink<'a> {
     /// acknowledgement) before those naming where values were set.
     pub fn report_noted(
         &mut self,
-        id: &'static str,
+        id: RuleId,
         severity: Option<Severity>,
         doc: &Document,
         tokens: &[String],
         message: String,
         notes: Vec<String>,
     ) {
-        if self.skip_placeholders && id != "unrendered-template" {
+        if self.skip_placeholders && id != rule_id!("unrendered-template") {
             let at_placeholder = doc
                 .node
                 .pointer(tokens)
@@ -120,15 +121,12 @@ impl<'a> Sink<'a> {
     /// A finding of rule `id` on `doc`, or `None` when the run or the object silences it.
     fn finding(
         &self,
-        id: &'static str,
+        id: RuleId,
         severity: Option<Severity>,
         doc: &Document,
         message: String,
     ) -> Option<Diagnostic> {
-        let Some(rule) = rule(id) else {
-            debug_assert!(false, "no lint rule `{id}`");
-            return None;
-        };
+        let rule = id.rule();
         // An upgrade rule is acknowledged per release, never by an annotation that would
         // silence it in every later release too.
         let annotated = rule.category != super::rules::Category::Upgrade && ignored(doc, rule);

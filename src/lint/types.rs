@@ -3,6 +3,8 @@
 //! schema, and field formats the types do not check (names, labels, ports, quantities) are
 //! checked on the tree.
 
+use super::rules::RuleId;
+use super::rules::rule_id;
 use super::config::Options;
 use super::deserialize::deserialize_all;
 use super::kinds::{KNOWN, kind};
@@ -21,7 +23,7 @@ use crate::yaml::{Node, Value, display_key_path};
 /// read the tree defensively and do not need it to be well-typed).
 pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
     for (origin, message) in &doc.duplicate_keys {
-        sink.report_at("duplicate-key", doc, origin, message.clone());
+        sink.report_at(rule_id!("duplicate-key"), doc, origin, message.clone());
     }
     let api = doc
         .node
@@ -30,7 +32,7 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
         .unwrap_or("");
     if doc.node.as_map().is_none() {
         sink.report(
-            "missing-kind",
+            rule_id!("missing-kind"),
             doc,
             &[],
             format!(
@@ -47,7 +49,7 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
         ] {
             if missing {
                 sink.report(
-                    "missing-kind",
+                    rule_id!("missing-kind"),
                     doc,
                     &path(&[field]),
                     format!("missing or empty `{field}`"),
@@ -91,14 +93,14 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
                 }
             )
         };
-        sink.report("unknown-kind", doc, &path(&["kind"]), message);
+        sink.report(rule_id!("unknown-kind"), doc, &path(&["kind"]), message);
         return false;
     };
-    let moot = |id: &str, tokens: &[String]| old.is_some_and(|o| o.allows(id, tokens));
+    let moot = |id: RuleId, tokens: &[String]| old.is_some_and(|o| o.allows(id.as_str(), tokens));
     for (tokens, field) in missing_required(known.schema, &doc.node) {
         let mut full = tokens.clone();
         full.push(field.clone());
-        if moot("missing-required", &full) {
+        if moot(rule_id!("missing-required"), &full) {
             continue;
         }
         let within = if tokens.is_empty() {
@@ -107,7 +109,7 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
             format!("`{}`", display_key_path(&tokens))
         };
         sink.report(
-            "missing-required",
+            rule_id!("missing-required"),
             doc,
             &tokens,
             format!("missing required field `{field}` in {within}"),
@@ -118,10 +120,10 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
     let findings = deserialize_all(known.check, read);
     let right_for_kubectl = super::yaml11::check(doc, read, known.check, &findings, sink);
     for (tokens, id, mut message) in findings {
-        if moot(id, &tokens) || (id == "invalid-type" && right_for_kubectl.contains(&tokens)) {
+        if moot(id, &tokens) || (id == rule_id!("invalid-type") && right_for_kubectl.contains(&tokens)) {
             continue;
         }
-        if id == "unknown-field"
+        if id == rule_id!("unknown-field")
             && let Some((field, parent)) = tokens.split_last()
             && let Some(s) = did_you_mean(field, fields_at(known.schema, parent))
         {
@@ -142,7 +144,7 @@ fn formats(doc: &Document, sink: &mut Sink<'_>) {
         && let Some(problem) = name_problem(&doc.kind, name)
     {
         sink.report(
-            "invalid-name",
+            rule_id!("invalid-name"),
             doc,
             &path(&["metadata", "name"]),
             format!("name `{name}` {problem}"),
@@ -159,7 +161,7 @@ fn formats(doc: &Document, sink: &mut Sink<'_>) {
             let at = || [&tokens[..], std::slice::from_ref(k)].concat();
             if let Some(problem) = label_key_problem(k) {
                 sink.report(
-                    "invalid-label",
+                    rule_id!("invalid-label"),
                     doc,
                     &at(),
                     format!("label key `{k}`: {problem}"),
@@ -170,7 +172,7 @@ fn formats(doc: &Document, sink: &mut Sink<'_>) {
                 && !is_label_value(&text)
             {
                 sink.report(
-                        "invalid-label",
+                        rule_id!("invalid-label"),
                         doc,
                         &at(),
                         format!(
@@ -230,7 +232,7 @@ fn int_or_percent(doc: &Document, sink: &mut Sink<'_>) {
                 ""
             };
             sink.report(
-                "invalid-int-or-percent",
+                rule_id!("invalid-int-or-percent"),
                 doc,
                 &path(field),
                 format!("`{s}` must be a whole number or a percentage like `25%`{hint}"),
@@ -255,7 +257,7 @@ fn container_formats(doc: &Document, sink: &mut Sink<'_>, ctokens: &[String], c:
                 let mut t = at.clone();
                 t.push("name".into());
                 sink.report(
-                    "invalid-port",
+                    rule_id!("invalid-port"),
                     doc,
                     &t,
                     format!("port name `{name}` is not a valid IANA service name"),
@@ -274,7 +276,7 @@ fn container_formats(doc: &Document, sink: &mut Sink<'_>, ctokens: &[String], c:
                 let mut t = ctokens.to_vec();
                 t.extend(path(&["resources", kind, res]));
                 sink.report(
-                    "invalid-quantity",
+                    rule_id!("invalid-quantity"),
                     doc,
                     &t,
                     format!("`{text}` is not a Kubernetes quantity"),
@@ -287,7 +289,7 @@ fn container_formats(doc: &Document, sink: &mut Sink<'_>, ctokens: &[String], c:
 fn port_value(doc: &Document, sink: &mut Sink<'_>, at: &[String], n: &Node) {
     match &n.value {
         Value::Int(i) if !(1..=65535).contains(i) => sink.report(
-            "invalid-port",
+            rule_id!("invalid-port"),
             doc,
             at,
             format!("port {i} is outside 1-65535"),
@@ -299,7 +301,7 @@ fn port_value(doc: &Document, sink: &mut Sink<'_>, at: &[String], n: &Node) {
                 ""
             };
             sink.report(
-                "invalid-port",
+                rule_id!("invalid-port"),
                 doc,
                 at,
                 format!("port name `{s}` is not a valid IANA service name{hint}"),

@@ -17,6 +17,7 @@ use serde_json::Value as Json;
 use super::acknowledge::Acknowledgement;
 use super::config::Options;
 use super::sink::{Sink, path};
+use super::rules::{RuleId, rule_id};
 use crate::diag::{Diagnostic, Severity};
 use crate::manifest::Document;
 use crate::yaml::{Node, to_json};
@@ -136,14 +137,14 @@ struct Check<'a> {
 impl Check<'_> {
     /// Reports `id` on `doc` (the new object, or the old one when it is gone) at `tokens`,
     /// acknowledged (an info) when `acknowledge:` covers it.
-    fn report(&mut self, id: &'static str, doc: &Document, tokens: &[&str], message: String) {
+    fn report(&mut self, id: RuleId, doc: &Document, tokens: &[&str], message: String) {
         self.report_as(id, None, doc, tokens, message, None);
     }
 
     /// [`Check::report`] at another severity than the rule's, with a note of why.
     fn report_as(
         &mut self,
-        id: &'static str,
+        id: RuleId,
         mut severity: Option<Severity>,
         doc: &Document,
         tokens: &[&str],
@@ -157,7 +158,7 @@ impl Check<'_> {
         let ack = self
             .acks
             .iter()
-            .position(|a| a.covers(id, identity(doc), self.after.version, self.env));
+            .position(|a| a.covers(id.as_str(), identity(doc), self.after.version, self.env));
         if let Some(i) = ack {
             self.used[i] = true;
             let a = &self.acks[i];
@@ -231,7 +232,7 @@ impl Check<'_> {
         let (a, b) = (&o["spec"]["selector"], &n["spec"]["selector"]);
         if a != b {
             self.report(
-                "immutable-selector",
+                rule_id!("immutable-selector"),
                 new,
                 &["spec", "selector"],
                 format!(
@@ -266,7 +267,7 @@ impl Check<'_> {
                 continue;
             }
             self.report(
-                "immutable-statefulset-spec",
+                rule_id!("immutable-statefulset-spec"),
                 new,
                 &["spec", &field],
                 format!(
@@ -296,7 +297,7 @@ impl Check<'_> {
                 continue;
             }
             self.report_as(
-                "immutable-job",
+                rule_id!("immutable-job"),
                 severity,
                 new,
                 &["spec", field],
@@ -316,7 +317,7 @@ impl Check<'_> {
             && *b == n["spec"]["parallelism"];
         if a != b && !elastic {
             self.report_as(
-                "immutable-job",
+                rule_id!("immutable-job"),
                 severity,
                 new,
                 &["spec", "completions"],
@@ -348,7 +349,7 @@ impl Check<'_> {
                 |a| format!("`{a}`"),
             );
             self.report(
-                "immutable-service-ip",
+                rule_id!("immutable-service-ip"),
                 new,
                 &["spec", "clusterIP"],
                 format!(
@@ -371,7 +372,7 @@ impl Check<'_> {
         for (i, (p, q)) in xa.iter().zip(&xb).enumerate().skip(1) {
             if p != q {
                 self.report(
-                    "immutable-service-ip",
+                    rule_id!("immutable-service-ip"),
                     new,
                     &["spec", "clusterIPs"],
                     format!(
@@ -385,7 +386,7 @@ impl Check<'_> {
             && a != b
         {
             self.report(
-                "immutable-service-ip",
+                rule_id!("immutable-service-ip"),
                 new,
                 &["spec", "ipFamilies"],
                 format!(
@@ -407,7 +408,7 @@ impl Check<'_> {
             && y < x
         {
             self.report(
-                "immutable-pvc-spec",
+                rule_id!("immutable-pvc-spec"),
                 new,
                 &["spec", "resources", "requests", "storage"],
                 format!(
@@ -440,7 +441,7 @@ impl Check<'_> {
         }
         for field in changed_fields(&ra, &rb) {
             self.report(
-                "immutable-pvc-spec",
+                rule_id!("immutable-pvc-spec"),
                 new,
                 &["spec", &field],
                 format!(
@@ -458,7 +459,7 @@ impl Check<'_> {
         }
         if n["immutable"] != Json::Bool(true) {
             self.report(
-                "immutable-config-data",
+                rule_id!("immutable-config-data"),
                 new,
                 &["immutable"],
                 format!(
@@ -479,7 +480,7 @@ impl Check<'_> {
                     (o[field].clone(), n[field].clone())
                 };
                 self.report(
-                    "immutable-config-data",
+                    rule_id!("immutable-config-data"),
                     new,
                     &[field],
                     format!(
@@ -506,7 +507,7 @@ impl Check<'_> {
         for stored in names(o, true) {
             if !listed.contains(&stored) {
                 self.report(
-                    "crd-version-removed",
+                    rule_id!("crd-version-removed"),
                     new,
                     &["spec", "versions"],
                     format!(
@@ -545,7 +546,7 @@ impl Check<'_> {
             _ => return,
         };
         self.report(
-            "data-loss-removed",
+            rule_id!("data-loss-removed"),
             old,
             &[],
             format!(

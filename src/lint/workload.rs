@@ -2,6 +2,7 @@
 //! StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob), every container
 //! and init container.
 
+use super::rules::rule_id;
 use super::sink::{Sink, path};
 use crate::manifest::Document;
 use crate::yaml::{Node, Value};
@@ -165,7 +166,7 @@ fn pod_rules(doc: &Document, sink: &mut Sink<'_>, spec: &[String], pod: &Node) {
     for ns in ["hostNetwork", "hostPID", "hostIPC"] {
         if bool_at(pod, &[ns]) == Some(true) {
             sink.report(
-                "host-namespaces",
+                rule_id!("host-namespaces"),
                 doc,
                 &tokens(spec, &[ns]),
                 format!("{ns} is true: the pod shares the node's namespace"),
@@ -182,14 +183,14 @@ fn pod_rules(doc: &Document, sink: &mut Sink<'_>, spec: &[String], pod: &Node) {
             let clean = if clean.is_empty() { "/" } else { clean };
             if RUNTIME_SOCKETS.contains(&clean) {
                 sink.report(
-                    "docker-sock",
+                    rule_id!("docker-sock"),
                     doc,
                     &at,
                     format!("hostPath `{p}` is the container runtime socket"),
                 );
             } else if SENSITIVE_HOST_PATHS.contains(&clean) {
                 sink.report(
-                    "sensitive-host-path",
+                    rule_id!("sensitive-host-path"),
                     doc,
                     &at,
                     format!("hostPath `{p}` exposes the node"),
@@ -211,7 +212,7 @@ fn container_rules(
         && let Some(problem) = image_pin_problem(image)
     {
         sink.report(
-            "latest-tag",
+            rule_id!("latest-tag"),
             doc,
             &tokens(ct, &["image"]),
             format!("container `{name}`: image `{image}` {problem}"),
@@ -219,7 +220,7 @@ fn container_rules(
     }
     if c.get_path(&["imagePullPolicy"]).and_then(Node::as_str) == Some("Never") {
         sink.report(
-            "image-pull-policy",
+            rule_id!("image-pull-policy"),
             doc,
             &tokens(ct, &["imagePullPolicy"]),
             format!("container `{name}`: imagePullPolicy is Never"),
@@ -235,7 +236,7 @@ fn container_rules(
         .collect();
     if !missing.is_empty() {
         sink.report(
-            "missing-requests",
+            rule_id!("missing-requests"),
             doc,
             &tokens(ct, &["resources", "requests"]),
             format!("container `{name}` has no {} request", missing.join(" or ")),
@@ -243,7 +244,7 @@ fn container_rules(
     }
     if c.get_path(&["resources", "limits", "memory"]).is_none() {
         sink.report(
-            "missing-memory-limit",
+            rule_id!("missing-memory-limit"),
             doc,
             &tokens(ct, &["resources", "limits"]),
             format!("container `{name}` has no memory limit"),
@@ -252,7 +253,7 @@ fn container_rules(
     // missing-readiness-probe depends on the Services of the set (readiness.rs).
     if !short_lived && c.get_path(&["livenessProbe"]).is_none() {
         sink.report(
-            "missing-liveness-probe",
+            rule_id!("missing-liveness-probe"),
             doc,
             &tokens(ct, &["livenessProbe"]),
             format!("container `{name}` has no livenessProbe"),
@@ -272,7 +273,7 @@ fn container_rules(
             };
             if !port_names.contains(&port) {
                 sink.report(
-                    "probe-port",
+                    rule_id!("probe-port"),
                     doc,
                     &tokens(ct, &[probe, handler, "port"]),
                     format!(
@@ -315,7 +316,7 @@ fn security_rules(
     let privileged = sc("privileged") == Some(true);
     if privileged {
         sink.report(
-            "privileged",
+            rule_id!("privileged"),
             doc,
             &tokens(ct, &["securityContext", "privileged"]),
             format!("container `{name}` is privileged"),
@@ -323,7 +324,7 @@ fn security_rules(
     }
     if sc("allowPrivilegeEscalation") != Some(false) && !privileged {
         sink.report(
-            "privilege-escalation",
+            rule_id!("privilege-escalation"),
             doc,
             &tokens(ct, &["securityContext", "allowPrivilegeEscalation"]),
             format!("container `{name}`: allowPrivilegeEscalation is not false"),
@@ -333,14 +334,14 @@ fn security_rules(
     let non_root = sc("runAsNonRoot").or(pod_non_root);
     if user == Some(0) {
         sink.report(
-            "run-as-root",
+            rule_id!("run-as-root"),
             doc,
             &tokens(ct, &["securityContext", "runAsUser"]),
             format!("container `{name}` runs as user 0 (root)"),
         );
     } else if non_root != Some(true) && user.is_none() {
         sink.report(
-            "run-as-root",
+            rule_id!("run-as-root"),
             doc,
             &tokens(ct, &["securityContext", "runAsNonRoot"]),
             format!(
@@ -352,7 +353,7 @@ fn security_rules(
     let group = int_at(c, &["securityContext", "runAsGroup"]).or(pod_group);
     if group == Some(0) && user != Some(0) {
         sink.report(
-            "run-as-root",
+            rule_id!("run-as-root"),
             doc,
             &tokens(ct, &["securityContext", "runAsGroup"]),
             format!("container `{name}` runs with group 0 (root's group)"),
@@ -360,7 +361,7 @@ fn security_rules(
     }
     if sc("readOnlyRootFilesystem") != Some(true) {
         sink.report(
-            "writable-root-fs",
+            rule_id!("writable-root-fs"),
             doc,
             &tokens(ct, &["securityContext", "readOnlyRootFilesystem"]),
             format!("container `{name}`: readOnlyRootFilesystem is not true"),
@@ -388,7 +389,7 @@ fn security_rules(
         .any(|d| d.eq_ignore_ascii_case("NET_RAW") || d.eq_ignore_ascii_case("ALL"));
     if (!dropped || adds_net_raw) && !privileged {
         sink.report(
-            "net-raw",
+            rule_id!("net-raw"),
             doc,
             &tokens(ct, &["securityContext", "capabilities", "drop"]),
             format!("container `{name}` keeps NET_RAW"),

@@ -6,6 +6,7 @@
 //! refuses the object (`cannot unmarshal bool into Go struct field EnvVar...value of type
 //! string`). Found by reading the object as kubectl would, through its kind's type.
 
+use super::rules::rule_id;
 use std::borrow::Cow;
 
 use super::deserialize::{Findings, deserialize_all};
@@ -201,7 +202,7 @@ pub fn check(
         set(&mut as_kubectl, &tokens, v.clone());
         let wrong = |f: &Findings| {
             f.iter()
-                .any(|(t, id, _)| *id == "invalid-type" && *t == tokens)
+                .any(|(t, id, _)| *id == rule_id!("invalid-type") && *t == tokens)
         };
         let read = match &v {
             Value::Bool(b) => format!("the boolean {b}"),
@@ -211,7 +212,7 @@ pub fn check(
         };
         match (wrong(findings), wrong(&deserialize_all(check, &as_kubectl))) {
             (false, true) => sink.report(
-                "ambiguous-scalar",
+                rule_id!("ambiguous-scalar"),
                 doc,
                 &tokens,
                 format!(
@@ -220,7 +221,7 @@ pub fn check(
             ),
             (true, false) => {
                 sink.report_as(
-                    "ambiguous-scalar",
+                    rule_id!("ambiguous-scalar"),
                     Some(crate::diag::Severity::Warning),
                     doc,
                     &tokens,
