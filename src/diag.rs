@@ -567,23 +567,40 @@ impl EnvFailures {
     /// Each distinct problem (a diagnostic, or a whole failure that is not made of them) with
     /// the environments it was met in, in the order first met.
     fn grouped(&self) -> Vec<(Vec<&str>, Problem<'_>)> {
-        let mut groups: Vec<(Vec<&str>, Problem<'_>, String)> = Vec::new();
-        for (env, failure) in &self.0 {
+        let problems = self.0.iter().flat_map(|(env, failure)| {
             let problems: Vec<Problem<'_>> = match failure.diagnostics() {
                 Some(diags) => diags.0.iter().map(Problem::Diagnostic).collect(),
                 None => vec![Problem::Other(failure.as_ref())],
             };
-            for p in problems {
-                let key = p.key();
-                match groups.iter_mut().find(|(_, _, k)| *k == key) {
-                    Some((envs, _, _)) if !envs.contains(&env.as_str()) => envs.push(env),
-                    Some(_) => {}
-                    None => groups.push((vec![env.as_str()], p, key)),
+            problems.into_iter().map(move |p| (env.as_str(), p))
+        });
+        group_by_environment(problems, Problem::key)
+    }
+}
+
+/// Problems met in several environments, each distinct one (by `key`) once, in the order first
+/// met, with the environments it was met in, in the order met.
+fn group_by_environment<'e, T>(
+    items: impl IntoIterator<Item = (&'e str, T)>,
+    key: impl Fn(&T) -> String,
+) -> Vec<(Vec<&'e str>, T)> {
+    let mut out: Vec<(Vec<&'e str>, T)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (env, item) in items {
+        match index.entry(key(&item)) {
+            std::collections::hash_map::Entry::Occupied(i) => {
+                let envs = &mut out[*i.get()].0;
+                if !envs.contains(&env) {
+                    envs.push(env);
                 }
             }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(out.len());
+                out.push((vec![env], item));
+            }
         }
-        groups.into_iter().map(|(e, p, _)| (e, p)).collect()
     }
+    out
 }
 
 /// One problem of an environment.
@@ -611,27 +628,17 @@ impl Problem<'_> {
 pub fn by_environment<'a>(
     per_env: impl IntoIterator<Item = (&'a str, &'a [Diagnostic])>,
 ) -> Vec<Diagnostic> {
-    let mut out: Vec<(Diagnostic, String)> = Vec::new();
-    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (env, findings) in per_env {
-        for d in findings {
-            let key = d.finding_key();
-            match index.get(&key) {
-                Some(&i) => {
-                    if !out[i].0.environments.iter().any(|e| e == env) {
-                        out[i].0.environments.push(env.to_string());
-                    }
-                }
-                None => {
-                    let mut d = d.clone();
-                    d.environments = vec![env.to_string()];
-                    index.insert(key.clone(), out.len());
-                    out.push((d, key));
-                }
-            }
-        }
-    }
-    out.into_iter().map(|(d, _)| d).collect()
+    let findings = per_env
+        .into_iter()
+        .flat_map(|(env, findings)| findings.iter().map(move |d| (env, d)));
+    group_by_environment(findings, |d| d.finding_key())
+        .into_iter()
+        .map(|(envs, d)| {
+            let mut d = d.clone();
+            d.environments = envs.into_iter().map(str::to_string).collect();
+            d
+        })
+        .collect()
 }
 
 /// `environment `dev``, or `environments `dev`, `prod` and `staging``.
