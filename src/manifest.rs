@@ -262,6 +262,11 @@ impl Document {
             .unwrap_or("")
     }
 
+    /// Whether this is a `helm test` hook, which a chart keeps under templates/tests/.
+    pub fn is_test_hook(&self) -> bool {
+        self.hook().is_some_and(|h| h.kind == HookKind::Test)
+    }
+
     /// The Helm hook this object is (`helm.sh/hook` annotation), if any, with its kind and
     /// weight (`helm.sh/hook-weight`, 0 when absent or not a number, as Helm reads it).
     pub fn hook(&self) -> Option<Hook> {

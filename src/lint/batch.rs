@@ -1,8 +1,8 @@
 //! Rules on Jobs and CronJobs: what the API server rejects (the schedule, the time zone, a
 //! restart policy of Always) and what makes a Helm hook Job hang an install or upgrade.
 
-use super::rules::rule_id;
 use super::cron::{schedule_problem, time_zone_problem};
+use super::rules::rule_id;
 use super::sink::{Sink, path};
 use crate::manifest::{Document, HookKind};
 use crate::yaml::{Node, Value};
@@ -55,7 +55,12 @@ fn schedule(doc: &Document, sink: &mut Sink<'_>) {
         .and_then(Node::as_str)
         && let Some(problem) = time_zone_problem(zone)
     {
-        sink.report(rule_id!("cron-schedule"), doc, &path(&["spec", "timeZone"]), problem);
+        sink.report(
+            rule_id!("cron-schedule"),
+            doc,
+            &path(&["spec", "timeZone"]),
+            problem,
+        );
     }
 }
 

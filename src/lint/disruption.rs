@@ -7,8 +7,8 @@
 //! since that is where the budget bites. A budget that selects a DaemonSet, a Job or a
 //! workload outside the set is not judged on `minAvailable`.
 
-use super::rules::rule_id;
 use super::references::string_map;
+use super::rules::rule_id;
 use super::sink::{Sink, path};
 use super::workload::template_labels_path;
 use crate::manifest::Document;

@@ -2,8 +2,8 @@
 //! their replacement (from the Kubernetes deprecated-API migration guide). Objects and
 //! references (an HPA's `scaleTargetRef`, a metric's `describedObject`) are both checked.
 
-use super::rules::rule_id;
 use super::config::Options;
+use super::rules::rule_id;
 use super::sink::{Sink, path};
 use crate::manifest::Document;
 use crate::yaml::Node;

@@ -3,8 +3,8 @@
 //! pod (a warning); on pods no Service of the set selects (workers, consumers, agents) it is
 //! at most an info.
 
-use super::rules::rule_id;
 use super::references::string_map;
+use super::rules::rule_id;
 use super::sink::{Sink, path};
 use super::workload::{long_running_containers, template_labels_path, tokens};
 use crate::diag::Severity;

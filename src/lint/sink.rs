@@ -1,11 +1,11 @@
 //! The finding sink of one lint run: rules report into it; it drops what the run's options or
 //! the object's ignore annotations silence, locates the rest and names where values came from.
 
-use super::rules::rule_id;
 use super::config::Options;
 use super::ignore::ignored;
 use super::provenance::ValuesIndex;
 use super::rules::RuleId;
+use super::rules::rule_id;
 use crate::diag::{Diagnostic, Severity};
 use crate::manifest::Document;
 use crate::yaml::{Node, Origin, display_key_path};
@@ -48,13 +48,7 @@ impl<'a> Sink<'a> {
     }
 
     /// Reports rule `id` on `doc` at a position that is not a node of the object.
-    pub fn report_at(
-        &mut self,
-        id: RuleId,
-        doc: &Document,
-        origin: &Origin,
-        message: String,
-    ) {
+    pub fn report_at(&mut self, id: RuleId, doc: &Document, origin: &Origin, message: String) {
         if let Some(d) = self.finding(id, None, doc, message) {
             self.out.push(d.at(origin.clone()));
         }

@@ -3,8 +3,6 @@
 //! schema, and field formats the types do not check (names, labels, ports, quantities) are
 //! checked on the tree.
 
-use super::rules::RuleId;
-use super::rules::rule_id;
 use super::config::Options;
 use super::deserialize::deserialize_all;
 use super::kinds::{KNOWN, kind};
@@ -12,6 +10,8 @@ use super::lifecycle;
 use super::names::name_problem;
 use super::old_versions::{as_current, old_version};
 use super::provenance::scalar_text;
+use super::rules::RuleId;
+use super::rules::rule_id;
 use super::schema::{fields_at, missing_required};
 use super::sink::{Sink, path};
 use super::workload;
@@ -120,7 +120,9 @@ pub fn check(doc: &Document, opts: &Options, sink: &mut Sink<'_>) -> bool {
     let findings = deserialize_all(known.check, read);
     let right_for_kubectl = super::yaml11::check(doc, read, known.check, &findings, sink);
     for (tokens, id, mut message) in findings {
-        if moot(id, &tokens) || (id == rule_id!("invalid-type") && right_for_kubectl.contains(&tokens)) {
+        if moot(id, &tokens)
+            || (id == rule_id!("invalid-type") && right_for_kubectl.contains(&tokens))
+        {
             continue;
         }
         if id == rule_id!("unknown-field")

@@ -16,8 +16,8 @@ use serde_json::Value as Json;
 
 use super::acknowledge::Acknowledgement;
 use super::config::Options;
-use super::sink::{Sink, path};
 use super::rules::{RuleId, rule_id};
+use super::sink::{Sink, path};
 use crate::diag::{Diagnostic, Severity};
 use crate::manifest::Document;
 use crate::yaml::{Node, to_json};

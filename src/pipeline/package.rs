@@ -12,7 +12,7 @@ use crate::chart::{
 };
 use crate::diag::Diagnostic;
 use crate::epoch::BuildTime;
-use crate::manifest::{Document, HookKind};
+use crate::manifest::Document;
 use crate::yaml::{Node, emit_document};
 
 /// Overrides and fixed inputs shared by every environment of a run.
@@ -113,7 +113,7 @@ pub fn package_rendered(
     ];
     // `helm test` hooks go under templates/tests/, as `helm create` lays them out; everything
     // else, lifecycle hooks included, under templates/.
-    let (tests, manifests): (Vec<_>, Vec<_>) = docs.iter().cloned().partition(is_test_hook);
+    let (tests, manifests): (Vec<_>, Vec<_>) = docs.iter().cloned().partition(|d| d.is_test_hook());
     let mut templates = Vec::new();
     for (folder, set) in [("templates", &manifests), ("templates/tests", &tests)] {
         for (name, text) in super::env_files(set)? {
@@ -146,11 +146,6 @@ pub fn package_rendered(
         bytes,
     };
     Ok((packaged, docs))
-}
-
-/// Whether `d` is a `helm test` hook, packaged under templates/tests/ apart from the rest.
-pub(super) fn is_test_hook(d: &Document) -> bool {
-    d.hook().is_some_and(|h| h.kind == HookKind::Test)
 }
 
 /// The overlay of `env` as the project shows it (`environments/prod.yaml`, or

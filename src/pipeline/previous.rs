@@ -315,10 +315,7 @@ pub fn release_record(digest: &str, docs: &[Document]) -> String {
     let mut objects = Vec::new();
     // Named as package_rendered names the files of templates/ (tests apart, and hooks, which
     // the rules leave out).
-    let manifests: Vec<&Document> = docs
-        .iter()
-        .filter(|d| !super::package::is_test_hook(d))
-        .collect();
+    let manifests: Vec<&Document> = docs.iter().filter(|d| !d.is_test_hook()).collect();
     let names = crate::manifest::object_file_names(
         "",
         manifests
