@@ -224,99 +224,32 @@ impl Repo {
         };
         let archives = list_archives(&self.dir)?;
         let base = opts.url.as_deref().map(|u| u.trim_end_matches('/'));
-        let url_for = |rel: &str| match base {
-            Some(b) => format!("{b}/{rel}"),
-            None => rel.to_string(),
-        };
-        let old = std::mem::take(&mut self.index);
+        let mut old = std::mem::take(&mut self.index);
         let mut next = RepoIndex {
-            extra: old.extra,
+            extra: std::mem::take(&mut old.extra),
             ..RepoIndex::default()
         };
-        // Archives already in the folder's index, matched by their relative path; their
-        // entries are moved over (an index can hold 100k of them).
-        let mut old_entries: BTreeMap<String, Vec<Option<Entry>>> = old
-            .entries
-            .into_iter()
-            .map(|(name, list)| (name, list.into_iter().map(Some).collect()))
-            .collect();
-        let mut pending = Vec::new();
-        let by_path = url_paths(&old_entries);
-        let mut kept = Vec::new();
-        for (rel, regular) in &archives {
-            let entry = by_path
-                .get(rel.as_str())
-                .and_then(|(name, i)| Some((name, old_entries.get_mut(name)?[*i].take()?)));
-            match entry {
-                Some((name, mut entry)) => {
-                    kept.push((rel.as_str(), name.clone(), entry.version().to_string()));
-                    entry.set_url(&url_for(rel));
-                    next.entries.entry(name.clone()).or_default().push(entry);
-                    summary.kept += 1;
-                }
-                None => pending.push((rel.clone(), *regular)),
-            }
-        }
-        let listed: std::collections::HashSet<&str> =
-            archives.iter().map(|(rel, _)| rel.as_str()).collect();
-        for (name, list) in &old_entries {
-            for e in list.iter().flatten() {
-                let shown = format!("{name} {}", e.version());
-                // An archive in the folder that another entry already indexes.
-                let same = e.urls().into_iter().find_map(|url| {
-                    std::iter::once(url)
-                        .chain(url.match_indices('/').map(|(pos, _)| &url[pos + 1..]))
-                        .find(|rel| listed.contains(rel))
-                });
-                match same {
-                    Some(rel) => summary.duplicates.push((shown, rel.to_string())),
-                    None => summary.removed.push(shown),
-                }
-            }
-        }
-        drop(old_entries);
+        let (pending, kept) = keep_indexed(old, &archives, base, &mut next, &mut summary);
         self.verify_kept(&next, &kept, opts)?;
         if let Some(m) = &merged {
-            // A set, not `find`: a published index can hold 100k versions of one chart.
-            // The local entry of each version, whose digest a merged entry must have.
-            let mut present: HashMap<(String, String), (String, String)> = next
-                .entries
-                .iter()
-                .flat_map(|(n, l)| {
-                    l.iter().map(move |e| {
-                        let what = e
-                            .urls()
-                            .first()
-                            .map_or_else(|| n.clone(), |u| (*u).to_string());
-                        let digest = e.digest().unwrap_or("(none)").to_string();
-                        ((n.clone(), e.version().to_string()), (what, digest))
-                    })
-                })
-                .collect();
-            let mut errors = Failures::default();
-            for (name, list) in &m.entries {
-                for e in list {
-                    let key = (name.clone(), e.version().to_string());
-                    if let Some((what, digest)) = present.get(&key) {
-                        if let Err(changed) = check_entry(e, what, name, &key.1, digest) {
-                            errors.push(Error::Immutable(changed));
-                        }
-                        continue;
-                    }
-                    present.insert(
-                        key,
-                        (String::new(), e.digest().unwrap_or("(none)").to_string()),
-                    );
-                    next.entries
-                        .entry(name.clone())
-                        .or_default()
-                        .push(e.clone());
-                }
-            }
-            if !errors.0.is_empty() {
-                return Err(Error::Archives(errors));
-            }
+            merge_entries(m, &mut next)?;
         }
+        self.add_scanned(&pending, opts, base, &mut next, &mut summary)?;
+        summary.total = next.len();
+        self.index = next;
+        Ok(summary)
+    }
+
+    /// Phase 3 of [`Repo::reindex`]: the archives not indexed yet, hashed and read, added to
+    /// `next` (a version already there with the same digest is kept; another digest refused).
+    fn add_scanned(
+        &self,
+        pending: &[(String, bool)],
+        opts: &IndexOptions,
+        base: Option<&str>,
+        next: &mut RepoIndex,
+        summary: &mut IndexSummary,
+    ) -> Result<()> {
         let created: Arc<str> = rfc3339(opts.now).into();
         // (name, version) → position in `next`: `find` per archive would make a full index
         // quadratic in the number of versions of one chart.
@@ -329,8 +262,8 @@ impl Repo {
                     .map(move |(i, e)| ((n.clone(), e.version().to_string()), i))
             })
             .collect();
-        let scanned = scan_archives(&self.dir, &pending, &opts.known, &|chart, digest, rel| {
-            chart.entry(&created, digest, url_for(rel))
+        let scanned = scan_archives(&self.dir, pending, &opts.known, &|chart, digest, rel| {
+            chart.entry(&created, digest, url_for(base, rel))
         });
         let mut errors = Failures::default();
         for ((rel, _), result) in pending.iter().zip(scanned) {
@@ -362,21 +295,15 @@ impl Repo {
                 }
             }
         }
-        if !errors.0.is_empty() {
-            return Err(Error::Archives(errors));
+        if errors.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Archives(errors))
         }
-        summary.total = next.len();
-        self.index = next;
-        Ok(summary)
     }
 
     /// Checks the digest of every archive whose entry was kept (see [`super::digests`]).
-    fn verify_kept(
-        &mut self,
-        next: &RepoIndex,
-        kept: &[(&str, String, String)],
-        opts: &IndexOptions,
-    ) -> Result<()> {
+    fn verify_kept(&mut self, next: &RepoIndex, kept: &[Kept], opts: &IndexOptions) -> Result<()> {
         // Looked up once per kept archive: maps, not scans (a repository holds thousands).
         let entries: HashMap<(&str, &str), &crate::chart::index::Entry> = next
             .entries
@@ -399,7 +326,7 @@ impl Repo {
                         Some((file, line, _)) => format!("{}:{line}", file.display),
                         None => "the index".to_string(),
                     },
-                    known: known.get(rel).copied(),
+                    known: known.get(rel.as_str()).copied(),
                 })
             })
             .collect();
@@ -604,6 +531,116 @@ fn scan_one(dir: &Path, rel: &str, listed_regular: bool) -> Result<(ChartYaml, S
     })?;
     let chart = ChartYaml::from_archive(&shown, chart_yaml)?;
     Ok((chart, digest))
+}
+
+/// An archive the index already held: its path in the folder, chart name and version.
+type Kept = (String, String, String);
+
+/// An archive's URL in the index: relative, or under `--url`.
+fn url_for(base: Option<&str>, rel: &str) -> String {
+    match base {
+        Some(b) => format!("{b}/{rel}"),
+        None => rel.to_string(),
+    }
+}
+
+/// Phase 1 of [`Repo::reindex`]: the entries of `old` whose archive is still in the folder
+/// are moved to `next` (matched by their relative path; an index can hold 100k of them), the
+/// others counted as removed or as duplicates. Returns the archives not indexed yet, and the
+/// kept ones (path, chart, version) for [`Repo::verify_kept`].
+fn keep_indexed(
+    old: RepoIndex,
+    archives: &[(String, bool)],
+    base: Option<&str>,
+    next: &mut RepoIndex,
+    summary: &mut IndexSummary,
+) -> (Vec<(String, bool)>, Vec<Kept>) {
+    let mut old_entries: BTreeMap<String, Vec<Option<Entry>>> = old
+        .entries
+        .into_iter()
+        .map(|(name, list)| (name, list.into_iter().map(Some).collect()))
+        .collect();
+    let mut pending = Vec::new();
+    let by_path = url_paths(&old_entries);
+    let mut kept = Vec::new();
+    for (rel, regular) in archives {
+        let entry = by_path
+            .get(rel.as_str())
+            .and_then(|(name, i)| Some((name, old_entries.get_mut(name)?[*i].take()?)));
+        match entry {
+            Some((name, mut entry)) => {
+                kept.push((rel.clone(), name.clone(), entry.version().to_string()));
+                entry.set_url(&url_for(base, rel));
+                next.entries.entry(name.clone()).or_default().push(entry);
+                summary.kept += 1;
+            }
+            None => pending.push((rel.clone(), *regular)),
+        }
+    }
+    let listed: std::collections::HashSet<&str> =
+        archives.iter().map(|(rel, _)| rel.as_str()).collect();
+    for (name, list) in &old_entries {
+        for e in list.iter().flatten() {
+            let shown = format!("{name} {}", e.version());
+            // An archive in the folder that another entry already indexes.
+            let same = e.urls().into_iter().find_map(|url| {
+                std::iter::once(url)
+                    .chain(url.match_indices('/').map(|(pos, _)| &url[pos + 1..]))
+                    .find(|rel| listed.contains(rel))
+            });
+            match same {
+                Some(rel) => summary.duplicates.push((shown, rel.to_string())),
+                None => summary.removed.push(shown),
+            }
+        }
+    }
+    (pending, kept)
+}
+
+/// Phase 2 of [`Repo::reindex`] (`--merge`): the published index's entries added to `next`;
+/// a version `next` already has must have the same digest there.
+fn merge_entries(m: &RepoIndex, next: &mut RepoIndex) -> Result<()> {
+    // A set, not `find`: a published index can hold 100k versions of one chart.
+    // The local entry of each version, whose digest a merged entry must have.
+    let mut present: HashMap<(String, String), (String, String)> = next
+        .entries
+        .iter()
+        .flat_map(|(n, l)| {
+            l.iter().map(move |e| {
+                let what = e
+                    .urls()
+                    .first()
+                    .map_or_else(|| n.clone(), |u| (*u).to_string());
+                let digest = e.digest().unwrap_or("(none)").to_string();
+                ((n.clone(), e.version().to_string()), (what, digest))
+            })
+        })
+        .collect();
+    let mut errors = Failures::default();
+    for (name, list) in &m.entries {
+        for e in list {
+            let key = (name.clone(), e.version().to_string());
+            if let Some((what, digest)) = present.get(&key) {
+                if let Err(changed) = check_entry(e, what, name, &key.1, digest) {
+                    errors.push(Error::Immutable(changed));
+                }
+                continue;
+            }
+            present.insert(
+                key,
+                (String::new(), e.digest().unwrap_or("(none)").to_string()),
+            );
+            next.entries
+                .entry(name.clone())
+                .or_default()
+                .push(e.clone());
+        }
+    }
+    if errors.0.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Archives(errors))
+    }
 }
 
 #[cfg(test)]
