@@ -85,234 +85,156 @@ impl Options {
     /// ```
     pub fn from_project(dir: &Path) -> Result<Self, Diagnostics> {
         let mut opts = Self::default();
-        let file = dir.join(CONFIG_FILE);
-        let text = match std::fs::read_to_string(&file) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(opts),
-            Err(e) => {
-                return Err(Diagnostics(vec![Diagnostic::error(format!(
-                    "cannot read {CONFIG_FILE}: {e}"
-                ))]));
-            }
-        };
-        let source = SourceFile::new(CONFIG_FILE, text);
-        let limits = Limits {
-            max_depth: 16,
-            max_nodes: 10_000,
-        };
-        let docs = parse_documents(&source.text, &source, limits)
-            .map_err(|e| Diagnostics(vec![e.into()]))?;
-        let Some(root) = docs.into_iter().next() else {
+        let Some(root) = read_config(dir)? else {
             return Ok(opts);
         };
-        if matches!(root.value, Value::Null) {
-            return Ok(opts);
-        }
         let Some(map) = root.as_map() else {
             return Err(Diagnostics(vec![
                 Diagnostic::error(format!("{CONFIG_FILE} must be a map")).at(root.origin.clone()),
             ]));
         };
         let mut problems = Vec::new();
-        let bad = |node: &Node, key: &str, msg: String, help: &str| {
-            Diagnostic::error(msg)
-                .at(node.origin.clone())
-                .key(key)
-                .help(help.to_string())
-        };
-        fn strings(node: &Node) -> Option<Vec<(String, &Node)>> {
-            match &node.value {
-                Value::Seq(items) => items
-                    .iter()
-                    .map(|n| n.as_str().map(|s| (s.to_string(), n)))
-                    .collect(),
-                Value::String(s) => Some(
-                    s.split(',')
-                        .map(|p| (p.trim().to_string(), node))
-                        .filter(|(p, _)| !p.is_empty())
-                        .collect(),
-                ),
-                _ => None,
-            }
-        }
         for (key, node) in map {
-            match key.as_str() {
-                "kubeVersion" => {
-                    let text = match &node.value {
-                        Value::String(s) => s.clone(),
-                        Value::Float(f) => f.to_string(),
-                        _ => String::new(),
-                    };
-                    match parse_kube_version(&text) {
-                        Ok(v) => opts.kube_version = v,
-                        Err(e) => problems.push(bad(
-                            node,
-                            key,
-                            e.to_string(),
-                            "write it as a quoted string, e.g. kubeVersion: \"1.33\"",
-                        )),
-                    }
-                }
-                "only" | "skip" => match strings(node) {
-                    Some(list) => {
-                        for (name, n) in list {
-                            match Category::from_name(&name) {
-                                Some(Category::Upgrade) if key == "skip" => problems.push(bad(
-                                    n,
-                                    key,
-                                    "the upgrade rules cannot be skipped".into(),
-                                    UPGRADE_HELP,
-                                )),
-                                Some(c) if key == "only" => {
-                                    opts.only.insert(c);
-                                }
-                                Some(c) => {
-                                    opts.skip.insert(c);
-                                }
-                                None => problems.push(bad(
-                                    n,
-                                    key,
-                                    format!("unknown category `{name}`"),
-                                    "categories: types, lifecycle, references, practice, security",
-                                )),
-                            }
-                        }
-                    }
-                    None => problems.push(bad(
-                        node,
-                        key,
-                        format!("`{key}` must be a list of categories"),
-                        "e.g. skip: [practice]",
-                    )),
-                },
-                "disable" => match strings(node) {
-                    Some(list) => {
-                        for (id, n) in list {
-                            if rule(&id).is_some_and(|r| r.category == Category::Upgrade) {
-                                problems.push(bad(
-                                    n,
-                                    key,
-                                    format!("the upgrade rule `{id}` cannot be disabled"),
-                                    UPGRADE_HELP,
-                                ));
-                            } else if rule(&id).is_some() {
-                                opts.disable.insert(id);
-                            } else {
-                                let hint = match did_you_mean(&id, RULES.iter().map(|r| r.id)) {
-                                    Some(s) => format!("did you mean `{s}`?"),
-                                    None => "`kforge lint --list-rules` lists the rules".into(),
-                                };
-                                problems.push(bad(n, key, format!("no rule `{id}`"), &hint));
-                            }
-                        }
-                    }
-                    None => problems.push(bad(
-                        node,
-                        key,
-                        "`disable` must be a list of rule ids".into(),
-                        "e.g. disable: [missing-probe]",
-                    )),
-                },
-                "crds" => match strings(node) {
-                    Some(list) => opts.crds.extend(list.into_iter().map(|(p, _)| dir.join(p))),
-                    None => problems.push(bad(
-                        node,
-                        key,
-                        "`crds` must be a list of files or folders".into(),
-                        "e.g. crds: [crds/, vendor/operator-crds.yaml]",
-                    )),
-                },
-                "acknowledge" => match super::acknowledge::parse(node) {
-                    Ok(list) => opts.acknowledged = list,
-                    Err(found) => problems.extend(found),
-                },
-                "podCreatingKinds" => match strings(node) {
-                    Some(list) => {
-                        for (gk, n) in list {
-                            match gk.split_once('/') {
-                                Some((g, k)) if !g.is_empty() && !k.is_empty() && !k.contains('/') => {
-                                    opts.pod_creating_kinds.push(gk)
-                                }
-                                _ => problems.push(bad(
-                                    n,
-                                    key,
-                                    format!("`{gk}` is not `group/Kind`"),
-                                    "name the API group (the apiVersion without its version) and the kind, e.g. podCreatingKinds: [example.com/Widget]",
-                                )),
-                            }
-                        }
-                    }
-                    None => problems.push(bad(
-                        node,
-                        key,
-                        "`podCreatingKinds` must be a list of group/Kind".into(),
-                        "e.g. podCreatingKinds: [example.com/Widget]",
-                    )),
-                },
-                "external" => match strings(node) {
-                    Some(list) => {
-                        for (object, n) in list {
-                            match object.split_once('/') {
-                                Some((k, name))
-                                    if REFERENCED_KINDS.contains(&k)
-                                        && !name.is_empty() =>
-                                {
-                                    opts.external.push(object)
-                                }
-                                _ => problems.push(bad(
-                                    n,
-                                    key,
-                                    format!("`{object}` is not `Kind/name` of a ConfigMap, Secret or ServiceAccount"),
-                                    "e.g. external: [ConfigMap/shared-env, Secret/db-credentials, ServiceAccount/ci, Secret/tls-*]",
-                                )),
-                            }
-                        }
-                    }
-                    None => problems.push(bad(
-                        node,
-                        key,
-                        "`external` must be a list of Kind/name".into(),
-                        "e.g. external: [ConfigMap/shared-env, Secret/db-credentials]",
-                    )),
-                },
-                "allowUnknownKinds" => match node.value {
-                    Value::Bool(b) => opts.allow_unknown_kinds = b,
-                    _ => problems.push(bad(
-                        node,
-                        key,
-                        "`allowUnknownKinds` must be true or false".into(),
-                        "write allowUnknownKinds: true",
-                    )),
-                },
-                other => {
-                    let known = [
-                        "kubeVersion",
-                        "only",
-                        "skip",
-                        "disable",
-                        "allowUnknownKinds",
-                        "crds",
-                        "acknowledge",
-                        "podCreatingKinds",
-                        "external",
-                    ];
-                    let hint = match did_you_mean(other, known) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("known keys: {}", known.join(", ")),
-                    };
-                    problems.push(bad(
-                        map.get(other).unwrap_or(node),
-                        other,
-                        format!("unknown key `{other}` in {CONFIG_FILE}"),
-                        &hint,
-                    ));
-                }
-            }
+            opts.read_key(dir, key, node, &mut problems);
         }
         if problems.is_empty() {
             Ok(opts)
         } else {
             Err(Diagnostics(problems))
+        }
+    }
+
+    /// One top-level key of kforge-lint.yaml into these options; what is wrong with it into
+    /// `problems`, at its file:line.
+    fn read_key(&mut self, dir: &Path, key: &str, node: &Node, problems: &mut Vec<Diagnostic>) {
+        let mut list = |what: &str, example: &str, each: &mut dyn FnMut(String) -> Item| {
+            each_item(node, key, what, example, problems, each);
+        };
+        match key {
+            "kubeVersion" => {
+                let text = match &node.value {
+                    Value::String(s) => s.clone(),
+                    Value::Float(f) => f.to_string(),
+                    _ => String::new(),
+                };
+                match parse_kube_version(&text) {
+                    Ok(v) => self.kube_version = v,
+                    Err(e) => problems.push(refused(
+                        node,
+                        key,
+                        e.to_string(),
+                        "write it as a quoted string, e.g. kubeVersion: \"1.33\"",
+                    )),
+                }
+            }
+            "only" | "skip" => list(
+                &format!("`{key}` must be a list of categories"),
+                "e.g. skip: [practice]",
+                &mut |name| match Category::from_name(&name) {
+                    Some(Category::Upgrade) if key == "skip" => Err((
+                        "the upgrade rules cannot be skipped".into(),
+                        UPGRADE_HELP.into(),
+                    )),
+                    Some(c) if key == "only" => {
+                        self.only.insert(c);
+                        Ok(())
+                    }
+                    Some(c) => {
+                        self.skip.insert(c);
+                        Ok(())
+                    }
+                    None => Err((
+                        format!("unknown category `{name}`"),
+                        "categories: types, lifecycle, references, practice, security".into(),
+                    )),
+                },
+            ),
+            "disable" => list(
+                "`disable` must be a list of rule ids",
+                "e.g. disable: [missing-probe]",
+                &mut |id| match rule(&id) {
+                    Some(r) if r.category == Category::Upgrade => Err((
+                        format!("the upgrade rule `{id}` cannot be disabled"),
+                        UPGRADE_HELP.into(),
+                    )),
+                    Some(_) => {
+                        self.disable.insert(id);
+                        Ok(())
+                    }
+                    None => Err((
+                        format!("no rule `{id}`"),
+                        match did_you_mean(&id, RULES.iter().map(|r| r.id)) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => "`kforge lint --list-rules` lists the rules".into(),
+                        },
+                    )),
+                },
+            ),
+            "crds" => list(
+                "`crds` must be a list of files or folders",
+                "e.g. crds: [crds/, vendor/operator-crds.yaml]",
+                &mut |p| {
+                    self.crds.push(dir.join(p));
+                    Ok(())
+                },
+            ),
+            "acknowledge" => match super::acknowledge::parse(node) {
+                Ok(list) => self.acknowledged = list,
+                Err(found) => problems.extend(found),
+            },
+            "podCreatingKinds" => list(
+                "`podCreatingKinds` must be a list of group/Kind",
+                "e.g. podCreatingKinds: [example.com/Widget]",
+                &mut |gk| {
+                    match gk.split_once('/') {
+                    Some((g, k)) if !g.is_empty() && !k.is_empty() && !k.contains('/') => {
+                        self.pod_creating_kinds.push(gk);
+                        Ok(())
+                    }
+                    _ => Err((
+                        format!("`{gk}` is not `group/Kind`"),
+                        "name the API group (the apiVersion without its version) and the kind, e.g. podCreatingKinds: [example.com/Widget]".into(),
+                    )),
+                }
+                },
+            ),
+            "external" => list(
+                "`external` must be a list of Kind/name",
+                "e.g. external: [ConfigMap/shared-env, Secret/db-credentials]",
+                &mut |object| {
+                    match object.split_once('/') {
+                    Some((k, name)) if REFERENCED_KINDS.contains(&k) && !name.is_empty() => {
+                        self.external.push(object);
+                        Ok(())
+                    }
+                    _ => Err((
+                        format!("`{object}` is not `Kind/name` of a ConfigMap, Secret or ServiceAccount"),
+                        "e.g. external: [ConfigMap/shared-env, Secret/db-credentials, ServiceAccount/ci, Secret/tls-*]".into(),
+                    )),
+                }
+                },
+            ),
+            "allowUnknownKinds" => match node.value {
+                Value::Bool(b) => self.allow_unknown_kinds = b,
+                _ => problems.push(refused(
+                    node,
+                    key,
+                    "`allowUnknownKinds` must be true or false".into(),
+                    "write allowUnknownKinds: true",
+                )),
+            },
+            other => {
+                let hint = match did_you_mean(other, KEYS) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("known keys: {}", KEYS.join(", ")),
+                };
+                problems.push(refused(
+                    node,
+                    other,
+                    format!("unknown key `{other}` in {CONFIG_FILE}"),
+                    &hint,
+                ));
+            }
         }
     }
 
@@ -344,5 +266,89 @@ impl Options {
     pub(super) fn enabled(&self, rule: &Rule) -> bool {
         rule.category == Category::Upgrade
             || (self.category_selected(rule.category) && !self.disable.contains(rule.id))
+    }
+}
+
+/// The keys of kforge-lint.yaml.
+const KEYS: [&str; 9] = [
+    "kubeVersion",
+    "only",
+    "skip",
+    "disable",
+    "allowUnknownKinds",
+    "crds",
+    "acknowledge",
+    "podCreatingKinds",
+    "external",
+];
+
+/// What a list item of kforge-lint.yaml comes to: taken, or refused with a message and help.
+type Item = Result<(), (String, String)>;
+
+/// kforge-lint.yaml of `dir`, parsed; `None` when there is none, or it is empty.
+fn read_config(dir: &Path) -> Result<Option<Node>, Diagnostics> {
+    let file = dir.join(CONFIG_FILE);
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Diagnostics(vec![Diagnostic::error(format!(
+                "cannot read {CONFIG_FILE}: {e}"
+            ))]));
+        }
+    };
+    let source = SourceFile::new(CONFIG_FILE, text);
+    let limits = Limits {
+        max_depth: 16,
+        max_nodes: 10_000,
+    };
+    let docs =
+        parse_documents(&source.text, &source, limits).map_err(|e| Diagnostics(vec![e.into()]))?;
+    Ok(docs
+        .into_iter()
+        .next()
+        .filter(|root| !matches!(root.value, Value::Null)))
+}
+
+/// A problem of `key` at `node`.
+fn refused(node: &Node, key: &str, message: String, help: &str) -> Diagnostic {
+    Diagnostic::error(message)
+        .at(node.origin.clone())
+        .key(key)
+        .help(help.to_string())
+}
+
+/// Each item of the list at `node` (a YAML list of strings, or one comma-separated string)
+/// given to `each`; an item it refuses, or a value that is no such list (`what`, `example`),
+/// is a problem at its line.
+fn each_item(
+    node: &Node,
+    key: &str,
+    what: &str,
+    example: &str,
+    problems: &mut Vec<Diagnostic>,
+    each: &mut dyn FnMut(String) -> Item,
+) {
+    let items: Option<Vec<(String, &Node)>> = match &node.value {
+        Value::Seq(items) => items
+            .iter()
+            .map(|n| n.as_str().map(|s| (s.to_string(), n)))
+            .collect(),
+        Value::String(s) => Some(
+            s.split(',')
+                .map(|p| (p.trim().to_string(), node))
+                .filter(|(p, _)| !p.is_empty())
+                .collect(),
+        ),
+        _ => None,
+    };
+    let Some(items) = items else {
+        problems.push(refused(node, key, what.to_string(), example));
+        return;
+    };
+    for (item, at) in items {
+        if let Err((message, help)) = each(item) {
+            problems.push(refused(at, key, message, &help));
+        }
     }
 }
