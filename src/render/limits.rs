@@ -56,6 +56,15 @@ pub struct Budget {
 
 impl Object for Budget {}
 
+/// Why one template's run gave no output.
+#[derive(Debug)]
+pub enum RunFailed {
+    /// The template failed (an undefined value, a filter's error...), at its line.
+    Template(Error),
+    /// The run went over its bound of values and output: the whole render stops.
+    OverBudget(OverBudget),
+}
+
 /// The run went over its bound of values and output.
 #[derive(Debug)]
 pub struct OverBudget {
@@ -106,10 +115,7 @@ impl Budget {
 }
 
 /// Renders `template` into a string, charging what it writes to `budget`.
-pub fn render(
-    template: &Template<'_, '_>,
-    budget: &Budget,
-) -> Result<String, Result<OverBudget, Error>> {
+pub fn render(template: &Template<'_, '_>, budget: &Budget) -> Result<String, RunFailed> {
     let mut writer = Capped {
         buf: Vec::new(),
         budget,
@@ -119,17 +125,18 @@ pub fn render(
         Ok(_) => {}
         Err(e) => {
             return Err(match writer.over {
-                Some(used) => Ok(OverBudget {
+                Some(used) => RunFailed::OverBudget(OverBudget {
                     used,
                     limit: budget.limit,
                 }),
-                None => Err(e),
+                None => RunFailed::Template(e),
             });
         }
     }
     // minijinja writes only whole `str`s.
-    String::from_utf8(writer.buf)
-        .map_err(|_| Err(Error::new(ErrorKind::WriteFailure, "output is not UTF-8")))
+    String::from_utf8(writer.buf).map_err(|_| {
+        RunFailed::Template(Error::new(ErrorKind::WriteFailure, "output is not UTF-8"))
+    })
 }
 
 /// The output of one template, charged to the run's budget as it is written.
@@ -213,7 +220,7 @@ pub fn json_size(json: &serde_json::Value) -> usize {
 mod tests {
     use super::*;
 
-    fn run(source: &str) -> Result<String, Result<OverBudget, Error>> {
+    fn run(source: &str) -> Result<String, RunFailed> {
         let mut env = minijinja::Environment::new();
         env.set_formatter(format_value);
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Json);
@@ -231,7 +238,7 @@ mod tests {
             "{{% for i in range(100000) %}}{}\n{{% endfor %}}",
             "x".repeat(4096)
         );
-        let Err(Ok(over)) = run(&text) else {
+        let Err(RunFailed::OverBudget(over)) = run(&text) else {
             panic!("rendered past the limit")
         };
         assert!(over.used > MAX_OUTPUT_BYTES);
@@ -243,7 +250,7 @@ mod tests {
         // Captured by {% set %}, so nothing reaches the output.
         let text =
             "a\n{% set s %}{% for i in range(100000) %}{{ \"x\" * 4096 }}{% endfor %}{% endset %}";
-        let Err(Err(e)) = run(text) else {
+        let Err(RunFailed::Template(e)) = run(text) else {
             panic!("not refused at the expression")
         };
         assert_eq!(e.line(), Some(2));

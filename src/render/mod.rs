@@ -101,15 +101,15 @@ pub fn render_env(
         running.at(&file.display);
         let rendered = match env
             .get_template(name)
-            .map_err(Err)
+            .map_err(limits::RunFailed::Template)
             .and_then(|t| limits::render(&t, &budget))
         {
             Ok(text) => text,
-            Err(Err(e)) => {
+            Err(limits::RunFailed::Template(e)) => {
                 problems.push(template_error(set, &e, values));
                 continue;
             }
-            Err(Ok(over)) => {
+            Err(limits::RunFailed::OverBudget(over)) => {
                 problems.push(Diagnostic::error(over.message(&file.display)));
                 break;
             }
