@@ -9,6 +9,7 @@
 //! is built in a folder beside the one asked for and moved into place only when proved: a run
 //! that fails leaves no project there (or, with `--force`, the previous one untouched).
 
+mod account;
 mod config;
 mod convert;
 mod factor;
