@@ -81,7 +81,10 @@ fn account(sa: &Json, component: &Json) -> Result<Map<String, Json>, String> {
     if labels != common {
         v.insert("labels".into(), labels);
     }
-    if let Some(a) = meta.get("annotations").filter(|a| a.as_object().is_some_and(|m| !m.is_empty())) {
+    if let Some(a) = meta
+        .get("annotations")
+        .filter(|a| a.as_object().is_some_and(|m| !m.is_empty()))
+    {
         v.insert("annotations".into(), a.clone());
     }
     Ok(v)

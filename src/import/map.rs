@@ -210,7 +210,6 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
         out.covers.push((name.clone(), covers));
         out.components.insert(name, values);
     }
-    super::account::map_accounts(objects, keep, &mut out);
     out
 }
 

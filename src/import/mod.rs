@@ -435,7 +435,8 @@ fn plan(inputs: &[EnvInput], keep: &[Key], cautious: bool) -> Plan {
     let mut reasons: BTreeMap<Key, String> = BTreeMap::new();
     let mut env_components = Vec::new();
     for input in inputs {
-        let mapped = map_env(&input.objects, keep);
+        let mut mapped = map_env(&input.objects, keep);
+        account::map_accounts(&input.objects, keep, &mut mapped);
         env_components.push(mapped.components.clone());
         for (k, why) in mapped.reasons {
             reasons.entry(k).or_insert(why);
