@@ -171,14 +171,9 @@ fn set_values(
         }
         let mut v = Map::new();
         v.insert("name".into(), json!(name));
-        // The shared commonLabels are the set's too; `labels` adds to them.
+        // The shared commonLabels are the set's too, `labels` adding to them, unless it lacks one.
         let common = common.cloned().unwrap_or_default();
-        super::ingress::own_metadata(meta, &common, &mut v, |k| {
-            format!(
-                "it lacks the label {k} the components share: a fixed-name config set carries \
-                 the shared commonLabels"
-            )
-        })?;
+        super::ingress::own_metadata(meta, &common, &mut v);
         values.push(v);
     }
     let mut files = Vec::new();
