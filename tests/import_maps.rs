@@ -63,3 +63,69 @@ fn service_accounts_map_with_their_own_labels_or_stay_kept_with_why() {
         "{base}"
     );
 }
+
+/// Three versions of one service behind one Service, as in the service-mesh samples
+/// (`reviews` v1, v2 and v3 selected by `app: reviews`).
+fn versions_behind_one_service() -> String {
+    let mut docs: Vec<String> = ["v1", "v2", "v3"]
+        .iter()
+        .map(|v| {
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: reviews-{v}\n  labels: {{app: reviews, version: {v}}}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {{app: reviews, version: {v}}}\n  template:\n    metadata:\n      labels: {{app: reviews, version: {v}}}\n    spec:\n      serviceAccountName: bookinfo-reviews\n      containers:\n        - name: reviews\n          image: 'docker.io/istio/examples-bookinfo-reviews-{v}:1.20.3'\n          ports:\n            - containerPort: 9080\n"
+            )
+        })
+        .collect();
+    docs.push("apiVersion: v1\nkind: Service\nmetadata:\n  name: reviews\n  labels: {app: reviews, service: reviews}\nspec:\n  ports:\n    - port: 9080\n      name: http\n  selector:\n    app: reviews\n".into());
+    docs.push("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: bookinfo-reviews\n  labels: {account: reviews}\n".into());
+    docs.join("---\n")
+}
+
+// A Service selecting the pods of three workloads was kept verbatim: it lacks the `version`
+// label its first workload's objects carry. It is that workload's, with its selector and only
+// its own labels (`sharedLabels: false`); the account the three share is created once.
+#[test]
+fn a_service_in_front_of_several_workloads_is_mapped_not_kept() {
+    let tmp = TempProject::empty();
+    tmp.write("prod.yaml", &versions_behind_one_service());
+    let (_t, out, stdout) = import_and_prove(&[("prod", &tmp.path().join("prod.yaml"))]);
+    assert_eq!(kept(&stdout), Vec::<String>::new(), "{stdout}");
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    assert!(
+        base.contains("    services:\n      reviews:\n        name: reviews\n        sharedLabels: false\n        labels:\n          app: reviews\n          service: reviews\n"),
+        "{base}"
+    );
+    assert!(
+        base.contains("        selector:\n          app: reviews\n"),
+        "{base}"
+    );
+    assert_eq!(base.matches("create: true").count(), 1, "{base}");
+}
+
+// An Ingress and a fixed-name ConfigMap without the labels their workloads share were kept
+// verbatim ("kforge gives an Ingress the workload's labels"); they map with their own labels.
+#[test]
+fn an_ingress_and_a_config_map_with_labels_of_their_own_are_mapped() {
+    let tmp = TempProject::empty();
+    let text = [
+        deployment("web", "default").replace("{app: web}\nspec", "{app: web, part-of: shop}\nspec"),
+        deployment("api", "default").replace("{app: api}\nspec", "{app: api, part-of: shop}\nspec"),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels: {app: web, part-of: shop}\nspec:\n  selector: {app: web}\n  ports:\n    - name: http\n      port: 80\n".into(),
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  labels: {tier: edge}\nspec:\n  rules:\n    - host: shop.example.com\n      http:\n        paths:\n          - path: /\n            pathType: Prefix\n            backend:\n              service:\n                name: web\n                port: {name: http}\n".into(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  labels: {team: shop}\ndata:\n  mode: fast\n".into(),
+    ]
+    .join("---\n");
+    tmp.write("prod.yaml", &text);
+    let (_t, out, stdout) = import_and_prove(&[("prod", &tmp.path().join("prod.yaml"))]);
+    assert_eq!(kept(&stdout), Vec::<String>::new(), "{stdout}");
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    assert!(
+        base.contains("sharedLabels: false\n      labels:\n        tier: edge\n"),
+        "{base}"
+    );
+    assert!(
+        base.contains(
+            "    name: settings\n    sharedLabels: false\n    labels:\n      team: shop\n"
+        ),
+        "{base}"
+    );
+}
