@@ -10,6 +10,7 @@
 //! that fails leaves no project there (or, with `--force`, the previous one untouched).
 
 mod account;
+mod anchors;
 mod config;
 mod convert;
 mod factor;
