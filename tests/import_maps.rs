@@ -199,3 +199,44 @@ fn podinfo_writes_no_block_of_eight_lines_twice() {
     assert!(probe["exec"]["command"].is_array(), "{probe}");
     assert_eq!(probe, &values["components"]["backend"]["livenessProbe"]);
 }
+
+// A finding about a field an imported map lacks (a container securityContext without
+// readOnlyRootFilesystem) pointed at the built-in template only; it names the values line
+// that wrote the map too.
+#[test]
+fn a_finding_on_a_field_an_imported_map_lacks_points_at_its_values_line() {
+    let tmp = TempProject::empty();
+    tmp.write(
+        "prod.yaml",
+        &deployment("web", "default").replace(
+            "          image: 'example.com/web:1.0'\n",
+            "          image: 'example.com/web:1.0'\n          securityContext:\n            runAsUser: 0\n",
+        ),
+    );
+    let (_t, out, _) = import_and_prove(&[("prod", &tmp.path().join("prod.yaml"))]);
+    let run = crate::support::Cli::new()
+        .args(["lint", "-e", "prod"])
+        .in_dir(&out)
+        .run()
+        .exit(0);
+    let finding = run
+        .stdout
+        .split("\n\n")
+        .find(|f| f.starts_with("warning[writable-root-fs]"))
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    let note = finding
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("= note: `components.web.securityContext` set in ")
+        })
+        .unwrap_or_else(|| panic!("{finding}"));
+    let (file, rest) = note.split_once(':').unwrap();
+    let line: usize = rest.split(':').next().unwrap().parse().unwrap();
+    let text = std::fs::read_to_string(out.join(file)).unwrap();
+    assert_eq!(
+        text.lines().nth(line - 1),
+        Some("    securityContext:"),
+        "{note}"
+    );
+}
