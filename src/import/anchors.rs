@@ -182,10 +182,10 @@ mod tests {
 
     #[test]
     fn a_repeated_block_is_anchored_once_and_aliased_after() {
-        let text = "components:\n  a:\n    probe:\n      exec:\n        command: [x]\n      period: 5\n  b:\n    probe:\n      exec:\n        command: [x]\n      period: 5\n";
+        let text = "components:\n  a:\n    probe:\n      exec:\n        command: [x]\n      period: 5\n  b:\n    probe:\n      exec:\n        command: [x]\n      period: 5\n    port: 80\n";
         assert_eq!(
             alias_repeats(text),
-            "components:\n  a:\n    probe: &a-probe\n      exec:\n        command: [x]\n      period: 5\n  b:\n    probe: *a-probe\n"
+            "components:\n  a:\n    probe: &a-probe\n      exec:\n        command: [x]\n      period: 5\n  b:\n    probe: *a-probe\n    port: 80\n"
         );
     }
 
