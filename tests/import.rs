@@ -416,8 +416,6 @@ fn cronjobs_become_components_and_kept_objects_are_listed_with_why() {
             "Namespace production: kforge has no values for a Namespace",
             "Namespace staging: kforge has no values for a Namespace",
             "PersistentVolumeClaim database-primary: kforge has no values for a PersistentVolumeClaim",
-            "ServiceAccount database: kforge has no values for a ServiceAccount",
-            "ServiceAccount frontend: kforge has no values for a ServiceAccount",
         ]
     );
     assert_no_drift(&out, &built);
@@ -825,13 +823,13 @@ fn ingress_nginx_static_install_round_trips_and_lists_what_it_keeps() {
             &format!("{none} {kind}"),
         ));
     }
-    for name in ["ingress-nginx", "ingress-nginx-admission"] {
-        expected.push(why(
-            "ServiceAccount",
-            name,
-            &format!("{none} ServiceAccount"),
-        ));
-    }
+    // The controller's account is its component's `serviceAccount`; the admission Jobs' stays
+    // (the Jobs are kept, so no component runs under it).
+    expected.push(why(
+        "ServiceAccount",
+        "ingress-nginx-admission",
+        &format!("{none} ServiceAccount"),
+    ));
     expected.push(why(
         "ValidatingWebhookConfiguration",
         "ingress-nginx-admission",

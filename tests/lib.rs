@@ -16,6 +16,7 @@ mod hardening;
 mod helm;
 mod import;
 mod import_expression;
+mod import_maps;
 mod import_names;
 mod import_safety;
 mod inert;

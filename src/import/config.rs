@@ -171,14 +171,9 @@ fn set_values(
         }
         let mut v = Map::new();
         v.insert("name".into(), json!(name));
-        // The shared commonLabels are the set's too; `labels` adds to them.
+        // The shared commonLabels are the set's too, `labels` adding to them, unless it lacks one.
         let common = common.cloned().unwrap_or_default();
-        super::ingress::own_metadata(meta, &common, &mut v, |k| {
-            format!(
-                "it lacks the label {k} the components share: a fixed-name config set carries \
-                 the shared commonLabels"
-            )
-        })?;
+        super::ingress::own_metadata(meta, &common, &mut v);
         values.push(v);
     }
     let mut files = Vec::new();
@@ -364,7 +359,7 @@ mod tests {
     }
 
     #[test]
-    fn the_shared_common_labels_are_not_repeated_and_must_all_be_there() {
+    fn the_shared_common_labels_are_not_repeated_and_a_set_without_them_has_its_own() {
         let objects = [cm("", json!({"a": "1"}))];
         let shared = json!({"app": "web"});
         let env = |labels: &Json| {
@@ -379,12 +374,13 @@ mod tests {
         };
         let plan = env(&shared);
         assert!(plan.values[0]["app-config"].get("labels").is_none());
+        // Without one of them: its own labels only, not the shared ones.
         let plan = env(&json!({"team": "a"}));
-        assert!(plan.files.is_empty());
-        assert!(
-            plan.reasons[0].1.contains("lacks the label team"),
-            "{:?}",
-            plan.reasons
+        assert!(plan.reasons.is_empty(), "{:?}", plan.reasons);
+        assert_eq!(plan.values[0]["app-config"]["sharedLabels"], json!(false));
+        assert_eq!(
+            plan.values[0]["app-config"]["labels"],
+            json!({"app": "web"})
         );
     }
 }

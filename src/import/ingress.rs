@@ -46,15 +46,13 @@ pub fn ingress(ing: &Json, component: &Json) -> Result<Json, String> {
         }
         v.insert("name".into(), json!(name));
     }
-    // The component's labels are the Ingress's too; `labels` adds to them, it cannot remove one.
+    // The component's labels are the Ingress's too, `labels` adding to them, unless it lacks one.
     let common = component
         .get("commonLabels")
         .and_then(Json::as_object)
         .cloned()
         .unwrap_or_default();
-    own_metadata(meta, &common, &mut v, |k| {
-        format!("it lacks its workload's label {k}: kforge gives an Ingress the workload's labels")
-    })?;
+    own_metadata(meta, &common, &mut v);
     let spec = ing["spec"].as_object().ok_or("it has no spec")?;
     if let Some(k) = spec
         .keys()
@@ -242,27 +240,28 @@ fn path_values(p: &Json, fullname: Option<&str>) -> Result<(String, Json), Strin
 }
 
 /// Puts into `v` the metadata of `meta` beyond what kforge gives the object anyway: its
-/// `labels` other than `common` (which kforge adds and cannot leave off), and its
-/// `annotations`. An object without one of the `common` labels cannot be said that way; the
-/// error is `lacks(label)`. Shared by Ingresses and fixed-name config sets.
+/// `labels` other than `common` (which kforge adds), and its `annotations`. An object without
+/// one of the `common` labels gets `sharedLabels: false` and all its labels written instead.
+/// Shared by Services, Ingresses and fixed-name config sets.
 pub fn own_metadata(
     meta: &Map<String, Json>,
     common: &Map<String, Json>,
     v: &mut Map<String, Json>,
-    lacks: impl Fn(&str) -> String,
-) -> Result<(), String> {
+) {
     let labels = meta
         .get("labels")
         .and_then(Json::as_object)
         .cloned()
         .unwrap_or_default();
-    if let Some(k) = common.keys().find(|k| !labels.contains_key(*k)) {
-        return Err(lacks(k));
-    }
-    let own: Map<String, Json> = labels
-        .into_iter()
-        .filter(|(k, val)| common.get(k) != Some(val))
-        .collect();
+    let own: Map<String, Json> = if common.keys().all(|k| labels.contains_key(k)) {
+        labels
+            .into_iter()
+            .filter(|(k, val)| common.get(k) != Some(val))
+            .collect()
+    } else {
+        v.insert("sharedLabels".into(), json!(false));
+        labels
+    };
     if !own.is_empty() {
         v.insert("labels".into(), Json::Object(own));
     }
@@ -271,7 +270,6 @@ pub fn own_metadata(
     {
         v.insert("annotations".into(), Json::Object(a.clone()));
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -319,13 +317,12 @@ mod tests {
             ]}}]}
         });
         assert!(ingress(&base, &component()).is_ok());
+        // Without the workload's label: its own labels only.
         let mut no_label = base.clone();
-        no_label["metadata"]["labels"] = json!({});
-        assert!(
-            ingress(&no_label, &component())
-                .unwrap_err()
-                .contains("label app")
-        );
+        no_label["metadata"]["labels"] = json!({"tier": "edge"});
+        let v = ingress(&no_label, &component()).unwrap();
+        assert_eq!(v["sharedLabels"], json!(false));
+        assert_eq!(v["labels"], json!({"tier": "edge"}));
         let mut default_backend = base.clone();
         default_backend["spec"]["defaultBackend"] = json!({});
         assert!(

@@ -499,26 +499,13 @@ fn service(svc: &Json, component: &Json) -> Option<(String, Json)> {
             component_name(name)
         }
     };
-    let common = component.get("commonLabels").cloned().unwrap_or(json!({}));
-    let labels = svc.pointer("/metadata/labels").and_then(Json::as_object);
-    // Labels the component's commonLabels do not give; a missing common label cannot be said.
-    for (k, val) in common.as_object()? {
-        if labels.and_then(|l| l.get(k)) != Some(val) {
-            return None;
-        }
-    }
-    let own: Map<String, Json> = labels
-        .into_iter()
-        .flatten()
-        .filter(|(k, val)| common.get(k.as_str()) != Some(val))
-        .map(|(k, val)| (k.clone(), val.clone()))
-        .collect();
-    if !own.is_empty() {
-        v.insert("labels".into(), Json::Object(own));
-    }
-    if let Some(a) = meta.get("annotations") {
-        v.insert("annotations".into(), a.clone());
-    }
+    let common = component
+        .get("commonLabels")
+        .and_then(Json::as_object)
+        .cloned()
+        .unwrap_or_default();
+    // Labels beyond the component's (or, lacking one of them, its own only) and annotations.
+    super::ingress::own_metadata(meta, &common, &mut v);
     let spec = svc.get("spec")?.as_object()?;
     let mut rest = Map::new();
     for (k, val) in spec {

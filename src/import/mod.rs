@@ -9,6 +9,8 @@
 //! is built in a folder beside the one asked for and moved into place only when proved: a run
 //! that fails leaves no project there (or, with `--force`, the previous one untouched).
 
+mod account;
+mod anchors;
 mod config;
 mod convert;
 mod factor;
@@ -434,7 +436,8 @@ fn plan(inputs: &[EnvInput], keep: &[Key], cautious: bool) -> Plan {
     let mut reasons: BTreeMap<Key, String> = BTreeMap::new();
     let mut env_components = Vec::new();
     for input in inputs {
-        let mapped = map_env(&input.objects, keep);
+        let mut mapped = map_env(&input.objects, keep);
+        account::map_accounts(&input.objects, keep, &mut mapped);
         env_components.push(mapped.components.clone());
         for (k, why) in mapped.reasons {
             reasons.entry(k).or_insert(why);

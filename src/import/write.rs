@@ -354,9 +354,9 @@ fn key_path(tokens: &[String]) -> String {
     }
 }
 
-/// YAML of JSON values.
+/// YAML of JSON values, each block it would write twice written once (anchors and aliases).
 fn emit(v: &Json) -> String {
-    emit_document(&from_json(v))
+    super::anchors::alias_repeats(&emit_document(&from_json(v)))
 }
 
 #[cfg(test)]

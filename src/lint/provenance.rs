@@ -12,16 +12,25 @@ use crate::yaml::{Node, Value};
 /// (`repo/name:TAG` → the leaf `TAG`). Ambiguous matches (more than three) name nothing.
 pub(super) struct ValuesIndex<'a> {
     by_text: HashMap<String, Vec<(String, &'a Node)>>,
+    /// The non-empty maps of the values, by their key's name: a rendered map equal to one of
+    /// them (a security context written whole) came from it.
+    maps: HashMap<String, Vec<(String, &'a Node)>>,
 }
 
 impl<'a> ValuesIndex<'a> {
     /// Indexes every scalar leaf of the merged values `root`.
     pub(super) fn new(root: &'a Node) -> Self {
         let mut by_text: HashMap<String, Vec<(String, &'a Node)>> = HashMap::new();
+        let mut maps: HashMap<String, Vec<(String, &'a Node)>> = HashMap::new();
         let mut stack: Vec<(String, &'a Node)> = vec![(String::new(), root)];
         while let Some((path, node)) = stack.pop() {
             match &node.value {
                 Value::Map(m) => {
+                    if !m.is_empty() && !path.is_empty() {
+                        maps.entry(last_key(&path).to_ascii_lowercase())
+                            .or_default()
+                            .push((path.clone(), node));
+                    }
                     for (k, v) in m {
                         let p = if path.is_empty() {
                             k.clone()
@@ -47,23 +56,38 @@ impl<'a> ValuesIndex<'a> {
                 }
             }
         }
-        Self { by_text }
+        Self { by_text, maps }
+    }
+
+    /// Notes naming the values maps equal to the rendered map `node` under the key `key`
+    /// (a finding about a field a map lacks points at the map that was written).
+    fn map_sources(&self, node: &Node, key: Option<&str>) -> Vec<String> {
+        let Some(candidates) = key.and_then(|k| self.maps.get(&k.to_ascii_lowercase())) else {
+            return Vec::new();
+        };
+        let rendered = crate::yaml::to_json(node);
+        let mut found: Vec<&(String, &Node)> = candidates
+            .iter()
+            .filter(|(_, n)| crate::yaml::to_json(n) == rendered)
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        if found.is_empty() || found.len() > 3 {
+            return Vec::new();
+        }
+        found
+            .into_iter()
+            .map(|(path, n)| format!("`{path}` set in {}", n.origin))
+            .collect()
     }
 
     /// Notes naming the values keys that likely set the rendered `node` (found under `key`),
     /// and where each was set; none when no match, or too many, is found.
     pub(super) fn sources(&self, node: &Node, key: Option<&str>) -> Vec<String> {
+        if matches!(node.value, Value::Map(_)) {
+            return self.map_sources(node, key);
+        }
         let Some(text) = scalar_text(node) else {
             return Vec::new();
-        };
-        let last_key = |path: &str| {
-            path.rsplit('.')
-                .next()
-                .unwrap_or(path)
-                .split('[')
-                .next()
-                .unwrap_or("")
-                .to_string()
         };
         let exact = self
             .by_text
@@ -109,6 +133,17 @@ impl<'a> ValuesIndex<'a> {
             .map(|(path, n)| format!("`{path}` set in {}", n.origin))
             .collect()
     }
+}
+
+/// The last key of a values path (`a.b[0]` -> `b`).
+fn last_key(path: &str) -> String {
+    path.rsplit('.')
+        .next()
+        .unwrap_or(path)
+        .split('[')
+        .next()
+        .unwrap_or("")
+        .to_string()
 }
 
 /// A scalar's text as the API server would see it in a string field; None for maps and lists.

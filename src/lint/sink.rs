@@ -99,15 +99,17 @@ impl<'a> Sink<'a> {
         let Some(mut d) = self.finding(id, severity, doc, message) else {
             return;
         };
-        let node = (0..=tokens.len())
+        let (depth, node) = (0..=tokens.len())
             .rev()
-            .find_map(|n| doc.node.pointer(&tokens[..n]))
-            .unwrap_or(&doc.node);
+            .find_map(|n| doc.node.pointer(&tokens[..n]).map(|node| (n, node)))
+            .unwrap_or((0, &doc.node));
         d = d.at(key_origin(node)).key(display_key_path(tokens));
         d.notes = notes;
         if let Some(values) = &self.values {
+            // The key of the node found: the finding's own, or a map's that lacks it.
+            let key = depth.checked_sub(1).and_then(|i| tokens.get(i));
             d.notes
-                .extend(values.sources(node, tokens.last().map(String::as_str)));
+                .extend(values.sources(node, key.map(String::as_str)));
         }
         self.out.push(d);
     }

@@ -358,8 +358,13 @@ fn config_map(
     if fixed.is_none() {
         labels.insert("app.kubernetes.io/managed-by".to_string(), s("kforge"));
         labels.insert("kforge.io/config-set".to_string(), s(set));
-    } else {
-        // The application's own object: labelled like its others.
+    } else if !matches!(
+        values
+            .get_path(&["configFiles", set, "sharedLabels"])
+            .map(|n| &n.value),
+        Some(Value::Bool(false))
+    ) {
+        // The application's own object: labelled like its others (unless `sharedLabels: false`).
         for (k, v) in strings(&["commonLabels"]) {
             labels.insert(k, v);
         }

@@ -324,14 +324,14 @@ pub static INERT_RULES: &[InertRule] = &[
         },
     },
     InertRule {
-        keys: &["serviceAccount.annotations"],
+        keys: &["serviceAccount.annotations", "serviceAccount.labels"],
         switch: false,
         when: "`serviceAccount.create` is not true",
         severity: Severity::Error,
-        fix: "set `serviceAccount.create: true`, or annotate the ServiceAccount where it is created",
+        fix: "set `serviceAccount.create: true`, or annotate (label) the ServiceAccount where it is created",
         inert: |w| {
             (!w.on("serviceAccount.create")).then(|| {
-                "they annotate the ServiceAccount kforge creates, and serviceAccount.create is false".to_string()
+                "they annotate or label the ServiceAccount kforge creates, and serviceAccount.create is false".to_string()
             })
         },
     },

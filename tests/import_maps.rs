@@ -1,0 +1,242 @@
+//! `kforge import` (issue 35, item 3): objects kforge has values for are mapped to them, not
+//! kept verbatim: ServiceAccounts as their component's `serviceAccount`, a Service in front of
+//! several workloads, ConfigMaps and Ingresses with labels of their own.
+
+use crate::import::{app, import_and_prove, kept};
+use crate::support::TempProject;
+
+const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: NAME\n  labels: {app: NAME}\nspec:\n  selector:\n    matchLabels: {app: NAME}\n  template:\n    metadata:\n      labels: {app: NAME}\n    spec:\n      serviceAccountName: ACCOUNT\n      containers:\n        - name: main\n          image: 'example.com/NAME:1.0'\n";
+
+fn deployment(name: &str, account: &str) -> String {
+    DEPLOY.replace("NAME", name).replace("ACCOUNT", account)
+}
+
+// Online Boutique's 11 ServiceAccounts were kept verbatim although the values have
+// `serviceAccount`: each is now the `serviceAccount` of the component that runs under it.
+#[test]
+fn online_boutique_service_accounts_are_their_components_values() {
+    let (_t, out, stdout) =
+        import_and_prove(&[("prod", &app("microservices-demo/kubernetes-manifests.yaml"))]);
+    assert_eq!(kept(&stdout), Vec::<String>::new(), "{stdout}");
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    assert!(
+        base.contains(
+            "    serviceAccount:\n      name: adservice\n      create: true\n      labels: {}\n"
+        ),
+        "{base}"
+    );
+}
+
+// An account with labels and annotations of its own maps with them; one with a field the
+// values have no key for, or whose token setting is not its pods', stays verbatim with why.
+#[test]
+fn service_accounts_map_with_their_own_labels_or_stay_kept_with_why() {
+    let tmp = TempProject::empty();
+    let text = [
+        deployment("web", "web-sa"),
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web-sa\n  labels: {team: shop}\n  annotations: {iam.example.com/role: web}\n".into(),
+        deployment("api", "api-sa"),
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: api-sa\nimagePullSecrets: [{name: registry}]\n".into(),
+        deployment("db", "db-sa"),
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: db-sa\n  labels: {app: db}\nautomountServiceAccountToken: false\n".into(),
+        deployment("cache", "cache-sa"),
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: cache-sa\n  labels: {app: cache}\n".into(),
+    ]
+    .join("---\n");
+    tmp.write("app.yaml", &text);
+    let (_t, out, stdout) = import_and_prove(&[("prod", &tmp.path().join("app.yaml"))]);
+    assert_eq!(
+        kept(&stdout),
+        [
+            "ServiceAccount api-sa: its imagePullSecrets: the values have no key for it",
+            "ServiceAccount db-sa: its automountServiceAccountToken is not its pods': one value (serviceAccount.automount) says both",
+        ]
+    );
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    assert!(
+        base.contains("    serviceAccount:\n      name: web-sa\n      create: true\n      labels:\n        team: shop\n      annotations:\n        iam.example.com/role: web\n"),
+        "{base}"
+    );
+    // Labels that are the component's are not written again.
+    assert!(
+        base.ends_with("    serviceAccount:\n      name: cache-sa\n      create: true\n"),
+        "{base}"
+    );
+}
+
+/// Three versions of one service behind one Service, as in the service-mesh samples
+/// (`reviews` v1, v2 and v3 selected by `app: reviews`).
+fn versions_behind_one_service() -> String {
+    let mut docs: Vec<String> = ["v1", "v2", "v3"]
+        .iter()
+        .map(|v| {
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: reviews-{v}\n  labels: {{app: reviews, version: {v}}}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {{app: reviews, version: {v}}}\n  template:\n    metadata:\n      labels: {{app: reviews, version: {v}}}\n    spec:\n      serviceAccountName: bookinfo-reviews\n      containers:\n        - name: reviews\n          image: 'docker.io/istio/examples-bookinfo-reviews-{v}:1.20.3'\n          ports:\n            - containerPort: 9080\n"
+            )
+        })
+        .collect();
+    docs.push("apiVersion: v1\nkind: Service\nmetadata:\n  name: reviews\n  labels: {app: reviews, service: reviews}\nspec:\n  ports:\n    - port: 9080\n      name: http\n  selector:\n    app: reviews\n".into());
+    docs.push("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: bookinfo-reviews\n  labels: {account: reviews}\n".into());
+    docs.join("---\n")
+}
+
+// A Service selecting the pods of three workloads was kept verbatim: it lacks the `version`
+// label its first workload's objects carry. It is that workload's, with its selector and only
+// its own labels (`sharedLabels: false`); the account the three share is created once.
+#[test]
+fn a_service_in_front_of_several_workloads_is_mapped_not_kept() {
+    let tmp = TempProject::empty();
+    tmp.write("prod.yaml", &versions_behind_one_service());
+    let (_t, out, stdout) = import_and_prove(&[("prod", &tmp.path().join("prod.yaml"))]);
+    assert_eq!(kept(&stdout), Vec::<String>::new(), "{stdout}");
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    assert!(
+        base.contains("    services:\n      reviews:\n        name: reviews\n        sharedLabels: false\n        labels:\n          app: reviews\n          service: reviews\n"),
+        "{base}"
+    );
+    assert!(
+        base.contains("        selector:\n          app: reviews\n"),
+        "{base}"
+    );
+    assert_eq!(base.matches("create: true").count(), 1, "{base}");
+}
+
+// An Ingress and a fixed-name ConfigMap without the labels their workloads share were kept
+// verbatim ("kforge gives an Ingress the workload's labels"); they map with their own labels.
+#[test]
+fn an_ingress_and_a_config_map_with_labels_of_their_own_are_mapped() {
+    let tmp = TempProject::empty();
+    let text = [
+        deployment("web", "default").replace("{app: web}\nspec", "{app: web, part-of: shop}\nspec"),
+        deployment("api", "default").replace("{app: api}\nspec", "{app: api, part-of: shop}\nspec"),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels: {app: web, part-of: shop}\nspec:\n  selector: {app: web}\n  ports:\n    - name: http\n      port: 80\n".into(),
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  labels: {tier: edge}\nspec:\n  rules:\n    - host: shop.example.com\n      http:\n        paths:\n          - path: /\n            pathType: Prefix\n            backend:\n              service:\n                name: web\n                port: {name: http}\n".into(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  labels: {team: shop}\ndata:\n  mode: fast\n".into(),
+    ]
+    .join("---\n");
+    tmp.write("prod.yaml", &text);
+    let (_t, out, stdout) = import_and_prove(&[("prod", &tmp.path().join("prod.yaml"))]);
+    assert_eq!(kept(&stdout), Vec::<String>::new(), "{stdout}");
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    assert!(
+        base.contains("sharedLabels: false\n      labels:\n        tier: edge\n"),
+        "{base}"
+    );
+    assert!(
+        base.contains(
+            "    name: settings\n    sharedLabels: false\n    labels:\n      team: shop\n"
+        ),
+        "{base}"
+    );
+}
+
+/// Distinct runs of eight values lines (indentation taken from the first, comments and blank
+/// lines left out, a run that leaves its first line's indentation not counted) that the files
+/// of environments/ hold more than once, as docs/import.md's table counts them.
+fn repeated_blocks(project: &std::path::Path) -> Vec<String> {
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    let mut files: Vec<_> = std::fs::read_dir(project.join("environments"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            .collect();
+        for w in lines.windows(8) {
+            let indent = w[0].len() - w[0].trim_start().len();
+            if w.iter().any(|l| l.len() - l.trim_start().len() < indent) {
+                continue;
+            }
+            let key: Vec<&str> = w.iter().map(|l| &l[indent..]).collect();
+            *seen.entry(key.join("\n")).or_default() += 1;
+        }
+    }
+    seen.into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(k, _)| k)
+        .collect()
+}
+
+// podinfo's three overlays wrote 17 blocks of eight lines twice or more (the probes, ports and
+// rollout strategy two components share, the resources of four CronJobs): each is written once
+// now, with a YAML anchor, and aliased where it repeats; the render is the same (proved).
+#[test]
+fn podinfo_writes_no_block_of_eight_lines_twice() {
+    let tmp = TempProject::empty();
+    let envs = ["dev", "staging", "production"];
+    let built: Vec<std::path::PathBuf> = envs
+        .iter()
+        .map(|e| crate::import::kustomize(e, tmp.path()))
+        .collect();
+    let pairs: Vec<(&str, &std::path::Path)> = envs
+        .iter()
+        .copied()
+        .zip(built.iter().map(std::path::PathBuf::as_path))
+        .collect();
+    let (_t, out, _) = import_and_prove(&pairs);
+    assert_eq!(repeated_blocks(&out), Vec::<String>::new());
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    assert!(
+        base.contains("    livenessProbe: &backend-livenessProbe\n"),
+        "{base}"
+    );
+    assert!(
+        base.contains("    livenessProbe: *backend-livenessProbe\n"),
+        "{base}"
+    );
+    // The merged values hold the aliased block in full: the frontend's probe is the backend's.
+    let run = crate::support::Cli::new()
+        .args(["values", "-e", "dev", "-o", "json"])
+        .in_dir(&out)
+        .run()
+        .exit(0);
+    let values: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let probe = &values["components"]["frontend"]["livenessProbe"];
+    assert!(probe["exec"]["command"].is_array(), "{probe}");
+    assert_eq!(probe, &values["components"]["backend"]["livenessProbe"]);
+}
+
+// A finding about a field an imported map lacks (a container securityContext without
+// readOnlyRootFilesystem) pointed at the built-in template only; it names the values line
+// that wrote the map too.
+#[test]
+fn a_finding_on_a_field_an_imported_map_lacks_points_at_its_values_line() {
+    let tmp = TempProject::empty();
+    tmp.write(
+        "prod.yaml",
+        &deployment("web", "default").replace(
+            "          image: 'example.com/web:1.0'\n",
+            "          image: 'example.com/web:1.0'\n          securityContext:\n            runAsUser: 0\n",
+        ),
+    );
+    let (_t, out, _) = import_and_prove(&[("prod", &tmp.path().join("prod.yaml"))]);
+    let run = crate::support::Cli::new()
+        .args(["lint", "-e", "prod"])
+        .in_dir(&out)
+        .run()
+        .exit(0);
+    let finding = run
+        .stdout
+        .split("\n\n")
+        .find(|f| f.starts_with("warning[writable-root-fs]"))
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    let note = finding
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("= note: `components.web.securityContext` set in ")
+        })
+        .unwrap_or_else(|| panic!("{finding}"));
+    let (file, rest) = note.split_once(':').unwrap();
+    let line: usize = rest.split(':').next().unwrap().parse().unwrap();
+    let text = std::fs::read_to_string(out.join(file)).unwrap();
+    assert_eq!(
+        text.lines().nth(line - 1),
+        Some("    securityContext:"),
+        "{note}"
+    );
+}
