@@ -496,8 +496,9 @@ impl PendingSchema {
     ) -> Result<Self, Diagnostics> {
         let base = parse(builtin.text, builtin.display)?;
         let Some(project) = project else {
-            // The built-in schema alone compiles in a fraction of a millisecond: compiled
-            // when first needed, on the caller's thread, rather than on a thread of its own.
+            // The built-in schema alone, unchecked, is about 12 M instructions: compiled when
+            // first needed, on the caller's thread, which saves starting one (BENCHMARKS.md,
+            // round 3: W1 and W4 were no slower for it).
             let display = builtin.display.to_string();
             return Ok(Self(LazyLock::new(Box::new(move || {
                 ValuesSchema::from_json(base, display, Checked::Shipped)
