@@ -112,6 +112,17 @@ fn check_refs(schema: &Json, display: &str) -> Result<(), Diagnostics> {
     ))
 }
 
+/// Whether a schema is checked against its metaschema when compiled.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Checked {
+    /// Checked: a schema from a project.
+    Metaschema,
+    /// Not checked: the built-in schema kforge ships, whose validity a unit test proves.
+    /// Checking it would first compile the metaschemas of every JSON Schema draft, most of
+    /// the cost of compiling it (and of a `kforge render` of a small project).
+    Shipped,
+}
+
 /// A compiled values schema.
 pub struct ValuesSchema {
     schemas: Schemas,
@@ -126,7 +137,11 @@ pub struct ValuesSchema {
 impl ValuesSchema {
     /// Compiles a schema; `display` names its file in messages.
     pub fn compile(text: &str, display: &str) -> Result<Self, Diagnostics> {
-        Self::from_json(parse(text, display)?, display.to_string())
+        Self::from_json(
+            parse(text, display)?,
+            display.to_string(),
+            Checked::Metaschema,
+        )
     }
 
     /// The project schema checked alone against its metaschema (so every problem is reported
@@ -135,13 +150,16 @@ impl ValuesSchema {
         check_refs(&own, display)?;
         check_metaschema(&own, display)?;
         let merged = super::extend::extend(base, own, display).map_err(Diagnostics)?;
-        Self::from_json(merged, display.to_string())
+        Self::from_json(merged, display.to_string(), Checked::Metaschema)
     }
 
     /// Compiles a schema already read as JSON.
-    fn from_json(raw: Json, display: String) -> Result<Self, Diagnostics> {
+    fn from_json(raw: Json, display: String, checked: Checked) -> Result<Self, Diagnostics> {
         check_refs(&raw, &display)?;
         let mut compiler = json_schema::compiler();
+        if checked == Checked::Shipped {
+            compiler.skip_metaschema_validation();
+        }
         compiler
             .add_resource(SCHEMA_URL, raw.clone())
             .map_err(|e| Diagnostic::error(format!("{display}: {e}")))?;
@@ -446,9 +464,11 @@ fn parse(text: &str, display: &str) -> Result<Json, Diagnostic> {
     })
 }
 
-/// A values schema compiling on a thread of its own. Compiling costs a few milliseconds of one
-/// core (boon first compiles the metaschemas of every JSON Schema draft), which environments
-/// can spend rendering on the other cores; the first validation waits for it.
+/// A values schema compiling on a thread of its own. Compiling a project's schema costs a few
+/// milliseconds of one core (boon first compiles the metaschemas of every JSON Schema draft to
+/// check it), which environments can spend rendering on the other cores; the first validation
+/// waits for it. The built-in schema alone is compiled when first needed (see
+/// [`PendingSchema::start_extended`]).
 pub struct PendingSchema(LazyLock<Compiled, Box<dyn FnOnce() -> Compiled + Send>>);
 
 type Compiled = Result<ValuesSchema, Diagnostics>;
@@ -465,7 +485,7 @@ impl PendingSchema {
         let raw = parse(text, display)?;
         let owned = display.to_string();
         Ok(Self::spawn(Box::new(move || {
-            ValuesSchema::from_json(raw, owned)
+            ValuesSchema::from_json(raw, owned, Checked::Metaschema)
         })))
     }
 
@@ -476,10 +496,13 @@ impl PendingSchema {
     ) -> Result<Self, Diagnostics> {
         let base = parse(builtin.text, builtin.display)?;
         let Some(project) = project else {
+            // The built-in schema alone, unchecked, is about 12 M instructions: compiled when
+            // first needed, on the caller's thread, which saves starting one (BENCHMARKS.md,
+            // round 3: W1 and W4 were no slower for it).
             let display = builtin.display.to_string();
-            return Ok(Self::spawn(Box::new(move || {
-                ValuesSchema::from_json(base, display)
-            })));
+            return Ok(Self(LazyLock::new(Box::new(move || {
+                ValuesSchema::from_json(base, display, Checked::Shipped)
+            }))));
         };
         let own = parse(project.text, project.display)?;
         let display = project.display.to_string();
@@ -527,6 +550,17 @@ impl PendingSchema {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shipped_schema_is_valid_against_its_metaschema() {
+        // It is compiled unchecked at run time (`Checked::Shipped`): this is its check.
+        let set = crate::render::TemplateSet::builtin();
+        let file = set.schema();
+        let raw = parse(&file.text, &file.display).unwrap();
+        let checked = check_metaschema(&raw, &file.display);
+        assert!(checked.is_ok(), "{:?}", checked.err().map(|d| d.0));
+        assert!(ValuesSchema::compile(&file.text, &file.display).is_ok());
+    }
 
     #[test]
     fn a_pending_schema_is_compiled_once_for_every_caller() {

@@ -79,6 +79,9 @@ pub struct Compiler {
     formats: HashMap<&'static str, Format>,
     decoders: HashMap<&'static str, Decoder>,
     media_types: HashMap<&'static str, MediaType>,
+    /// kforge: each `pattern` compiled once per compiler (a schema repeats the same few
+    /// patterns, and building a regex costs far more than cloning one).
+    patterns: std::sync::Mutex<HashMap<String, Regex>>,
 }
 
 impl Compiler {
@@ -127,6 +130,28 @@ impl Compiler {
     */
     pub fn enable_content_assertions(&mut self) {
         self.assert_content = true;
+    }
+
+    /**
+    kforge: do not validate schemas against their draft's metaschema before compiling
+    them. For schemas the program itself ships and tests: validation compiles the
+    metaschemas of every draft first, most of the cost of compiling a small schema.
+    A schema that is not valid may then compile to something other than intended.
+    */
+    pub fn skip_metaschema_validation(&mut self) {
+        self.roots.validate = false;
+    }
+
+    /// kforge: the regex of a `pattern`, built once per compiler.
+    fn pattern(&self, p: &str) -> Result<Regex, CompileError> {
+        let mut cache = self.patterns.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(regex) = cache.get(p) {
+            return Ok(regex.clone());
+        }
+        let ecma = ecma::convert(p).map_err(CompileError::Bug)?;
+        let regex = Regex::new(ecma.as_ref()).map_err(|e| CompileError::Bug(e.into()))?;
+        cache.insert(p.to_owned(), regex.clone());
+        Ok(regex)
     }
 
     /// Overrides default [`UrlLoader`] used to load schema resources
@@ -468,8 +493,7 @@ impl ObjCompiler<'_, '_, '_, '_, '_, '_> {
             s.min_length = self.usize("minLength");
 
             if let Some(Value::String(p)) = self.value("pattern") {
-                let p = ecma::convert(p).map_err(CompileError::Bug)?;
-                s.pattern = Some(Regex::new(p.as_ref()).map_err(|e| CompileError::Bug(e.into()))?);
+                s.pattern = Some(self.c.pattern(p)?);
             }
 
             s.max_items = self.usize("maxItems");
