@@ -279,3 +279,19 @@ fn both_file_and_folder_for_one_env_is_ambiguous() {
         .exit(2)
         .stderr_has("defined twice");
 }
+
+// The key path of a problem in a component's own values is built from the path's tokens: a
+// key with a dot (`env["log.level"]`) used to be split on its dot, lost, and shown without
+// the `components.<name>` it was written under.
+#[test]
+fn a_problem_under_a_dotted_key_of_a_component_names_its_whole_path() {
+    let p = TempProject::example("web-worker");
+    p.append("environments/dev.yaml", "    env:\n      log.level: 5\n");
+    let line = p.line_of("environments/dev.yaml", "log.level");
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(2)
+        .stderr_has(&format!("environments/dev.yaml:{line}:"))
+        .stderr_has("key: components.web.env[\"log.level\"]");
+}

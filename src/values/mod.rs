@@ -23,7 +23,9 @@ pub use set::{SetError, apply_set};
 
 use crate::diag::{Diagnostic, Diagnostics, Failure};
 use crate::project::{Overlay, Project, ProjectError, read_text};
-use crate::yaml::{Limits, Map, Node, Origin, SourceFile, Value, parse_documents};
+use crate::yaml::{
+    Limits, Map, Node, Origin, SourceFile, Value, display_key_path, parse_documents,
+};
 
 /// A `--set` / `--set-string` argument, in command-line order.
 #[derive(Clone, Debug)]
@@ -327,7 +329,8 @@ pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diag
         let Some(name) = &component.name else {
             continue;
         };
-        for mut d in schema.validate(&component.values) {
+        for problem in schema.problems(&component.values) {
+            let mut d = problem.diagnostic;
             let seen = problems.iter().any(|p| {
                 p.message == d.message
                     && p.origin.as_ref().map(ToString::to_string)
@@ -335,12 +338,11 @@ pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diag
             });
             if !seen {
                 // The key as written, when the component's own values hold it.
-                if let Some(key) = &d.key_path {
-                    let own = values.root.get_path(&[COMPONENTS, name.as_str()]);
-                    let parts: Vec<&str> = key.split('.').collect();
-                    if own.and_then(|n| n.get_path(&parts)).is_some() {
-                        d.key_path = Some(format!("{COMPONENTS}.{name}.{key}"));
-                    }
+                let own = values.root.get_path(&[COMPONENTS, name.as_str()]);
+                if d.key_path.is_some() && own.and_then(|n| n.pointer(&problem.tokens)).is_some() {
+                    let mut full = vec![COMPONENTS.to_string(), name.clone()];
+                    full.extend(problem.tokens);
+                    d.key_path = Some(display_key_path(&full));
                 }
                 d.notes.push(format!(
                     "in component `{name}`{}: its values are the shared values with `components.{name}` merged over them",
@@ -429,9 +431,10 @@ fn unknown_null_keys(
         return Vec::new();
     }
     schema
-        .validate(&probe)
+        .problems(&probe)
         .into_iter()
-        .filter(|d| d.message.starts_with("unknown key"))
+        .filter(|p| p.kind == schema::ProblemKind::UnknownKey)
+        .map(|p| p.diagnostic)
         .filter(|d| !already.iter().any(|p| p.message == d.message))
         .collect()
 }

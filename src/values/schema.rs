@@ -194,6 +194,15 @@ impl ValuesSchema {
 
     /// Validates the merged values; every violation becomes one located diagnostic.
     pub fn validate(&self, values: &Node) -> Vec<Diagnostic> {
+        self.problems(values)
+            .into_iter()
+            .map(|p| p.diagnostic)
+            .collect()
+    }
+
+    /// [`ValuesSchema::validate`], each problem with its kind and the key path it is about as
+    /// tokens (`["env", "a.b"]`), for callers that act on them.
+    pub fn problems(&self, values: &Node) -> Vec<Problem> {
         let json = to_json(values);
         if let Err(e) = self.work.check(&json) {
             let mut d = Diagnostic::error(format!(
@@ -204,7 +213,8 @@ impl ValuesSchema {
             if let Some(node) = values.pointer(e.instance()) {
                 d = d.at(node.origin.clone());
             }
-            return vec![d.key(display_key_path(e.instance()))];
+            let d = d.key(display_key_path(e.instance()));
+            return vec![Problem::other(e.instance().to_vec(), d)];
         }
         let Err(err) = self.schemas.validate(&json, self.index) else {
             return Vec::new();
@@ -212,14 +222,18 @@ impl ValuesSchema {
         let mut out = Vec::new();
         self.collect(&err, values, &mut out);
         out.sort_by(|a, b| {
+            let (a, b) = (&a.diagnostic, &b.diagnostic);
             (a.origin.as_ref().map(ToString::to_string), &a.message)
                 .cmp(&(b.origin.as_ref().map(ToString::to_string), &b.message))
         });
-        out.dedup_by(|a, b| a.message == b.message && a.key_path == b.key_path);
+        out.dedup_by(|a, b| {
+            a.diagnostic.message == b.diagnostic.message
+                && a.diagnostic.key_path == b.diagnostic.key_path
+        });
         out
     }
 
-    fn collect(&self, err: &ValidationError, values: &Node, out: &mut Vec<Diagnostic>) {
+    fn collect(&self, err: &ValidationError, values: &Node, out: &mut Vec<Problem>) {
         match &err.kind {
             ErrorKind::Group
             | ErrorKind::Schema { .. }
@@ -268,7 +282,11 @@ impl ValuesSchema {
                         None if known.is_empty() => format!("remove it; see {}", self.display),
                         None => format!("remove it; allowed keys here: {}", known.join(", ")),
                     });
-                    out.push(d);
+                    out.push(Problem {
+                        kind: ProblemKind::UnknownKey,
+                        tokens: path,
+                        diagnostic: d,
+                    });
                 }
             }
             ErrorKind::Type { got, want } => {
@@ -289,14 +307,17 @@ impl ValuesSchema {
                         .unwrap_or_else(|| shown.trim_matches('"').to_string());
                     format!("quote it to make it a string: \"{raw}\"")
                 });
-                out.push(at(
-                    Diagnostic::error(format!(
-                        "`{here}` must be {}, not {} ({shown})",
-                        want.iter().map(type_word).collect::<Vec<_>>().join(" or "),
-                        node.map_or_else(|| type_word(*got), |n| value_word(&n.value))
-                    ))
-                    .maybe_help(help),
-                    here.clone(),
+                out.push(Problem::other(
+                    tokens.clone(),
+                    at(
+                        Diagnostic::error(format!(
+                            "`{here}` must be {}, not {} ({shown})",
+                            want.iter().map(type_word).collect::<Vec<_>>().join(" or "),
+                            node.map_or_else(|| type_word(*got), |n| value_word(&n.value))
+                        ))
+                        .maybe_help(help),
+                        here.clone(),
+                    ),
                 ));
             }
             ErrorKind::Enum { want } => {
@@ -307,13 +328,16 @@ impl ValuesSchema {
                     .and_then(Node::as_str)
                     .and_then(|s| did_you_mean(s, strings.iter().copied()))
                     .map(|h| format!("did you mean `{h}`?"));
-                out.push(at(
-                    Diagnostic::error(format!(
-                        "`{here}` is {got}, but must be one of {}",
-                        options.join(", ")
-                    ))
-                    .maybe_help(hint),
-                    here.clone(),
+                out.push(Problem::other(
+                    tokens.clone(),
+                    at(
+                        Diagnostic::error(format!(
+                            "`{here}` is {got}, but must be one of {}",
+                            options.join(", ")
+                        ))
+                        .maybe_help(hint),
+                        here.clone(),
+                    ),
                 ));
             }
             ErrorKind::Required { want } => {
@@ -321,12 +345,13 @@ impl ValuesSchema {
                     let mut path = tokens.clone();
                     path.push((*name).to_string());
                     let key = display_key_path(&path);
-                    out.push(at(
+                    let d = at(
                         Diagnostic::error(format!("missing required key `{key}`")).help(format!(
                             "set `{key}` in environments/base.yaml or the environment's overlay"
                         )),
                         key.clone(),
-                    ));
+                    );
+                    out.push(Problem::other(path, d));
                 }
             }
             ErrorKind::PropertyName { prop } => {
@@ -370,7 +395,7 @@ impl ValuesSchema {
                 } else {
                     format!("rename it; see {}", self.display)
                 };
-                out.push(d.key(key).help(help));
+                out.push(Problem::other(path, d.key(key).help(help)));
             }
             ErrorKind::OneOf(_) | ErrorKind::AnyOf => {
                 let first = err
@@ -378,15 +403,20 @@ impl ValuesSchema {
                     .first()
                     .map(|c| format!(" (e.g. {})", c.kind))
                     .unwrap_or_default();
-                out.push(at(
-                    Diagnostic::error(format!("`{here}` matches none of the allowed forms{first}")),
-                    here.clone(),
+                out.push(Problem::other(
+                    tokens.clone(),
+                    at(
+                        Diagnostic::error(format!(
+                            "`{here}` matches none of the allowed forms{first}"
+                        )),
+                        here.clone(),
+                    ),
                 ));
             }
             kind => {
-                out.push(at(
-                    Diagnostic::error(format!("`{here}`: {kind}")),
-                    here.clone(),
+                out.push(Problem::other(
+                    tokens.clone(),
+                    at(Diagnostic::error(format!("`{here}`: {kind}")), here.clone()),
                 ));
             }
         }
@@ -544,6 +574,37 @@ impl PendingSchema {
     /// The compiled schema, or why it does not compile; waits until it is compiled.
     pub fn get(&self) -> Result<&ValuesSchema, &Diagnostics> {
         LazyLock::force(&self.0).as_ref()
+    }
+}
+
+/// One way merged values break the schema: what kind of problem, the key path it is about as
+/// tokens, and the diagnostic that reports it.
+#[derive(Debug)]
+pub struct Problem {
+    /// What kind of problem.
+    pub kind: ProblemKind,
+    /// The key path, as tokens (`["env", "a.b"]`, `["ports", "0"]`).
+    pub tokens: Vec<String>,
+    /// The report.
+    pub diagnostic: Diagnostic,
+}
+
+/// The kinds of [`Problem`] callers tell apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// A key the schema does not allow.
+    UnknownKey,
+    /// Anything else: a wrong type, a value not allowed, a missing key...
+    Other,
+}
+
+impl Problem {
+    fn other(tokens: Vec<String>, diagnostic: Diagnostic) -> Self {
+        Self {
+            kind: ProblemKind::Other,
+            tokens,
+            diagnostic,
+        }
     }
 }
 
