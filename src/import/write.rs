@@ -103,7 +103,9 @@ fn guard(envs: &[&str], renderers: &[Option<String>]) -> String {
         }
     }
     groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
-    let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    // As JSON strings and lists (which minijinja reads): printed through serde_json::Value's
+    // Display, which cannot fail.
+    let quote = |s: &str| Json::from(s).to_string();
     let Some(((default, _), rest)) = groups.split_first() else {
         return "{% if component == none %}\n".to_string();
     };
@@ -114,7 +116,7 @@ fn guard(envs: &[&str], renderers: &[Option<String>]) -> String {
         choice.push_str(&format!(
             "{} if environment in {} else ",
             quote(c),
-            serde_json::to_string(in_envs).unwrap_or_default()
+            Json::from(in_envs.clone())
         ));
     }
     choice.push_str(&quote(default));
@@ -203,7 +205,7 @@ fn verbatim(guard: &str, envs: &[&str], variants: &[(String, String)], why: &str
     for (i, (text, in_envs)) in texts.iter().enumerate() {
         let all = in_envs.len() == envs.len();
         if !all {
-            let list = serde_json::to_string(in_envs).unwrap_or_default();
+            let list = Json::from(in_envs.clone()).to_string();
             out.push_str(&format!(
                 "{{% {} environment in {list} %}}\n",
                 if i == 0 { "if" } else { "elif" }

@@ -160,9 +160,8 @@ fn json_report(findings: &[Diagnostic], objects: usize) -> String {
         "info": i,
         "findings": findings.iter().map(finding_json).collect::<Vec<_>>(),
     });
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
-    s.push('\n');
-    s
+    // A `serde_json::Value` prints infallibly; `{:#}` is `to_string_pretty`.
+    format!("{v:#}\n")
 }
 
 fn sarif_level(s: Severity) -> &'static str {
@@ -231,9 +230,8 @@ fn sarif(findings: &[Diagnostic]) -> String {
             "results": results,
         }],
     });
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
-    s.push('\n');
-    s
+    // A `serde_json::Value` prints infallibly; `{:#}` is `to_string_pretty`.
+    format!("{v:#}\n")
 }
 
 /// The message with its key path and notes (e.g. which values file set the value).
