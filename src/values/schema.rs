@@ -256,70 +256,16 @@ impl ValuesSchema {
             })
             .collect();
         let node = values.pointer(&tokens);
-        let origin = node.map(|n| n.origin.clone());
         let here = display_key_path(&tokens);
-        let at = |d: Diagnostic, key: String| match origin.clone() {
-            Some(o) => d.at(o).key(key),
-            None => d.key(key),
+        let place = Place {
+            tokens: tokens.clone(),
+            node,
+            here: here.clone(),
         };
+        let at = |d: Diagnostic, key: String| place.at(d, key);
         match &err.kind {
-            ErrorKind::AdditionalProperties { got } => {
-                let known = self.known_properties(err.schema_url);
-                for name in got {
-                    let mut path = tokens.clone();
-                    path.push(name.to_string());
-                    let key = display_key_path(&path);
-                    let mut d = Diagnostic::error(format!("unknown key `{key}` in values"));
-                    if let Some(child) = node
-                        .and_then(|n| n.as_map())
-                        .and_then(|m| m.get(name.as_ref()))
-                    {
-                        d = d.at(child.origin.clone());
-                    }
-                    let hint = did_you_mean(name, known.iter().map(String::as_str));
-                    d = d.key(key).help(match hint {
-                        Some(h) => format!("did you mean `{h}`?"),
-                        None if known.is_empty() => format!("remove it; see {}", self.display),
-                        None => format!("remove it; allowed keys here: {}", known.join(", ")),
-                    });
-                    out.push(Problem {
-                        kind: ProblemKind::UnknownKey,
-                        tokens: path,
-                        diagnostic: d,
-                    });
-                }
-            }
-            ErrorKind::Type { got, want } => {
-                let shown = node.map(|n| short(&to_json(n))).unwrap_or_default();
-                let help = (want.contains(boon::Type::String)
-                    && node.is_some_and(|n| {
-                        !matches!(
-                            n.value,
-                            crate::yaml::Value::Map(_) | crate::yaml::Value::Seq(_)
-                        )
-                    }))
-                .then(|| {
-                    if node.is_some_and(|n| matches!(n.origin, crate::yaml::Origin::Arg { .. })) {
-                        return "use --set-string to keep the value a string".to_string();
-                    }
-                    let raw = node
-                        .and_then(source_scalar)
-                        .unwrap_or_else(|| shown.trim_matches('"').to_string());
-                    format!("quote it to make it a string: \"{raw}\"")
-                });
-                out.push(Problem::other(
-                    tokens.clone(),
-                    at(
-                        Diagnostic::error(format!(
-                            "`{here}` must be {}, not {} ({shown})",
-                            want.iter().map(type_word).collect::<Vec<_>>().join(" or "),
-                            node.map_or_else(|| type_word(*got), |n| value_word(&n.value))
-                        ))
-                        .maybe_help(help),
-                        here.clone(),
-                    ),
-                ));
-            }
+            ErrorKind::AdditionalProperties { .. } => self.unknown_keys(err, &place, out),
+            ErrorKind::Type { .. } => self.wrong_type(err, &place, out),
             ErrorKind::Enum { want } => {
                 let options: Vec<String> = want.iter().map(short).collect();
                 let got = node.map(|n| short(&to_json(n))).unwrap_or_default();
@@ -354,49 +300,7 @@ impl ValuesSchema {
                     out.push(Problem::other(path, d));
                 }
             }
-            ErrorKind::PropertyName { prop } => {
-                // boon places this error at the top; the object is the one whose schema has
-                // the propertyNames (`#/properties/a/properties/b/propertyNames`).
-                let tokens: Vec<String> = err
-                    .schema_url
-                    .split_once('#')
-                    .map(|(_, f)| f)
-                    .unwrap_or("")
-                    .split('/')
-                    .collect::<Vec<_>>()
-                    .windows(2)
-                    .filter(|w| w[0] == "properties")
-                    .map(|w| w[1].to_string())
-                    .collect();
-                let node = values.pointer(&tokens);
-                let here = display_key_path(&tokens);
-                let mut path = tokens.clone();
-                path.push(prop.clone());
-                let key = display_key_path(&path);
-                let why = match err.causes.first().map(|c| &c.kind) {
-                    // A pass-through map (podSpec) naming a field kforge writes itself.
-                    Some(ErrorKind::Not) => {
-                        ": kforge writes this field from its own values; set it with them".into()
-                    }
-                    Some(kind) => format!(": {kind}"),
-                    None => String::new(),
-                };
-                let mut d =
-                    Diagnostic::error(format!("`{prop}` is not a valid key of `{here}`{why}"));
-                if let Some(child) = node
-                    .and_then(|n| n.as_map())
-                    .and_then(|m| m.get(prop.as_str()))
-                {
-                    d = d.at(child.origin.clone());
-                }
-                let help = if tokens.len() == 1 && tokens[0] == super::COMPONENTS {
-                    "a component name is a DNS-1123 label of at most 40 characters: lower-case letters, digits and `-`, starting and ending with a letter or digit"
-                        .to_string()
-                } else {
-                    format!("rename it; see {}", self.display)
-                };
-                out.push(Problem::other(path, d.key(key).help(help)));
-            }
+            ErrorKind::PropertyName { .. } => self.bad_property_name(err, values, out),
             ErrorKind::OneOf(_) | ErrorKind::AnyOf => {
                 let first = err
                     .causes
@@ -420,6 +324,123 @@ impl ValuesSchema {
                 ));
             }
         }
+    }
+
+    /// Keys the schema does not allow where they are, each with a did-you-mean.
+    fn unknown_keys(&self, err: &ValidationError, place: &Place<'_>, out: &mut Vec<Problem>) {
+        let ErrorKind::AdditionalProperties { got } = &err.kind else {
+            return;
+        };
+        let (tokens, node) = (&place.tokens, place.node);
+        let known = self.known_properties(err.schema_url);
+        for name in got {
+            let mut path = tokens.clone();
+            path.push(name.to_string());
+            let key = display_key_path(&path);
+            let mut d = Diagnostic::error(format!("unknown key `{key}` in values"));
+            if let Some(child) = node
+                .and_then(|n| n.as_map())
+                .and_then(|m| m.get(name.as_ref()))
+            {
+                d = d.at(child.origin.clone());
+            }
+            let hint = did_you_mean(name, known.iter().map(String::as_str));
+            d = d.key(key).help(match hint {
+                Some(h) => format!("did you mean `{h}`?"),
+                None if known.is_empty() => format!("remove it; see {}", self.display),
+                None => format!("remove it; allowed keys here: {}", known.join(", ")),
+            });
+            out.push(Problem {
+                kind: ProblemKind::UnknownKey,
+                tokens: path,
+                diagnostic: d,
+            });
+        }
+    }
+
+    /// A value of the wrong type, with how to make a scalar the string it was meant to be.
+    fn wrong_type(&self, err: &ValidationError, place: &Place<'_>, out: &mut Vec<Problem>) {
+        let ErrorKind::Type { got, want } = &err.kind else {
+            return;
+        };
+        let (tokens, node, here) = (&place.tokens, place.node, &place.here);
+        let at = |d: Diagnostic, key: String| place.at(d, key);
+        let shown = node.map(|n| short(&to_json(n))).unwrap_or_default();
+        let help = (want.contains(boon::Type::String)
+            && node.is_some_and(|n| {
+                !matches!(
+                    n.value,
+                    crate::yaml::Value::Map(_) | crate::yaml::Value::Seq(_)
+                )
+            }))
+        .then(|| {
+            if node.is_some_and(|n| matches!(n.origin, crate::yaml::Origin::Arg { .. })) {
+                return "use --set-string to keep the value a string".to_string();
+            }
+            let raw = node
+                .and_then(source_scalar)
+                .unwrap_or_else(|| shown.trim_matches('"').to_string());
+            format!("quote it to make it a string: \"{raw}\"")
+        });
+        out.push(Problem::other(
+            tokens.clone(),
+            at(
+                Diagnostic::error(format!(
+                    "`{here}` must be {}, not {} ({shown})",
+                    want.iter().map(type_word).collect::<Vec<_>>().join(" or "),
+                    node.map_or_else(|| type_word(*got), |n| value_word(&n.value))
+                ))
+                .maybe_help(help),
+                here.clone(),
+            ),
+        ));
+    }
+
+    /// A key a map's `propertyNames` refuses (a component name, a field kforge writes).
+    fn bad_property_name(&self, err: &ValidationError, values: &Node, out: &mut Vec<Problem>) {
+        let ErrorKind::PropertyName { prop } = &err.kind else {
+            return;
+        };
+        // boon places this error at the top; the object is the one whose schema has
+        // the propertyNames (`#/properties/a/properties/b/propertyNames`).
+        let tokens: Vec<String> = err
+            .schema_url
+            .split_once('#')
+            .map(|(_, f)| f)
+            .unwrap_or("")
+            .split('/')
+            .collect::<Vec<_>>()
+            .windows(2)
+            .filter(|w| w[0] == "properties")
+            .map(|w| w[1].to_string())
+            .collect();
+        let node = values.pointer(&tokens);
+        let here = display_key_path(&tokens);
+        let mut path = tokens.clone();
+        path.push(prop.clone());
+        let key = display_key_path(&path);
+        let why = match err.causes.first().map(|c| &c.kind) {
+            // A pass-through map (podSpec) naming a field kforge writes itself.
+            Some(ErrorKind::Not) => {
+                ": kforge writes this field from its own values; set it with them".into()
+            }
+            Some(kind) => format!(": {kind}"),
+            None => String::new(),
+        };
+        let mut d = Diagnostic::error(format!("`{prop}` is not a valid key of `{here}`{why}"));
+        if let Some(child) = node
+            .and_then(|n| n.as_map())
+            .and_then(|m| m.get(prop.as_str()))
+        {
+            d = d.at(child.origin.clone());
+        }
+        let help = if tokens.len() == 1 && tokens[0] == super::COMPONENTS {
+            "a component name is a DNS-1123 label of at most 40 characters: lower-case letters, digits and `-`, starting and ending with a letter or digit"
+                .to_string()
+        } else {
+            format!("rename it; see {}", self.display)
+        };
+        out.push(Problem::other(path, d.key(key).help(help)));
     }
 
     /// Property names the schema allows at the object whose `additionalProperties` failed.
@@ -574,6 +595,24 @@ impl PendingSchema {
     /// The compiled schema, or why it does not compile; waits until it is compiled.
     pub fn get(&self) -> Result<&ValuesSchema, &Diagnostics> {
         LazyLock::force(&self.0).as_ref()
+    }
+}
+
+/// Where in the values a validation error is: its key path as tokens, the node there, and the
+/// path as shown.
+struct Place<'v> {
+    tokens: Vec<String>,
+    node: Option<&'v Node>,
+    here: String,
+}
+
+impl Place<'_> {
+    /// `d` at this place's line, with key path `key`.
+    fn at(&self, d: Diagnostic, key: String) -> Diagnostic {
+        match self.node {
+            Some(n) => d.at(n.origin.clone()).key(key),
+            None => d.key(key),
+        }
     }
 }
 
