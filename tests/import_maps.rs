@@ -240,3 +240,30 @@ fn a_finding_on_a_field_an_imported_map_lacks_points_at_its_values_line() {
         "{note}"
     );
 }
+
+// Issue 35: a public application of more than eight services with three Kustomize environments
+// (Bank of Anthos: every service's overlay per environment, built by the real kustomize), whose
+// environments differ in what they run (the databases only in development; the Ingress and GKE
+// resources only in production). The import is proved, environment by environment, with no
+// drift, and the project it writes passes check and golden check (import_and_prove).
+#[test]
+fn bank_of_anthos_three_kustomize_environments_import_with_no_drift() {
+    let envs = [
+        ("development", app("bank-of-anthos/development.yaml")),
+        ("staging", app("bank-of-anthos/staging.yaml")),
+        ("production", app("bank-of-anthos/production.yaml")),
+    ];
+    let pairs: Vec<(&str, &std::path::Path)> =
+        envs.iter().map(|(e, p)| (*e, p.as_path())).collect();
+    let (_t, out, stdout) = import_and_prove(&pairs);
+    for (env, objects) in [("development", 19), ("staging", 14), ("production", 18)] {
+        assert!(
+            stdout.contains(&format!("imported {env}: {objects} object(s)")),
+            "{stdout}"
+        );
+    }
+    // The databases exist in development only: rendered there and nowhere else.
+    let dev = std::fs::read_dir(out.join("golden/development")).unwrap().count();
+    let staging = std::fs::read_dir(out.join("golden/staging")).unwrap().count();
+    assert_eq!((dev, staging), (19, 14));
+}
