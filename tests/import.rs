@@ -717,7 +717,7 @@ fn podinfo_helm_chart_round_trips_with_its_ingress_budget_autoscaler_and_config(
     assert_eq!(
         kept(&stdout),
         [
-            "Job default/podinfo-post-install: metadata.annotations of a Job: the values have no key for it"
+            "Job default/podinfo-post-install: its pods have no labels: kforge would label them with its own"
         ]
     );
     assert_eq!(

@@ -294,9 +294,14 @@ fn workload(obj: &Json) -> Result<Json, String> {
     if common.as_object().is_some_and(|m| !m.is_empty()) {
         v.insert("commonLabels".into(), common.clone());
     }
+    if let Some(a) = meta.get("annotations")
+        && a.as_object().is_some_and(|m| !m.is_empty())
+    {
+        v.insert("annotations".into(), a.clone());
+    }
     if let Some(k) = meta
         .keys()
-        .find(|k| !["name", "namespace", "labels"].contains(&k.as_str()))
+        .find(|k| !["name", "namespace", "labels", "annotations"].contains(&k.as_str()))
     {
         return Err(format!(
             "metadata.{k} of a {kind}: the values have no key for it"
