@@ -66,16 +66,19 @@ pub fn project(dir: &Path, name: &str, envs: &[&str], plan: &Plan) -> Result<(),
             .keys()
             .map(|k| (k.kind.as_str(), k.namespace.as_str(), k.name.as_str())),
     );
+    // Why each was kept, looked up by identity (a scan per object was quadratic: 100k kept
+    // ServiceAccounts).
+    let mut why_kept: std::collections::HashMap<_, &str> = std::collections::HashMap::new();
+    for (k, w) in &plan.kept {
+        // The first reason given, as a scan would find it.
+        why_kept.entry(k).or_insert(w.as_str());
+    }
     let templates: Vec<(String, String)> = plan
         .verbatim
         .iter()
         .zip(names)
         .map(|((key, variants), file)| {
-            let why = plan
-                .kept
-                .iter()
-                .find(|(k, _)| k == key)
-                .map_or("", |(_, w)| w.as_str());
+            let why = why_kept.get(key).copied().unwrap_or("");
             (file, verbatim(&guard, envs, variants, why))
         })
         .collect();
