@@ -2,11 +2,11 @@
 //! or a careless user would, named after what broke. Runs that could take the machine's memory
 //! or hang run under a 2 GiB address-space limit and a time limit, so they fail the test instead.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::support::{Run, TempProject, repo_root, run_limited};
+use crate::support::{PythonServer, Run, TempProject, repo_root, run_limited};
 
 /// Runs kforge in `dir` under a 2 GiB address-space limit and `seconds` of wall time.
 fn bounded(dir: &Path, args: &[&str], stdin: &str, seconds: u32) -> Run {
@@ -608,13 +608,10 @@ fn duplicate_index_entries_are_reported_as_duplicates() {
 /// A fake registry on 127.0.0.1, written here: `mode` `hostile` answers every request with
 /// HTTP 500 and a 20 MB body that echoes the Authorization header between terminal escapes;
 /// `silent` accepts connections and never answers.
-struct FakeRegistry {
-    child: std::process::Child,
-    port: u16,
-}
+struct FakeRegistry;
 
 impl FakeRegistry {
-    fn start(mode: &str) -> Self {
+    fn start(mode: &str) -> PythonServer {
         let script = r#"
 import http.server, socket, sys, threading, time
 mode = sys.argv[1]
@@ -644,25 +641,7 @@ srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
 print(srv.server_address[1], flush=True)
 srv.serve_forever()
 "#;
-        let mut child = Command::new("python3")
-            .args(["-c", script, mode])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line.trim().parse().expect("fake registry port");
-        Self { child, port }
-    }
-}
-
-impl Drop for FakeRegistry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        PythonServer::start(script, &[mode])
     }
 }
 

@@ -6,23 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::support::{Cli, TempProject, corpus, repo_root};
-
-/// Findings of `kforge lint --format json ARGS` run in `dir`: (exit code, findings).
-fn lint_json(dir: &Path, args: &[&str]) -> (Option<i32>, Vec<serde_json::Value>) {
-    let run = Cli::new()
-        .in_dir(dir)
-        .args(["lint", "--format", "json"])
-        .args(args)
-        .run();
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    let findings = if run.stdout.trim().is_empty() {
-        Vec::new()
-    } else {
-        run.json()["findings"].as_array().unwrap().clone()
-    };
-    (run.code, findings)
-}
+use crate::support::{Cli, TempProject, corpus, lint_json, repo_root};
 
 /// One kubeconform fixture with the verdict `kubeconform -strict` gives it.
 struct Fixture {

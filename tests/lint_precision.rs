@@ -6,19 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::support::{Cli, TempProject, corpus, repo_root};
-
-/// The findings of `kforge lint --format json ARGS` run in `dir`, with the exit code.
-fn lint(dir: &Path, args: &[&str]) -> (Option<i32>, Vec<serde_json::Value>) {
-    let run = Cli::new()
-        .in_dir(dir)
-        .args(["lint", "--format", "json"])
-        .args(args)
-        .run();
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    let findings = run.json()["findings"].as_array().unwrap().clone();
-    (run.code, findings)
-}
+use crate::support::{Cli, TempProject, corpus, lint_json as lint, repo_root};
 
 fn of<'a>(findings: &'a [serde_json::Value], rule: &str) -> Vec<&'a serde_json::Value> {
     findings.iter().filter(|f| f["rule"] == rule).collect()

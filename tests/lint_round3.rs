@@ -4,21 +4,8 @@
 //! templates named once per file, and the checks of item 6.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use crate::support::{Cli, TempProject, corpus};
-
-/// The findings of `kforge lint --format json ARGS` run in `dir`, with the exit code.
-fn lint(dir: &Path, args: &[&str]) -> (Option<i32>, Vec<serde_json::Value>) {
-    let run = Cli::new()
-        .in_dir(dir)
-        .args(["lint", "--format", "json"])
-        .args(args)
-        .run();
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    let findings = run.json()["findings"].as_array().unwrap().clone();
-    (run.code, findings)
-}
+use crate::support::{Cli, TempProject, corpus, lint_json as lint};
 
 fn rules_of(findings: &[serde_json::Value]) -> Vec<String> {
     let mut r: Vec<String> = findings

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::support::{TempProject, repo_root};
+use crate::support::{PythonServer, TempProject, repo_root};
 
 /// Every command but push runs inside a network namespace with no interfaces at all.
 #[test]
@@ -206,14 +206,10 @@ fn terminal_escapes_from_input_are_never_printed_raw() {
 /// A registry on 127.0.0.1 in a Python process: `deny` answers every request with HTTP 401 and
 /// a Basic challenge; `redirect PORT` answers every request with a 307 to the same path on
 /// 127.0.0.1:PORT.
-struct Registry {
-    child: std::process::Child,
-    port: u16,
-}
+struct Registry;
 
 impl Registry {
-    fn start(args: &[&str]) -> Self {
-        use std::io::{BufRead, BufReader};
+    fn start(args: &[&str]) -> PythonServer {
         let script = r#"
 import http.server, sys
 mode = sys.argv[1]
@@ -237,27 +233,7 @@ srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
 print(srv.server_address[1], flush=True)
 srv.serve_forever()
 "#;
-        let mut child = Command::new("python3")
-            .arg("-c")
-            .arg(script)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line.trim().parse().expect("registry port");
-        Self { child, port }
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        PythonServer::start(script, args)
     }
 }
 

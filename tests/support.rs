@@ -299,3 +299,54 @@ pub fn archive_names(path: &Path) -> Vec<String> {
         .map(|e| e.unwrap().path().unwrap().display().to_string())
         .collect()
 }
+
+/// Findings of `kforge lint --format json ARGS` run in `dir`: (exit code, findings).
+pub fn lint_json(dir: &Path, args: &[&str]) -> (Option<i32>, Vec<serde_json::Value>) {
+    let run = Cli::new()
+        .in_dir(dir)
+        .args(["lint", "--format", "json"])
+        .args(args)
+        .run();
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let findings = if run.stdout.trim().is_empty() {
+        Vec::new()
+    } else {
+        run.json()["findings"].as_array().unwrap().clone()
+    };
+    (run.code, findings)
+}
+
+/// A server on 127.0.0.1 in a Python process running `script` with `args` (it binds port 0
+/// and prints the port it got on its first line); stopped by pid when dropped.
+pub struct PythonServer {
+    child: std::process::Child,
+    /// The port it listens on.
+    pub port: u16,
+}
+
+impl PythonServer {
+    pub fn start(script: &str, args: &[&str]) -> Self {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().expect("the server prints its port");
+        Self { child, port }
+    }
+}
+
+impl Drop for PythonServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
