@@ -11,15 +11,8 @@ const STRICTER: &[(&str, &str)] = &[(
     "accepted only when the live claim's status.capacity is below the new request; a render does not know the capacity",
 )];
 
-fn docs(node: &Node) -> Vec<Document> {
-    vec![Document::new("case", 0, node.clone())]
-}
-
-/// The upgrade rules give Kubernetes' own verdict on every case of
-/// tests/corpora/k8s-update-validation (upstream's validation tests, restated): a rejected
-/// update fires the case's rule with upstream's error text, an accepted one fires nothing.
-#[test]
-fn upstream_update_validation_cases() {
+/// The cases of tests/corpora/k8s-update-validation (upstream's validation tests, restated).
+fn upstream_cases() -> Vec<Node> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/corpora/k8s-update-validation/cases.yaml"
@@ -30,15 +23,28 @@ fn upstream_update_validation_cases() {
         max_depth: 64,
         max_nodes: 1_000_000,
     };
-    let root = parse_documents(&file.text, &file, limits).expect("the corpus parses");
-    let Value::Seq(cases) = &root[0].value else {
+    let mut root = parse_documents(&file.text, &file, limits).expect("the corpus parses");
+    let Value::Seq(cases) = root.remove(0).value else {
         panic!("the corpus is a list")
     };
+    cases
+}
+
+fn docs(node: &Node) -> Vec<Document> {
+    vec![Document::new("case", 0, node.clone())]
+}
+
+/// The upgrade rules give Kubernetes' own verdict on every case of
+/// tests/corpora/k8s-update-validation (upstream's validation tests, restated): a rejected
+/// update fires the case's rule with upstream's error text, an accepted one fires nothing.
+#[test]
+fn upstream_update_validation_cases() {
+    let cases = upstream_cases();
     assert!(cases.len() >= 60, "{} cases", cases.len());
     let opts = Options::default();
     let mut failures = Vec::new();
     let mut stricter_seen = Vec::new();
-    for case in cases {
+    for case in &cases {
         let field = |k: &str| case.get_path(&[k]).and_then(Node::as_str).unwrap_or("");
         let name = field("name");
         let side = |k: &str| docs(case.get_path(&[k]).expect("old and new"));
@@ -180,20 +186,7 @@ fn a_changed_immutable_secret_never_shows_its_values() {
 /// the cut leaves out fails here.
 #[test]
 fn the_compared_parts_give_the_findings_of_the_whole_objects() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/corpora/k8s-update-validation/cases.yaml"
-    );
-    let text = std::fs::read_to_string(path).expect("the corpus is in the repository");
-    let file = SourceFile::new("cases.yaml", text);
-    let limits = Limits {
-        max_depth: 64,
-        max_nodes: 1_000_000,
-    };
-    let root = parse_documents(&file.text, &file, limits).expect("the corpus parses");
-    let Value::Seq(cases) = &root[0].value else {
-        panic!("the corpus is a list")
-    };
+    let cases = upstream_cases();
     let shown = |found: Vec<Diagnostic>| -> Vec<String> {
         found
             .iter()
@@ -207,7 +200,7 @@ fn the_compared_parts_give_the_findings_of_the_whole_objects() {
             .collect()
     };
     let mut compared = 0;
-    for case in cases {
+    for case in &cases {
         let name = case
             .get_path(&["name"])
             .and_then(Node::as_str)
