@@ -455,27 +455,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// symlink is not followed and a FIFO is not waited on (`O_NOFOLLOW | O_NONBLOCK`), and the
 /// type is read from the opened file (`fstat`), which a path lookup per archive cost more than.
 pub(super) fn open_regular(path: &Path) -> std::io::Result<Option<(File, u64)>> {
-    #[cfg(unix)]
-    let file = {
-        use std::os::unix::fs::OpenOptionsExt;
-        let opened = File::options()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(path);
-        match opened {
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Ok(None),
-            other => other?,
-        }
-    };
-    #[cfg(not(unix))]
-    let file = {
-        if !std::fs::symlink_metadata(path)?.is_file() {
-            return Ok(None);
-        }
-        File::open(path)?
-    };
-    let meta = file.metadata()?;
-    Ok(meta.is_file().then_some((file, meta.len())))
+    crate::fs::walk::open_regular(path, crate::fs::walk::Links::Refuse)
 }
 
 #[cfg(test)]

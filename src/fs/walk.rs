@@ -181,21 +181,46 @@ fn kind_of(meta: &Metadata) -> Option<&'static str> {
     Some("not a file or folder")
 }
 
-/// Opens a file a walk found, following links, without waiting on it (`O_NONBLOCK`: it may
-/// have become a FIFO since it was listed), with its length; `None` when what was opened is
-/// not a regular file (checked on the open file, `fstat`).
+/// Whether [`open_regular`] follows a symlink.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Links {
+    /// Follow it (a file a walk found, which may be a link the walk vetted).
+    Follow,
+    /// Refuse it: `None`, as for any file that is not regular (a chart repository's archives).
+    Refuse,
+}
+
+/// Opens a file a walk found, following links: [`open_regular`] with [`Links::Follow`].
 pub fn open_walked(path: &Path) -> std::io::Result<Option<(File, u64)>> {
+    open_regular(path, Links::Follow)
+}
+
+/// Opens a file without waiting on it (`O_NONBLOCK`: it may have become a FIFO since it was
+/// listed), with its length; `None` when what was opened is not a regular file (checked on
+/// the open file, `fstat`, which a path lookup per file cost more than), or, with
+/// [`Links::Refuse`], when it is a symlink (`O_NOFOLLOW`).
+pub fn open_regular(path: &Path, links: Links) -> std::io::Result<Option<(File, u64)>> {
     #[cfg(unix)]
     let file = {
         use std::os::unix::fs::OpenOptionsExt;
-        File::options()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(path)?
+        let flags = match links {
+            Links::Follow => libc::O_NONBLOCK,
+            Links::Refuse => libc::O_NOFOLLOW | libc::O_NONBLOCK,
+        };
+        match File::options().read(true).custom_flags(flags).open(path) {
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) && links == Links::Refuse => {
+                return Ok(None);
+            }
+            other => other?,
+        }
     };
     #[cfg(not(unix))]
     let file = {
-        if !fs::metadata(path)?.is_file() {
+        let meta = match links {
+            Links::Follow => fs::metadata(path)?,
+            Links::Refuse => fs::symlink_metadata(path)?,
+        };
+        if !meta.is_file() {
             return Ok(None);
         }
         File::open(path)?
