@@ -451,6 +451,13 @@ fn init_scaffolds_an_application_that_passes_check_and_build_at_once() {
     ] {
         object(&prod, kind, name);
     }
+    // What staging and prod share is written once, in a shared layer that dev does not name.
+    assert!(project.join("environments/_public.yaml").is_file());
+    run(&["values", "-e", "prod", "--show-origin"])
+        .exit(0)
+        .stdout_has("environments/_public.yaml:");
+    let dev = run(&["render", "-e", "dev"]).exit(0).stdout;
+    assert!(!dev.contains("kind: Ingress"), "{dev}");
 }
 
 // Issue 33: a component only some environments have is declared once in base.yaml, switched
