@@ -45,6 +45,96 @@ const INSTALL_ORDER: &[&str] = &[
     "ValidatingWebhookConfiguration",
 ];
 
+/// A kind whose objects run pods: where its pod template is, and whether a component's values
+/// express it. The one table of workload kinds lint and import read.
+#[derive(Debug)]
+pub struct WorkloadKind {
+    /// The kind, as `kind:` spells it.
+    pub kind: &'static str,
+    /// Path to the pod template (the map holding `metadata` and `spec`); empty for a Pod,
+    /// which is its own template.
+    pub template: &'static [&'static str],
+    /// A component's values express it (`kind:` of a component), so `import` maps it.
+    pub component: bool,
+}
+
+impl WorkloadKind {
+    /// Path to the pod spec.
+    pub fn pod_spec(&self) -> Vec<&'static str> {
+        let mut p = self.template.to_vec();
+        p.push("spec");
+        p
+    }
+
+    /// Path to the pod template's labels; none for a Pod (its labels are its own).
+    pub fn pod_labels(&self) -> Option<Vec<&'static str>> {
+        if self.template.is_empty() {
+            return None;
+        }
+        let mut p = self.template.to_vec();
+        p.extend(["metadata", "labels"]);
+        Some(p)
+    }
+}
+
+/// Every workload kind of the Kubernetes API, in the order lint reports them.
+pub const WORKLOAD_KINDS: &[WorkloadKind] = &[
+    WorkloadKind {
+        kind: "Deployment",
+        template: &["spec", "template"],
+        component: true,
+    },
+    WorkloadKind {
+        kind: "StatefulSet",
+        template: &["spec", "template"],
+        component: true,
+    },
+    WorkloadKind {
+        kind: "DaemonSet",
+        template: &["spec", "template"],
+        component: true,
+    },
+    WorkloadKind {
+        kind: "ReplicaSet",
+        template: &["spec", "template"],
+        component: false,
+    },
+    WorkloadKind {
+        kind: "ReplicationController",
+        template: &["spec", "template"],
+        component: false,
+    },
+    WorkloadKind {
+        kind: "Job",
+        template: &["spec", "template"],
+        component: true,
+    },
+    WorkloadKind {
+        kind: "CronJob",
+        template: &["spec", "jobTemplate", "spec", "template"],
+        component: true,
+    },
+    WorkloadKind {
+        kind: "Pod",
+        template: &[],
+        component: false,
+    },
+];
+
+/// The workload kind `kind`, if it is one.
+pub fn workload_kind(kind: &str) -> Option<&'static WorkloadKind> {
+    WORKLOAD_KINDS.iter().find(|w| w.kind == kind)
+}
+
+/// Whether a label selector's pairs (`matchLabels`, or a Service's `selector`) are all among
+/// `labels`: the one matching rule of lint and import, over whichever map type they hold.
+pub fn selects<'a, V: PartialEq + 'a>(
+    selector: impl IntoIterator<Item = (&'a String, &'a V)>,
+    labels: impl Fn(&str) -> Option<&'a V>,
+) -> bool {
+    selector.into_iter().all(|(k, v)| labels(k) == Some(v))
+}
+
 /// What a Helm hook is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HookKind {

@@ -6,12 +6,12 @@
 
 use serde_json::{Map, Value as Json, json};
 
+use std::collections::{HashMap, HashSet};
+
 use super::ingress;
 use super::pod::pod;
 use crate::diff::Key;
-
-/// Workload kinds that become components.
-pub const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job"];
+use crate::manifest::workload_kind;
 
 /// CronJob spec fields written under values keys of their own name.
 const CRON_KEYS: &[&str] = &[
@@ -65,69 +65,149 @@ pub fn component_name(name: &str) -> String {
     if s.is_empty() { "app".to_string() } else { s }
 }
 
+/// Whether `kind` becomes a component (the workload table in `manifest`).
+pub fn is_component_kind(kind: &str) -> bool {
+    workload_kind(kind).is_some_and(|w| w.component)
+}
+
+/// The objects of one environment that may be mapped (not kept), by kind and namespace, so
+/// a workload's Services, Ingress, autoscaler and budget are found without a scan of every
+/// object per workload.
+struct Candidates<'a> {
+    /// kind -> namespace -> objects.
+    by_kind: HashMap<&'a str, HashMap<&'a str, Vec<&'a Object>>>,
+}
+
+impl<'a> Candidates<'a> {
+    fn new(objects: &'a [Object], keep: &[Key]) -> Self {
+        let keep: HashSet<&Key> = keep.iter().collect();
+        let mut by_kind: HashMap<&str, HashMap<&str, Vec<&Object>>> = HashMap::new();
+        for o in objects {
+            if [
+                "Service",
+                "Ingress",
+                "HorizontalPodAutoscaler",
+                "PodDisruptionBudget",
+            ]
+            .contains(&o.key.kind.as_str())
+                && !keep.contains(&o.key)
+            {
+                by_kind
+                    .entry(o.key.kind.as_str())
+                    .or_default()
+                    .entry(o.key.namespace.as_str())
+                    .or_default()
+                    .push(o);
+            }
+        }
+        Self { by_kind }
+    }
+
+    /// The candidates of `kind` in the namespace of `of`, in input order.
+    fn of(&self, kind: &'static str, of: &Object) -> &[&'a Object] {
+        self.by_kind
+            .get(kind)
+            .and_then(|ns| ns.get(of.key.namespace.as_str()))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+/// A component while its workload's companions are attached: its values and the objects it
+/// stands for.
+struct Draft<'a> {
+    workload: &'a Object,
+    values: Json,
+    covers: Vec<Key>,
+}
+
 /// Maps the workloads of `objects` (except those in `keep`) and their Services to components.
 pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
+    let candidates = Candidates::new(objects, keep);
+    let keep: HashSet<&Key> = keep.iter().collect();
+    // A Service or Ingress goes with the first workload that takes it.
+    let mut taken: HashSet<Key> = HashSet::new();
     let mut out = Mapped::default();
-    let mut used_services = Vec::new();
-    let mut used_ingresses = Vec::new();
     for obj in objects {
-        if !WORKLOADS.contains(&obj.key.kind.as_str()) || keep.contains(&obj.key) {
+        if !is_component_kind(&obj.key.kind) || keep.contains(&obj.key) {
             continue;
         }
-        let mut values = match workload(&obj.json) {
+        let values = match workload(&obj.json) {
             Ok(v) => v,
             Err(why) => {
                 out.reasons.push((obj.key.clone(), why));
                 continue;
             }
         };
-        let pod_labels = obj
-            .json
-            .pointer("/spec/template/metadata/labels")
+        let mut draft = Draft {
+            workload: obj,
+            values,
+            covers: vec![obj.key.clone()],
+        };
+        draft.attach_services(&candidates, &mut taken);
+        draft.attach_ingress(&candidates, &mut taken, &mut out.reasons);
+        draft.attach_autoscaler(&candidates);
+        draft.attach_budget(&candidates, &mut out.reasons);
+        let name = unique_name(&out.components, &obj.key);
+        out.covers.push((name.clone(), draft.covers));
+        out.components.insert(name, draft.values);
+    }
+    out
+}
+
+impl Draft<'_> {
+    /// The Services selecting the workload's pods (none for a Job or CronJob).
+    fn attach_services(&mut self, candidates: &Candidates<'_>, taken: &mut HashSet<Key>) {
+        let obj = self.workload;
+        let Some(kind) = workload_kind(&obj.key.kind) else {
+            return;
+        };
+        if obj.key.kind == "CronJob" || obj.key.kind == "Job" {
+            return;
+        }
+        let pod_labels = kind
+            .pod_labels()
+            .and_then(|p| obj.json.pointer(&format!("/{}", p.join("/"))))
             .cloned()
             .unwrap_or(json!({}));
-        let mut covers = vec![obj.key.clone()];
         let mut services = Map::new();
-        let batch = obj.key.kind == "CronJob" || obj.key.kind == "Job";
-        for svc in objects {
-            if batch
-                || svc.key.kind != "Service"
-                || svc.key.namespace != obj.key.namespace
-                || keep.contains(&svc.key)
-                || used_services.contains(&svc.key)
-                || !selects(&svc.json, &pod_labels)
-            {
+        for svc in candidates.of("Service", obj) {
+            if taken.contains(&svc.key) || !selects(&svc.json, &pod_labels) {
                 continue;
             }
-            if let Some((key, spec)) = service(&svc.json, &values) {
+            if let Some((key, spec)) = service(&svc.json, &self.values) {
                 services.insert(key, spec);
-                covers.push(svc.key.clone());
-                used_services.push(svc.key.clone());
+                self.covers.push(svc.key.clone());
+                taken.insert(svc.key.clone());
             }
         }
         if !services.is_empty() {
-            values["services"] = Json::Object(services);
+            self.values["services"] = Json::Object(services);
         }
-        // An Ingress routing to one of its Services goes with the component (the first one).
-        let names: Vec<String> = covers
+    }
+
+    /// An Ingress routing to one of its Services (a component has one; a second is kept).
+    fn attach_ingress(
+        &mut self,
+        candidates: &Candidates<'_>,
+        taken: &mut HashSet<Key>,
+        reasons: &mut Vec<(Key, String)>,
+    ) {
+        let obj = self.workload;
+        let names: Vec<&str> = self
+            .covers
             .iter()
             .filter(|k| k.kind == "Service")
-            .map(|k| k.name.clone())
+            .map(|k| k.name.as_str())
             .collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let routed: Vec<&Object> = objects
+        let routed: Vec<&Object> = candidates
+            .of("Ingress", obj)
             .iter()
-            .filter(|i| {
-                i.key.kind == "Ingress"
-                    && i.key.namespace == obj.key.namespace
-                    && !keep.contains(&i.key)
-                    && !used_ingresses.contains(&i.key)
-                    && ingress::routes_to(&i.json, &names)
-            })
+            .filter(|i| !taken.contains(&i.key) && ingress::routes_to(&i.json, &names))
+            .copied()
             .collect();
         for ing in routed {
-            if values.get("ingress").is_some() {
-                out.reasons.push((
+            if self.values.get("ingress").is_some() {
+                reasons.push((
                     ing.key.clone(),
                     format!(
                         "a second Ingress of {} {}: a component has one",
@@ -136,81 +216,91 @@ pub fn map_env(objects: &[Object], keep: &[Key]) -> Mapped {
                 ));
                 continue;
             }
-            match ingress::ingress(&ing.json, &values) {
+            match ingress::ingress(&ing.json, &self.values) {
                 Ok(v) => {
-                    values["ingress"] = v;
-                    covers.push(ing.key.clone());
-                    used_ingresses.push(ing.key.clone());
+                    self.values["ingress"] = v;
+                    self.covers.push(ing.key.clone());
+                    taken.insert(ing.key.clone());
                 }
-                Err(why) => out.reasons.push((ing.key.clone(), why)),
+                Err(why) => reasons.push((ing.key.clone(), why)),
             }
         }
-        let hpa = objects.iter().find(|h| {
-            h.key.kind == "HorizontalPodAutoscaler"
-                && h.key.namespace == obj.key.namespace
-                && !keep.contains(&h.key)
-                && h.json.pointer("/spec/scaleTargetRef/name") == Some(&json!(obj.key.name))
-                && h.json.pointer("/spec/scaleTargetRef/kind") == Some(&json!(obj.key.kind))
-        });
-        if let Some((h, autoscaling)) = hpa.and_then(|h| Some((h, autoscaler(&h.json)?))) {
-            values["autoscaling"] = autoscaling;
-            covers.push(h.key.clone());
-        }
-        // A budget selecting exactly the workload's pods (the template writes that selector).
-        if ["Deployment", "StatefulSet"].contains(&obj.key.kind.as_str()) {
-            let selector = values.get("selectorLabels").cloned();
-            let budgets: Vec<&Object> = objects
-                .iter()
-                .filter(|p| {
-                    p.key.kind == "PodDisruptionBudget"
-                        && p.key.namespace == obj.key.namespace
-                        && !keep.contains(&p.key)
-                        && p.json.pointer("/spec/selector/matchLabels") == selector.as_ref()
-                })
-                .collect();
-            for pdb in budgets {
-                if values.get("podDisruptionBudget").is_some() {
-                    out.reasons.push((
-                        pdb.key.clone(),
-                        format!(
-                            "a second budget of {} {}: a component has one",
-                            obj.key.kind, obj.key.name
-                        ),
-                    ));
-                    continue;
-                }
-                match budget(&pdb.json, &values) {
-                    Ok(b) => {
-                        values["podDisruptionBudget"] = b;
-                        covers.push(pdb.key.clone());
-                    }
-                    Err(why) => out.reasons.push((pdb.key.clone(), why)),
-                }
-            }
-        }
-        let base = component_name(&obj.key.name);
-        let kind: String = obj.key.kind.to_ascii_lowercase().chars().take(2).collect();
-        let mut name = base.clone();
-        // Taken (workloads of one name in two namespaces, or names alike in their first 40
-        // characters): the kind's first letters, then a number, within 40 characters.
-        let mut n = 1;
-        while out.components.contains_key(&name) {
-            n += 1;
-            let suffix = if n == 2 {
-                kind.clone()
-            } else {
-                format!("{kind}{n}")
-            };
-            let room = 39_usize.saturating_sub(suffix.len());
-            name = format!(
-                "{}-{suffix}",
-                base[..base.len().min(room)].trim_end_matches('-')
-            );
-        }
-        out.covers.push((name.clone(), covers));
-        out.components.insert(name, values);
     }
-    out
+
+    /// The first autoscaler targeting the workload, if the values can say it.
+    fn attach_autoscaler(&mut self, candidates: &Candidates<'_>) {
+        let obj = self.workload;
+        let hpa = candidates
+            .of("HorizontalPodAutoscaler", obj)
+            .iter()
+            .find(|h| {
+                h.json.pointer("/spec/scaleTargetRef/name") == Some(&json!(obj.key.name))
+                    && h.json.pointer("/spec/scaleTargetRef/kind") == Some(&json!(obj.key.kind))
+            });
+        if let Some((h, autoscaling)) = hpa.and_then(|h| Some((h, autoscaler(&h.json)?))) {
+            self.values["autoscaling"] = autoscaling;
+            self.covers.push(h.key.clone());
+        }
+    }
+
+    /// A budget selecting exactly the workload's pods (the template writes that selector);
+    /// Deployments and StatefulSets only.
+    fn attach_budget(&mut self, candidates: &Candidates<'_>, reasons: &mut Vec<(Key, String)>) {
+        let obj = self.workload;
+        if !["Deployment", "StatefulSet"].contains(&obj.key.kind.as_str()) {
+            return;
+        }
+        let selector = self.values.get("selectorLabels").cloned();
+        let budgets: Vec<&Object> = candidates
+            .of("PodDisruptionBudget", obj)
+            .iter()
+            .filter(|p| p.json.pointer("/spec/selector/matchLabels") == selector.as_ref())
+            .copied()
+            .collect();
+        for pdb in budgets {
+            if self.values.get("podDisruptionBudget").is_some() {
+                reasons.push((
+                    pdb.key.clone(),
+                    format!(
+                        "a second budget of {} {}: a component has one",
+                        obj.key.kind, obj.key.name
+                    ),
+                ));
+                continue;
+            }
+            match budget(&pdb.json, &self.values) {
+                Ok(b) => {
+                    self.values["podDisruptionBudget"] = b;
+                    self.covers.push(pdb.key.clone());
+                }
+                Err(why) => reasons.push((pdb.key.clone(), why)),
+            }
+        }
+    }
+}
+
+/// A component name for `key` not yet in `components`: its name as a label; if taken
+/// (workloads of one name in two namespaces, or names alike in their first 40 characters),
+/// the kind's first letters, then a number, within 40 characters.
+fn unique_name(components: &Map<String, Json>, key: &Key) -> String {
+    let base = component_name(&key.name);
+    let kind: String = key.kind.to_ascii_lowercase().chars().take(2).collect();
+    let mut name = base.clone();
+    let mut n = 1;
+    while components.contains_key(&name) {
+        n += 1;
+        let suffix = if n == 2 {
+            kind.clone()
+        } else {
+            format!("{kind}{n}")
+        };
+        let room = 39_usize.saturating_sub(suffix.len());
+        name = format!(
+            "{}-{suffix}",
+            base[..base.len().min(room)].trim_end_matches('-')
+        );
+    }
+    name
 }
 
 /// An autoscaling/v2 HorizontalPodAutoscaler as `autoscaling` values: a first CPU (then memory)
@@ -270,7 +360,7 @@ fn selects(svc: &Json, labels: &Json) -> bool {
     let Some(selector) = svc.pointer("/spec/selector").and_then(Json::as_object) else {
         return false;
     };
-    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+    !selector.is_empty() && crate::manifest::selects(selector, |k| labels.get(k))
 }
 
 /// A workload's values, or why it cannot be expressed (a selector with expressions, a field

@@ -616,7 +616,7 @@ fn env_namespace(objects: &[Object]) -> Option<&str> {
     for o in objects {
         let own = o.key.namespace.as_str();
         if own.is_empty() {
-            if map::WORKLOADS.contains(&o.key.kind.as_str()) {
+            if map::is_component_kind(&o.key.kind) {
                 return None;
             }
             continue;

@@ -14,19 +14,8 @@ use super::pod_makers::creates_pods;
 use super::sink::{Sink, path};
 use super::workload::{containers, pod_template_prefixes, template_labels_path};
 use crate::diag::Severity;
-use crate::manifest::Document;
+use crate::manifest::{Document, workload_kind};
 use crate::yaml::{Node, Value};
-
-const WORKLOADS: &[&str] = &[
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-    "Pod",
-];
 
 /// A workload's pods: labels and declared container ports.
 struct Pods<'a> {
@@ -57,9 +46,7 @@ pub(super) fn string_map(n: Option<&Node>) -> IndexMap<String, String> {
 }
 
 fn pods(doc: &Document) -> Option<Pods<'_>> {
-    if !WORKLOADS.contains(&doc.kind.as_str()) {
-        return None;
-    }
+    workload_kind(&doc.kind)?;
     let labels_path =
         template_labels_path(&doc.kind).unwrap_or_else(|| path(&["metadata", "labels"]));
     let labels = string_map(doc.node.pointer(&labels_path));
@@ -93,7 +80,7 @@ fn same_namespace(a: &Document, b: &Document) -> bool {
 }
 
 fn selects(selector: &IndexMap<String, String>, labels: &IndexMap<String, String>) -> bool {
-    selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+    crate::manifest::selects(selector, |k| labels.get(k))
 }
 
 /// Every reference rule over the set.

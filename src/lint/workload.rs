@@ -4,33 +4,19 @@
 
 use super::rules::rule_id;
 use super::sink::{Sink, path};
-use crate::manifest::Document;
+use crate::manifest::{Document, workload_kind};
 use crate::yaml::{Node, Value};
 
-/// Path to the pod spec(s) of a kind.
+/// Path to the pod spec(s) of a kind (the workload table in `manifest`).
 pub fn pod_template_prefixes(kind: &str) -> Vec<Vec<String>> {
-    match kind {
-        "Pod" => vec![path(&["spec"])],
-        "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "ReplicationController"
-        | "Job" => vec![path(&["spec", "template", "spec"])],
-        "CronJob" => vec![path(&["spec", "jobTemplate", "spec", "template", "spec"])],
-        _ => Vec::new(),
-    }
+    workload_kind(kind)
+        .map(|w| vec![path(&w.pod_spec())])
+        .unwrap_or_default()
 }
 
 /// Path to the pod template labels of a kind (none for a bare Pod).
 pub fn template_labels_path(kind: &str) -> Option<Vec<String>> {
-    let mut p = pod_template_prefixes(kind).into_iter().next()?;
-    if p.len() < 2 {
-        return None;
-    }
-    p.pop();
-    p.extend(path(&["metadata", "labels"]));
-    Some(p)
+    workload_kind(kind)?.pod_labels().map(|p| path(&p))
 }
 
 /// `containers` and `initContainers` of the pod spec at `spec`, with their paths.
