@@ -156,9 +156,9 @@ impl Report {
 /// Compares `old` with `new`, resource by resource.
 pub fn compare(
     old_label: String,
-    old: Vec<Document>,
+    old: &[Document],
     new_label: String,
-    new: Vec<Document>,
+    new: &[Document],
 ) -> Result<Report, Error> {
     let old = by_key(old, &old_label)?;
     let new = by_key(new, &new_label)?;
@@ -295,7 +295,7 @@ pub fn archive_documents(
 
 /// Resources by identity; the same identity twice on one side is an error, naming both places
 /// (an object without kind or name among them: it has no identity to match by).
-fn by_key(docs: Vec<Document>, label: &str) -> Result<BTreeMap<Key, Json>, Error> {
+fn by_key(docs: &[Document], label: &str) -> Result<BTreeMap<Key, Json>, Error> {
     let mut out = BTreeMap::new();
     let mut at: BTreeMap<Key, crate::yaml::Origin> = BTreeMap::new();
     for d in docs {

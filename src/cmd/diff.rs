@@ -66,7 +66,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode> {
             )
         }
     };
-    let report = compare(old_label, old, new_label, new)?;
+    let report = compare(old_label, &old, new_label, &new)?;
     let text = match args.output {
         DiffFormat::Json => report.to_json(),
         DiffFormat::Text => report.to_text(Color::for_stream(&std::io::stdout())),

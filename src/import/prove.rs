@@ -38,9 +38,9 @@ pub fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Proof>, Error> {
         let expected = release_view(input.docs.clone(), Hooks::Lifecycle);
         let report = compare(
             input.path.display().to_string(),
-            expected.clone(),
+            &expected,
             format!("environment {}", input.name),
-            docs.clone(),
+            &docs,
         )?;
         let mut drift: Vec<Key> = report
             .added
