@@ -8,6 +8,7 @@ use serde_json::{Value as Json, json};
 use super::Plan;
 use super::factor::{base_and_overlays, lines};
 use super::layers::{EnvOverlay, Layer, merged, shared_layers};
+use crate::diff::Key;
 use crate::fs::{Error, replace_dir, write_atomically};
 use crate::yaml::{emit_document, from_json};
 
@@ -58,30 +59,7 @@ pub fn project(dir: &Path, name: &str, envs: &[&str], plan: &Plan) -> Result<(),
     }
     replace_dir(&dir.join("environments"), &files)?;
     let guard = guard(envs, &plan.renderers);
-    // File names unique among the kept objects and short, whatever their names
-    // (crate::manifest::object_file_names).
-    let names = crate::manifest::object_file_names(
-        "imported-",
-        plan.verbatim
-            .keys()
-            .map(|k| (k.kind.as_str(), k.namespace.as_str(), k.name.as_str())),
-    );
-    // Why each was kept, looked up by identity (a scan per object was quadratic: 100k kept
-    // ServiceAccounts).
-    let mut why_kept: std::collections::HashMap<_, &str> = std::collections::HashMap::new();
-    for (k, w) in &plan.kept {
-        // The first reason given, as a scan would find it.
-        why_kept.entry(k).or_insert(w.as_str());
-    }
-    let templates: Vec<(String, String)> = plan
-        .verbatim
-        .iter()
-        .zip(names)
-        .map(|((key, variants), file)| {
-            let why = why_kept.get(key).copied().unwrap_or("");
-            (file, verbatim(&guard, envs, variants, why))
-        })
-        .collect();
+    let templates = kept_templates(&guard, envs, plan);
     replace_dir(&dir.join("chart-templates"), &templates)?;
     config_sets(&dir.join(crate::render::CONFIG_DIR), &plan.config_files)?;
     // No rule is disabled: an error of the input is silenced on its object (prepare.rs).
@@ -89,6 +67,85 @@ pub fn project(dir: &Path, name: &str, envs: &[&str], plan: &Plan) -> Result<(),
         &dir.join(crate::lint::CONFIG_FILE),
         b"# kforge lint settings (see docs/rules.md).\n",
     )
+}
+
+/// A kind with more kept objects than this has them written several to a file.
+const OWN_FILES_PER_KIND: usize = 20;
+/// Kept objects in one shared file at most.
+const OBJECTS_PER_FILE: usize = 500;
+/// A shared file is closed once it holds this many bytes (Helm refuses a chart file over
+/// 5 MiB decompressed; a kept object is at most what its input held).
+const SHARED_FILE_BYTES: usize = 1 << 20;
+
+/// The project templates of the kept objects: one file per object (`imported-<kind>-<ns>-
+/// <name>.yaml`, [`crate::manifest::object_file_names`]), except for a kind with more than
+/// [`OWN_FILES_PER_KIND`] of them, whose objects are written in files of up to
+/// [`OBJECTS_PER_FILE`] (`imported-<kind>-001.yaml`, ...; each object a document): a template
+/// per object costs a file and about 10 KB of compiled template each time the project renders
+/// (100,000 kept ServiceAccounts held 1 GB of compiled templates).
+fn kept_templates(guard: &str, envs: &[&str], plan: &Plan) -> Vec<(String, String)> {
+    // Why each was kept, looked up by identity (a scan per object was quadratic: 100k kept
+    // ServiceAccounts).
+    let mut why_kept: std::collections::HashMap<_, &str> = std::collections::HashMap::new();
+    for (k, w) in &plan.kept {
+        // The first reason given, as a scan would find it.
+        why_kept.entry(k).or_insert(w.as_str());
+    }
+    let why = |key: &Key| why_kept.get(key).copied().unwrap_or("");
+    // Kinds by their file-name spelling, so that kinds alike but for case share a choice.
+    let mut per_kind: std::collections::BTreeMap<String, usize> = Default::default();
+    for key in plan.verbatim.keys() {
+        *per_kind.entry(key.kind.to_ascii_lowercase()).or_default() += 1;
+    }
+    let shared = |key: &Key| per_kind[&key.kind.to_ascii_lowercase()] > OWN_FILES_PER_KIND;
+    let own: Vec<(&Key, &Vec<(String, String)>)> =
+        plan.verbatim.iter().filter(|(k, _)| !shared(k)).collect();
+    // File names unique among the kept objects and short, whatever their names.
+    let names = crate::manifest::object_file_names(
+        "imported-",
+        own.iter()
+            .map(|(k, _)| (k.kind.as_str(), k.namespace.as_str(), k.name.as_str())),
+    );
+    let mut templates: Vec<(String, String)> = own
+        .iter()
+        .zip(names)
+        .map(|((key, variants), file)| (file, verbatim(guard, envs, variants, why(key))))
+        .collect();
+    // The shared files of each kind, in the objects' order (kind, namespace, name).
+    let mut open: Option<(String, usize, usize, String)> = None;
+    for (key, variants) in plan.verbatim.iter().filter(|(k, _)| shared(k)) {
+        let kind = key.kind.to_ascii_lowercase();
+        let block = verbatim(guard, envs, variants, why(key));
+        let full = open.as_ref().is_some_and(|(k, n, _, text)| {
+            *k != kind || *n == OBJECTS_PER_FILE || text.len() + block.len() > SHARED_FILE_BYTES
+        });
+        if full {
+            let (k, _, number, text) = open.take().unwrap_or_default();
+            templates.push((shared_file_name(&k, number), text));
+            if k == kind {
+                open = Some((kind.clone(), 0, number + 1, String::new()));
+            }
+        }
+        let (_, n, _, text) = open.get_or_insert_with(|| (kind.clone(), 0, 1, String::new()));
+        // Each object its own document; an object an environment does not have leaves an
+        // empty one, which is not an object.
+        text.push_str(&block.replacen("-#}\n", "-#}\n---\n", 1));
+        *n += 1;
+    }
+    if let Some((k, _, number, text)) = open {
+        templates.push((shared_file_name(&k, number), text));
+    }
+    templates
+}
+
+/// `imported-<kind>-NNN.yaml`, the `number`th shared file of kept objects of `kind` (in lower
+/// case, a character other than a letter or digit written `_`).
+fn shared_file_name(kind: &str, number: usize) -> String {
+    let kind: String = kind
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("imported-{kind}-{number:03}.yaml")
 }
 
 /// The condition under which a kept object renders exactly once in each environment:
