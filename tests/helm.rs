@@ -596,3 +596,50 @@ fn real_helm_accepts_a_static_chart_as_a_dependency_but_not_values_for_it() {
         helm_template(parent.path(), Some(r#"{"global": {"x": 1}}"#)).expect_err("global values");
     assert!(err.contains(FIXED_VALUES), "{err}");
 }
+
+// Review finding (issue 33's gate): every environment's chart was pushed to one tag, the last
+// overwriting the others (prod consumers got staging's chart), and a published version could be
+// pushed again with other content. A registry tag is mutable and `helm push` overwrites it; kforge
+// refuses, and pushing the same archive again changes nothing.
+#[test]
+fn push_never_changes_a_published_version() {
+    let (p, charts) = built();
+    let registry = Registry::start();
+    let target = format!("oci://127.0.0.1:{}/charts", registry.port);
+    let push = |chart: &Path, to: &str| {
+        p.kforge()
+            .args(["push", &chart.display().to_string(), to, "--plain-http"])
+            .run()
+    };
+    let (dev, prod) = (&charts[0], &charts[2]);
+    let pushed = push(dev, &target).exit(0).stdout_has(&format!(
+        "pushed 127.0.0.1:{}/charts/krakend:1.0.0",
+        registry.port
+    ));
+    let digest_line = pushed
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("digest: sha256:"))
+        .unwrap()
+        .to_string();
+    let first = registry.manifest("charts/krakend", "1.0.0");
+    // The same archive again: nothing uploaded, the digest the registry serves printed.
+    push(dev, &target)
+        .exit(0)
+        .stdout_has("already published, unchanged: ")
+        .stdout_has(&digest_line);
+    // Another environment's archive of the same version: refused, the registry unchanged.
+    push(prod, &target)
+        .exit(1)
+        .stderr_has("is published already with another chart archive")
+        .stderr_has(&format!("this archive's is sha256:{}", sha256_file(prod)))
+        .stderr_has("oci://HOST/PATH/<environment>");
+    assert_eq!(registry.manifest("charts/krakend", "1.0.0"), first);
+    // Each environment in a repository of its own, as the generated CI pushes them.
+    push(prod, &format!("{target}/prod")).exit(0);
+    let theirs = registry.manifest("charts/prod/krakend", "1.0.0");
+    assert_eq!(
+        theirs["layers"][0]["digest"],
+        format!("sha256:{}", sha256_file(prod)).as_str()
+    );
+}

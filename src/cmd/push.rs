@@ -38,7 +38,12 @@ pub fn run(args: &PushArgs) -> Result<ExitCode> {
     let art = artifact(&args.chart, &dest, time)?;
     let reference = art.reference.whole();
     let timeout = std::time::Duration::from_secs(args.timeout);
-    let digest = push(&art, &creds, args.plain_http, timeout)?;
-    crate::cmd::write_stdout(&format!("pushed {reference}\ndigest: {digest}\n"))?;
+    let pushed = push(&art, &creds, args.plain_http, timeout)?;
+    let what = if pushed.uploaded {
+        "pushed"
+    } else {
+        "already published, unchanged:"
+    };
+    crate::cmd::write_stdout(&format!("{what} {reference}\ndigest: {}\n", pushed.digest))?;
     Ok(ExitCode::SUCCESS)
 }

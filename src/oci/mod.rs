@@ -101,6 +101,18 @@ pub enum Error {
         /// What to do about it.
         help: String,
     },
+    /// The registry holds another chart archive under the version's tag.
+    #[error(
+        "{target} is published already with another chart archive (its chart layer is {theirs}, this archive's is {ours}); a published version never changes\n  help: give this chart a new version (chart.version in the values, or --version), build and push that; if the other archive is another environment's, push each environment to a repository of its own (oci://HOST/PATH/<environment>)"
+    )]
+    Published {
+        /// `HOST/PATH:TAG`.
+        target: String,
+        /// The digest of the chart layer the registry holds.
+        theirs: String,
+        /// The digest of the archive being pushed.
+        ours: String,
+    },
     /// `--username` without a password.
     #[error(
         "--username needs --password-stdin (passwords are never taken as arguments, which other users can read)"
@@ -137,7 +149,15 @@ pub enum Error {
     },
 }
 
-impl crate::diag::Failure for Error {}
+impl crate::diag::Failure for Error {
+    fn exit(&self) -> crate::diag::Exit {
+        match self {
+            // Like `check` refusing to change a published version: a finding, not bad input.
+            Error::Published { .. } => crate::diag::Exit::Findings,
+            _ => crate::diag::Exit::Input,
+        }
+    }
+}
 
 /// A push result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -377,13 +397,66 @@ pub fn manifest_digest(manifest: &OciImageManifest) -> String {
     format!("sha256:{}", sha256_hex(&body))
 }
 
-/// Pushes the artifact within `timeout` in all; returns the manifest's digest.
+/// What a push did.
+#[derive(Debug)]
+pub struct PushOutcome {
+    /// The manifest's digest (what `helm pull REF@DIGEST` and the registry use).
+    pub digest: String,
+    /// Whether it was uploaded: false when the registry held this very archive under the tag
+    /// already.
+    pub uploaded: bool,
+}
+
+enum Pushed {
+    Uploaded,
+    /// The registry holds this archive: its manifest's digest.
+    AlreadyThere(String),
+    /// The tag holds another chart archive: its layer's digest.
+    Refused(String),
+}
+
+/// The digests of the chart layer and of the manifest the registry holds under `reference`'s
+/// tag, if it holds one.
+async fn published_layer(
+    client: &Client,
+    reference: &Reference,
+    auth: &RegistryAuth,
+) -> std::result::Result<Option<(String, String)>, oci_client::errors::OciDistributionError> {
+    use oci_client::errors::{OciDistributionError as E, OciErrorCode};
+    match client.pull_image_manifest(reference, auth).await {
+        Ok((manifest, digest)) => Ok(Some((
+            manifest
+                .layers
+                .iter()
+                .find(|l| l.media_type == CHART_MEDIA_TYPE)
+                .map_or_else(|| digest.clone(), |l| l.digest.clone()),
+            digest,
+        ))),
+        Err(E::RegistryError { envelope, .. })
+            if envelope.errors.iter().all(|e| {
+                matches!(
+                    e.code,
+                    OciErrorCode::ManifestUnknown
+                        | OciErrorCode::NameUnknown
+                        | OciErrorCode::NotFound
+                )
+            }) =>
+        {
+            Ok(None)
+        }
+        Err(E::ServerError { code: 404, .. } | E::ImageManifestNotFoundError(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Pushes the artifact within `timeout` in all, unless the registry holds the version already:
+/// the same archive is not uploaded again, and another is refused ([`Error::Published`]).
 pub fn push(
     artifact: &Artifact,
     credentials: &Credentials,
     plain_http: bool,
     timeout: Duration,
-) -> Result<String> {
+) -> Result<PushOutcome> {
     let client = client(plain_http);
     let auth = credentials.auth();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -397,21 +470,46 @@ pub fn push(
     )];
     let config = Config::new(artifact.config.clone(), CONFIG_MEDIA_TYPE.to_string(), None);
     let reference = &artifact.reference;
+    let ours = descriptor(CHART_MEDIA_TYPE, &artifact.layer).digest;
     let pushed = runtime.block_on(async {
-        tokio::time::timeout(
-            timeout,
-            client.push(
-                reference,
-                &layers,
-                config,
-                &auth,
-                Some(artifact.manifest.clone()),
-            ),
-        )
+        tokio::time::timeout(timeout, async {
+            // A version the registry holds never changes (a tag is mutable in a registry,
+            // and `helm push` overwrites it): the same archive again is a no-op, another is
+            // refused before anything is uploaded.
+            match published_layer(&client, reference, &auth).await? {
+                Some((theirs, manifest)) if theirs == ours => {
+                    return Ok(Pushed::AlreadyThere(manifest));
+                }
+                Some((theirs, _)) => return Ok(Pushed::Refused(theirs)),
+                None => {}
+            }
+            client
+                .push(
+                    reference,
+                    &layers,
+                    config,
+                    &auth,
+                    Some(artifact.manifest.clone()),
+                )
+                .await
+                .map(|_| Pushed::Uploaded)
+        })
         .await
     });
     match pushed {
-        Ok(Ok(_)) => Ok(manifest_digest(&artifact.manifest)),
+        Ok(Ok(Pushed::Uploaded)) => Ok(PushOutcome {
+            digest: manifest_digest(&artifact.manifest),
+            uploaded: true,
+        }),
+        Ok(Ok(Pushed::AlreadyThere(digest))) => Ok(PushOutcome {
+            digest,
+            uploaded: false,
+        }),
+        Ok(Ok(Pushed::Refused(theirs))) => Err(Error::Published {
+            target: target(reference),
+            theirs,
+            ours,
+        }),
         Ok(Err(e)) => Err(explain(&e, reference, credentials, plain_http)),
         Err(_) => Err(Error::Push {
             target: target(reference),
