@@ -222,10 +222,17 @@ pub struct ChartArgs {
         value_parser = folder_to_create
     )]
     pub destination: PathBuf,
-    /// The published chart repository: DIR/<env>/index.yaml, fetched from it (e.g. by CI). A
-    /// version there never changes. Without it, a version in the destination's index that a
-    /// local build wrote (not on CI) is replaced by the next build; see docs/publishing.md.
-    #[arg(long = "published", value_name = "DIR", env = "KFORGE_PUBLISHED")]
+    /// The published chart repository: DIR/<env>/index.yaml, fetched from it (e.g. by CI), or
+    /// the registry CI pushes to, oci://HOST/PATH, each environment's chart at
+    /// PATH/<env>/<chart>:<version> (as the jobs `kforge init` writes push): asked for the
+    /// version being built and for the last release. A version there never changes. Without
+    /// it, a version in the destination's index that a local build wrote (not on CI) is
+    /// replaced by the next build; see docs/publishing.md.
+    #[arg(
+        long = "published",
+        value_name = "DIR|oci://HOST/PATH",
+        env = "KFORGE_PUBLISHED"
+    )]
     pub published: Option<PathBuf>,
     /// The last release of an environment, which this one must be able to upgrade: a chart
     /// archive, or oci://HOST/PATH/NAME:VERSION pulled as `push` would authenticate; its

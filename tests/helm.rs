@@ -643,3 +643,77 @@ fn push_never_changes_a_published_version() {
         format!("sha256:{}", sha256_file(prod)).as_str()
     );
 }
+
+// Review finding: CI checks out a fresh clone, dist/ holds nothing, so `check` found no last
+// release and no published version: a selector change and a changed published version passed
+// (`no earlier release to check upgrades from`). With `--published oci://...` (as the jobs
+// `kforge init` writes set it) the registry is asked for both.
+#[test]
+fn the_registry_ci_pushes_to_gives_check_and_build_the_last_release_and_the_published_versions() {
+    let p = crate::upgrade::web_worker_with_canary_added();
+    let registry = Registry::start();
+    let base = format!("oci://127.0.0.1:{}/charts", registry.port);
+    for env in ["dev", "prod", "staging"] {
+        p.kforge()
+            .args([
+                "push",
+                &format!("dist/{env}/shop-1.0.0.tgz"),
+                &format!("{base}/{env}"),
+                "--plain-http",
+            ])
+            .run()
+            .exit(0);
+    }
+    std::fs::remove_dir_all(p.path().join("dist")).unwrap();
+    let published = ["--published", base.as_str(), "--plain-http"];
+    // The last release of each environment comes from its repository in the registry.
+    p.kforge()
+        .args(["check"])
+        .args(published)
+        .run()
+        .exit(1)
+        .stderr_has("error[immutable-selector]")
+        .stderr_has("upgrades checked: dev from 1.0.0, prod from 1.0.0, staging from 1.0.0")
+        .stderr_has(&format!(
+            "the published {base}/<env>/<chart> of dev, prod, staging"
+        ));
+    // Without it, the same fresh clone passed in silence (what the generated CI did).
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(0)
+        .stderr_has("no earlier release to check upgrades from");
+    // A published version built again with other content: refused by check and by build,
+    // which writes nothing.
+    let same_version = ["--version", "1.0.0"];
+    p.kforge()
+        .args(["check"])
+        .args(published)
+        .args(same_version)
+        .run()
+        .exit(1)
+        .stderr_has(&format!("is already in {base}/prod/shop:1.0.0 with digest"));
+    p.kforge()
+        .args(["build"])
+        .args(published)
+        .args(same_version)
+        .run()
+        .exit(2)
+        .stderr_has(&format!("is already in {base}/"))
+        .stderr_has("/shop:1.0.0 with digest");
+    assert!(
+        !p.path().join("dist/dev/shop-1.0.0.tgz").exists(),
+        "build wrote the refused archive"
+    );
+    // An environment nothing is published for yet is a first release, said so.
+    p.kforge()
+        .args([
+            "check",
+            "--published",
+            &format!("{base}/new"),
+            "--plain-http",
+        ])
+        .run()
+        .exit(0)
+        .stderr_has("no earlier release to check upgrades from");
+}

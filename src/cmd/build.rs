@@ -13,7 +13,7 @@ use crate::pipeline::{PackageOptions, Previous, Published, Stored, Workspace, st
 pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     let ws = Workspace::load_overlapped()?;
     crate::cmd::warn_workspace(&ws);
-    let published = Published::new(args.chart.published.clone());
+    let published = crate::cmd::published(&args.chart);
     let (opts, envs, previous) =
         build_plan(&ws, args, &published).map_err(|e| ws.schema_first(e))?;
     let charts = ws.package_all(&envs, &args.values.layers(), &opts, &previous)?;

@@ -11,7 +11,7 @@ use crate::cli::CheckArgs;
 use crate::cmd::Result;
 use crate::diag::{Color, Failure};
 use crate::pipeline::{
-    CheckOptions, CheckOutcome, GoldenState, PackageOptions, Published, UpgradeChecked, Workspace,
+    CheckOptions, CheckOutcome, GoldenState, PackageOptions, UpgradeChecked, Workspace,
 };
 use crate::progress::Progress;
 
@@ -58,7 +58,7 @@ fn check_options(ws: &Workspace, args: &CheckArgs) -> crate::pipeline::Result<Ch
         args.chart.app_version.as_ref(),
         &ws.project.root,
     )?;
-    let published = Published::new(args.chart.published.clone());
+    let published = crate::cmd::published(&args.chart);
     let previous = crate::cmd::last_releases(ws, &args.chart, &published)?;
     Ok(CheckOptions {
         layers: args.values.layers(),
@@ -98,9 +98,14 @@ fn summary(outcome: &CheckOutcome, args: &CheckArgs) -> String {
     };
     if let Some(dir) = &args.chart.published {
         let published = names(&|e| e.compared_published);
+        let text = dir.display().to_string();
+        let where_ = if text.starts_with("oci://") {
+            format!("{}/<env>/<chart>", text.trim_end_matches('/'))
+        } else {
+            format!("{text}/<env>/index.yaml")
+        };
         index.push_str(&format!(
-            " and the published {}/<env>/index.yaml of {}",
-            dir.display(),
+            " and the published {where_} of {}",
             if published.is_empty() {
                 "none".to_string()
             } else {

@@ -210,6 +210,18 @@ pub fn write_stdout(text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Where published versions are known: `--published DIR` or `oci://HOST/PATH` (reached with
+/// `--plain-http` as `--previous` is).
+pub fn published(chart: &crate::cli::ChartArgs) -> crate::pipeline::Published {
+    crate::pipeline::Published::new(
+        chart.published.clone(),
+        crate::oci::PullOptions {
+            plain_http: chart.plain_http,
+            ..Default::default()
+        },
+    )
+}
+
 /// Where the last releases of `--previous`, `-d` and `--published` are found, each environment
 /// `--previous` names checked against the project's (check, build and package share it).
 pub fn last_releases(
@@ -221,10 +233,7 @@ pub fn last_releases(
         &chart.previous,
         &chart.destination,
         published,
-        &crate::oci::PullOptions {
-            plain_http: chart.plain_http,
-            ..Default::default()
-        },
+        &published.pull,
     )?;
     ws.known_envs(previous.given_envs())?;
     Ok(previous)

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crate::cli::PackageArgs;
 use crate::cmd::Result;
 use crate::diag::EnvFailures;
-use crate::pipeline::{PackageOptions, Published, Workspace, store_all};
+use crate::pipeline::{PackageOptions, Workspace, store_all};
 
 /// Renders, type-checks and packages the selected environments; writes nothing unless every
 /// environment succeeds, and never replaces an indexed version with different content.
@@ -22,7 +22,7 @@ pub fn run(args: &PackageArgs) -> Result<ExitCode> {
     let envs = ws
         .select(args.select.env.as_slice())
         .map_err(|e| ws.schema_first(e))?;
-    let published = Published::new(args.chart.published.clone());
+    let published = crate::cmd::published(&args.chart);
     let previous =
         crate::cmd::last_releases(&ws, &args.chart, &published).map_err(|e| ws.schema_first(e))?;
     let charts = ws.package_all(&envs, &layers, &opts, &previous)?;

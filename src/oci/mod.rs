@@ -30,7 +30,7 @@ mod pull;
 mod sanitize;
 
 use explain::explain;
-pub use pull::{PullOptions, pull_chart};
+pub use pull::{MAX_TAGS, PullOptions, published_chart_digest, published_tags, pull_chart};
 use sanitize::redact_userinfo;
 pub use sanitize::sanitize;
 
@@ -422,7 +422,6 @@ async fn published_layer(
     reference: &Reference,
     auth: &RegistryAuth,
 ) -> std::result::Result<Option<(String, String)>, oci_client::errors::OciDistributionError> {
-    use oci_client::errors::{OciDistributionError as E, OciErrorCode};
     match client.pull_image_manifest(reference, auth).await {
         Ok((manifest, digest)) => Ok(Some((
             manifest
@@ -432,20 +431,23 @@ async fn published_layer(
                 .map_or_else(|| digest.clone(), |l| l.digest.clone()),
             digest,
         ))),
-        Err(E::RegistryError { envelope, .. })
-            if envelope.errors.iter().all(|e| {
-                matches!(
-                    e.code,
-                    OciErrorCode::ManifestUnknown
-                        | OciErrorCode::NameUnknown
-                        | OciErrorCode::NotFound
-                )
-            }) =>
-        {
-            Ok(None)
-        }
-        Err(E::ServerError { code: 404, .. } | E::ImageManifestNotFoundError(_)) => Ok(None),
+        Err(e) if not_found(&e) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+/// Whether the registry said it does not have the manifest, tag or repository asked for.
+fn not_found(e: &oci_client::errors::OciDistributionError) -> bool {
+    use oci_client::errors::{OciDistributionError as E, OciErrorCode};
+    match e {
+        E::RegistryError { envelope, .. } => envelope.errors.iter().all(|e| {
+            matches!(
+                e.code,
+                OciErrorCode::ManifestUnknown | OciErrorCode::NameUnknown | OciErrorCode::NotFound
+            )
+        }),
+        E::ServerError { code: 404, .. } | E::ImageManifestNotFoundError(_) => true,
+        _ => false,
     }
 }
 

@@ -239,6 +239,7 @@ impl Workspace {
 
     /// The archive must not change a version the environment's repositories already hold.
     fn check_versions(&self, report: &mut EnvCheck, packaged: &Packaged, opts: &CheckOptions) {
+        let in_registry = registry_immutability(report, packaged, &opts.published);
         let env = &report.env;
         let mut published_index = None;
         if let Some(path) = opts.published.index_path(env).filter(|p| p.is_file()) {
@@ -260,15 +261,17 @@ impl Workspace {
                 .as_ref()
                 .and_then(|i| i.find(&packaged.chart.name, &packaged.chart.version))
                 .and_then(|e| e.digest());
-            if old.is_some_and(|old| {
-                opts.published.is_local_build(
-                    &repo_dir,
-                    published_index.as_ref(),
-                    &packaged.chart.name,
-                    &packaged.chart.version,
-                    old,
-                )
-            }) {
+            if !in_registry
+                && old.is_some_and(|old| {
+                    opts.published.is_local_build(
+                        &repo_dir,
+                        published_index.as_ref(),
+                        &packaged.chart.name,
+                        &packaged.chart.version,
+                        old,
+                    )
+                })
+            {
                 report.local_build = true;
             } else {
                 report.findings.push(d);
@@ -328,6 +331,36 @@ impl Workspace {
                 }
             },
         )
+    }
+}
+
+/// The packaged chart against the registry of `--published oci://...`: the same version must be
+/// the same archive there. Whether the registry publishes this version (so a folder's copy of
+/// it is no local build).
+fn registry_immutability(report: &mut EnvCheck, p: &Packaged, published: &Published) -> bool {
+    let Some(repo) = published.registry_repository(&p.env, &p.chart.name) else {
+        return false;
+    };
+    report.compared_published = true;
+    let what = format!("environment `{}`", p.env);
+    match published.check_registry(&what, &p.env, &p.chart.name, &p.chart.version, &p.digest) {
+        Ok(Ok(there)) => there,
+        Ok(Err(changed)) => {
+            report.findings.push(changed.diagnostic());
+            true
+        }
+        Err(e) => {
+            report.findings.push(
+                Diagnostic::error(format!(
+                    "environment `{}`: could not learn whether {repo} publishes version {}: {}",
+                    p.env,
+                    p.chart.version,
+                    causes_text(&e)
+                ))
+                .help("check the registry and its credentials (as for `kforge push`); a version is never taken for unpublished because the registry could not be asked"),
+            );
+            true
+        }
     }
 }
 

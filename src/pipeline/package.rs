@@ -218,6 +218,15 @@ fn store(
     let mut repo = Repo::open(&dir).map_err(ChartError::Repo)?;
     let path = dir.join(&p.file_name);
     let (name, version) = (&p.chart.name, &p.chart.version);
+    let in_registry = published
+        .check_registry(
+            &path.display().to_string(),
+            &p.env,
+            name,
+            version,
+            &p.digest,
+        )?
+        .map_err(|e| ChartError::Repo(e.into()))?;
     let published_index = match published.index_path(&p.env) {
         Some(at) if at.is_file() => {
             let read = crate::chart::repo::read_index(&at).map_err(ChartError::Repo)?;
@@ -236,6 +245,7 @@ fn store(
     // Only a command that writes the index (`build`) replaces a local build: `package` would
     // leave the folder's index recording the old archive's digest.
     let local_old = index.is_some()
+        && !in_registry
         && repo
             .index
             .find(name, version)

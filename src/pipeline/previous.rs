@@ -7,6 +7,8 @@
 //!    environment it is the last release of, unless `ENV=` says so.
 //! 2. The newest version below the one being built in the published index
 //!    (`--published DIR`: `DIR/<env>/index.yaml`), read from `DIR/<env>/` when its archive is there.
+//!    With `--published oci://HOST/PATH` instead, the newest version below it among the tags
+//!    of `HOST/PATH/<env>/<chart>` in that registry, pulled.
 //! 3. The same in the destination (`dist/<env>/index.yaml` and its archives), where the last
 //!    build or a fetched repository left them.
 //!
@@ -59,6 +61,8 @@ pub struct Previous {
     destination: PathBuf,
     /// `--published DIR`.
     published: Option<PathBuf>,
+    /// `--published oci://HOST/PATH`, and how it is reached.
+    registry: Option<(String, crate::oci::PullOptions)>,
 }
 
 impl Previous {
@@ -122,6 +126,7 @@ impl Previous {
             given: out,
             destination: destination.to_path_buf(),
             published: published.dir.clone(),
+            registry: published.registry.clone().map(|r| (r, published.pull)),
         })
     }
 
@@ -185,6 +190,20 @@ impl Previous {
                 ));
             }
         }
+        // The registry CI publishes to: its newest earlier version wins a tie (it is what was
+        // released; a folder may hold a local build).
+        if let Some((repo, version)) = self.newest_in_registry(env, name, &current)?
+            && best.as_ref().is_none_or(|(v, _, _)| version >= *v)
+        {
+            let reference = format!("{repo}:{}", version.to_string().replace('+', "_"));
+            let pull = self.registry.as_ref().map(|(_, p)| *p).unwrap_or_default();
+            let bytes = crate::oci::pull_chart(&reference, &pull)?;
+            return Ok(LastRelease::Found(Baseline {
+                version: version.to_string(),
+                docs: read_chart(&reference, &bytes)?.1,
+                source: reference,
+            }));
+        }
         Ok(match best {
             None => LastRelease::None,
             Some((version, None, index)) => LastRelease::NotAtHand {
@@ -205,6 +224,29 @@ impl Previous {
                 })
             }
         })
+    }
+}
+
+impl Previous {
+    /// The newest version below `current` the registry of `--published oci://...` holds of
+    /// `env`'s chart `name` (tags that are not SemVer versions are not releases), with the
+    /// repository it is in.
+    fn newest_in_registry(
+        &self,
+        env: &str,
+        name: &str,
+        current: &semver::Version,
+    ) -> super::Result<Option<(String, semver::Version)>> {
+        let Some((base, pull)) = &self.registry else {
+            return Ok(None);
+        };
+        let repo = format!("{base}/{env}/{name}");
+        let newest = crate::oci::published_tags(&repo, pull)?
+            .iter()
+            .filter_map(|t| semver::Version::parse(&t.replace('_', "+")).ok())
+            .filter(|v| v < current)
+            .max();
+        Ok(newest.map(|v| (repo, v)))
     }
 }
 

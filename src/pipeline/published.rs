@@ -14,6 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::chart::Immutable;
 use crate::chart::index::RepoIndex;
 
 /// The record of versions a local build wrote into a chart repository folder.
@@ -24,16 +25,29 @@ pub const LOCAL_BUILDS: &str = ".kforge-local-builds";
 pub struct Published {
     /// `--published DIR`: `DIR/<env>/index.yaml` is the real repository's index.
     pub dir: Option<PathBuf>,
+    /// `--published oci://HOST/PATH`: the registry CI pushes to, each environment's chart at
+    /// `oci://HOST/PATH/<env>/<name>:<version>` (as the CI jobs `kforge init` writes push).
+    pub registry: Option<String>,
+    /// How the registry is reached (`--plain-http`; push's credentials).
+    pub pull: crate::oci::PullOptions,
     /// Whether versions recorded as local builds may be replaced (not on CI).
     pub local_builds: bool,
 }
 
 impl Published {
-    /// `--published DIR`, and whether local builds are trusted (the `CI` variable unset).
-    pub fn new(dir: Option<PathBuf>) -> Self {
+    /// `--published DIR` or `--published oci://HOST/PATH`, and whether local builds are
+    /// trusted (the `CI` variable unset).
+    pub fn new(published: Option<PathBuf>, pull: crate::oci::PullOptions) -> Self {
         let on_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+        let registry = published
+            .as_ref()
+            .and_then(|p| p.to_str())
+            .filter(|p| p.starts_with("oci://"))
+            .map(|p| p.trim_end_matches('/').to_string());
         Self {
-            dir,
+            dir: if registry.is_some() { None } else { published },
+            registry,
+            pull,
             local_builds: !on_ci,
         }
     }
@@ -41,6 +55,59 @@ impl Published {
     /// The published index of `env` (`DIR/<env>/index.yaml`), when `--published` names one.
     pub fn index_path(&self, env: &str) -> Option<PathBuf> {
         self.dir.as_ref().map(|d| d.join(env).join("index.yaml"))
+    }
+
+    /// `oci://HOST/PATH/<env>/<name>`, where the registry publishes `env`'s chart `name`.
+    pub fn registry_repository(&self, env: &str, name: &str) -> Option<String> {
+        self.registry.as_ref().map(|r| format!("{r}/{env}/{name}"))
+    }
+
+    /// `name` `version` of `env` against the registry: an [`Immutable`] error when it
+    /// publishes that version as another archive, else whether it publishes this very one
+    /// (`digest`, sha256 hex). `what` names the archive or environment being checked.
+    pub fn check_registry(
+        &self,
+        what: &str,
+        env: &str,
+        name: &str,
+        version: &str,
+        digest: &str,
+    ) -> Result<Result<bool, Box<Immutable>>, crate::oci::Error> {
+        Ok(match self.registry_digest(env, name, version)? {
+            None => Ok(false),
+            Some(old) if old == digest => Ok(true),
+            Some(old) => Err(Box::new(Immutable {
+                what: what.to_string(),
+                name: name.to_string(),
+                version: version.to_string(),
+                index: format!(
+                    "{}:{}",
+                    self.registry_repository(env, name).unwrap_or_default(),
+                    version.replace('+', "_")
+                ),
+                old,
+                new: digest.to_string(),
+                origin: crate::yaml::Origin::Generated,
+            })),
+        })
+    }
+
+    /// The sha256 (hex, as an index writes it) of the archive the registry publishes as
+    /// `env`'s `name` `version`; none when it publishes no such version, or there is no
+    /// registry. Any other answer of the registry is an error: a version is never taken for
+    /// unpublished because the registry could not be asked.
+    pub fn registry_digest(
+        &self,
+        env: &str,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<String>, crate::oci::Error> {
+        let Some(repo) = self.registry_repository(env, name) else {
+            return Ok(None);
+        };
+        let reference = format!("{repo}:{}", version.replace('+', "_"));
+        Ok(crate::oci::published_chart_digest(&reference, &self.pull)?
+            .map(|d| d.trim_start_matches("sha256:").to_string()))
     }
 
     /// Whether `name` `version`, indexed in the folder `repo_dir` with `indexed_digest`, is a
