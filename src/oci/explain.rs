@@ -16,6 +16,7 @@ pub(super) fn explain(
     r: &Reference,
     credentials: &Credentials,
     plain_http: bool,
+    redirected: Option<String>,
 ) -> Error {
     use oci_client::errors::OciDistributionError as E;
     let target = target(r);
@@ -41,7 +42,11 @@ pub(super) fn explain(
     if let Some(code @ (401 | 403)) = status {
         let registry = r.registry();
         let why = server_message(e, &secrets);
-        if let Some(other) = answered_by(e).filter(|host| host != r.resolve_registry()) {
+        let elsewhere = |host: &String| host != r.resolve_registry();
+        if let Some(other) = answered_by(e)
+            .filter(elsewhere)
+            .or(redirected.filter(elsewhere))
+        {
             // The request was redirected (a blob upload's Location, an HTTP redirect) to a host
             // that refused it: that host answered, not the registry named.
             let other = sanitize(&other, &secrets, 200);
@@ -124,6 +129,60 @@ pub(super) fn explain(
 
 /// The host (and port) of the URL that gave an error's answer: the last one a redirect led
 /// to, where the client reports it.
+/// The host a refused (401, 403) request was redirected to, if it was: the error names only
+/// the URL asked (a manifest read), so that URL is asked once more without credentials and
+/// without following redirects. `None` for any other error, or when no redirect came back.
+pub(super) async fn redirected_to(
+    e: &oci_client::errors::OciDistributionError,
+    plain_http: bool,
+) -> Option<String> {
+    use oci_client::errors::OciDistributionError as E;
+    let url = match e {
+        E::UnauthorizedError { url }
+        | E::ServerError {
+            code: 401 | 403,
+            url,
+            ..
+        } => url,
+        E::RegistryError { envelope, url }
+            if envelope.errors.iter().any(|e| {
+                matches!(
+                    e.code,
+                    oci_client::errors::OciErrorCode::Unauthorized
+                        | oci_client::errors::OciErrorCode::Denied
+                )
+            }) =>
+        {
+            url
+        }
+        _ => return None,
+    };
+    if !plain_http && !url.starts_with("https://") {
+        return None;
+    }
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(super::CONNECT_TIMEOUT)
+        .read_timeout(super::READ_TIMEOUT)
+        .build()
+        .ok()?;
+    let answer = client.get(url).send().await.ok()?;
+    if !answer.status().is_redirection() {
+        return None;
+    }
+    let location = answer
+        .headers()
+        .get(reqwest::header::LOCATION)?
+        .to_str()
+        .ok()?;
+    let target = reqwest::Url::parse(url).ok()?.join(location).ok()?;
+    let host = target.host_str()?;
+    Some(match target.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    })
+}
+
 fn answered_by(e: &oci_client::errors::OciDistributionError) -> Option<String> {
     use oci_client::errors::OciDistributionError as E;
     let url = match e {

@@ -29,7 +29,7 @@ mod explain;
 mod pull;
 mod sanitize;
 
-use explain::explain;
+use explain::{explain, redirected_to};
 pub use pull::{MAX_TAGS, PullOptions, published_chart_digest, published_tags, pull_chart};
 use sanitize::redact_userinfo;
 pub use sanitize::sanitize;
@@ -512,7 +512,17 @@ pub fn push(
             theirs,
             ours,
         }),
-        Ok(Err(e)) => Err(explain(&e, reference, credentials, plain_http)),
+        Ok(Err(e)) => {
+            // A refused read of the tag says only the URL asked; whether the registry
+            // redirected it to another host, which refused, takes one more request.
+            let redirected = runtime.block_on(async {
+                tokio::time::timeout(CONNECT_TIMEOUT + READ_TIMEOUT, redirected_to(&e, plain_http))
+                    .await
+                    .ok()
+                    .flatten()
+            });
+            Err(explain(&e, reference, credentials, plain_http, redirected))
+        }
         Err(_) => Err(Error::Push {
             target: target(reference),
             reason: format!(
