@@ -130,7 +130,9 @@ fn the_last_release_comes_from_previous_or_is_said_to_be_missing() {
         .args(["check", "--previous", "qa=released/prod/shop-1.0.0.tgz"])
         .run()
         .exit(2)
-        .stderr_has("unknown environment `qa`");
+        .stderr_has(
+            "a release of environment `prod` (its kforge.io/environment annotation), not of `qa`",
+        );
     // An index that lists 1.0.0 without its archive: not checked, and said so.
     std::fs::create_dir_all(p.path().join("dist/prod")).unwrap();
     std::fs::copy(
@@ -144,6 +146,70 @@ fn the_last_release_comes_from_previous_or_is_said_to_be_missing() {
         .exit(0)
         .stderr_has("warning: the upgrade of environment `prod` from release 1.0.0 was not checked")
         .stderr_has("not checked (archive not at hand): prod");
+}
+
+/// Review finding 19: a version below the published ones, or a renamed chart, compared
+/// nothing ("no earlier release"), so a selector change passed.
+#[test]
+fn a_version_that_goes_down_or_a_renamed_chart_is_still_compared() {
+    let p = web_worker_with_canary_added();
+    let base = std::fs::read_to_string(p.path().join("environments/base.yaml")).unwrap();
+    // 1.0.0 is in dist/; 0.9.0 is below every published version: compared with the highest.
+    p.write(
+        "environments/base.yaml",
+        &base.replace("version: 1.0.1", "version: 0.9.0"),
+    );
+    p.kforge().args(["golden", "update"]).run().exit(0);
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(1)
+        .stderr_has("error[immutable-selector]")
+        .stderr_has("version 0.9.0 is below 1.0.0, which is published already")
+        .stderr_has("give this release a version above 1.0.0")
+        .stderr_has("prod from 1.0.0");
+    // The chart renamed (shop -> storefront): the Helm release it upgrades is the same, so
+    // 1.0.0 of `shop` is the last release (its objects were named shop-*: none is changed in
+    // place, and check passes), said once for all environments.
+    let renamed = base.replacen("name: shop", "name: storefront", 1);
+    assert_ne!(renamed, base, "the example names its chart `shop`");
+    p.write("environments/base.yaml", &renamed);
+    p.kforge().args(["golden", "update"]).run().exit(0);
+    let run = p.kforge().args(["check"]).run().exit(0);
+    assert_eq!(
+        run.stderr.matches("has no earlier release here").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    run.stderr_has("chart `storefront` has no earlier release here, but chart `shop` has: shop 1.0.0 is taken as the last release")
+        .stderr_has("in environments `dev`, `prod` and `staging`")
+        .stderr_has("prod from 1.0.0");
+    // Without the selector change, each is a warning, and check passes.
+    p.write(
+        "environments/base.yaml",
+        &base
+            .replace("version: 1.0.1", "version: 0.9.0")
+            .replace("    canary: {enabled: false}\n", ""),
+    );
+    p.kforge().args(["golden", "update"]).run().exit(0);
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(0)
+        .stderr_has("warning: version 0.9.0 is below 1.0.0");
+}
+
+/// `--previous ENV=ARCHIVE` naming a release of another environment compared prod with
+/// staging's chart: refused, naming both.
+#[test]
+fn a_previous_release_of_another_environment_is_refused() {
+    let p = web_worker_with_canary_added();
+    p.kforge()
+        .args(["check", "--previous", "prod=dist/staging/shop-1.0.0.tgz"])
+        .run()
+        .exit(2)
+        .stderr_has("the chart is a release of environment `staging` (its kforge.io/environment annotation), not of `prod`");
 }
 
 #[test]

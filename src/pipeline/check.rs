@@ -320,13 +320,16 @@ impl Workspace {
                         source: "this render",
                         docs: &rendered.docs,
                     };
-                    let findings = upgrade_findings(
+                    let mut findings = upgrade_findings(
                         env,
                         &before,
                         &after,
                         &self.lint,
                         Some(&rendered.values.root),
                     );
+                    findings.extend(base.notes.iter().map(|(note, help)| {
+                        Diagnostic::error(note.clone()).help(help.clone()).warning()
+                    }));
                     (UpgradeChecked::From(base.version), findings)
                 }
             },

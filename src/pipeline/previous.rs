@@ -34,6 +34,9 @@ pub struct Baseline {
     /// Its objects as the upgrade rules read them ([`crate::lint::compared_parts`]): what a
     /// rule compares, no hooks.
     pub docs: Vec<Document>,
+    /// What a user should know of how it was chosen (the version went down, the chart was
+    /// renamed), with what to do: each a warning of the check.
+    pub notes: Vec<(String, String)>,
 }
 
 /// What is known of an environment's last release.
@@ -95,6 +98,19 @@ impl Previous {
                 .get_path(&["annotations", "kforge.io/environment"])
                 .and_then(crate::yaml::Node::as_str)
                 .map(str::to_string);
+            if let (Some(given), Some(named)) = (&env, &named)
+                && given != named
+            {
+                return Err(Diagnostics::from(
+                    Diagnostic::error(format!(
+                        "--previous {arg}: the chart is a release of environment `{named}` (its kforge.io/environment annotation), not of `{given}`"
+                    ))
+                    .help(format!(
+                        "give {given}'s last release, or write --previous {named}=... if this is the one meant"
+                    )),
+                )
+                .into());
+            }
             let Some(env) = env.or(named) else {
                 return Err(Diagnostics::from(
                     Diagnostic::error(format!(
@@ -119,6 +135,7 @@ impl Previous {
                     version: chart.version.clone(),
                     source,
                     docs,
+                    notes: Vec::new(),
                 },
             ));
         }
@@ -142,58 +159,42 @@ impl Previous {
                 version: b.version.clone(),
                 source: b.source.clone(),
                 docs: b.docs.clone(),
+                notes: b.notes.clone(),
             }));
         }
         let Ok(current) = semver::Version::parse(version) else {
             return Ok(LastRelease::None);
         };
-        let folders = self
+        let folders: Vec<PathBuf> = self
             .published
             .iter()
             .map(|d| d.join(env))
-            .chain(std::iter::once(self.destination.join(env)));
-        // The newest earlier version over both folders; of equal ones, one whose archive is here.
-        let mut best: Option<(semver::Version, Option<PathBuf>, String)> = None;
-        for dir in folders {
+            .chain(std::iter::once(self.destination.join(env)))
+            .collect();
+        let mut found = Vec::new();
+        for dir in &folders {
             let index_path = dir.join("index.yaml");
             if !index_path.is_file() {
                 continue;
             }
             let index = read_index(&index_path)?;
-            let Some(entries) = index.entries.get(name) else {
-                continue;
-            };
-            let newest = entries
-                .iter()
-                .filter(|e| *e.semver() < current)
-                .max_by(|a, b| a.semver().cmp(b.semver()));
-            let Some(entry) = newest else {
-                continue;
-            };
-            let archive = entry
-                .urls()
-                .into_iter()
-                .filter_map(|u| archive_in(&dir, u))
-                .next();
-            let better = match &best {
-                None => true,
-                Some((v, have, _)) => {
-                    entry.semver() > v
-                        || (entry.semver() == v && have.is_none() && archive.is_some())
+            for (chart, entries) in &index.entries {
+                for e in entries.iter().filter(|e| *e.semver() != current) {
+                    let archive = e.urls().into_iter().find_map(|u| archive_in(dir, u));
+                    found.push(Indexed {
+                        chart: chart.clone(),
+                        version: e.semver().clone(),
+                        archive,
+                        index: index_path.display().to_string(),
+                    });
                 }
-            };
-            if better {
-                best = Some((
-                    entry.semver().clone(),
-                    archive,
-                    index_path.display().to_string(),
-                ));
             }
         }
+        let (mut best, notes) = choose(found, name, &current);
         // The registry CI publishes to: its newest earlier version wins a tie (it is what was
         // released; a folder may hold a local build).
         if let Some((repo, version)) = self.newest_in_registry(env, name, &current)?
-            && best.as_ref().is_none_or(|(v, _, _)| version >= *v)
+            && best.as_ref().is_none_or(|b| version >= b.version)
         {
             let reference = format!("{repo}:{}", version.to_string().replace('+', "_"));
             let pull = self.registry.as_ref().map(|(_, p)| *p).unwrap_or_default();
@@ -202,15 +203,25 @@ impl Previous {
                 version: version.to_string(),
                 docs: read_chart(&reference, &bytes)?.1,
                 source: reference,
+                notes: Vec::new(),
             }));
         }
-        Ok(match best {
+        Ok(match best.take() {
             None => LastRelease::None,
-            Some((version, None, index)) => LastRelease::NotAtHand {
+            Some(Indexed {
+                version,
+                archive: None,
+                index,
+                ..
+            }) => LastRelease::NotAtHand {
                 version: version.to_string(),
                 index,
             },
-            Some((version, Some(path), _)) => {
+            Some(Indexed {
+                version,
+                archive: Some(path),
+                ..
+            }) => {
                 let bytes = read_archive_bytes(&path)?;
                 let source = path.display().to_string();
                 let docs = match read_record(&path, &source, &bytes) {
@@ -221,10 +232,65 @@ impl Previous {
                     version: version.to_string(),
                     source,
                     docs,
+                    notes,
                 })
             }
         })
     }
+}
+
+/// A version an index of the environment lists.
+struct Indexed {
+    chart: String,
+    version: semver::Version,
+    /// Its archive, when it is beside the index.
+    archive: Option<PathBuf>,
+    /// The index (`dist/prod/index.yaml`).
+    index: String,
+}
+
+/// The last release among `found` (every indexed version but `current`): the newest version of
+/// chart `name` below `current`, of equal ones one whose archive is at hand. When there is none
+/// below, the newest above (the version went down: what is deployed is a higher one); when
+/// the indexes hold no version of `name` at all, the newest of another chart (it was renamed:
+/// the Helm release it upgrades is the same). What was chosen so is said in the notes.
+fn choose(
+    found: Vec<Indexed>,
+    name: &str,
+    current: &semver::Version,
+) -> (Option<Indexed>, Vec<(String, String)>) {
+    let mut notes = Vec::new();
+    let (mine, others): (Vec<Indexed>, Vec<Indexed>) =
+        found.into_iter().partition(|i| i.chart == name);
+    let renamed = mine.is_empty();
+    let pool = if renamed { others } else { mine };
+    let rank = |i: &Indexed| (i.version.clone(), i.archive.is_some());
+    let highest = pool.iter().map(|i| i.version.clone()).max();
+    let (below, above): (Vec<Indexed>, Vec<Indexed>) =
+        pool.into_iter().partition(|i| i.version < *current);
+    if let Some(top) = highest.filter(|h| h > current) {
+        notes.push((
+            format!(
+                "version {current} is below {top}, which is published already: chart repositories, `helm upgrade` without --version and `helm pull` take the highest version, so {top} stays the one installed"
+            ),
+            format!("give this release a version above {top}"),
+        ));
+    }
+    let chosen = if below.is_empty() {
+        above.into_iter().max_by_key(rank)
+    } else {
+        below.into_iter().max_by_key(rank)
+    };
+    if renamed && let Some(c) = &chosen {
+        notes.push((
+            format!(
+                "chart `{name}` has no earlier release here, but chart `{}` has: {} {} is taken as the last release (a renamed chart upgrades the same Helm release)",
+                c.chart, c.chart, c.version
+            ),
+            format!("nothing to do if the chart was renamed from `{}` on purpose; this note ends with its first release", c.chart),
+        ));
+    }
+    (chosen, notes)
 }
 
 impl Previous {
