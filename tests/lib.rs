@@ -23,6 +23,7 @@ mod inert;
 mod injection;
 mod lint;
 mod lint_apps;
+mod lint_apival;
 mod lint_precision;
 mod lint_round3;
 mod linters;

@@ -90,9 +90,12 @@ fn handlers(doc: &Document, sink: &mut Sink<'_>, ct: &[String], c: &Node) {
                 set.join(" and ")
             ),
         };
-        // At the last handler written: the one a later layer most likely added.
-        let key = set.last().map_or(at.clone(), |k| tokens(&at, &[k]));
-        sink.report(rule_id!("probe-handler"), doc, &key, message);
+        // At the last handler written, naming where each handler's values were set (a
+        // rendered map's keys need not keep the order of the layers that added them).
+        let handlers: Vec<Vec<String>> = set.iter().map(|k| tokens(&at, &[k])).collect();
+        let key = handlers.last().unwrap_or(&at);
+        let others = handlers.get(..handlers.len().saturating_sub(1)).unwrap_or(&[]);
+        sink.report_related(rule_id!("probe-handler"), doc, key, message, others);
     }
 }
 
