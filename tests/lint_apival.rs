@@ -261,7 +261,10 @@ spec:
         objects,
         &bad,
         &[
-            ("rollingUpdate: {partition", "spec.updateStrategy.rollingUpdate"),
+            (
+                "rollingUpdate: {partition",
+                "spec.updateStrategy.rollingUpdate",
+            ),
             ("{type: Rolling,", "spec.updateStrategy.type"),
         ],
     );
@@ -331,7 +334,10 @@ spec:
     - {port: 80, nodePort: 30080}
 ";
     let bad = good
-        .replace("{name: dns, port: 53, protocol: UDP}", "{port: 53, protocol: UDP}")
+        .replace(
+            "{name: dns, port: 53, protocol: UDP}",
+            "{port: 53, protocol: UDP}",
+        )
         .replace(
             "{name: dns-tcp, port: 53, protocol: TCP}",
             "{name: http, port: 53, protocol: UDP}",
@@ -502,8 +508,7 @@ fn a_probe_handler_added_by_an_overlay_names_its_values_line() {
     let f = found[0];
     // The rendered probe is a map with sorted keys: the finding is at its last handler.
     assert_eq!(
-        f["path"],
-        "spec.template.spec.containers[0].livenessProbe.httpGet",
+        f["path"], "spec.template.spec.containers[0].livenessProbe.httpGet",
         "{f:#?}"
     );
     assert!(
@@ -516,8 +521,14 @@ fn a_probe_handler_added_by_an_overlay_names_its_values_line() {
     // Both handlers' values lines: the overlay's `exec` and base's `httpGet`.
     let notes = f["notes"].as_array().unwrap();
     for (key, at) in [
-        ("livenessProbe.exec", format!("environments/prod.yaml:{exec_line}")),
-        ("livenessProbe.httpGet", "environments/base.yaml:".to_string()),
+        (
+            "livenessProbe.exec",
+            format!("environments/prod.yaml:{exec_line}"),
+        ),
+        (
+            "livenessProbe.httpGet",
+            "environments/base.yaml:".to_string(),
+        ),
     ] {
         assert!(
             notes.iter().any(|n| {

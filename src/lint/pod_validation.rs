@@ -59,10 +59,11 @@ pub fn check(doc: &Document, sink: &mut Sink<'_>) {
 /// `validateHandler`: exactly one handler type per probe and lifecycle hook.
 fn handlers(doc: &Document, sink: &mut Sink<'_>, ct: &[String], c: &Node) {
     let name = c.get_path(&["name"]).and_then(Node::as_str).unwrap_or("?");
-    let mut hooks: Vec<(Vec<String>, &[&str])> = ["livenessProbe", "readinessProbe", "startupProbe"]
-        .iter()
-        .map(|p| (tokens(ct, &[p]), PROBE_HANDLERS))
-        .collect();
+    let mut hooks: Vec<(Vec<String>, &[&str])> =
+        ["livenessProbe", "readinessProbe", "startupProbe"]
+            .iter()
+            .map(|p| (tokens(ct, &[p]), PROBE_HANDLERS))
+            .collect();
     for hook in ["postStart", "preStop"] {
         hooks.push((tokens(ct, &["lifecycle", hook]), HOOK_HANDLERS));
     }
@@ -94,7 +95,9 @@ fn handlers(doc: &Document, sink: &mut Sink<'_>, ct: &[String], c: &Node) {
         // rendered map's keys need not keep the order of the layers that added them).
         let handlers: Vec<Vec<String>> = set.iter().map(|k| tokens(&at, &[k])).collect();
         let key = handlers.last().unwrap_or(&at);
-        let others = handlers.get(..handlers.len().saturating_sub(1)).unwrap_or(&[]);
+        let others = handlers
+            .get(..handlers.len().saturating_sub(1))
+            .unwrap_or(&[]);
         sink.report_related(rule_id!("probe-handler"), doc, key, message, others);
     }
 }
@@ -125,13 +128,7 @@ fn volume_names<'a>(
 
 /// `validateVolumeMounts`: each mount names a volume of the pod, and no two mounts of one
 /// container share a mountPath.
-fn volume_mounts(
-    doc: &Document,
-    sink: &mut Sink<'_>,
-    ct: &[String],
-    c: &Node,
-    volumes: &[&str],
-) {
+fn volume_mounts(doc: &Document, sink: &mut Sink<'_>, ct: &[String], c: &Node, volumes: &[&str]) {
     let container = c.get_path(&["name"]).and_then(Node::as_str).unwrap_or("?");
     let mut paths: HashMap<&str, usize> = HashMap::new();
     for (i, m) in items(c, "volumeMounts").iter().enumerate() {
@@ -149,7 +146,9 @@ fn volume_mounts(
                 rule_id!("unknown-volume"),
                 doc,
                 &at("name"),
-                format!("container `{container}`: volumeMounts[{i}].name `{name}`: Not found ({known})"),
+                format!(
+                    "container `{container}`: volumeMounts[{i}].name `{name}`: Not found ({known})"
+                ),
             );
         }
         let Some(mount) = m.get_path(&["mountPath"]).and_then(Node::as_str) else {

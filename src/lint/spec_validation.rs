@@ -5,10 +5,10 @@
 
 use std::collections::HashMap;
 
+use super::names::{is_label, name_problem};
 use super::pod_validation::{is_set, items};
 use super::rules::rule_id;
 use super::sink::{Sink, path};
-use super::types::is_dns_subdomain;
 use super::workload::tokens;
 use crate::manifest::Document;
 use crate::yaml::{Node, Value};
@@ -65,14 +65,12 @@ fn update_strategy(doc: &Document, sink: &mut Sink<'_>) {
     } else if ty == "Recreate" {
         (
             "rollingUpdate",
-            "may not be specified when strategy `type` is 'Recreate'"
-                .to_string(),
+            "may not be specified when strategy `type` is 'Recreate'".to_string(),
         )
     } else if ty == "OnDelete" && doc.kind == "StatefulSet" {
         (
             "rollingUpdate",
-            "only allowed for updateStrategy 'RollingUpdate'"
-                .to_string(),
+            "only allowed for updateStrategy 'RollingUpdate'".to_string(),
         )
     } else {
         return;
@@ -95,9 +93,7 @@ fn replica_range(doc: &Document, sink: &mut Sink<'_>) {
     let message = if max < 1 {
         format!("Invalid value: {max}: must be greater than 0")
     } else if let Some(min) = min.filter(|m| max < *m) {
-        format!(
-            "Invalid value: {max}: must be greater than or equal to `minReplicas` ({min})"
-        )
+        format!("Invalid value: {max}: must be greater than or equal to `minReplicas` ({min})")
     } else {
         return;
     };
@@ -132,11 +128,17 @@ fn metrics(doc: &Document, sink: &mut Sink<'_>) {
             .filter(|f| is_set(metric, f))
             .collect();
         let Some(&(_, expected)) = METRIC_SOURCES.iter().find(|(t, _)| *t == ty) else {
-            let types: Vec<String> = METRIC_SOURCES.iter().map(|(t, _)| format!("\"{t}\"")).collect();
+            let types: Vec<String> = METRIC_SOURCES
+                .iter()
+                .map(|(t, _)| format!("\"{t}\""))
+                .collect();
             let message = if ty.is_empty() {
                 "must specify a metric source type".to_string()
             } else {
-                format!("Unsupported value: \"{ty}\": supported values: {}", types.join(", "))
+                format!(
+                    "Unsupported value: \"{ty}\": supported values: {}",
+                    types.join(", ")
+                )
             };
             sink.report(rule_id!("hpa-metric-source"), doc, &at("type"), message);
             continue;
@@ -168,39 +170,65 @@ fn service_ports(doc: &Document, sink: &mut Sink<'_>) {
         return;
     };
     let ports = items(spec, "ports");
-    let cluster_ip = str_at(spec, &["type"]).is_none_or(|t| t == "ClusterIP");
-    let mut names: HashMap<&str, usize> = HashMap::new();
-    let mut numbers: HashMap<(i64, &str), usize> = HashMap::new();
-    let mut node_ports: HashMap<(i64, &str), usize> = HashMap::new();
+    let mut seen = SeenPorts {
+        several: ports.len() > 1,
+        cluster_ip: str_at(spec, &["type"]).is_none_or(|t| t == "ClusterIP"),
+        ..SeenPorts::default()
+    };
     for (i, p) in ports.iter().enumerate() {
-        let at = |field: &str| tokens(&path(&["spec", "ports", &i.to_string()]), &[field]);
-        let mut report = |field: &str, message: String| {
-            let tokens = if field.is_empty() { path(&["spec", "ports", &i.to_string()]) } else { at(field) };
-            sink.report(rule_id!("service-ports"), doc, &tokens, message);
-        };
+        for (field, message) in seen.problems(i, p) {
+            let mut at = path(&["spec", "ports", &i.to_string()]);
+            at.extend(field.map(str::to_string));
+            sink.report(rule_id!("service-ports"), doc, &at, message);
+        }
+    }
+}
+
+/// The ports of a Service seen so far, by name, by port and protocol, by node port and
+/// protocol (the index of the first one).
+#[derive(Default)]
+struct SeenPorts<'a> {
+    several: bool,
+    cluster_ip: bool,
+    names: HashMap<&'a str, usize>,
+    numbers: HashMap<(i64, &'a str), usize>,
+    node_ports: HashMap<(i64, &'a str), usize>,
+}
+
+impl<'a> SeenPorts<'a> {
+    /// What is wrong with port `i` (`p`) given those before it: (field, message).
+    fn problems(&mut self, i: usize, p: &'a Node) -> Vec<(Option<&'static str>, String)> {
+        let mut out = Vec::new();
         let protocol = str_at(p, &["protocol"]).unwrap_or("TCP");
         match str_at(p, &["name"]).filter(|n| !n.is_empty()) {
-            None if ports.len() > 1 => report("name", "Required value: each port of a Service with several ports needs a name".into()),
+            None if self.several => out.push((
+                Some("name"),
+                "Required value: each port of a Service with several ports needs a name".into(),
+            )),
             Some(name) => {
-                if let Some(first) = names.insert(name, i) {
-                    report("name", format!("Duplicate value: \"{name}\" (also ports[{first}])"));
+                if let Some(first) = self.names.insert(name, i) {
+                    let message = format!("Duplicate value: \"{name}\" (also ports[{first}])");
+                    out.push((Some("name"), message));
                 }
             }
             None => {}
         }
         if let Some(port) = int_at(p, &["port"])
-            && let Some(first) = numbers.insert((port, protocol), i)
+            && let Some(first) = self.numbers.insert((port, protocol), i)
         {
-            report("", format!("Duplicate value: port {port}/{protocol} (also ports[{first}])"));
+            let message = format!("Duplicate value: port {port}/{protocol} (also ports[{first}])");
+            out.push((None, message));
         }
-        let Some(node_port) = int_at(p, &["nodePort"]).filter(|n| *n != 0) else {
-            continue;
-        };
-        if cluster_ip {
-            report("nodePort", "Forbidden: may not be used when `type` is 'ClusterIP'".into());
-        } else if let Some(first) = node_ports.insert((node_port, protocol), i) {
-            report("nodePort", format!("Duplicate value: {node_port} (also ports[{first}])"));
+        if let Some(node_port) = int_at(p, &["nodePort"]).filter(|n| *n != 0) {
+            if self.cluster_ip {
+                let message = "Forbidden: may not be used when `type` is 'ClusterIP'".to_string();
+                out.push((Some("nodePort"), message));
+            } else if let Some(first) = self.node_ports.insert((node_port, protocol), i) {
+                let message = format!("Duplicate value: {node_port} (also ports[{first}])");
+                out.push((Some("nodePort"), message));
+            }
         }
+        out
     }
 }
 
@@ -213,10 +241,10 @@ fn host_problem(host: &str, no_ip: bool) -> Option<&'static str> {
         let ok = host.len() <= 253
             && host
                 .strip_prefix("*.")
-                .is_some_and(|rest| !rest.contains('*') && is_dns_subdomain(rest));
+                .is_some_and(|rest| !rest.contains('*') && is_subdomain(rest));
         return (!ok).then_some("a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com')");
     }
-    (!is_dns_subdomain(host)).then_some("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')")
+    (!is_subdomain(host)).then_some("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')")
 }
 
 /// Upstream's `validateHTTPIngressPath`: what is wrong with `p` of `path_type`.
@@ -229,7 +257,10 @@ fn path_problem(p: &str, path_type: &str) -> Option<String> {
     if !exact_or_prefix {
         return None;
     }
-    if let Some(seq) = ["//", "/./", "/../", "%2f", "%2F"].iter().find(|s| p.contains(**s)) {
+    if let Some(seq) = ["//", "/./", "/../", "%2f", "%2F"]
+        .iter()
+        .find(|s| p.contains(**s))
+    {
         return Some(format!("must not contain '{seq}'"));
     }
     ["/..", "/."]
@@ -244,37 +275,111 @@ fn ingress(doc: &Document, sink: &mut Sink<'_>) {
         return;
     };
     for (i, rule) in items(spec, "rules").iter().enumerate() {
-        let at = path(&["spec", "rules", &i.to_string()]);
-        if let Some(host) = str_at(rule, &["host"]).filter(|h| !h.is_empty())
-            && let Some(problem) = host_problem(host, true)
-        {
-            sink.report(rule_id!("ingress-host"), doc, &tokens(&at, &["host"]), format!("Invalid value: \"{host}\": {problem}"));
-        }
-        let paths = rule.get_path(&["http"]).map_or(&[][..], |h| items(h, "paths"));
-        for (j, p) in paths.iter().enumerate() {
-            let Some(path_type) = str_at(p, &["pathType"]) else {
-                continue;
-            };
-            let text = str_at(p, &["path"]).unwrap_or("");
-            if let Some(problem) = path_problem(text, path_type) {
-                let key = tokens(&at, &["http", "paths", &j.to_string(), "path"]);
-                sink.report(rule_id!("ingress-path"), doc, &key, format!("Invalid value: \"{text}\": {problem} (pathType {path_type})"));
-            }
-        }
+        ingress_rule(doc, sink, &path(&["spec", "rules", &i.to_string()]), rule);
     }
     for (i, tls) in items(spec, "tls").iter().enumerate() {
-        let at = path(&["spec", "tls", &i.to_string()]);
-        for (j, h) in items(tls, "hosts").iter().enumerate() {
-            if let Some(host) = h.as_str()
-                && let Some(problem) = host_problem(host, false)
-            {
-                sink.report(rule_id!("ingress-host"), doc, &tokens(&at, &["hosts", &j.to_string()]), format!("Invalid value: \"{host}\": {problem}"));
-            }
+        ingress_tls(doc, sink, &path(&["spec", "tls", &i.to_string()]), tls);
+    }
+}
+
+/// An Ingress rule (at `at`): its host and its paths.
+fn ingress_rule(doc: &Document, sink: &mut Sink<'_>, at: &[String], rule: &Node) {
+    if let Some(host) = str_at(rule, &["host"]).filter(|h| !h.is_empty())
+        && let Some(problem) = host_problem(host, true)
+    {
+        sink.report(
+            rule_id!("ingress-host"),
+            doc,
+            &tokens(at, &["host"]),
+            format!("Invalid value: \"{host}\": {problem}"),
+        );
+    }
+    let paths = rule
+        .get_path(&["http"])
+        .map_or(&[][..], |h| items(h, "paths"));
+    for (j, p) in paths.iter().enumerate() {
+        let Some(path_type) = str_at(p, &["pathType"]) else {
+            continue;
+        };
+        let text = str_at(p, &["path"]).unwrap_or("");
+        if let Some(problem) = path_problem(text, path_type) {
+            sink.report(
+                rule_id!("ingress-path"),
+                doc,
+                &tokens(at, &["http", "paths", &j.to_string(), "path"]),
+                format!("Invalid value: \"{text}\": {problem} (pathType {path_type})"),
+            );
         }
-        if let Some(secret) = str_at(tls, &["secretName"]).filter(|s| !s.is_empty())
-            && !is_dns_subdomain(secret)
+    }
+}
+
+/// An Ingress TLS entry (at `at`): its hosts and its Secret's name.
+fn ingress_tls(doc: &Document, sink: &mut Sink<'_>, at: &[String], tls: &Node) {
+    for (j, h) in items(tls, "hosts").iter().enumerate() {
+        if let Some(host) = h.as_str()
+            && let Some(problem) = host_problem(host, false)
         {
-            sink.report(rule_id!("ingress-tls-secret"), doc, &tokens(&at, &["secretName"]), format!("Invalid value: \"{secret}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (a Secret name)"));
+            sink.report(
+                rule_id!("ingress-host"),
+                doc,
+                &tokens(at, &["hosts", &j.to_string()]),
+                format!("Invalid value: \"{host}\": {problem}"),
+            );
+        }
+    }
+    if let Some(secret) = str_at(tls, &["secretName"]).filter(|s| !s.is_empty())
+        && let Some(problem) = name_problem("Secret", secret)
+    {
+        sink.report(
+            rule_id!("ingress-tls-secret"),
+            doc,
+            &tokens(at, &["secretName"]),
+            format!("Invalid value: \"{secret}\": a Secret name {problem}"),
+        );
+    }
+}
+
+/// A DNS-1123 subdomain as upstream's `IsDNS1123Subdomain` checks it: at most 253
+/// characters in all (its parts are not limited to 63).
+fn is_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{host_problem, path_problem};
+
+    #[test]
+    fn ingress_hosts_and_paths_as_upstream_validates_them() {
+        for ok in ["example.com", "*.example.com", "a-b.c1", &"a".repeat(70)] {
+            assert_eq!(host_problem(ok, true), None, "{ok}");
+        }
+        for bad in [
+            "Example.com",
+            "*.*.example.com",
+            "a.*.com",
+            "*",
+            "a_b.com",
+            "-a.com",
+            "a..b",
+        ] {
+            assert!(host_problem(bad, true).is_some(), "{bad}");
+        }
+        assert!(host_problem("10.0.0.1", true).is_some());
+        assert_eq!(host_problem("10.0.0.1", false), None);
+        assert_eq!(path_problem("/api", "Prefix"), None);
+        assert_eq!(path_problem("", "ImplementationSpecific"), None);
+        assert_eq!(path_problem("/v1/(.*)", "ImplementationSpecific"), None);
+        assert_eq!(path_problem("/a//b", "ImplementationSpecific"), None);
+        for (p, t) in [
+            ("api", "Prefix"),
+            ("", "Exact"),
+            ("/a//b", "Prefix"),
+            ("/a/..", "Exact"),
+            ("/a%2Fb", "Prefix"),
+            ("x", "ImplementationSpecific"),
+        ] {
+            assert!(path_problem(p, t).is_some(), "{p} {t}");
         }
     }
 }

@@ -254,11 +254,20 @@ fn int_or_percent(doc: &Document, sink: &mut Sink<'_>) {
     let fields: &[(&[&str], bool)] = match doc.kind.as_str() {
         "Deployment" => &[
             (&["spec", "strategy", "rollingUpdate", "maxSurge"], false),
-            (&["spec", "strategy", "rollingUpdate", "maxUnavailable"], true),
+            (
+                &["spec", "strategy", "rollingUpdate", "maxUnavailable"],
+                true,
+            ),
         ],
         "DaemonSet" => &[
-            (&["spec", "updateStrategy", "rollingUpdate", "maxSurge"], false),
-            (&["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"], true),
+            (
+                &["spec", "updateStrategy", "rollingUpdate", "maxSurge"],
+                false,
+            ),
+            (
+                &["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"],
+                true,
+            ),
         ],
         "StatefulSet" => &[(
             &["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"],
@@ -386,7 +395,7 @@ fn is_dns_label(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
-pub(super) fn is_dns_subdomain(s: &str) -> bool {
+fn is_dns_subdomain(s: &str) -> bool {
     !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns_label)
 }
 
