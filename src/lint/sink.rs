@@ -73,6 +73,28 @@ impl<'a> Sink<'a> {
         self.report_noted(id, severity, doc, tokens, message, Vec::new());
     }
 
+    /// [`Sink::report`], also naming where the values of the nodes at `related` were set: the
+    /// other nodes the finding is about (the other handlers of a probe that has several), which
+    /// may come from another values file than the node it points at.
+    pub fn report_related(
+        &mut self,
+        id: RuleId,
+        doc: &Document,
+        tokens: &[String],
+        message: String,
+        related: &[Vec<String>],
+    ) {
+        let notes = match &self.values {
+            Some(values) => related
+                .iter()
+                .filter_map(|t| Some((doc.node.pointer(t)?, t.last()?)))
+                .flat_map(|(node, key)| values.sources(node, Some(key)))
+                .collect(),
+            None => Vec::new(),
+        };
+        self.report_noted(id, None, doc, tokens, message, notes);
+    }
+
     /// [`Sink::report_as`] with notes of the rule's own (which release was compared, an
     /// acknowledgement) before those naming where values were set.
     pub fn report_noted(
@@ -110,6 +132,8 @@ impl<'a> Sink<'a> {
             let key = depth.checked_sub(1).and_then(|i| tokens.get(i));
             d.notes
                 .extend(values.sources(node, key.map(String::as_str)));
+            let mut seen = std::collections::HashSet::new();
+            d.notes.retain(|n| seen.insert(n.clone()));
         }
         self.out.push(d);
     }

@@ -184,6 +184,7 @@ fn formats(doc: &Document, sink: &mut Sink<'_>) {
             }
         }
     }
+    annotations(doc, sink);
     for spec in workload::pod_template_prefixes(&doc.kind) {
         for (ctokens, container) in workload::containers(&doc.node, &spec) {
             container_formats(doc, sink, &ctokens, container);
@@ -206,41 +207,113 @@ fn formats(doc: &Document, sink: &mut Sink<'_>) {
     int_or_percent(doc, sink);
 }
 
+/// The most an object's annotations may hold, keys and values together
+/// (`TotalAnnotationSizeLimitB`).
+const ANNOTATIONS_MAX_BYTES: usize = 256 * 1024;
+
+/// `ValidateAnnotations` on metadata.annotations and a pod template's: each key a qualified
+/// name (lower-cased first, unlike a label key), and at most 256 KiB in all.
+fn annotations(doc: &Document, sink: &mut Sink<'_>) {
+    let mut maps = vec![path(&["metadata", "annotations"])];
+    if let Some(mut labels) = workload::template_labels_path(&doc.kind) {
+        labels.pop();
+        labels.push("annotations".into());
+        maps.push(labels);
+    }
+    for tokens in maps {
+        let Some(map) = doc.node.pointer(&tokens).and_then(Node::as_map) else {
+            continue;
+        };
+        let mut total = 0;
+        for (k, v) in map {
+            total += k.len() + scalar_text(v).map_or(0, |t| t.len());
+            if let Some(problem) = label_key_problem(&k.to_lowercase()) {
+                sink.report(
+                    rule_id!("invalid-annotation"),
+                    doc,
+                    &[&tokens[..], std::slice::from_ref(k)].concat(),
+                    format!("annotation key `{k}`: {problem}"),
+                );
+            }
+        }
+        if total > ANNOTATIONS_MAX_BYTES {
+            sink.report(
+                rule_id!("invalid-annotation"),
+                doc,
+                &tokens,
+                format!("the annotations hold {total} bytes: may not have more than {ANNOTATIONS_MAX_BYTES} bytes"),
+            );
+        }
+    }
+}
+
 /// IntOrString fields that take a count or a percentage: as strings they must be `N%`
 /// (the API server rejects "25", "25 %" or "half").
 fn int_or_percent(doc: &Document, sink: &mut Sink<'_>) {
-    let fields: &[&[&str]] = match doc.kind.as_str() {
+    // (field, whether upstream also caps a percentage at 100%: `IsNotMoreThan100Percent`)
+    let fields: &[(&[&str], bool)] = match doc.kind.as_str() {
         "Deployment" => &[
-            &["spec", "strategy", "rollingUpdate", "maxSurge"],
-            &["spec", "strategy", "rollingUpdate", "maxUnavailable"],
+            (&["spec", "strategy", "rollingUpdate", "maxSurge"], false),
+            (
+                &["spec", "strategy", "rollingUpdate", "maxUnavailable"],
+                true,
+            ),
         ],
         "DaemonSet" => &[
-            &["spec", "updateStrategy", "rollingUpdate", "maxSurge"],
-            &["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"],
+            (
+                &["spec", "updateStrategy", "rollingUpdate", "maxSurge"],
+                false,
+            ),
+            (
+                &["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"],
+                true,
+            ),
         ],
-        "StatefulSet" => &[&["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"]],
-        "PodDisruptionBudget" => &[&["spec", "minAvailable"], &["spec", "maxUnavailable"]],
+        "StatefulSet" => &[(
+            &["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"],
+            true,
+        )],
+        "PodDisruptionBudget" => &[
+            (&["spec", "minAvailable"], true),
+            (&["spec", "maxUnavailable"], true),
+        ],
         _ => &[],
     };
-    for field in fields {
-        let Some(Value::String(s)) = doc.node.get_path(field).map(|n| &n.value) else {
-            continue;
-        };
-        let digits = s.strip_suffix('%').unwrap_or("");
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            let hint = if s.trim().parse::<u64>().is_ok() {
-                "; a count is written as a number, without quotes"
-            } else {
-                ""
-            };
+    for (field, capped) in fields {
+        if let Some(n) = doc.node.get_path(field)
+            && let Some(problem) = int_or_percent_problem(&n.value, *capped)
+        {
             sink.report(
                 rule_id!("invalid-int-or-percent"),
                 doc,
                 &path(field),
-                format!("`{s}` must be a whole number or a percentage like `25%`{hint}"),
+                problem,
             );
         }
     }
+}
+
+/// What the API server finds wrong with an IntOrString count or percentage
+/// (`ValidatePositiveIntOrPercent`, and `IsNotMoreThan100Percent` where `capped`).
+fn int_or_percent_problem(value: &Value, capped: bool) -> Option<String> {
+    let s = match value {
+        Value::Int(i) if *i < 0 => return Some(format!("{i}: must be greater than or equal to 0")),
+        Value::String(s) => s,
+        _ => return None,
+    };
+    let digits = s.strip_suffix('%').unwrap_or("");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        let hint = if s.trim().parse::<u64>().is_ok() {
+            "; a count is written as a number, without quotes"
+        } else {
+            ""
+        };
+        return Some(format!(
+            "`{s}` must be a whole number or a percentage like `25%`{hint}"
+        ));
+    }
+    let over = digits.parse::<u64>().map_or(true, |p| p > 100);
+    (capped && over).then(|| format!("`{s}`: must not be greater than 100%"))
 }
 
 fn container_formats(doc: &Document, sink: &mut Sink<'_>, ctokens: &[String], c: &Node) {
