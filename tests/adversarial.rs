@@ -122,15 +122,23 @@ fn a_100_mb_value_is_refused_by_size_not_memory() {
     p.write("environments/dev.yaml", &text);
     drop(text);
     refused(&p, &["build"], &["environments/dev.yaml", "limit"]);
-    // Just under the limit: a 30 MiB string is data like any other, and renders.
+    // Just under the limit: a 30 MiB string is data like any other, and renders (an env
+    // var's value: the API server limits an object's annotations to 256 KiB, which lint
+    // refuses, but not one field's size).
     let p = TempProject::reference();
     let v = "y".repeat(30 * 1024 * 1024);
+    p.write("environments/dev.yaml", &format!("env:\n  BIG: \"{v}\"\n"));
+    let run = bounded(p.path(), &["render", "-e", "dev"]).exit(0);
+    assert!(run.stdout.contains(&v[..1000]));
+    // As an annotation it is refused, at its line, with the bound named.
     p.write(
         "environments/dev.yaml",
         &format!("podAnnotations:\n  big: \"{v}\"\n"),
     );
-    let run = bounded(p.path(), &["render", "-e", "dev"]).exit(0);
-    assert!(run.stdout.contains(&v[..1000]));
+    bounded(p.path(), &["render", "-e", "dev"])
+        .exit(1)
+        .stderr_has("error[invalid-annotation]")
+        .stderr_has("may not have more than 262144 bytes");
 }
 
 #[test]

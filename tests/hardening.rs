@@ -500,7 +500,7 @@ fn digest_check_sees_through_kept_mtimes_and_verify_through_a_forged_cache() {
 fn build_never_writes_a_chart_its_readers_refuse() {
     let p = TempProject::reference();
     let big = "y".repeat(6 * 1024 * 1024);
-    p.write("big.yaml", &format!("podAnnotations:\n  big: \"{big}\"\n"));
+    p.write("big.yaml", &format!("env:\n  BIG: \"{big}\"\n"));
     let run = bounded(p.path(), &["build", "-e", "dev", "-f", "big.yaml"], "", 240).exit(2);
     assert!(
         run.stderr.contains("templates/deployment-krakend.yaml is")
@@ -510,7 +510,7 @@ fn build_never_writes_a_chart_its_readers_refuse() {
     );
     assert!(!p.path().join("dist/dev/krakend-1.0.0.tgz").exists());
     let fits = "y".repeat(4 * 1024 * 1024);
-    p.write("big.yaml", &format!("podAnnotations:\n  big: \"{fits}\"\n"));
+    p.write("big.yaml", &format!("env:\n  BIG: \"{fits}\"\n"));
     bounded(p.path(), &["build", "-e", "dev", "-f", "big.yaml"], "", 240).exit(0);
     bounded(
         p.path(),

@@ -356,7 +356,7 @@ fn broken_pipe_is_success() {
     let p = crate::support::TempProject::reference();
     p.write(
         "big.yaml",
-        &format!("podAnnotations:\n  big: {}\n", "x".repeat(400_000)),
+        &format!("env:\n  BIG: {}\n", "x".repeat(400_000)),
     );
     let mut child = Command::new(env!("CARGO_BIN_EXE_kforge"))
         .current_dir(p.path())
