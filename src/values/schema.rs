@@ -3,7 +3,7 @@
 //! schema is read from its own file alone (references only inside it, a compiler that loads
 //! nothing) and the work of validating the values is bounded (`json_schema`).
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use boon::{ErrorKind, Schemas, ValidationError};
 use serde_json::Value as Json;
@@ -123,15 +123,41 @@ enum Checked {
     Shipped,
 }
 
-/// A compiled values schema.
+/// A values schema, read and ready to validate against.
 pub struct ValuesSchema {
-    schemas: Schemas,
-    index: boon::SchemaIndex,
+    /// boon's compiled schema. A project's schema is compiled when read (its errors are the
+    /// project's); the built-in one when a value is first not found valid by `quick`.
+    compiled: OnceLock<Result<Compiled, Diagnostic>>,
+    /// For the built-in schema: the quick check that finds valid values valid without
+    /// compiling it (`json_schema::Quick`; BENCHMARKS.md, round 3).
+    quick: Option<json_schema::Quick>,
     /// The schema as JSON, with what bounds the work of validating against it.
     work: SchemaWork,
     display: String,
     /// The maps it marks as keyed by name (`x-kforge-keyed`).
     keyed: super::KeyedMaps,
+}
+
+/// A schema compiled by boon.
+struct Compiled {
+    schemas: Schemas,
+    index: boon::SchemaIndex,
+}
+
+/// `raw` compiled by boon; `checked` says whether against its metaschema too.
+fn compile_boon(raw: Json, display: &str, checked: Checked) -> Result<Compiled, Diagnostic> {
+    let mut compiler = json_schema::compiler();
+    if checked == Checked::Shipped {
+        compiler.skip_metaschema_validation();
+    }
+    compiler
+        .add_resource(SCHEMA_URL, raw)
+        .map_err(|e| Diagnostic::error(format!("{display}: {e}")))?;
+    let mut schemas = Schemas::new();
+    let index = compiler
+        .compile(SCHEMA_URL, &mut schemas)
+        .map_err(|e| compile_error(&e, display))?;
+    Ok(Compiled { schemas, index })
 }
 
 impl ValuesSchema {
@@ -153,20 +179,19 @@ impl ValuesSchema {
         Self::from_json(merged, display.to_string(), Checked::Metaschema)
     }
 
-    /// Compiles a schema already read as JSON.
+    /// Reads a schema already read as JSON: a project's is compiled now, the built-in one
+    /// (whose references and compilation a unit test checks) when first needed.
     fn from_json(raw: Json, display: String, checked: Checked) -> Result<Self, Diagnostics> {
-        check_refs(&raw, &display)?;
-        let mut compiler = json_schema::compiler();
-        if checked == Checked::Shipped {
-            compiler.skip_metaschema_validation();
-        }
-        compiler
-            .add_resource(SCHEMA_URL, raw.clone())
-            .map_err(|e| Diagnostic::error(format!("{display}: {e}")))?;
-        let mut schemas = Schemas::new();
-        let index = compiler
-            .compile(SCHEMA_URL, &mut schemas)
-            .map_err(|e| compile_error(&e, &display))?;
+        let compiled = OnceLock::new();
+        let quick = match checked {
+            Checked::Metaschema => {
+                check_refs(&raw, &display)?;
+                let done = compile_boon(raw.clone(), &display, checked)?;
+                let _ = compiled.set(Ok(done));
+                None
+            }
+            Checked::Shipped => Some(json_schema::Quick::default()),
+        };
         let keyed = super::KeyedMaps::from_schema(&raw).map_err(|bound| {
             Diagnostic::error(format!(
                 "{display}: its branches (`allOf`, `anyOf`, `oneOf`) and references lead to more than {bound} subschemas (the bound of kforge's schema work)"
@@ -174,11 +199,18 @@ impl ValuesSchema {
             .help("refer to each definition once, or merge the branches that refer to the same definitions")
         })?;
         Ok(Self {
-            schemas,
-            index,
+            compiled,
+            quick,
             work: SchemaWork::new(raw),
             display,
             keyed,
+        })
+    }
+
+    /// boon's compiled schema, compiled now if it is not yet.
+    fn compiled(&self) -> &Result<Compiled, Diagnostic> {
+        self.compiled.get_or_init(|| {
+            compile_boon(self.work.schema().clone(), &self.display, Checked::Shipped)
         })
     }
 
@@ -216,7 +248,16 @@ impl ValuesSchema {
             let d = d.key(display_key_path(e.instance()));
             return vec![Problem::other(e.instance().to_vec(), d)];
         }
-        let Err(err) = self.schemas.validate(&json, self.index) else {
+        if let Some(quick) = &self.quick
+            && quick.check(self.work.schema(), &json) == json_schema::Verdict::Valid
+        {
+            return Vec::new();
+        }
+        let compiled = match self.compiled() {
+            Ok(compiled) => compiled,
+            Err(d) => return vec![Problem::other(Vec::new(), d.clone())],
+        };
+        let Err(err) = compiled.schemas.validate(&json, compiled.index) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -520,9 +561,9 @@ fn parse(text: &str, display: &str) -> Result<Json, Diagnostic> {
 /// check it), which environments can spend rendering on the other cores; the first validation
 /// waits for it. The built-in schema alone is compiled when first needed (see
 /// [`PendingSchema::start_extended`]).
-pub struct PendingSchema(LazyLock<Compiled, Box<dyn FnOnce() -> Compiled + Send>>);
+pub struct PendingSchema(LazyLock<Outcome, Box<dyn FnOnce() -> Outcome + Send>>);
 
-type Compiled = Result<ValuesSchema, Diagnostics>;
+type Outcome = Result<ValuesSchema, Diagnostics>;
 
 /// Stack of the thread that compiles the values schema. boon checks a schema against its
 /// metaschema recursively, several frames for each level of the schema's JSON: a project
@@ -563,9 +604,9 @@ impl PendingSchema {
     }
 
     /// Runs `work` on a thread of its own; without a thread to be had, when first needed.
-    fn spawn(work: Box<dyn FnOnce() -> Compiled + Send>) -> Self {
+    fn spawn(work: Box<dyn FnOnce() -> Outcome + Send>) -> Self {
         let work = std::sync::Arc::new(std::sync::Mutex::new(Some(work)));
-        let take = |w: &std::sync::Mutex<Option<Box<dyn FnOnce() -> Compiled + Send>>>| {
+        let take = |w: &std::sync::Mutex<Option<Box<dyn FnOnce() -> Outcome + Send>>>| {
             w.lock().ok().and_then(|mut w| w.take())
         };
         let theirs = work.clone();
@@ -573,7 +614,7 @@ impl PendingSchema {
             .name("values-schema".into())
             .stack_size(SCHEMA_THREAD_STACK)
             .spawn(move || take(&theirs).map(|w| w()));
-        let join: Box<dyn FnOnce() -> Compiled + Send> = Box::new(move || {
+        let join: Box<dyn FnOnce() -> Outcome + Send> = Box::new(move || {
             let done = match compiling {
                 // A panic while compiling is a bug: it surfaces as the panic it was.
                 Ok(thread) => thread
@@ -650,6 +691,7 @@ impl Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn the_shipped_schema_is_valid_against_its_metaschema() {
@@ -659,7 +701,185 @@ mod tests {
         let raw = parse(&file.text, &file.display).unwrap();
         let checked = check_metaschema(&raw, &file.display);
         assert!(checked.is_ok(), "{:?}", checked.err().map(|d| d.0));
+        // Nor are its references checked at run time.
+        assert!(check_refs(&raw, &file.display).is_ok());
         assert!(ValuesSchema::compile(&file.text, &file.display).is_ok());
+    }
+
+    /// The merged values of the reference project's and the examples' environments as JSON,
+    /// and each component's values over the shared ones: values the quick check must find
+    /// valid by itself.
+    fn sample_values() -> Vec<Json> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let read = |path: &std::path::Path| -> Node {
+            let text = std::fs::read_to_string(path).unwrap();
+            let file = crate::yaml::SourceFile::new(path.display().to_string(), text.clone());
+            crate::yaml::parse_documents(&text, &file, crate::yaml::Limits::default())
+                .unwrap()
+                .remove(0)
+        };
+        let mut projects = vec![root.to_path_buf()];
+        for e in std::fs::read_dir(root.join("examples")).unwrap() {
+            projects.push(e.unwrap().path());
+        }
+        projects.sort();
+        let mut out = Vec::new();
+        for project in projects {
+            let envs = project.join("environments");
+            let mut names: Vec<_> = std::fs::read_dir(&envs)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+                .filter(|p| !p.ends_with("base.yaml"))
+                .collect();
+            names.sort();
+            for overlay in names {
+                let mut merged = read(&root.join("chart-templates/values.yaml"));
+                super::super::merge_overlay(&mut merged, read(&envs.join("base.yaml")));
+                super::super::merge_overlay(&mut merged, read(&overlay));
+                let json = to_json(&merged);
+                if let Some(components) = json.get("components").and_then(Json::as_object) {
+                    for own in components.values() {
+                        let mut shared = json.clone();
+                        shared.as_object_mut().unwrap().remove("components");
+                        merge_json(&mut shared, own);
+                        out.push(shared);
+                    }
+                }
+                out.push(json);
+            }
+        }
+        out
+    }
+
+    fn merge_json(base: &mut Json, over: &Json) {
+        match (base, over) {
+            (Json::Object(b), Json::Object(o)) => {
+                for (k, v) in o {
+                    match b.get_mut(k) {
+                        Some(old) if v.is_object() => merge_json(old, v),
+                        _ => {
+                            b.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+            (b, o) => *b = o.clone(),
+        }
+    }
+
+    /// `value` changed in every way tried at every place: each leaf replaced, each key
+    /// removed, an unknown key added to each map.
+    fn mutations(value: &Json) -> Vec<Json> {
+        let replacements = [
+            json!(null),
+            json!(true),
+            json!(0),
+            json!(-1),
+            json!(1.5),
+            json!(2.0),
+            json!(70000),
+            json!(""),
+            json!("x"),
+            json!("Upper_Case"),
+            json!("-bad-"),
+            json!("a.b"),
+            json!("/path"),
+            json!("k:v"),
+            json!("ClusterIP"),
+            json!("a".repeat(70)),
+            json!([]),
+            json!(["x", "x"]),
+            json!({}),
+            json!({"zz": 1}),
+        ];
+        let mut out = Vec::new();
+        fn places(v: &Json, at: &mut Vec<String>, all: &mut Vec<Vec<String>>) {
+            all.push(at.clone());
+            match v {
+                Json::Object(m) => {
+                    for (k, c) in m {
+                        at.push(k.clone());
+                        places(c, at, all);
+                        at.pop();
+                    }
+                }
+                Json::Array(items) => {
+                    for (i, c) in items.iter().enumerate() {
+                        at.push(i.to_string());
+                        places(c, at, all);
+                        at.pop();
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut all = Vec::new();
+        places(value, &mut Vec::new(), &mut all);
+        for place in all {
+            let ptr = json_schema::pointer(&place);
+            for r in &replacements {
+                let mut changed = value.clone();
+                if let Some(slot) = changed.pointer_mut(&ptr) {
+                    *slot = r.clone();
+                    out.push(changed);
+                }
+            }
+            let mut with_unknown = value.clone();
+            if let Some(Json::Object(m)) = with_unknown.pointer_mut(&ptr) {
+                m.insert("replicaCont".into(), json!(1));
+                out.push(with_unknown);
+            }
+            if let Some((last, parent)) = place.split_last() {
+                let mut removed = value.clone();
+                if let Some(Json::Object(m)) = removed.pointer_mut(&json_schema::pointer(parent)) {
+                    m.shift_remove(last);
+                    out.push(removed);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_quick_check_agrees_with_boon_on_the_shipped_schema() {
+        let set = crate::render::TemplateSet::builtin();
+        let file = set.schema();
+        let schema = ValuesSchema::compile(&file.text, &file.display).unwrap();
+        let compiled = schema.compiled().as_ref().unwrap();
+        let quick = json_schema::Quick::default();
+        let root = schema.json();
+        let (mut valid, mut invalid, mut unsure) = (0, 0, 0);
+        let samples = sample_values();
+        for sample in &samples {
+            assert_eq!(
+                quick.check(root, sample),
+                json_schema::Verdict::Valid,
+                "{sample:#}"
+            );
+        }
+        // Every environment of the reference project, and some of the examples' (each sample
+        // mutated is about 4,000 validations: seconds in a debug build).
+        let mutated = samples[..3].iter().chain(samples[3..].iter().step_by(5));
+        for sample in mutated {
+            for changed in mutations(sample) {
+                let boon_ok = compiled.schemas.validate(&changed, compiled.index).is_ok();
+                match quick.check(root, &changed) {
+                    json_schema::Verdict::Valid => {
+                        valid += 1;
+                        assert!(boon_ok, "quick: valid, boon: invalid: {changed:#}");
+                    }
+                    json_schema::Verdict::Invalid => {
+                        invalid += 1;
+                        assert!(!boon_ok, "quick: invalid, boon: valid: {changed:#}");
+                    }
+                    json_schema::Verdict::Unsure => unsure += 1,
+                }
+            }
+        }
+        // The check decides almost everything by itself (else it would save nothing).
+        assert!(valid > 1000 && invalid > 1000, "{valid} {invalid} {unsure}");
+        assert!(unsure * 20 < valid + invalid, "{valid} {invalid} {unsure}");
     }
 
     #[test]
