@@ -73,11 +73,11 @@ impl Pattern {
     /// anchored). `None` when `text` is too long to search within the step bound.
     pub fn is_match(&self, text: &str) -> Option<bool> {
         const MAX_STEPS: usize = 4 << 20;
-        let chars: Vec<char> = text.chars().collect();
-        let width = chars.len() + 1;
+        let width = text.chars().count() + 1;
         if self.prog.len().saturating_mul(width) > MAX_STEPS {
             return None;
         }
+        let chars: Vec<char> = text.chars().collect();
         let mut failed = vec![false; self.prog.len() * width];
         let mut stack = Vec::new();
         Some((0..width).any(|start| self.run(&chars, start, &mut failed, &mut stack)))

@@ -134,8 +134,6 @@ impl<'s> Run<'s> {
     ) -> Verdict {
         let deeper = depth + 1;
         match key {
-            k if ANNOTATIONS.contains(&k) || k.starts_with("x-") => Valid,
-            "$id" if root => Valid,
             "type" => match arg {
                 Json::String(t) => of_type(t, value),
                 Json::Array(types) => {
@@ -179,6 +177,8 @@ impl<'s> Run<'s> {
             },
             // Applied through `if`.
             "then" | "else" => Valid,
+            k if ANNOTATIONS.contains(&k) || k.starts_with("x-") => Valid,
+            "$id" if root => Valid,
             _ => match value {
                 Json::Object(object) => self.object_keyword(schema, key, arg, object, deeper),
                 Json::Array(items) => self.array_keyword(key, arg, items, deeper),
@@ -484,5 +484,94 @@ fn equals(a: &Json, b: &Json) -> bool {
                     .all(|(k, a)| y.get(k).is_some_and(|b| equals(a, b)))
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn boon_valid(schema: &Json, value: &Json) -> bool {
+        let mut c = super::super::compiler();
+        c.add_resource("file:///s.json", schema.clone()).unwrap();
+        let mut schemas = boon::Schemas::new();
+        let index = c.compile("file:///s.json", &mut schemas).unwrap();
+        schemas.validate(value, index).is_ok()
+    }
+
+    #[test]
+    fn its_verdicts_are_boons_where_it_has_one() {
+        let schema = json!({
+            "$defs": {"name": {"type": "string", "pattern": "^[a-z]+$", "maxLength": 5}},
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["a"],
+            "properties": {
+                "a": {"$ref": "#/$defs/name"},
+                "n": {"type": ["integer", "null"], "minimum": 1, "exclusiveMaximum": 10},
+                "l": {"type": "array", "items": {"enum": [1, "x"]}, "uniqueItems": true, "maxItems": 2},
+                "o": {"anyOf": [{"type": "string"}, {"type": "object", "minProperties": 1}]},
+                "p": {"oneOf": [{"type": "integer"}, {"type": "number", "minimum": 5}]},
+                "q": {"not": {"const": "no"}, "propertyNames": {"maxLength": 2}},
+                "r": {"if": {"type": "string"}, "then": {"minLength": 2}, "else": {"type": "boolean"}}
+            }
+        });
+        let values = [
+            json!({"a": "abc"}),
+            json!({}),
+            json!({"a": "ABC"}),
+            json!({"a": "abcdef"}),
+            json!({"a": "ab", "zz": 1}),
+            json!({"a": "ab", "n": 1.0}),
+            json!({"a": "ab", "n": 0}),
+            json!({"a": "ab", "n": 10}),
+            json!({"a": "ab", "n": null}),
+            json!({"a": "ab", "n": 2.5}),
+            json!({"a": "ab", "l": [1, 1.0]}),
+            json!({"a": "ab", "l": [1, "x"]}),
+            json!({"a": "ab", "l": [1, "x", 1]}),
+            json!({"a": "ab", "l": ["y"]}),
+            json!({"a": "ab", "o": "s"}),
+            json!({"a": "ab", "o": {}}),
+            json!({"a": "ab", "o": 3}),
+            json!({"a": "ab", "p": 3}),
+            json!({"a": "ab", "p": 7}),
+            json!({"a": "ab", "p": 7.5}),
+            json!({"a": "ab", "p": 2.5}),
+            json!({"a": "ab", "q": "no"}),
+            json!({"a": "ab", "q": {"abc": 1}}),
+            json!({"a": "ab", "q": {"ab": 1}}),
+            json!({"a": "ab", "r": "x"}),
+            json!({"a": "ab", "r": "xy"}),
+            json!({"a": "ab", "r": true}),
+            json!({"a": "ab", "r": 1}),
+        ];
+        let quick = Quick::default();
+        for v in &values {
+            let verdict = quick.check(&schema, v);
+            assert_ne!(verdict, Unsure, "{v}");
+            assert_eq!(verdict == Valid, boon_valid(&schema, v), "{v}");
+        }
+    }
+
+    #[test]
+    fn what_it_does_not_know_it_leaves_to_boon() {
+        let quick = Quick::default();
+        for schema in [
+            json!({"patternProperties": {"^a": {"type": "string"}}}),
+            json!({"unevaluatedProperties": false}),
+            json!({"format": "email"}),
+            json!({"$ref": "other.json"}),
+            json!({"properties": {"a": {"$id": "x", "type": "string"}}}),
+            json!({"$ref": "#"}),
+        ] {
+            let value = json!({"a": "1"});
+            assert_eq!(quick.check(&schema, &value), Unsure, "{schema}");
+        }
+        let digits = json!({"type": "string", "pattern": "\\d+"});
+        assert_eq!(quick.check(&digits, &json!("1")), Unsure);
+        // A keyword of strings on a map is ignored, by boon too.
+        assert_eq!(quick.check(&json!({"maxLength": 1}), &json!({"a": 1})), Valid);
     }
 }

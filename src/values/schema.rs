@@ -248,7 +248,10 @@ impl ValuesSchema {
             let d = d.key(display_key_path(e.instance()));
             return vec![Problem::other(e.instance().to_vec(), d)];
         }
+        // Once boon's schema is compiled (values were found invalid before), validating with
+        // it costs no more than the quick check, which would only come first.
         if let Some(quick) = &self.quick
+            && self.compiled.get().is_none()
             && quick.check(self.work.schema(), &json) == json_schema::Verdict::Valid
         {
             return Vec::new();
