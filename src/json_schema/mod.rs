@@ -5,8 +5,12 @@
 //! compiled (`refs`), and the work of validating one instance against it is counted before
 //! boon does it (`work`). docs/limits.md lists the bounds.
 
+mod pattern;
+mod quick;
 mod refs;
 mod work;
+
+pub use quick::{Quick, Verdict};
 
 pub use refs::{RefProblem, crd_refs, local_refs_only};
 pub use work::{

@@ -409,11 +409,14 @@ pub fn inert_settings(
             kind,
         };
         for (index, rule) in INERT_RULES.iter().enumerate() {
-            for key in rule.keys.iter().copied().filter(|k| checked(k)) {
+            for key in rule.keys.iter().copied() {
+                // The templates are searched only for a key that is set (a search of every
+                // project template per key was most of this check's cost).
                 let Some(at) = workload
                     .get(key)
                     .filter(|n| !rule.switch || matches!(n.value, Value::Bool(true)))
                     .and_then(|n| chosen(n, &values.defaults))
+                    .filter(|_| checked(key))
                 else {
                     continue;
                 };

@@ -7,6 +7,8 @@ mod extend;
 mod inert;
 mod keyed;
 mod merge;
+#[cfg(test)]
+mod quick_check_tests;
 mod schema;
 mod set;
 

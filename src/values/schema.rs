@@ -3,7 +3,7 @@
 //! schema is read from its own file alone (references only inside it, a compiler that loads
 //! nothing) and the work of validating the values is bounded (`json_schema`).
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use boon::{ErrorKind, Schemas, ValidationError};
 use serde_json::Value as Json;
@@ -123,15 +123,41 @@ enum Checked {
     Shipped,
 }
 
-/// A compiled values schema.
+/// A values schema, read and ready to validate against.
 pub struct ValuesSchema {
-    schemas: Schemas,
-    index: boon::SchemaIndex,
+    /// boon's compiled schema. A project's schema is compiled when read (its errors are the
+    /// project's); the built-in one when a value is first not found valid by `quick`.
+    compiled: OnceLock<Result<Compiled, Diagnostic>>,
+    /// For the built-in schema: the quick check that finds valid values valid without
+    /// compiling it (`json_schema::Quick`; BENCHMARKS.md, round 3).
+    quick: Option<json_schema::Quick>,
     /// The schema as JSON, with what bounds the work of validating against it.
     work: SchemaWork,
     display: String,
     /// The maps it marks as keyed by name (`x-kforge-keyed`).
     keyed: super::KeyedMaps,
+}
+
+/// A schema compiled by boon.
+struct Compiled {
+    schemas: Schemas,
+    index: boon::SchemaIndex,
+}
+
+/// `raw` compiled by boon; `checked` says whether against its metaschema too.
+fn compile_boon(raw: Json, display: &str, checked: Checked) -> Result<Compiled, Diagnostic> {
+    let mut compiler = json_schema::compiler();
+    if checked == Checked::Shipped {
+        compiler.skip_metaschema_validation();
+    }
+    compiler
+        .add_resource(SCHEMA_URL, raw)
+        .map_err(|e| Diagnostic::error(format!("{display}: {e}")))?;
+    let mut schemas = Schemas::new();
+    let index = compiler
+        .compile(SCHEMA_URL, &mut schemas)
+        .map_err(|e| compile_error(&e, display))?;
+    Ok(Compiled { schemas, index })
 }
 
 impl ValuesSchema {
@@ -153,20 +179,19 @@ impl ValuesSchema {
         Self::from_json(merged, display.to_string(), Checked::Metaschema)
     }
 
-    /// Compiles a schema already read as JSON.
+    /// Reads a schema already read as JSON: a project's is compiled now, the built-in one
+    /// (whose references and compilation a unit test checks) when first needed.
     fn from_json(raw: Json, display: String, checked: Checked) -> Result<Self, Diagnostics> {
-        check_refs(&raw, &display)?;
-        let mut compiler = json_schema::compiler();
-        if checked == Checked::Shipped {
-            compiler.skip_metaschema_validation();
-        }
-        compiler
-            .add_resource(SCHEMA_URL, raw.clone())
-            .map_err(|e| Diagnostic::error(format!("{display}: {e}")))?;
-        let mut schemas = Schemas::new();
-        let index = compiler
-            .compile(SCHEMA_URL, &mut schemas)
-            .map_err(|e| compile_error(&e, &display))?;
+        let compiled = OnceLock::new();
+        let quick = match checked {
+            Checked::Metaschema => {
+                check_refs(&raw, &display)?;
+                let done = compile_boon(raw.clone(), &display, checked)?;
+                let _ = compiled.set(Ok(done));
+                None
+            }
+            Checked::Shipped => Some(json_schema::Quick::default()),
+        };
         let keyed = super::KeyedMaps::from_schema(&raw).map_err(|bound| {
             Diagnostic::error(format!(
                 "{display}: its branches (`allOf`, `anyOf`, `oneOf`) and references lead to more than {bound} subschemas (the bound of kforge's schema work)"
@@ -174,11 +199,18 @@ impl ValuesSchema {
             .help("refer to each definition once, or merge the branches that refer to the same definitions")
         })?;
         Ok(Self {
-            schemas,
-            index,
+            compiled,
+            quick,
             work: SchemaWork::new(raw),
             display,
             keyed,
+        })
+    }
+
+    /// boon's compiled schema, compiled now if it is not yet.
+    fn compiled(&self) -> &Result<Compiled, Diagnostic> {
+        self.compiled.get_or_init(|| {
+            compile_boon(self.work.schema().clone(), &self.display, Checked::Shipped)
         })
     }
 
@@ -216,7 +248,19 @@ impl ValuesSchema {
             let d = d.key(display_key_path(e.instance()));
             return vec![Problem::other(e.instance().to_vec(), d)];
         }
-        let Err(err) = self.schemas.validate(&json, self.index) else {
+        // Once boon's schema is compiled (values were found invalid before), validating with
+        // it costs no more than the quick check, which would only come first.
+        if let Some(quick) = &self.quick
+            && self.compiled.get().is_none()
+            && quick.check(self.work.schema(), &json) == json_schema::Verdict::Valid
+        {
+            return Vec::new();
+        }
+        let compiled = match self.compiled() {
+            Ok(compiled) => compiled,
+            Err(d) => return vec![Problem::other(Vec::new(), d.clone())],
+        };
+        let Err(err) = compiled.schemas.validate(&json, compiled.index) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -520,9 +564,9 @@ fn parse(text: &str, display: &str) -> Result<Json, Diagnostic> {
 /// check it), which environments can spend rendering on the other cores; the first validation
 /// waits for it. The built-in schema alone is compiled when first needed (see
 /// [`PendingSchema::start_extended`]).
-pub struct PendingSchema(LazyLock<Compiled, Box<dyn FnOnce() -> Compiled + Send>>);
+pub struct PendingSchema(LazyLock<Outcome, Box<dyn FnOnce() -> Outcome + Send>>);
 
-type Compiled = Result<ValuesSchema, Diagnostics>;
+type Outcome = Result<ValuesSchema, Diagnostics>;
 
 /// Stack of the thread that compiles the values schema. boon checks a schema against its
 /// metaschema recursively, several frames for each level of the schema's JSON: a project
@@ -563,9 +607,9 @@ impl PendingSchema {
     }
 
     /// Runs `work` on a thread of its own; without a thread to be had, when first needed.
-    fn spawn(work: Box<dyn FnOnce() -> Compiled + Send>) -> Self {
+    fn spawn(work: Box<dyn FnOnce() -> Outcome + Send>) -> Self {
         let work = std::sync::Arc::new(std::sync::Mutex::new(Some(work)));
-        let take = |w: &std::sync::Mutex<Option<Box<dyn FnOnce() -> Compiled + Send>>>| {
+        let take = |w: &std::sync::Mutex<Option<Box<dyn FnOnce() -> Outcome + Send>>>| {
             w.lock().ok().and_then(|mut w| w.take())
         };
         let theirs = work.clone();
@@ -573,7 +617,7 @@ impl PendingSchema {
             .name("values-schema".into())
             .stack_size(SCHEMA_THREAD_STACK)
             .spawn(move || take(&theirs).map(|w| w()));
-        let join: Box<dyn FnOnce() -> Compiled + Send> = Box::new(move || {
+        let join: Box<dyn FnOnce() -> Outcome + Send> = Box::new(move || {
             let done = match compiling {
                 // A panic while compiling is a bug: it surfaces as the panic it was.
                 Ok(thread) => thread
@@ -659,6 +703,8 @@ mod tests {
         let raw = parse(&file.text, &file.display).unwrap();
         let checked = check_metaschema(&raw, &file.display);
         assert!(checked.is_ok(), "{:?}", checked.err().map(|d| d.0));
+        // Nor are its references checked at run time.
+        assert!(check_refs(&raw, &file.display).is_ok());
         assert!(ValuesSchema::compile(&file.text, &file.display).is_ok());
     }
 
