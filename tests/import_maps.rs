@@ -267,7 +267,7 @@ fn bank_of_anthos_three_kustomize_environments_import_with_no_drift() {
     // for it (it was: 0 components).
     assert!(!stdout.contains("metadata.annotations of a"), "{stdout}");
     assert!(
-        stdout.contains("4 component(s) (accounts-db, frontend, ledger-db, loadgenerator)"),
+        stdout.contains("9 component(s) (accounts-db, contacts, userservice, frontend, balancereader, ledger-db, ledgerwriter, transactionhistory, loadgenerator)"),
         "{stdout}"
     );
     // The databases exist in development only: rendered there and nowhere else.
