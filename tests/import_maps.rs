@@ -130,6 +130,59 @@ fn an_ingress_and_a_config_map_with_labels_of_their_own_are_mapped() {
     );
 }
 
+// An Ingress with a default backend was kept verbatim ("spec.defaultBackend: the values have
+// no key for it"), as Bank of Anthos's is: it is `ingress.defaultBackend` now, to the
+// workload's own Service or another one, with rules or alone (an Ingress without rules).
+#[test]
+fn an_ingress_with_a_default_backend_is_mapped() {
+    let tmp = TempProject::empty();
+    let service = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  labels: {{app: {name}}}\nspec:\n  selector: {{app: {name}}}\n  ports:\n    - name: http\n      port: 80\n"
+        )
+    };
+    let text = [
+        deployment("web", "default"),
+        service("web"),
+        deployment("api", "default"),
+        service("api"),
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web-ingress\n  labels: {app: web}\n  annotations: {kubernetes.io/ingress.global-static-ip-name: web-ip}\nspec:\n  defaultBackend:\n    service:\n      name: web\n      port: {number: 80}\n  rules:\n    - http:\n        paths:\n          - path: /*\n            pathType: ImplementationSpecific\n            backend:\n              service:\n                name: web\n                port: {number: 80}\n".into(),
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  labels: {app: api}\nspec:\n  defaultBackend:\n    service:\n      name: api\n      port: {name: http}\n".into(),
+    ]
+    .join("---\n");
+    tmp.write("prod.yaml", &text);
+    let (_t, out, stdout) = import_and_prove(&[("prod", &tmp.path().join("prod.yaml"))]);
+    assert_eq!(kept(&stdout), Vec::<String>::new(), "{stdout}");
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    assert!(
+        base.contains("      name: web-ingress\n")
+            && base.contains("      defaultBackend:\n        port: 80\n"),
+        "{base}"
+    );
+    assert!(
+        base.contains("      defaultBackend:\n        port: http\n") && !base.contains("hosts: {}"),
+        "{base}"
+    );
+    // The Ingress of a default backend alone renders without rules.
+    let run = crate::support::Cli::new()
+        .args(["render", "-e", "prod"])
+        .in_dir(&out)
+        .run()
+        .exit(0);
+    let api = run
+        .stdout
+        .split("---")
+        .find(|d| d.contains("kind: Ingress") && d.contains("name: api\n"))
+        .unwrap();
+    assert!(!api.contains("rules"), "{api}");
+    assert!(
+        api.contains(
+            "  defaultBackend:\n    service:\n      name: api\n      port:\n        name: http\n"
+        ),
+        "{api}"
+    );
+}
+
 /// Distinct runs of eight values lines (indentation taken from the first, comments and blank
 /// lines left out, a run that leaves its first line's indentation not counted) that the files
 /// of environments/ hold more than once, as docs/import.md's table counts them.
@@ -268,6 +321,18 @@ fn bank_of_anthos_three_kustomize_environments_import_with_no_drift() {
     assert!(!stdout.contains("metadata.annotations of a"), "{stdout}");
     assert!(
         stdout.contains("9 component(s) (accounts-db, contacts, userservice, frontend, balancereader, ledger-db, ledgerwriter, transactionhistory, loadgenerator)"),
+        "{stdout}"
+    );
+    // Only kinds kforge has no values for stay verbatim: GKE's custom resources. The six
+    // Deployments and Services kept before were a lost `null` of a layer (layers.rs), the
+    // Ingress its `defaultBackend`.
+    assert_eq!(
+        kept(&stdout),
+        [
+            "BackendConfig frontend-backend-config: kforge has no values for a BackendConfig",
+            "FrontendConfig frontend-frontend-config: kforge has no values for a FrontendConfig",
+            "ManagedCertificate bank-of-anthos-cert: kforge has no values for a ManagedCertificate",
+        ],
         "{stdout}"
     );
     // The databases exist in development only: rendered there and nowhere else.

@@ -304,8 +304,16 @@ mod tests {
         assert_eq!(dev_web["sidecars"], Json::Null);
         assert!(dev_web.as_object().unwrap().contains_key("sidecars"));
         // Outside components, a `null` deletes.
-        assert_eq!(merged(&base, Some(&json!({"sidecars": null})))["sidecars"], Json::Null);
-        assert!(!merged(&base, Some(&json!({"sidecars": null}))).as_object().unwrap().contains_key("sidecars"));
+        assert_eq!(
+            merged(&base, Some(&json!({"sidecars": null})))["sidecars"],
+            Json::Null
+        );
+        assert!(
+            !merged(&base, Some(&json!({"sidecars": null})))
+                .as_object()
+                .unwrap()
+                .contains_key("sidecars")
+        );
     }
 
     #[test]
