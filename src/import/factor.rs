@@ -187,6 +187,40 @@ fn common_prefix(maps: &[&Map<String, Json>]) -> Map<String, Json> {
     out
 }
 
+/// The first entries to share of ordered maps (env) and how many maps start with them: the
+/// entries all of them have first, alike; else the first entries the most of them have alike
+/// (at least two), when every other map has none of their names (it deletes them, and its own
+/// entries keep their order; a map with one of them elsewhere could not keep its order).
+fn ordered_prefix(maps: &[&Map<String, Json>]) -> (Map<String, Json>, usize) {
+    let all = common_prefix(maps);
+    if !all.is_empty() {
+        return (all, maps.len());
+    }
+    let mut best: Option<(Map<String, Json>, usize)> = None;
+    for m in maps {
+        let Some(first) = m.iter().next() else {
+            continue;
+        };
+        let group: Vec<&Map<String, Json>> = maps
+            .iter()
+            .filter(|o| o.iter().next() == Some(first))
+            .copied()
+            .collect();
+        if group.len() < 2 || best.as_ref().is_some_and(|(_, n)| *n >= group.len()) {
+            continue;
+        }
+        let prefix = common_prefix(&group);
+        let others_clear = maps
+            .iter()
+            .filter(|o| o.iter().next() != Some(first))
+            .all(|o| prefix.keys().all(|k| !o.contains_key(k)));
+        if others_clear {
+            best = Some((prefix, group.len()));
+        }
+    }
+    best.unwrap_or_default()
+}
+
 /// [`common`] of the values under `key`. An ordered map ([`ORDERED`]) shares only the entries
 /// that every side has first, in one order, with one value: an overlay's entries come after
 /// base's, so sharing a later one would move it before others (and break `$(VAR)`).
@@ -271,12 +305,16 @@ fn share_value(key: &str, values: &[Option<&Json>], strict: bool) -> Option<(Jso
     }
     let maps: Option<Vec<&Map<String, Json>>> = present.iter().map(|v| v.as_object()).collect();
     if ORDERED.contains(&key) {
-        let prefix = common_prefix(&maps?);
+        let maps = maps?;
+        let (prefix, having) = ordered_prefix(&maps);
         if prefix.is_empty() {
             return None;
         }
+        // A map that does not start with it deletes each of its entries (it has none of
+        // them: its own entries then come in its own order).
+        let deletions = count((maps.len() - having) * prefix.len());
         let entry = lines(&Json::Object(prefix.clone()));
-        let gross = (count(present.len()) - 1) * count(entry);
+        let gross = (count(having) - 1) * count(entry) - deletions;
         return worth(gross, absent).then_some((Json::Object(prefix), gross - absent));
     }
     if let Some(maps) = maps.filter(|m| !WHOLE.contains(&key) && m.iter().all(|m| !m.is_empty())) {
@@ -757,6 +795,38 @@ mod tests {
         let shared = shared_by_components(&components.iter().collect::<Vec<_>>());
         assert_eq!(shared, http);
         assert_eq!(overlay(&shared, &exec), overlay(&http, &exec));
+    }
+
+    // Bank of Anthos: six components of nine start their env with VERSION, PORT and
+    // ENABLE_TRACING; the load generator's env has none of them, the databases have no env.
+    // Those three are shared; the load generator deletes them (its own entries keep their
+    // order), the databases delete env.
+    #[test]
+    fn env_first_entries_most_components_write_are_shared_when_the_others_have_none() {
+        let head = json!({"VERSION": "dev", "PORT": "8080", "ENABLE_TRACING": "true"});
+        let with = |own: Json| {
+            let mut env = head.clone();
+            for (k, v) in own.as_object().unwrap() {
+                env[k] = v.clone();
+            }
+            json!({"env": env})
+        };
+        let mut components: Vec<Json> = (0..6).map(|i| with(json!({"N": i.to_string()}))).collect();
+        components.push(json!({"env": {"FRONTEND_ADDR": "frontend:80", "USERS": "5"}}));
+        components.push(json!({"image": "db"}));
+        let all: Vec<&Json> = components.iter().collect();
+        let shared = shared_by_components(&all);
+        assert_eq!(shared["env"], head);
+        assert_eq!(
+            overlay(&shared, &components[6]),
+            Some(
+                json!({"env": {"FRONTEND_ADDR": "frontend:80", "USERS": "5", "VERSION": null, "PORT": null, "ENABLE_TRACING": null}})
+            )
+        );
+        // A map with one of them elsewhere than first could not keep its order: nothing shared.
+        components[6] = json!({"env": {"FRONTEND_ADDR": "frontend:80", "PORT": "8080"}});
+        let all: Vec<&Json> = components.iter().collect();
+        assert!(shared_by_components(&all).get("env").is_none());
     }
 
     #[test]
