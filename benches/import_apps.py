@@ -122,6 +122,9 @@ def main():
              [("staging", chart / "staging.yaml"), ("production", chart / "production.yaml")]),
             ("ingress-nginx static install (`deploy/static/provider/cloud`)",
              [("prod", APPS / "ingress-nginx" / "deploy.yaml")]),
+            ("Bank of Anthos Kustomize overlays, development + staging + production",
+             [(e, APPS / "bank-of-anthos" / f"{e}.yaml")
+              for e in ["development", "staging", "production"]]),
         ]
         print("| application | environments | objects | components | config sets | "
               "manifest lines | values lines | shared layers | 8-line blocks written twice | "

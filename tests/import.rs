@@ -17,7 +17,7 @@ fn lines(path: &Path) -> usize {
 }
 
 /// Values lines written (comments and blank lines left out).
-fn values_lines(project: &Path) -> usize {
+pub(crate) fn values_lines(project: &Path) -> usize {
     std::fs::read_dir(project.join("environments"))
         .unwrap()
         .map(|e| {

@@ -13,6 +13,13 @@ const MIN_BLOCK: usize = 3;
 /// block on a line of their own) with each block of at least [`MIN_BLOCK`] lines written more
 /// than once anchored where it first appears and aliased elsewhere; longest blocks first.
 pub fn alias_repeats(text: &str) -> String {
+    let mut names: Vec<String> = Vec::new();
+    let once = alias_blocks(text, &mut names);
+    merge_runs(&once, &mut names)
+}
+
+/// [`alias_repeats`] of single blocks; `names`: the anchors given, to which it adds.
+fn alias_blocks(text: &str, names: &mut Vec<String>) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let scalar = in_block_scalar(&lines);
     // Blocks by their text relative to their key's indentation: (key line, end) each.
@@ -41,7 +48,6 @@ pub fn alias_repeats(text: &str) -> String {
     let mut taken: Vec<(usize, usize)> = Vec::new();
     // Key line -> the anchor (`&name`) or alias (`*name`) written after it.
     let mut marks: BTreeMap<usize, String> = BTreeMap::new();
-    let mut names: Vec<String> = Vec::new();
     for group in groups {
         let free: Vec<(usize, usize)> = group
             .into_iter()
@@ -50,7 +56,7 @@ pub fn alias_repeats(text: &str) -> String {
         if free.len() < 2 {
             continue;
         }
-        let name = unique(anchor_name(&lines, free[0].0), &names);
+        let name = unique(anchor_name(&lines, free[0].0), names);
         for (n, &(a, b)) in free.iter().enumerate() {
             let sigil = if n == 0 { '&' } else { '*' };
             marks.insert(a, format!("{sigil}{name}"));
@@ -78,6 +84,144 @@ pub fn alias_repeats(text: &str) -> String {
                 out.push_str(line);
                 out.push('\n');
             }
+        }
+    }
+    out
+}
+
+/// Fewest lines, and entries, a run of a component's entries must have to be written once
+/// with a merge key.
+const MIN_RUN: usize = 6;
+
+/// `text` with each run of consecutive entries (two or more, [`MIN_RUN`] lines or more) that
+/// several components' maps (`components.<name>`, where the order of keys means nothing)
+/// write alike written once, as a merge key where it first appears
+/// (`<<: &accounts-db-shared` with the entries under it) and `<<: *accounts-db-shared` in
+/// the others: the two databases of Bank of Anthos share their volumes, port, account and pod
+/// settings, which no single key holds. Longest runs first; entries in block scalars are left
+/// alone.
+fn merge_runs(text: &str, names: &mut Vec<String>) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let scalar = in_block_scalar(&lines);
+    if scalar.iter().any(|s| *s) {
+        return text.to_string();
+    }
+    // Per component under a top-level `components:`: its name and entries (start, end).
+    let mut components: Vec<(&str, Vec<(usize, usize)>)> = Vec::new();
+    let mut in_components = false;
+    for (i, line) in lines.iter().enumerate() {
+        match indent(line) {
+            0 => in_components = key_of(line) == Some("components"),
+            2 if in_components => {
+                if let Some(name) = key_of(line) {
+                    components.push((name, Vec::new()));
+                } else {
+                    components.push(("", Vec::new()));
+                }
+            }
+            4 if in_components => {
+                if let Some((_, entries)) = components.last_mut() {
+                    entries.push((i, i + 1));
+                }
+            }
+            _ => {}
+        }
+        if indent(line) > 4
+            && in_components
+            && let Some((_, entries)) = components.last_mut()
+            && let Some(last) = entries.last_mut()
+        {
+            last.1 = i + 1;
+        }
+    }
+    let text_of = |(a, b): (usize, usize)| lines[a..b].join("\n");
+    // The longest run two components share, repeatedly, each entry in one run at most.
+    let mut taken: Vec<bool> = vec![false; lines.len()];
+    // Line -> what replaces it: the merge key's line (anchor or alias), the entries moved
+    // under it, or nothing (an alias's entries).
+    let mut anchors: BTreeMap<usize, (String, usize)> = BTreeMap::new();
+    let mut aliases: BTreeMap<usize, (String, usize)> = BTreeMap::new();
+    loop {
+        let mut best: Option<(usize, usize, usize, usize, usize)> = None; // lines, c1, e1, c2, e2... len
+        let mut best_len = 0;
+        for (ci, (_, a)) in components.iter().enumerate() {
+            for (cj, (_, b)) in components.iter().enumerate().skip(ci + 1) {
+                for i in 0..a.len() {
+                    for j in 0..b.len() {
+                        let mut n = 0;
+                        let mut size = 0;
+                        while i + n < a.len()
+                            && j + n < b.len()
+                            && !taken[a[i + n].0]
+                            && !taken[b[j + n].0]
+                            && text_of(a[i + n]) == text_of(b[j + n])
+                        {
+                            size += a[i + n].1 - a[i + n].0;
+                            n += 1;
+                        }
+                        if n >= 2 && size >= MIN_RUN && best.is_none_or(|(s, ..)| size > s) {
+                            best = Some((size, ci, i, cj, j));
+                            best_len = n;
+                        }
+                    }
+                }
+            }
+        }
+        let Some((_, ci, i, cj, j)) = best else {
+            break;
+        };
+        let run: Vec<String> = (0..best_len)
+            .map(|n| text_of(components[ci].1[i + n]))
+            .collect();
+        // Every later component with the same run (free) takes the alias too.
+        let mut sites = vec![(ci, i)];
+        for (ck, (_, c)) in components.iter().enumerate().skip(ci + 1) {
+            if ck == cj {
+                sites.push((cj, j));
+                continue;
+            }
+            if let Some(k) = (0..c.len().saturating_sub(best_len - 1))
+                .find(|&k| (0..best_len).all(|n| !taken[c[k + n].0] && text_of(c[k + n]) == run[n]))
+            {
+                sites.push((ck, k));
+            }
+        }
+        let name = unique(format!("{}-shared", components[ci].0), names);
+        names.push(name.clone());
+        for (n, &(c, k)) in sites.iter().enumerate() {
+            let start = components[c].1[k].0;
+            let end = components[c].1[k + best_len - 1].1;
+            for t in &mut taken[start..end] {
+                *t = true;
+            }
+            if n == 0 {
+                anchors.insert(start, (name.clone(), end));
+            } else {
+                aliases.insert(start, (name.clone(), end));
+            }
+        }
+    }
+    if anchors.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some((name, end)) = anchors.get(&i) {
+            out.push_str(&format!("    <<: &{name}\n"));
+            for line in &lines[i..*end] {
+                out.push_str("  ");
+                out.push_str(line);
+                out.push('\n');
+            }
+            i = *end;
+        } else if let Some((name, end)) = aliases.get(&i) {
+            out.push_str(&format!("    <<: *{name}\n"));
+            i = *end;
+        } else {
+            out.push_str(lines[i]);
+            out.push('\n');
+            i += 1;
         }
     }
     out
@@ -187,6 +331,36 @@ mod tests {
             alias_repeats(text),
             "components:\n  a:\n    probe: &a-probe\n      exec:\n        command: [x]\n      period: 5\n  b:\n    probe: *a-probe\n    port: 80\n"
         );
+    }
+
+    // Bank of Anthos's two databases share four settings in a row, none a block of three
+    // lines on its own: the run is written once under a merge key, where the order of keys
+    // means nothing (a component's map).
+    #[test]
+    fn a_run_of_entries_components_share_is_written_once_with_a_merge_key() {
+        let text = "components:\n  a:\n    kind: StatefulSet\n    ports:\n      - 5432\n    volumes:\n      - emptyDir: {}\n        name: data\n    account: default\n    image: a\n  b:\n    ports:\n      - 5432\n    volumes:\n      - emptyDir: {}\n        name: data\n    account: default\n    image: b\n";
+        assert_eq!(
+            alias_repeats(text),
+            "components:\n  a:\n    kind: StatefulSet\n    <<: &a-shared\n      ports:\n        - 5432\n      volumes:\n        - emptyDir: {}\n          name: data\n      account: default\n    image: a\n  b:\n    <<: *a-shared\n    image: b\n"
+        );
+        let file = crate::yaml::SourceFile::new("t.yaml", alias_repeats(text));
+        let doc = crate::yaml::parse_documents(&file.text, &file, crate::yaml::Limits::default())
+            .unwrap()
+            .remove(0);
+        let original = crate::yaml::SourceFile::new("o.yaml", text.to_string());
+        let was =
+            crate::yaml::parse_documents(&original.text, &original, crate::yaml::Limits::default())
+                .unwrap()
+                .remove(0);
+        assert_eq!(crate::yaml::to_json(&doc), crate::yaml::to_json(&was));
+        // Outside components (where order can mean something: env), or shorter, left alone.
+        let env = "env:\n  a:\n    x: 1\n    y: 2\n    z: 3\n  b:\n    x: 1\n    y: 2\n    z: 3\n";
+        assert_eq!(
+            alias_repeats(env),
+            "env:\n  a: &a\n    x: 1\n    y: 2\n    z: 3\n  b: *a\n"
+        );
+        let short = "components:\n  a:\n    p: 1\n    q: 2\n  b:\n    p: 1\n    q: 2\n";
+        assert_eq!(alias_repeats(short), short);
     }
 
     #[test]

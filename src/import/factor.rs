@@ -187,6 +187,40 @@ fn common_prefix(maps: &[&Map<String, Json>]) -> Map<String, Json> {
     out
 }
 
+/// The first entries to share of ordered maps (env) and how many maps start with them: the
+/// entries all of them have first, alike; else the first entries the most of them have alike
+/// (at least two), when every other map has none of their names (it deletes them, and its own
+/// entries keep their order; a map with one of them elsewhere could not keep its order).
+fn ordered_prefix(maps: &[&Map<String, Json>]) -> (Map<String, Json>, usize) {
+    let all = common_prefix(maps);
+    if !all.is_empty() {
+        return (all, maps.len());
+    }
+    let mut best: Option<(Map<String, Json>, usize)> = None;
+    for m in maps {
+        let Some(first) = m.iter().next() else {
+            continue;
+        };
+        let group: Vec<&Map<String, Json>> = maps
+            .iter()
+            .filter(|o| o.iter().next() == Some(first))
+            .copied()
+            .collect();
+        if group.len() < 2 || best.as_ref().is_some_and(|(_, n)| *n >= group.len()) {
+            continue;
+        }
+        let prefix = common_prefix(&group);
+        let others_clear = maps
+            .iter()
+            .filter(|o| o.iter().next() != Some(first))
+            .all(|o| prefix.keys().all(|k| !o.contains_key(k)));
+        if others_clear {
+            best = Some((prefix, group.len()));
+        }
+    }
+    best.unwrap_or_default()
+}
+
 /// [`common`] of the values under `key`. An ordered map ([`ORDERED`]) shares only the entries
 /// that every side has first, in one order, with one value: an overlay's entries come after
 /// base's, so sharing a later one would move it before others (and break `$(VAR)`).
@@ -271,12 +305,16 @@ fn share_value(key: &str, values: &[Option<&Json>], strict: bool) -> Option<(Jso
     }
     let maps: Option<Vec<&Map<String, Json>>> = present.iter().map(|v| v.as_object()).collect();
     if ORDERED.contains(&key) {
-        let prefix = common_prefix(&maps?);
+        let maps = maps?;
+        let (prefix, having) = ordered_prefix(&maps);
         if prefix.is_empty() {
             return None;
         }
+        // A map that does not start with it deletes each of its entries (it has none of
+        // them: its own entries then come in its own order).
+        let deletions = count((maps.len() - having) * prefix.len());
         let entry = lines(&Json::Object(prefix.clone()));
-        let gross = (count(present.len()) - 1) * count(entry);
+        let gross = (count(having) - 1) * count(entry) - deletions;
         return worth(gross, absent).then_some((Json::Object(prefix), gross - absent));
     }
     if let Some(maps) = maps.filter(|m| !WHOLE.contains(&key) && m.iter().all(|m| !m.is_empty())) {
@@ -326,6 +364,184 @@ fn worth(gross: i64, absent: i64) -> bool {
         gross > 0
     } else {
         gross >= 3 * absent
+    }
+}
+
+/// The built-in defaults (`chart-templates/values.yaml`) as JSON: the layer under base.yaml,
+/// whose keys a `null` must delete.
+pub fn builtin_defaults() -> Json {
+    let set = crate::render::TemplateSet::builtin();
+    set.defaults()
+        .first()
+        .and_then(|f| crate::yaml::parse_documents(&f.text, f, crate::yaml::Limits::default()).ok())
+        .and_then(|docs| docs.first().map(crate::yaml::to_json))
+        .unwrap_or_else(|| json!({}))
+}
+
+/// What every component of one environment's values `v` still writes alike in its own values
+/// (`components.<name>`), and writes otherwise in another environment, moved to the
+/// environment's top level, where the components' values are merged over it: Bank of Anthos's
+/// `environment: development` label, which all nine components of development carry and none
+/// of staging, is one `commonLabels` entry of that environment, not nine; a key every
+/// component deletes (`sidecars: null`) is deleted from the top level instead (set to `null`
+/// there where `defaults`, the built-in layer under it, has it). What a component writes alike
+/// in every environment stays its own, to be shared across environments in base.yaml.
+/// `elsewhere`: the other environments' components (each one's own values). Maps move their
+/// qualifying entries only; a probe moves whole; env moves only a first run of entries (so
+/// the order it renders in is the same). Nothing moves with fewer than two components.
+pub fn lift_common(v: &mut Json, defaults: &Json, elsewhere: &[&Map<String, Json>]) {
+    let Some(own) = v.get(COMPONENTS).and_then(Json::as_object) else {
+        return;
+    };
+    if own.len() < 2 {
+        return;
+    }
+    let all: Vec<&Json> = own.values().collect();
+    let Some(Json::Object(lifted)) = common(&all) else {
+        return;
+    };
+    let names: Vec<String> = own.keys().cloned().collect();
+    let Some(top) = v.as_object_mut() else {
+        return;
+    };
+    let mut components = top.remove(COMPONENTS).unwrap_or_default();
+    let mut own: Vec<&mut Map<String, Json>> = components
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|m| m.values_mut().filter_map(Json::as_object_mut))
+        .collect();
+    // Whether some component writes `value` otherwise at `path` in another environment.
+    let differs = |path: &[&str], value: &Json| {
+        names.iter().any(|c| {
+            elsewhere
+                .iter()
+                .filter_map(|e| e.get(c))
+                .any(|other| path.iter().try_fold(other, |at, k| at.get(*k)) != Some(value))
+        })
+    };
+    let mut place = Place {
+        path: Vec::new(),
+        differs: &differs,
+    };
+    lift_into(top, &mut own, &lifted, Some(defaults), &mut place);
+    top.insert(COMPONENTS.into(), components);
+}
+
+/// Where [`lift_into`] is, and whether a value there is an environment's own.
+struct Place<'a> {
+    path: Vec<String>,
+    differs: &'a dyn Fn(&[&str], &Json) -> bool,
+}
+
+impl Place<'_> {
+    fn qualifies(&self, key: &str, value: &Json) -> bool {
+        let mut path: Vec<&str> = self.path.iter().map(String::as_str).collect();
+        path.push(key);
+        (self.differs)(&path, value)
+    }
+}
+
+/// Moves from `own` into `top` what of `lifted` (what every map of `own` has alike) is the
+/// environment's own ([`Place::qualifies`]); `defaults`: the built-in values at this place.
+/// Whether anything moved.
+fn lift_into(
+    top: &mut Map<String, Json>,
+    own: &mut [&mut Map<String, Json>],
+    lifted: &Map<String, Json>,
+    defaults: Option<&Json>,
+    place: &mut Place<'_>,
+) -> bool {
+    let ordered = place
+        .path
+        .last()
+        .is_some_and(|k| ORDERED.contains(&k.as_str()));
+    let mut moved = false;
+    for (k, value) in lifted {
+        if place.path.is_empty() && (k == ENABLED || NEVER_EXCEPTED.contains(&k.as_str())) {
+            continue;
+        }
+        let default = defaults.and_then(|d| d.get(k));
+        match value {
+            Json::Object(entries) if !WHOLE.contains(&k.as_str()) && !ordered => {
+                // Merged over the top level's map: the entries move, the rest stays the
+                // components' own.
+                let mut inner: Vec<&mut Map<String, Json>> = own
+                    .iter_mut()
+                    .filter_map(|m| m.get_mut(k).and_then(Json::as_object_mut))
+                    .collect();
+                let mut at = match top.get(k) {
+                    Some(Json::Object(m)) => m.clone(),
+                    _ => Map::new(),
+                };
+                place.path.push(k.clone());
+                let any = lift_into(&mut at, &mut inner, entries, default, place);
+                place.path.pop();
+                if !any {
+                    continue;
+                }
+                moved = true;
+                top.insert(k.clone(), Json::Object(at));
+                // A map left empty adds nothing to the top level's.
+                for m in own.iter_mut() {
+                    if m.get(k)
+                        .and_then(Json::as_object)
+                        .is_some_and(Map::is_empty)
+                    {
+                        m.shift_remove(k);
+                    }
+                }
+            }
+            _ if !place.qualifies(k, value) => {
+                // The entries of an ordered map after it stay too (their order is meaning).
+                if ordered {
+                    break;
+                }
+            }
+            Json::Null => {
+                // Every component deletes it: the top level has it no more.
+                if default.is_some() {
+                    top.insert(k.clone(), Json::Null);
+                } else {
+                    top.shift_remove(k);
+                }
+                for m in own.iter_mut() {
+                    m.shift_remove(k);
+                }
+                moved = true;
+            }
+            other => {
+                // Replaced whole: what the components render (their `null`s applied to the
+                // top level's value).
+                let was = top.get(k).cloned().unwrap_or(Json::Null);
+                top.insert(k.clone(), applied(&was, other));
+                for m in own.iter_mut() {
+                    m.shift_remove(k);
+                }
+                moved = true;
+            }
+        }
+    }
+    moved
+}
+
+/// `upper` merged over `base` as a component's value is over the shared one: maps deeply,
+/// anything else replaced, a `null` deleting the key.
+fn applied(base: &Json, upper: &Json) -> Json {
+    match (base, upper) {
+        (Json::Object(b), Json::Object(u)) => {
+            let mut out = b.clone();
+            for (k, v) in u {
+                if v.is_null() {
+                    out.shift_remove(k);
+                    continue;
+                }
+                let merged = applied(out.get(k).unwrap_or(&Json::Null), v);
+                out.insert(k.clone(), merged);
+            }
+            Json::Object(out)
+        }
+        (_, Json::Object(u)) => applied(&json!({}), &Json::Object(u.clone())),
+        (_, u) => u.clone(),
     }
 }
 
@@ -480,6 +696,80 @@ mod tests {
         );
     }
 
+    // Bank of Anthos: every component of development carries `environment: development` and
+    // deletes the proxy sidecar the others run; each component of staging `cluster: staging`.
+    // That is the environment's, once, at its top level; what a component writes alike in
+    // every environment (its env) stays its own, to be shared in base.
+    #[test]
+    fn what_every_component_of_an_environment_writes_alike_is_the_environments() {
+        let defaults = builtin_defaults();
+        assert_eq!(defaults["service"]["port"], json!(80));
+        let comp = |labels: Json, extra: Json| {
+            let mut c = json!({"commonLabels": labels, "env": {"VERSION": "dev", "PORT": "8080"}});
+            for (k, v) in extra.as_object().unwrap() {
+                c[k] = v.clone();
+            }
+            c
+        };
+        let dev_labels = json!({"team": "a", "environment": "development"});
+        let mut dev = json!({
+            "sidecars": {"proxy": {"image": {"repository": "proxy"}}},
+            "commonLabels": {"app": "boa"},
+            "podSecurityContext": {"runAsUser": 1000},
+            "components": {
+                "web": comp(dev_labels.clone(), json!({"sidecars": null, "podSecurityContext": null})),
+                "api": comp(json!({"team": "b", "environment": "development"}), json!({"sidecars": null, "podSecurityContext": null})),
+            },
+        });
+        let staging = json!({
+            "web": comp(json!({"team": "a", "cluster": "staging"}), json!({})),
+            "api": comp(json!({"team": "b", "cluster": "staging"}), json!({})),
+        });
+        let staging = staging.as_object().unwrap();
+        lift_common(&mut dev, &defaults, &[staging]);
+        assert_eq!(
+            dev["commonLabels"],
+            json!({"app": "boa", "environment": "development"})
+        );
+        // No shared sidecar in development any more; a deleted key the built-in layer has
+        // (podSecurityContext: {}) is deleted at the top level.
+        assert!(dev.get("sidecars").is_none(), "{dev}");
+        assert_eq!(dev["podSecurityContext"], Json::Null);
+        assert_eq!(
+            dev["components"]["web"],
+            json!({"commonLabels": {"team": "a"}, "env": {"VERSION": "dev", "PORT": "8080"}})
+        );
+        // Nothing is lifted that each component writes alike everywhere, or from one component.
+        let before = dev.clone();
+        lift_common(&mut dev, &defaults, &[staging]);
+        assert_eq!(dev, before);
+        let mut one = json!({"components": {"web": comp(dev_labels, json!({}))}});
+        let was = one.clone();
+        lift_common(&mut one, &defaults, &[staging]);
+        assert_eq!(one, was);
+        // A probe moves whole, its deletions applied to the top level's.
+        let probe = json!({"httpGet": {"path": "/ready"}, "exec": null});
+        let mut v = json!({
+            "readinessProbe": {"exec": {"command": ["x"]}, "periodSeconds": 5},
+            "components": {"a": {"readinessProbe": probe}, "b": {"readinessProbe": probe}},
+        });
+        let elsewhere = json!({"a": {}});
+        lift_common(&mut v, &defaults, &[elsewhere.as_object().unwrap()]);
+        assert_eq!(
+            v["readinessProbe"],
+            json!({"periodSeconds": 5, "httpGet": {"path": "/ready"}})
+        );
+        assert_eq!(v["components"], json!({"a": {}, "b": {}}));
+        // env moves a first run of entries only: the order it renders in is the same.
+        let mut v = json!({"components": {
+            "a": {"env": {"X": "1", "Y": "2"}},
+            "b": {"env": {"X": "1", "Y": "2"}},
+        }});
+        let elsewhere = json!({"a": {"env": {"X": "1", "Y": "3"}}});
+        lift_common(&mut v, &defaults, &[elsewhere.as_object().unwrap()]);
+        assert!(v.get("env").is_none(), "{v}");
+    }
+
     #[test]
     fn a_probe_is_shared_or_written_whole_never_split() {
         let http = json!({"livenessProbe": {"httpGet": {"path": "/a", "port": 80}, "initialDelaySeconds": 5}});
@@ -505,6 +795,38 @@ mod tests {
         let shared = shared_by_components(&components.iter().collect::<Vec<_>>());
         assert_eq!(shared, http);
         assert_eq!(overlay(&shared, &exec), overlay(&http, &exec));
+    }
+
+    // Bank of Anthos: six components of nine start their env with VERSION, PORT and
+    // ENABLE_TRACING; the load generator's env has none of them, the databases have no env.
+    // Those three are shared; the load generator deletes them (its own entries keep their
+    // order), the databases delete env.
+    #[test]
+    fn env_first_entries_most_components_write_are_shared_when_the_others_have_none() {
+        let head = json!({"VERSION": "dev", "PORT": "8080", "ENABLE_TRACING": "true"});
+        let with = |own: Json| {
+            let mut env = head.clone();
+            for (k, v) in own.as_object().unwrap() {
+                env[k] = v.clone();
+            }
+            json!({"env": env})
+        };
+        let mut components: Vec<Json> = (0..6).map(|i| with(json!({"N": i.to_string()}))).collect();
+        components.push(json!({"env": {"FRONTEND_ADDR": "frontend:80", "USERS": "5"}}));
+        components.push(json!({"image": "db"}));
+        let all: Vec<&Json> = components.iter().collect();
+        let shared = shared_by_components(&all);
+        assert_eq!(shared["env"], head);
+        assert_eq!(
+            overlay(&shared, &components[6]),
+            Some(
+                json!({"env": {"FRONTEND_ADDR": "frontend:80", "USERS": "5", "VERSION": null, "PORT": null, "ENABLE_TRACING": null}})
+            )
+        );
+        // A map with one of them elsewhere than first could not keep its order: nothing shared.
+        components[6] = json!({"env": {"FRONTEND_ADDR": "frontend:80", "PORT": "8080"}});
+        let all: Vec<&Json> = components.iter().collect();
+        assert!(shared_by_components(&all).get("env").is_none());
     }
 
     #[test]

@@ -10,15 +10,20 @@ pub fn routes_to(ing: &Json, services: &[&str]) -> bool {
     backends(ing).any(|name| services.contains(&name))
 }
 
-/// The Service names of an Ingress's backends.
+/// The Service names of an Ingress's backends: its default backend's and its paths'.
 fn backends(ing: &Json) -> impl Iterator<Item = &str> {
-    ing.pointer("/spec/rules")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|r| r.pointer("/http/paths").and_then(Json::as_array))
-        .flatten()
-        .filter_map(|p| p.pointer("/backend/service/name").and_then(Json::as_str))
+    let fallback = ing
+        .pointer("/spec/defaultBackend/service/name")
+        .and_then(Json::as_str);
+    fallback.into_iter().chain(
+        ing.pointer("/spec/rules")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.pointer("/http/paths").and_then(Json::as_array))
+            .flatten()
+            .filter_map(|p| p.pointer("/backend/service/name").and_then(Json::as_str)),
+    )
 }
 
 /// The `ingress` values of a component (its values so far in `component`) that render `ing`
@@ -56,9 +61,14 @@ pub fn ingress(ing: &Json, component: &Json) -> Result<Json, String> {
     let spec = ing["spec"].as_object().ok_or("it has no spec")?;
     if let Some(k) = spec
         .keys()
-        .find(|k| !["ingressClassName", "tls", "rules"].contains(&k.as_str()))
+        .find(|k| !["ingressClassName", "defaultBackend", "tls", "rules"].contains(&k.as_str()))
     {
         return Err(format!("spec.{k}: the values have no key for it"));
+    }
+    let fullname = component.get("objectName").and_then(Json::as_str);
+    if let Some(fallback) = spec.get("defaultBackend") {
+        let route = backend_values(fallback, fullname, "spec.defaultBackend")?;
+        v.insert("defaultBackend".into(), route);
     }
     if let Some(class) = spec.get("ingressClassName") {
         match class.as_str() {
@@ -71,12 +81,14 @@ pub fn ingress(ing: &Json, component: &Json) -> Result<Json, String> {
     if let Some(tls) = spec.get("tls") {
         v.insert("tls".into(), tls_map(tls)?);
     }
-    let rules = spec
-        .get("rules")
-        .and_then(Json::as_array)
-        .filter(|r| !r.is_empty())
-        .ok_or("it has no rules")?;
-    let fullname = component.get("objectName").and_then(Json::as_str);
+    // An Ingress of a default backend alone has no rules: the template writes none for no hosts.
+    let rules = match spec.get("rules") {
+        None if v.contains_key("defaultBackend") => &Vec::new(),
+        rules => rules
+            .and_then(Json::as_array)
+            .filter(|r| !r.is_empty())
+            .ok_or("it has no rules")?,
+    };
     let mut hosts = Map::new();
     for rule in rules {
         let rule = rule.as_object().ok_or("a rule is not a map")?;
@@ -124,7 +136,10 @@ pub fn ingress(ing: &Json, component: &Json) -> Result<Json, String> {
         hosts.insert(host.to_string(), json!({"paths": paths}));
     }
     in_key_order(&hosts, "its rules (by host, none first)")?;
-    v.insert("hosts".into(), Json::Object(hosts));
+    // No hosts (a default backend alone): the default, `{}`, not written.
+    if !hosts.is_empty() {
+        v.insert("hosts".into(), Json::Object(hosts));
+    }
     Ok(Json::Object(v))
 }
 
@@ -198,23 +213,34 @@ fn path_values(p: &Json, fullname: Option<&str>) -> Result<(String, Json), Strin
     }
     let backend = p
         .get("backend")
-        .and_then(Json::as_object)
         .ok_or_else(|| format!("path {path} has no backend"))?;
+    let what = format!("path {path}'s backend");
+    if let Json::Object(b) = backend_values(backend, fullname, &what)? {
+        route.extend(b);
+    }
+    Ok((path.to_string(), Json::Object(route)))
+}
+
+/// A backend (a path's, or the default one) as {service, port}: `service` unless it is the
+/// component's own (`fullname`), `port` a number or a name; `what` names it in a reason.
+fn backend_values(backend: &Json, fullname: Option<&str>, what: &str) -> Result<Json, String> {
+    let backend = backend
+        .as_object()
+        .ok_or_else(|| format!("{what} is not a map"))?;
     let service = backend
         .get("service")
         .and_then(Json::as_object)
         .filter(|_| backend.len() == 1)
-        .ok_or_else(|| format!("path {path}'s backend is not a Service"))?;
+        .ok_or_else(|| format!("{what} is not a Service"))?;
     let name = service
         .get("name")
         .and_then(Json::as_str)
         .filter(|_| service.len() == 2)
-        .ok_or_else(|| format!("path {path}'s backend has no Service name and port"))?;
+        .ok_or_else(|| format!("{what} has no Service name and port"))?;
+    let mut route = Map::new();
     if Some(name) != fullname {
         if !dns_name(name, 63, false) || name.starts_with(|c: char| c.is_ascii_digit()) {
-            return Err(format!(
-                "path {path}'s backend {name:?} is not a Service name"
-            ));
+            return Err(format!("{what} {name:?} is not a Service name"));
         }
         route.insert("service".into(), json!(name));
     }
@@ -222,7 +248,7 @@ fn path_values(p: &Json, fullname: Option<&str>) -> Result<(String, Json), Strin
         .get("port")
         .and_then(Json::as_object)
         .filter(|p| p.len() == 1)
-        .ok_or_else(|| format!("path {path}'s backend port is not one number or name"))?;
+        .ok_or_else(|| format!("{what} port is not one number or name"))?;
     match (port.get("number"), port.get("name")) {
         (Some(n), None) if n.is_u64() => {
             route.insert("port".into(), n.clone());
@@ -230,13 +256,9 @@ fn path_values(p: &Json, fullname: Option<&str>) -> Result<(String, Json), Strin
         (None, Some(Json::String(n))) if dns_name(n, 15, false) => {
             route.insert("port".into(), json!(n));
         }
-        _ => {
-            return Err(format!(
-                "path {path}'s backend port is not a number or a name"
-            ));
-        }
+        _ => return Err(format!("{what} port is not a number or a name")),
     }
-    Ok((path.to_string(), Json::Object(route)))
+    Ok(Json::Object(route))
 }
 
 /// Puts into `v` the metadata of `meta` beyond what kforge gives the object anyway: its
@@ -323,12 +345,33 @@ mod tests {
         let v = ingress(&no_label, &component()).unwrap();
         assert_eq!(v["sharedLabels"], json!(false));
         assert_eq!(v["labels"], json!({"tier": "edge"}));
+        // A default backend is `defaultBackend` (Bank of Anthos's Ingress has one); one that
+        // is not a Service's is a reason.
         let mut default_backend = base.clone();
-        default_backend["spec"]["defaultBackend"] = json!({});
+        default_backend["spec"]["defaultBackend"] =
+            json!({"service": {"name": "web", "port": {"number": 80}}});
+        let v = ingress(&default_backend, &component()).unwrap();
+        assert_eq!(v["defaultBackend"], json!({"port": 80}));
+        default_backend["spec"]["defaultBackend"] =
+            json!({"service": {"name": "api", "port": {"name": "http"}}});
+        let v = ingress(&default_backend, &component()).unwrap();
+        assert_eq!(
+            v["defaultBackend"],
+            json!({"service": "api", "port": "http"})
+        );
+        // With no rules, it is the Ingress's one backend.
+        default_backend["spec"]
+            .as_object_mut()
+            .unwrap()
+            .remove("rules");
+        assert!(routes_to(&default_backend, &["api"]));
+        let v = ingress(&default_backend, &component()).unwrap();
+        assert!(v.get("hosts").is_none(), "{v}");
+        default_backend["spec"]["defaultBackend"] = json!({"resource": {}});
         assert!(
             ingress(&default_backend, &component())
                 .unwrap_err()
-                .contains("defaultBackend")
+                .contains("spec.defaultBackend is not a Service")
         );
         let mut twice = base.clone();
         let rule = twice["spec"]["rules"][0].clone();

@@ -149,26 +149,47 @@ fn layer_name(group: &[usize], names: &[&str], taken: &[Layer]) -> String {
 }
 
 /// `base` with `upper` merged over it as values layers merge: maps deeply, anything else
-/// replaced, `null` deleting the key; a new key comes after those `base` has.
+/// replaced, `null` deleting the key; a new key comes after those `base` has. Inside a
+/// component's own values (`components.<name>`) a `null` is kept, as the values layers keep it
+/// there (`values::components::own_values`): it deletes the shared key of that name, whichever
+/// layer wrote it, so an overlay recomputed over a layer must still write it.
 pub fn merged(base: &Json, upper: Option<&Json>) -> Json {
     let mut out = base.clone();
     if let Some(upper) = upper {
-        merge_into(&mut out, upper);
+        merge_into(&mut out, upper, Depth::Root);
     }
     out
 }
 
-fn merge_into(base: &mut Json, upper: &Json) {
+/// Where a merge is: at the root, in `components`, or in a component's own values (where a
+/// `null` is kept as the value).
+#[derive(Clone, Copy, PartialEq)]
+enum Depth {
+    Root,
+    Components,
+    Component,
+}
+
+fn merge_into(base: &mut Json, upper: &Json, depth: Depth) {
+    let keep = depth == Depth::Component;
     match (base, upper) {
         (Json::Object(b), Json::Object(u)) => {
             for (k, v) in u {
-                if v.is_null() {
+                if v.is_null() && !keep {
                     b.shift_remove(k);
                     continue;
                 }
+                let inner = match depth {
+                    Depth::Root if k == crate::values::COMPONENTS => Depth::Components,
+                    Depth::Root => Depth::Root,
+                    Depth::Components | Depth::Component => Depth::Component,
+                };
                 match b.get_mut(k) {
                     Some(existing) if existing.is_object() && v.is_object() => {
-                        merge_into(existing, v);
+                        merge_into(existing, v, inner);
+                    }
+                    _ if keep || inner == Depth::Component => {
+                        b.insert(k.clone(), v.clone());
                     }
                     _ => {
                         b.insert(k.clone(), without_nulls(v));
@@ -176,6 +197,7 @@ fn merge_into(base: &mut Json, upper: &Json) {
                 }
             }
         }
+        (b, u) if keep => *b = u.clone(),
         (b, u) => *b = without_nulls(u),
     }
 }
@@ -255,6 +277,43 @@ mod tests {
         assert!(layers.is_empty(), "{layers:?}");
         let two = [Some(json!({"b": 1, "c": 2})), Some(json!({"b": 1, "c": 2}))];
         assert!(shared_layers(&base, &two, &["x", "y"]).0.is_empty());
+    }
+
+    // Bank of Anthos: base shares the proxy sidecar, development's components delete it
+    // (`sidecars: null`); once development builds on a layer, its overlay is recomputed over
+    // base and the layer, and must still delete it (the values keep a component's `null`
+    // whichever layer wrote it). It did not: the proxy rendered in development's pods.
+    #[test]
+    fn a_components_null_survives_an_overlay_recomputed_over_a_layer() {
+        let base = json!({
+            "sidecars": {"proxy": {"image": {"repository": "proxy"}}},
+            "components": {"web": {"objectName": "web"}, "api": {"objectName": "api"}},
+        });
+        let shared = json!({"a": 1, "b": 2, "c": 3, "d": 4, "e": 5});
+        let dev = json!({"components": {"web": {"sidecars": null}, "api": {"sidecars": null}}, "y": shared});
+        let staging = json!({"y": shared, "z": 3});
+        let production = json!({"z": 3, "w": 4});
+        let overlays = [Some(dev), Some(staging), Some(production)];
+        let names = ["development", "staging", "production"];
+        let (layers, envs) = shared_layers(&base, &overlays, &names);
+        assert!(!layers.is_empty(), "{layers:?}");
+        for (e, o) in envs.iter().zip(&overlays) {
+            assert_eq!(rebuilt(&base, &layers, e), merged(&base, o.as_ref()));
+        }
+        let dev_web = &rebuilt(&base, &layers, &envs[0])["components"]["web"];
+        assert_eq!(dev_web["sidecars"], Json::Null);
+        assert!(dev_web.as_object().unwrap().contains_key("sidecars"));
+        // Outside components, a `null` deletes.
+        assert_eq!(
+            merged(&base, Some(&json!({"sidecars": null})))["sidecars"],
+            Json::Null
+        );
+        assert!(
+            !merged(&base, Some(&json!({"sidecars": null})))
+                .as_object()
+                .unwrap()
+                .contains_key("sidecars")
+        );
     }
 
     #[test]

@@ -477,8 +477,11 @@ fn plan(inputs: &[EnvInput], keep: &[Key], cautious: bool) -> Plan {
             json!({})
         }
     };
-    let frames = |sharing: Sharing| -> Vec<Json> {
-        inputs
+    let defaults = factor::builtin_defaults();
+    // `lift`: what all of an environment's components still write alike after sharing goes
+    // to its top level ([`factor::lift_common`]).
+    let frames = |(sharing, lift): (Sharing, bool)| -> Vec<Json> {
+        let frames = inputs
             .iter()
             .zip(&env_components)
             .map(|(input, components)| {
@@ -494,16 +497,44 @@ fn plan(inputs: &[EnvInput], keep: &[Key], cautious: bool) -> Plan {
                 let ns = env_namespace(&input.objects);
                 shared_frame(components, ns, any_component, unset, shared)
             })
+            .collect::<Vec<Json>>();
+        if !lift {
+            return frames;
+        }
+        let own: Vec<Map<String, Json>> = frames
+            .iter()
+            .map(|f| {
+                f.get("components")
+                    .and_then(Json::as_object)
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+        frames
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut frame)| {
+                let elsewhere: Vec<&Map<String, Json>> = own
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, o)| (j != i).then_some(o))
+                    .collect();
+                factor::lift_common(&mut frame, &defaults, &elsewhere);
+                frame
+            })
             .collect()
     };
     let names = env_names(inputs);
-    let ways: &[Sharing] = if cautious {
-        &[Sharing::AllAlike]
+    let ways: &[(Sharing, bool)] = if cautious {
+        &[(Sharing::AllAlike, false)]
     } else {
         &[
-            Sharing::PerEnvironment,
-            Sharing::Everywhere,
-            Sharing::AllAlike,
+            (Sharing::PerEnvironment, false),
+            (Sharing::Everywhere, false),
+            (Sharing::AllAlike, false),
+            (Sharing::PerEnvironment, true),
+            (Sharing::Everywhere, true),
+            (Sharing::AllAlike, true),
         ]
     };
     let best = ways
