@@ -291,3 +291,36 @@ fn a_hash_named_set_takes_labels_and_annotations_too() {
         serde_json::json!({"owner": "team-a"})
     );
 }
+
+/// Review finding 13: a folder inside a set (`config/krakend/partials/`) was skipped without a
+/// word, so its files never shipped.
+#[test]
+fn a_folder_inside_a_config_set_is_refused() {
+    let p = TempProject::reference();
+    p.write("config/krakend/partials/rate.json", "{}\n");
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(2)
+        .stderr_has("config/krakend/partials/ is a folder inside a config set");
+}
+
+/// Review finding 14: a typo of a config set's plain name (which references are rewritten
+/// from) was only an info ("deployed separately?"): the pod never starts.
+#[test]
+fn a_near_miss_of_a_config_sets_plain_name_is_a_warning_naming_it() {
+    let p = TempProject::reference();
+    p.write(
+        "environments/dev.yaml",
+        &format!(
+            "{}\nenvFrom:\n  - configMapRef: {{name: krakend-krakand}}\n",
+            std::fs::read_to_string(p.path().join("environments/dev.yaml")).unwrap()
+        ),
+    );
+    p.kforge().args(["golden", "update"]).run().exit(0);
+    p.kforge()
+        .args(["check"])
+        .run()
+        .stderr_has("warning[missing-config-ref]")
+        .stderr_has("ConfigMap `krakend-krakand` is not in the set; did you mean `krakend-krakend` (ConfigMap `krakend-krakend-");
+}

@@ -34,18 +34,22 @@ struct Reference {
 pub fn check(docs: &[Document], opts: &Options, sink: &mut Sink<'_>) {
     // (kind, namespace, name) → the keys of the object.
     let mut present: HashMap<(&str, &str, &str), HashSet<&str>> = HashMap::new();
-    // (kind, namespace) → the names of that kind there, in input order.
-    let mut names: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+    // (kind, namespace) → the names of that kind there, in input order, each as (a name it is
+    // referred to by, the object's name).
+    let mut names: HashMap<(&str, &str), Vec<(&str, &str)>> = HashMap::new();
     let mut kinds: HashSet<&str> = HashSet::new();
     for d in docs {
         let Some(kind) = REFERENCED_KINDS.iter().find(|k| **k == d.kind) else {
             continue;
         };
         kinds.insert(kind);
-        names
-            .entry((kind, d.namespace.as_str()))
-            .or_default()
-            .push(d.name.as_str());
+        let list = names.entry((kind, d.namespace.as_str())).or_default();
+        list.push((d.name.as_str(), d.name.as_str()));
+        // A hash-named ConfigMap (kforge's config sets, Kustomize's generators) is referred to
+        // by its plain name in values and rewritten: a typo of the plain name is a typo too.
+        if let Some(plain) = without_hash_suffix(&d.name) {
+            list.push((plain, d.name.as_str()));
+        }
         let keys = present
             .entry((kind, d.namespace.as_str(), d.name.as_str()))
             .or_default();
@@ -73,14 +77,21 @@ pub fn check(docs: &[Document], opts: &Options, sink: &mut Sink<'_>) {
                     .get(&(r.kind, doc.namespace.as_str()))
                     .and_then(|list| one_edit_away(&r.name, list));
                 match near {
-                    Some(meant) => sink.report(
+                    Some((meant, full)) => sink.report(
                         rule,
                         doc,
                         &r.at,
-                        format!(
-                            "{} `{}` is not in the set; did you mean `{meant}`?",
-                            r.kind, r.name
-                        ),
+                        if meant == full {
+                            format!(
+                                "{} `{}` is not in the set; did you mean `{meant}`?",
+                                r.kind, r.name
+                            )
+                        } else {
+                            format!(
+                                "{} `{}` is not in the set; did you mean `{meant}` ({} `{full}`, named with a hash of its content; a reference to `{meant}` is rewritten to it)?",
+                                r.kind, r.name, r.kind
+                            )
+                        },
                     ),
                     None => sink.report_as(
                         rule,
@@ -112,13 +123,30 @@ pub fn check(docs: &[Document], opts: &Options, sink: &mut Sink<'_>) {
     }
 }
 
-/// The name of `names` one edit (insertion, deletion, substitution or transposition) away
-/// from `name`, the first in input order.
-fn one_edit_away<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
+/// The object of `names` whose name, or plain name without its hash suffix, is `name` with
+/// at most one edit (insertion, deletion, substitution or transposition), the first in input
+/// order; exactly its name is not a near miss (it is present).
+fn one_edit_away<'a>(name: &str, names: &[(&'a str, &'a str)]) -> Option<(&'a str, &'a str)> {
     names
         .iter()
+        .find(|(called, full)| {
+            let d = strsim::damerau_levenshtein(name, called);
+            d == 1 || (d == 0 && called != full)
+        })
         .copied()
-        .find(|n| strsim::damerau_levenshtein(name, n) == 1)
+}
+
+/// `name` without a trailing `-` and 10 lowercase letters or digits with at least one digit
+/// (a content hash: `krakend-krakend-7cea5a9a4b`), if it has one.
+fn without_hash_suffix(name: &str) -> Option<&str> {
+    let (plain, hash) = name.rsplit_once('-')?;
+    (!plain.is_empty()
+        && hash.len() == 10
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && hash.bytes().any(|b| b.is_ascii_digit()))
+    .then_some(plain)
 }
 
 fn optional(n: &Node) -> bool {

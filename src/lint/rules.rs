@@ -321,7 +321,7 @@ rules![
         "declare the port in every selected workload, or narrow the selector (e.g. by app.kubernetes.io/component)",
         []},
     {"missing-config-ref", References, Warning,
-        "A pod's volume, projected source, envFrom or env valueFrom names a ConfigMap or Secret (or a key of one) that is not in the set, while the set holds objects of that kind. A name one edit away from one in the set is a typo (warning, with the name meant); any other is taken as deployed separately (info), and nothing is reported for objects kforge-lint.yaml declares under `external:`. `optional: true` references are exempt.",
+        "A pod's volume, projected source, envFrom or env valueFrom names a ConfigMap or Secret (or a key of one) that is not in the set, while the set holds objects of that kind. A name one edit away from one in the set, or from the plain name of a hash-named ConfigMap (`app-config` of `app-config-7cea5a9a4b`, which references are rewritten from), is a typo (warning, with the name meant); any other is taken as deployed separately (info), and nothing is reported for objects kforge-lint.yaml declares under `external:`. `optional: true` references are exempt.",
         "fix the name or key, add the object to the chart, mark the reference optional: true, or declare an object deployed separately in kforge-lint.yaml (`external: [ConfigMap/name, Secret/prefix-*]`)",
         [("kube-linter", "env-value-from")]},
     {"missing-service-account", References, Warning,

@@ -184,10 +184,18 @@ fn list_set(
             path: path.clone(),
             source,
         })?;
-        if name.starts_with('.') || !meta.is_file() {
+        let display = format!("{CONFIG_DIR}/{set}/{name}");
+        if name.starts_with('.') {
             continue;
         }
-        let display = format!("{CONFIG_DIR}/{set}/{name}");
+        if meta.is_dir() {
+            return Err(TemplateSetError::SubfolderInConfigSet {
+                path: crate::project::escaped(&display),
+            });
+        }
+        if !meta.is_file() {
+            continue;
+        }
         check_inside(real_root, &path, &display)?;
         if !is_config_map_key(&name) {
             return Err(TemplateSetError::NotAConfigMapKey {

@@ -99,6 +99,14 @@ pub enum TemplateSetError {
         /// The file, control characters escaped.
         path: String,
     },
+    /// A folder inside a config set: a ConfigMap's keys are flat, so its files would never ship.
+    #[error(
+        "{path}/ is a folder inside a config set: a ConfigMap holds files only, so nothing in it would be shipped or mounted; move its files into the set's folder (they become keys of the ConfigMap), into a set of their own (`configFiles: {{<name>: ...}}` and config/<name>/), or out of config/"
+    )]
+    SubfolderInConfigSet {
+        /// The folder, control characters escaped.
+        path: String,
+    },
     /// Config sources past their bound, found from the files' sizes before reading them.
     #[error(
         "{what} {limit} bytes ({bytes} bytes so far, from the files' sizes; nothing was read): a ConfigMap holds at most 1 MiB, so split the set, or ship large files in the image"
