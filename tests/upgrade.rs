@@ -460,3 +460,41 @@ fn a_record_cut_short_is_not_used() {
     assert_eq!(cut.stderr, from_record.stderr);
     cut.stderr_has("in environments `dev`, `prod` and `staging`");
 }
+
+/// Review findings 17 and 22: a hook Job made a plain Job passed (Helm then fails creating it
+/// beside the hook's Job left in the cluster), and a plain Job was refused on every release
+/// because its pods carried the chart version.
+#[test]
+fn a_hook_made_plain_is_refused_and_a_plain_job_upgrades_when_unchanged() {
+    let p = TempProject::example("web-worker");
+    p.kforge().args(["build"]).run().exit(0);
+    let base = std::fs::read_to_string(p.path().join("environments/base.yaml")).unwrap();
+    assert!(base.contains("    hook: {phases: [pre-install, pre-upgrade], weight: -5}\n"));
+    let plain = base.replace(
+        "    hook: {phases: [pre-install, pre-upgrade], weight: -5}\n",
+        "",
+    );
+    p.write(
+        "environments/base.yaml",
+        &plain.replace("version: 1.0.0", "version: 1.0.1"),
+    );
+    p.kforge().args(["golden", "update"]).run().exit(0);
+    let run = p.kforge().args(["check"]).run().exit(1);
+    run.stderr_has("error[hook-became-plain]: Job shop-migrate: was a Helm hook (`helm.sh/hook: pre-install,pre-upgrade`) in the last release")
+        .stderr_has("exists and cannot be imported into the current release");
+    // Acknowledged (the hook's Job deleted first), 1.0.1 ships; 1.0.2 changes nothing in the
+    // Job but the chart version: its pod template is the same, so nothing is refused.
+    p.write(
+        "kforge-lint.yaml",
+        "acknowledge:\n  - {rule: hook-became-plain, object: Job/shop-migrate, release: 1.0.1, reason: deleted first}\n",
+    );
+    p.kforge().args(["build"]).run().exit(0);
+    p.write(
+        "environments/base.yaml",
+        &plain.replace("version: 1.0.0", "version: 1.0.2"),
+    );
+    p.kforge().args(["golden", "update"]).run().exit(0);
+    let run = p.kforge().args(["check"]).run().exit(0);
+    assert!(!run.stderr.contains("immutable-job"), "{}", run.stderr);
+    run.stderr_has("prod from 1.0.1");
+}

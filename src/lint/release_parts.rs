@@ -13,7 +13,8 @@ use crate::yaml::{Map, Node, Value};
 /// no rule reads any of it: a kind no rule compares, or a hook (Helm deletes and recreates a
 /// hook; it never updates one). Origins are the object's own.
 pub fn compared_parts(doc: &Document) -> Option<Node> {
-    if !UPGRADE_KINDS.contains(&doc.kind.as_str()) || is_hook(doc) {
+    let hook = is_hook(doc);
+    if !UPGRADE_KINDS.contains(&doc.kind.as_str()) && !hook {
         return None;
     }
     let node = &doc.node;
@@ -25,7 +26,15 @@ pub fn compared_parts(doc: &Document) -> Option<Node> {
         }
     }
     if let Some(meta) = map.get("metadata") {
-        out.insert("metadata".to_string(), metadata(meta));
+        out.insert("metadata".to_string(), metadata(meta, hook));
+    }
+    if hook {
+        // A hook is never updated: only that it was one, and how Helm deletes it, is read
+        // (an object that was a hook and is a plain one now).
+        return Some(Node {
+            value: Value::Map(out),
+            origin: node.origin.clone(),
+        });
     }
     let spec = map.get("spec");
     match (api_group(node), doc.kind.as_str()) {
@@ -107,9 +116,9 @@ pub fn compared_parts(doc: &Document) -> Option<Node> {
     })
 }
 
-/// An object's name, namespace and the one annotation a rule reads (`helm.sh/resource-policy`,
-/// which keeps a removed object); the hook annotations go with the hooks.
-fn metadata(meta: &Node) -> Node {
+/// An object's name, namespace and the annotations a rule reads: `helm.sh/resource-policy`,
+/// which keeps a removed object, and of a hook `helm.sh/hook` and its delete policy.
+fn metadata(meta: &Node, hook: bool) -> Node {
     let mut out = Map::default();
     if let Some(m) = meta.as_map() {
         for key in ["name", "namespace"] {
@@ -118,7 +127,16 @@ fn metadata(meta: &Node) -> Node {
             }
         }
         if let Some(annotations) = m.get("annotations") {
-            let kept = only(annotations, &["helm.sh/resource-policy"]);
+            let keys: &[&str] = if hook {
+                &[
+                    "helm.sh/resource-policy",
+                    "helm.sh/hook",
+                    "helm.sh/hook-delete-policy",
+                ]
+            } else {
+                &["helm.sh/resource-policy"]
+            };
+            let kept = only(annotations, keys);
             if kept.as_map().is_some_and(|m| !m.is_empty()) {
                 out.insert("annotations".to_string(), kept);
             }

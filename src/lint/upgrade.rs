@@ -19,7 +19,7 @@ use super::config::Options;
 use super::rules::{RuleId, rule_id};
 use super::sink::{Sink, path};
 use crate::diag::{Diagnostic, Severity};
-use crate::manifest::Document;
+use crate::manifest::{Document, HookKind};
 use crate::yaml::{Node, to_json};
 
 /// The API server's refusal of a StatefulSet update (apps/validation ValidateStatefulSetUpdate).
@@ -77,12 +77,20 @@ pub fn upgrade_findings(
         .filter(|d| !is_hook(d))
         .map(|d| (identity(d), d))
         .collect();
+    let old_hooks: BTreeMap<(&str, &str, &str), &Document> = before
+        .docs
+        .iter()
+        .filter(|d| is_hook(d) && d.hook().is_some_and(|h| h.kind == HookKind::Lifecycle))
+        .map(|d| (identity(d), d))
+        .collect();
     let mut seen = std::collections::BTreeSet::new();
     for new in after.docs.iter().filter(|d| !is_hook(d)) {
         let key = identity(new);
         seen.insert(key);
         if let Some(old) = old.get(&key) {
             check.updated(old, new);
+        } else if let Some(hook) = old_hooks.get(&key) {
+            check.hook_became_plain(hook, new);
         }
     }
     for (key, old) in &old {
@@ -519,6 +527,40 @@ impl Check<'_> {
     }
 
     /// The data-loss rule on an object the new release no longer has.
+    /// An object the last release created as a Helm hook, a plain object of the release now:
+    /// Helm creates it, and fails if the hook's object is still there, as it is unless its
+    /// delete policy removed it (`hook-succeeded`, after a success).
+    fn hook_became_plain(&mut self, hook: &Document, new: &Document) {
+        let policy = hook
+            .node
+            .get_path(&["metadata", "annotations", "helm.sh/hook-delete-policy"])
+            .and_then(Node::as_str)
+            .unwrap_or("before-hook-creation");
+        let events = hook.hook().map(|h| h.events.join(",")).unwrap_or_default();
+        let deleted_on_success = policy.split(',').any(|p| p.trim() == "hook-succeeded");
+        let (severity, why) = if deleted_on_success {
+            (
+                Some(Severity::Warning),
+                Some(format!(
+                    "its delete policy `{policy}` removes it after a success: the upgrade fails only if its last run failed and it is still there"
+                )),
+            )
+        } else {
+            (None, None)
+        };
+        self.report_as(
+            rule_id!("hook-became-plain"),
+            severity,
+            new,
+            &["metadata", "name"],
+            format!(
+                "was a Helm hook (`helm.sh/hook: {events}`) in the last release and is a plain object of the release now; a hook is not part of the release, and with delete policy `{policy}` it stays in the cluster after it runs, so `helm upgrade` fails creating this one: `{} \"{}\" ... exists and cannot be imported into the current release: invalid ownership metadata`",
+                new.kind, new.name
+            ),
+            why,
+        );
+    }
+
     fn removed(&mut self, old: &Document) {
         let keep = old
             .node
