@@ -498,3 +498,31 @@ fn a_hook_made_plain_is_refused_and_a_plain_job_upgrades_when_unchanged() {
     assert!(!run.stderr.contains("immutable-job"), "{}", run.stderr);
     run.stderr_has("prod from 1.0.1");
 }
+
+/// Review finding 15: enabling the autoscaler dropped `spec.replicas` without a word; Helm
+/// then removes it and the Deployment runs one pod until the autoscaler reacts.
+#[test]
+fn enabling_the_autoscaler_warns_that_replicas_drop_to_one() {
+    let p = TempProject::reference();
+    p.kforge().args(["build"]).run().exit(0);
+    let base = std::fs::read_to_string(p.path().join("environments/base.yaml")).unwrap();
+    p.write(
+        "environments/base.yaml",
+        &base.replace("version: 1.0.0", "version: 1.0.1"),
+    );
+    let staging = std::fs::read_to_string(p.path().join("environments/staging.yaml")).unwrap();
+    p.write(
+        "environments/staging.yaml",
+        &format!("{staging}autoscaling:\n  enabled: true\n  minReplicas: 2\n  maxReplicas: 4\n"),
+    );
+    p.kforge().args(["golden", "update"]).run().exit(0);
+    let run = p.kforge().args(["check"]).run().exit(0);
+    assert_eq!(
+        run.stderr.matches("replicas-dropped").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    run.stderr_has("warning[replicas-dropped]: Deployment krakend: spec.replicas (2 in the last release) is no longer written")
+        .stderr_has("in environment `staging`");
+}

@@ -198,14 +198,40 @@ impl Check<'_> {
         match (api_group(&new.node), new.kind.as_str()) {
             ("apps", "Deployment" | "ReplicaSet" | "DaemonSet") => {
                 self.selector(new, &selector(old), &selector(new));
+                self.replicas_dropped(old, new);
             }
             ("apps", "StatefulSet") => {
                 let (o, n) = (part(old, &["spec"]), part(new, &["spec"]));
                 self.selector(new, &o, &n);
                 self.statefulset(new, &o, &n);
+                self.replicas_dropped(old, new);
             }
             _ => self.updated_other(old, new),
         }
+    }
+
+    /// `spec.replicas` written in the last release and left out now (an autoscaler took over):
+    /// Helm's three-way merge removes the field, the API server defaults it to 1, and the
+    /// workload scales down to one pod until the autoscaler scales it up again.
+    fn replicas_dropped(&mut self, old: &Document, new: &Document) {
+        let replicas = |d: &Document| d.node.get_path(&["spec", "replicas"]).map(to_json);
+        let Some(before) = replicas(old) else {
+            return;
+        };
+        if replicas(new).is_some() || before.as_i64().is_some_and(|n| n <= 1) {
+            return;
+        }
+        self.report_as(
+            rule_id!("replicas-dropped"),
+            None,
+            new,
+            &["spec"],
+            format!(
+                "spec.replicas ({before} in the last release) is no longer written: `helm upgrade` removes it, Kubernetes sets it to 1, and {} {} scales down to one pod until an autoscaler scales it up again",
+                new.kind, new.name
+            ),
+            None,
+        );
     }
 
     /// The rules of kinds other than the apps workloads.
