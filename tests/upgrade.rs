@@ -408,6 +408,8 @@ fn the_record_beside_an_archive_gives_the_findings_reading_it_gives() {
         "the record holds web's selector:\n{}",
         texts[1]
     );
+    // Sealed again (an edit by hand is not: an_edited_record_is_not_used), it is read.
+    let edited = reseal(&edited);
     std::fs::write(&records[1], &edited).unwrap();
     p.kforge()
         .args(["check"])
@@ -426,7 +428,7 @@ fn the_record_beside_an_archive_gives_the_findings_reading_it_gives() {
         })
         .collect();
     assert_ne!(stale, edited);
-    std::fs::write(&records[1], &stale).unwrap();
+    std::fs::write(&records[1], reseal(&stale)).unwrap();
     let run = p.kforge().args(["check"]).run().exit(1);
     assert_eq!(run.stderr, from_archives.stderr);
     let other = edited.replace(
@@ -434,7 +436,7 @@ fn the_record_beside_an_archive_gives_the_findings_reading_it_gives() {
         "kforge: \"0.0.1\"",
     );
     assert_ne!(other, edited);
-    std::fs::write(&records[1], &other).unwrap();
+    std::fs::write(&records[1], reseal(&other)).unwrap();
     let run = p.kforge().args(["check"]).run().exit(1);
     assert_eq!(run.stderr, from_archives.stderr);
 }
@@ -459,6 +461,53 @@ fn a_record_cut_short_is_not_used() {
     let cut = p.kforge().args(["check"]).run().exit(1);
     assert_eq!(cut.stderr, from_record.stderr);
     cut.stderr_has("in environments `dev`, `prod` and `staging`");
+}
+
+/// A record's text with its last line, the seal, made anew for what is above it.
+fn reseal(text: &str) -> String {
+    use sha2::Digest;
+    const SEAL: &str = "# sha256 of the lines above: ";
+    let body: String = text
+        .lines()
+        .filter(|l| !l.starts_with(SEAL))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let seal: String = sha2::Sha256::digest(body.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{body}{SEAL}{seal}\n")
+}
+
+/// Review finding 20: a record edited by hand (here so that the selector matches the new one)
+/// was trusted, and the selector change passed. The record is sealed with its own sha256: an
+/// edited one is not used, and the archive says what was released.
+#[test]
+fn an_edited_record_is_not_used() {
+    let p = web_worker_with_canary_added();
+    let record = p
+        .path()
+        .join("dist/prod/.kforge-compared-shop-1.0.0.tgz.yaml");
+    let whole = std::fs::read_to_string(&record).unwrap();
+    assert!(
+        whole
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("# sha256 of the lines above: ")
+    );
+    let edited = whole.replace(
+        "            app.kubernetes.io/component: web\n",
+        "            app.kubernetes.io/component: web\n            kforge.io/track: stable\n",
+    );
+    assert_ne!(edited, whole, "the record holds web's selector");
+    std::fs::write(&record, edited).unwrap();
+    p.kforge()
+        .args(["check"])
+        .run()
+        .exit(1)
+        .stderr_has("error[immutable-selector]")
+        .stderr_has("in environments `dev`, `prod` and `staging`");
 }
 
 /// Review findings 17 and 22: a hook Job made a plain Job passed (Helm then fails creating it

@@ -462,10 +462,25 @@ pub fn release_record(digest: &str, docs: &[Document]) -> String {
     root.insert("objects".into(), plain(Value::Seq(objects)));
     // Last, so a record cut short (it is written without a sync) is never taken for whole.
     root.insert("count".into(), plain(Value::Int(count as i64)));
-    format!(
+    let body = format!(
         "# What kforge's upgrade rules compare of the archive whose sha256 is `archive`, kept so\n# the next version is checked without reading the archive back. A cache: safe to delete.\n{}",
         crate::yaml::emit_document(&plain(Value::Map(root)))
-    )
+    );
+    let seal = crate::chart::read::sha256_hex(body.as_bytes());
+    format!("{body}{SEAL}{seal}\n")
+}
+
+/// The record's last line: the sha256 of everything before it. A record edited by hand (or by
+/// a merge) no longer matches, and the archive is read instead of what the edit says.
+const SEAL: &str = "# sha256 of the lines above: ";
+
+/// The record's text without its seal, if the seal matches it.
+fn unsealed(text: &str) -> Option<&str> {
+    let body = text.strip_suffix('\n')?;
+    let at = body.rfind('\n')? + 1;
+    let (body, last) = body.split_at(at);
+    let seal = last.strip_prefix(SEAL)?;
+    (crate::chart::read::sha256_hex(body.as_bytes()) == seal).then_some(body)
 }
 
 /// The objects of the record beside `archive` (whose bytes are `bytes`, shown as `source`), if
@@ -480,6 +495,7 @@ fn read_record(archive: &Path, source: &str, bytes: &[u8]) -> Option<Vec<Documen
         return None;
     }
     let text = std::fs::read_to_string(&path).ok()?;
+    let text = unsealed(&text)?.to_string();
     let file = SourceFile::new(path.display().to_string(), text);
     let root = parse_documents(&file.text, &file, Limits::default())
         .ok()?
