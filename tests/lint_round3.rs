@@ -241,7 +241,7 @@ fn config_and_service_account_references_typo_or_deployed_elsewhere() {
         .run()
         .exit(2)
         .stderr_has("kforge-lint.yaml:2")
-        .stderr_has("is not `Kind/name` of a ConfigMap, Secret or ServiceAccount");
+        .stderr_has("is not `Kind/name` of a ConfigMap, Secret, ServiceAccount, Ingress or Service");
 }
 
 // In a kforge project the rendered set is judged the same way: the frontend example refers to
@@ -518,4 +518,29 @@ fn prometheus_and_grafana_templates_are_not_unrendered_templates() {
         &["--allow-unknown-kinds", "manifests"],
     );
     assert!(of(&findings, "unrendered-template").is_empty());
+}
+
+/// Review finding 16: the prod Ingress renamed (`ingress.name: public`) left the autoscaler's
+/// request-rate metric reading Ingress `krakend`, without a word.
+#[test]
+fn an_autoscaler_metric_on_a_renamed_ingress_is_a_warning() {
+    let p = crate::support::TempProject::reference();
+    let prod = std::fs::read_to_string(p.path().join("environments/prod.yaml")).unwrap();
+    let renamed = prod.replacen(
+        "  className: nginx\n",
+        "  className: nginx\n  name: public\n",
+        1,
+    );
+    assert_ne!(renamed, prod);
+    p.write("environments/prod.yaml", &renamed);
+    p.kforge().args(["golden", "update"]).run().exit(0);
+    p.kforge()
+        .args(["check"])
+        .run()
+        .stderr_has("warning[hpa-metric-object]: HorizontalPodAutoscaler krakend: metric 1 reads Ingress `krakend`, which is not in the set (it holds Ingress `public`)")
+        .stderr_has("set in environments/prod.yaml:");
+    // Declared as deployed separately: nothing.
+    p.write("kforge-lint.yaml", "external: [Ingress/krakend]\n");
+    let run = p.kforge().args(["check"]).run().exit(0);
+    assert!(!run.stderr.contains("hpa-metric-object"), "{}", run.stderr);
 }

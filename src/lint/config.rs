@@ -67,6 +67,16 @@ const UPGRADE_HELP: &str = "an update Kubernetes rejects fails the deploy whatev
 /// The kinds pods refer to by name, which `external:` may declare.
 pub const REFERENCED_KINDS: &[&str] = &["ConfigMap", "Secret", "ServiceAccount"];
 
+/// The kinds `external:` may declare: those pods refer to, and those an autoscaler's `Object`
+/// metric reads (`hpa-metric-object`).
+pub const EXTERNAL_KINDS: &[&str] = &[
+    "ConfigMap",
+    "Secret",
+    "ServiceAccount",
+    "Ingress",
+    "Service",
+];
+
 /// The project's lint configuration file.
 pub const CONFIG_FILE: &str = "kforge-lint.yaml";
 
@@ -203,12 +213,12 @@ impl Options {
                 "e.g. external: [ConfigMap/shared-env, Secret/db-credentials]",
                 &mut |object| {
                     match object.split_once('/') {
-                    Some((k, name)) if REFERENCED_KINDS.contains(&k) && !name.is_empty() => {
+                    Some((k, name)) if EXTERNAL_KINDS.contains(&k) && !name.is_empty() => {
                         self.external.push(object);
                         Ok(())
                     }
                     _ => Err((
-                        format!("`{object}` is not `Kind/name` of a ConfigMap, Secret or ServiceAccount"),
+                        format!("`{object}` is not `Kind/name` of a ConfigMap, Secret, ServiceAccount, Ingress or Service"),
                         "e.g. external: [ConfigMap/shared-env, Secret/db-credentials, ServiceAccount/ci, Secret/tls-*]".into(),
                     )),
                 }

@@ -129,6 +129,61 @@ pub fn check(docs: &[Document], opts: &Options, sink: &mut Sink<'_>) {
     }
     for hpa in docs.iter().filter(|d| d.kind == "HorizontalPodAutoscaler") {
         autoscaler(hpa, docs, sink);
+        described_objects(hpa, docs, sink);
+    }
+}
+
+/// An `Object` metric's describedObject that names an object of a kind the set holds, but no
+/// object of the set: a renamed or removed Ingress, whose metric the autoscaler then cannot
+/// read (`FailedGetObjectMetric`), so it stops scaling on it.
+fn described_objects(hpa: &Document, docs: &[Document], sink: &mut Sink<'_>) {
+    let Some(crate::yaml::Value::Seq(metrics)) =
+        hpa.node.get_path(&["spec", "metrics"]).map(|m| &m.value)
+    else {
+        return;
+    };
+    for (i, metric) in metrics.iter().enumerate() {
+        let described = [
+            "spec",
+            "metrics",
+            &i.to_string(),
+            "object",
+            "describedObject",
+        ];
+        let (Some(kind), Some(name)) = (
+            str_at(metric, &["object", "describedObject", "kind"]),
+            str_at(metric, &["object", "describedObject", "name"]),
+        ) else {
+            continue;
+        };
+        if !docs.iter().any(|d| d.kind == kind)
+            || sink.options().is_external(kind, name)
+            || docs
+                .iter()
+                .any(|d| d.kind == kind && d.name == name && same_namespace(d, hpa))
+        {
+            continue;
+        }
+        let others: Vec<&str> = docs
+            .iter()
+            .filter(|d| d.kind == kind && same_namespace(d, hpa))
+            .map(|d| d.name.as_str())
+            .collect();
+        let mut at = path(&described);
+        at.push("name".into());
+        sink.report(
+            rule_id!("hpa-metric-object"),
+            hpa,
+            &at,
+            format!(
+                "metric {i} reads {kind} `{name}`, which is not in the set (it holds {kind} {}): the autoscaler cannot get the metric and stops scaling on it",
+                others
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
     }
 }
 

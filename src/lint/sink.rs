@@ -40,6 +40,11 @@ impl<'a> Sink<'a> {
         self
     }
 
+    /// The options of the run (what kforge-lint.yaml declares external, ...).
+    pub fn options(&self) -> &'a Options {
+        self.opts
+    }
+
     /// The findings so far, sorted by file position.
     pub fn into_findings(self) -> Vec<Diagnostic> {
         let mut out = self.out;
