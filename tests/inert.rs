@@ -176,3 +176,36 @@ fn a_key_a_project_template_mentions_is_not_checked() {
         .exit(0)
         .stdout_has("schedule: \"@daily\"");
 }
+
+// Review finding 21: a project's copy of a built-in template, edited elsewhere (a comment),
+// mentioned every key the built-in reads, so no setting was checked any more. A key is still
+// checked when the lines naming it are the built-in's; an edit of those lines is the
+// project's own use of it.
+#[test]
+fn an_edited_copy_of_a_builtin_template_keeps_the_checks_of_keys_it_reads_alike() {
+    let p = TempProject::reference();
+    let builtin = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("chart-templates/deployment.yaml"),
+    )
+    .unwrap();
+    p.write(
+        "chart-templates/deployment.yaml",
+        &format!("{{#- our team's note -#}}\n{builtin}"),
+    );
+    p.append("environments/dev.yaml", "kind: DaemonSet\n");
+    p.kforge()
+        .args(["render", "-e", "dev"])
+        .run()
+        .exit(2)
+        .stderr_has("`replicaCount` does nothing here: a DaemonSet has no replicas");
+    // The copy reads replicaCount its own way: not checked.
+    let own = builtin.replacen("values.replicaCount", "values.replicaCount | default(1)", 1);
+    assert_ne!(own, builtin);
+    p.write("chart-templates/deployment.yaml", &own);
+    let run = p.kforge().args(["render", "-e", "dev"]).run();
+    assert!(
+        !run.stderr.contains("`replicaCount` does nothing"),
+        "{}",
+        run.stderr
+    );
+}

@@ -241,7 +241,9 @@ fn config_and_service_account_references_typo_or_deployed_elsewhere() {
         .run()
         .exit(2)
         .stderr_has("kforge-lint.yaml:2")
-        .stderr_has("is not `Kind/name` of a ConfigMap, Secret, ServiceAccount, Ingress or Service");
+        .stderr_has(
+            "is not `Kind/name` of a ConfigMap, Secret, ServiceAccount, Ingress or Service",
+        );
 }
 
 // In a kforge project the rendered set is judged the same way: the frontend example refers to

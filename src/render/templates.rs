@@ -151,6 +151,11 @@ impl TemplateSet {
         self
     }
 
+    /// The text of built-in template `name` (`deployment.yaml`), if kforge has one.
+    pub fn builtin_text(name: &str) -> Option<&'static str> {
+        BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+    }
+
     /// Only the built-in templates.
     pub fn builtin() -> Self {
         let files = BUILTIN

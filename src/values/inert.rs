@@ -365,6 +365,13 @@ fn chosen<'a>(node: &'a Node, defaults: &[Arc<SourceFile>]) -> Option<&'a Node> 
 }
 
 /// Whether `key`'s first segment appears as a word in `text`.
+/// The lines of `text` that name `key`'s first part, trimmed.
+fn lines_naming<'t>(text: &'t str, key: &'t str) -> impl Iterator<Item = &'t str> {
+    text.lines()
+        .filter(move |l| mentions(l, key))
+        .map(str::trim)
+}
+
 fn mentions(text: &str, key: &str) -> bool {
     let word = key.split('.').next().unwrap_or(key);
     let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
@@ -387,12 +394,22 @@ pub fn inert_settings(
     values: &MergedValues,
     templates: &TemplateSet,
 ) -> Result<Vec<Diagnostic>, Diagnostics> {
-    let project_templates: Vec<&str> = templates
+    // A project template that replaces a built-in one is compared with it: a key is still
+    // checked when the lines naming it are the built-in's (a copy of chart-templates/, or one
+    // edited elsewhere), and not when the project's templates use it otherwise.
+    let project_templates: Vec<(&str, Option<&str>)> = templates
         .sources()
         .filter(|(_, f)| !f.display.ends_with("(built-in)"))
-        .map(|(_, f)| f.text.as_str())
+        .map(|(name, f)| (f.text.as_str(), TemplateSet::builtin_text(name)))
         .collect();
-    let checked = |key: &str| !project_templates.iter().any(|t| mentions(t, key));
+    let checked = |key: &str| {
+        project_templates
+            .iter()
+            .all(|(text, builtin)| match builtin {
+                Some(builtin) => lines_naming(text, key).eq(lines_naming(builtin, key)),
+                None => !mentions(text, key),
+            })
+    };
     let mut found = Vec::new();
     let mut shared: BTreeMap<(usize, &str, String), Shared> = BTreeMap::new();
     for component in &values.components {
