@@ -198,3 +198,27 @@ fn a_shared_layer_is_merged_between_base_and_the_overlays_that_name_it() {
         .exit(2)
         .stderr_has("only an environment's overlay names the shared layers it builds on");
 }
+
+/// Review finding: a required key deleted by an overlay's null was reported with no file:line
+/// ("missing required key `ingress`"); the null that deleted it is named, for a key below a
+/// deleted map too.
+#[test]
+fn a_required_key_deleted_by_null_names_the_null() {
+    let p = TempProject::reference();
+    p.write("off.yaml", "# off\ningress: null\n");
+    p.kforge()
+        .args(["render", "-e", "prod", "-f", "off.yaml"])
+        .run()
+        .exit(2)
+        .stderr_has("missing required key `ingress`")
+        .stderr_has("--> off.yaml:2:1")
+        .stderr_has("`ingress: null` here deletes it");
+    p.write("off.yaml", "service:\n  port: null\n");
+    p.kforge()
+        .args(["render", "-e", "dev", "-f", "off.yaml"])
+        .run()
+        .exit(2)
+        .stderr_has("missing required key `service.port`")
+        .stderr_has("--> off.yaml:2:")
+        .stderr_has("`service.port: null` here deletes it");
+}

@@ -316,7 +316,21 @@ fn active_colours(root: &Node) -> Vec<Diagnostic> {
 /// or a wrong type inside `components.<name>` is found with its file:line; a problem of a shared
 /// value is reported once, not once per component.
 pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diagnostics> {
-    let mut problems = schema.validate(&values.root);
+    let mut problems: Vec<Diagnostic> = schema
+        .problems(&values.root)
+        .into_iter()
+        .map(|p| match deleted_by(&values.layers, &p.tokens) {
+            // A key missing from the merged values because a layer deleted it with null.
+            Some((node, key)) => {
+                let mut d = p.diagnostic.at(node.origin.clone());
+                d.notes.push(format!("`{key}: null` here deletes it"));
+                d.help(format!(
+                    "the key is required: remove `{key}: null`, or give it a value here"
+                ))
+            }
+            None => p.diagnostic,
+        })
+        .collect();
     problems.extend(unknown_null_keys(schema, &values.layers, &problems));
     problems.extend(added_near_misses(schema.keyed(), values));
     if problems.is_empty() {
@@ -359,6 +373,28 @@ pub fn validate(schema: &ValuesSchema, values: &MergedValues) -> Result<(), Diag
     } else {
         Err(Diagnostics(problems))
     }
+}
+
+/// The null that deletes key path `tokens` (or a map holding it) in the highest layer that
+/// writes it, with the key it is written at; `None` when no layer deletes it there.
+fn deleted_by<'a>(layers: &'a [Node], tokens: &[String]) -> Option<(&'a Node, String)> {
+    for layer in layers.iter().rev() {
+        let mut node = layer;
+        for (depth, token) in tokens.iter().enumerate() {
+            let Some(next) = node.as_map().and_then(|m| m.get(token)) else {
+                break;
+            };
+            if matches!(next.value, Value::Null) {
+                return Some((next, display_key_path(&tokens[..=depth])));
+            }
+            if depth + 1 == tokens.len() {
+                // This layer writes the key itself: not deleted.
+                return None;
+            }
+            node = next;
+        }
+    }
+    None
 }
 
 /// Names the layers above base (and `--set`) add to keyed maps that are near misses of names
