@@ -291,7 +291,7 @@ fn values_problems_come_before_what_rendering_the_values_would_cause() {
         (
             "image:\n  repository: null\n",
             "missing required key `image.repository`",
-            "chart-templates/values.yaml (built-in):7:1",
+            "`image.repository: null` here deletes it",
         ),
         // Rendering would succeed: only the schema catches it.
         (
