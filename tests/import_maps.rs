@@ -1,9 +1,10 @@
 //! `kforge import` (issue 35, item 3): objects kforge has values for are mapped to them, not
 //! kept verbatim: ServiceAccounts as their component's `serviceAccount`, a Service in front of
-//! several workloads, ConfigMaps and Ingresses with labels of their own.
+//! several workloads, ConfigMaps and Ingresses with labels of their own, a workload's own
+//! annotations, a Job's Helm hook.
 
 use crate::import::{app, import_and_prove, kept, values_lines};
-use crate::support::TempProject;
+use crate::support::{Cli, TempProject};
 
 const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: NAME\n  labels: {app: NAME}\nspec:\n  selector:\n    matchLabels: {app: NAME}\n  template:\n    metadata:\n      labels: {app: NAME}\n    spec:\n      serviceAccountName: ACCOUNT\n      containers:\n        - name: main\n          image: 'example.com/NAME:1.0'\n";
 
@@ -387,4 +388,163 @@ fn bank_of_anthos_three_kustomize_environments_import_with_no_drift() {
         .unwrap()
         .count();
     assert_eq!((dev, staging), (19, 14));
+}
+
+/// A workload of `kind` named `name` with `annotations` of its own (a flow map), its pods
+/// labelled `app: NAME`.
+fn annotated(kind: &str, name: &str, annotations: &str) -> String {
+    let pod = format!(
+        "metadata:\n  labels: {{app: {name}}}\nspec:\n  containers:\n    - name: main\n      image: 'example.com/{name}:1.0'\n"
+    );
+    let indent = |text: &str, n: usize| -> String {
+        text.lines()
+            .map(|l| format!("{}{l}\n", " ".repeat(n)))
+            .collect()
+    };
+    let head = format!(
+        "apiVersion: {}\nkind: {kind}\nmetadata:\n  name: {name}\n  labels: {{app: {name}}}\n  annotations: {annotations}\nspec:\n",
+        if kind.ends_with("Job") {
+            "batch/v1"
+        } else {
+            "apps/v1"
+        }
+    );
+    let selector = format!("  selector:\n    matchLabels: {{app: {name}}}\n");
+    match kind {
+        "Job" => format!(
+            "{head}  template:\n{}",
+            indent(
+                &pod.replace("spec:\n", "spec:\n  restartPolicy: Never\n"),
+                4
+            )
+        ),
+        "CronJob" => format!(
+            "{head}  schedule: '0 3 * * *'\n  jobTemplate:\n    spec:\n      template:\n{}",
+            indent(
+                &pod.replace("spec:\n", "spec:\n  restartPolicy: OnFailure\n"),
+                8
+            )
+        ),
+        "StatefulSet" => format!(
+            "{head}  serviceName: {name}\n{selector}  template:\n{}",
+            indent(&pod, 4)
+        ),
+        _ => format!("{head}{selector}  template:\n{}", indent(&pod, 4)),
+    }
+}
+
+// A workload with annotations of its own (not its pods') was kept verbatim ("metadata.annotations
+// of a Deployment: the values have no key for it"), and so was one import silenced an error of
+// the input on (its `kforge.io/ignore` annotation): each kind is a component, its annotations
+// its `annotations` value, nothing kept.
+#[test]
+fn workloads_with_annotations_of_their_own_are_components() {
+    let tmp = TempProject::empty();
+    let text = [
+        annotated(
+            "Deployment",
+            "web",
+            "{deployment.kubernetes.io/revision: '3'}",
+        )
+        .replace("web:1.0", "web"),
+        annotated("StatefulSet", "db", "{backup.example.com/schedule: daily}"),
+        annotated("DaemonSet", "agent", "{team: infra}"),
+        annotated("CronJob", "report", "{team: finance}"),
+        annotated("Job", "once", "{team: data}"),
+    ]
+    .join("---\n");
+    tmp.write("prod.yaml", &text);
+    let (_t, out, stdout) = import_and_prove(&[("prod", &tmp.path().join("prod.yaml"))]);
+    assert_eq!(kept(&stdout), Vec::<String>::new(), "{stdout}");
+    assert!(
+        stdout.contains("5 component(s) (web, db, agent, report, once)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Deployment web: kforge.io/ignore: latest-tag"),
+        "{stdout}"
+    );
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    for annotations in [
+        "    annotations:\n      deployment.kubernetes.io/revision: \"3\"\n      kforge.io/ignore: latest-tag\n",
+        "    annotations:\n      backup.example.com/schedule: daily\n",
+        "    annotations:\n      team: infra\n",
+        "    annotations:\n      team: finance\n",
+        "    annotations:\n      team: data\n",
+    ] {
+        assert!(base.contains(annotations), "{annotations}\n{base}");
+    }
+}
+
+/// A Job named `name` whose annotations are `annotations` (a flow map).
+fn job(name: &str, annotations: &str) -> String {
+    annotated("Job", name, annotations)
+}
+
+// A Job carrying Helm hook annotations is a hook kforge has values for: its phases, weight and
+// delete policy are its `hook` (job.yaml writes the three annotations back, the Job's other
+// annotations after them); a hook job.yaml would write otherwise (no weight, a `helm test`
+// hook) keeps its annotations as they are. Where environments differ in a hook's weight, each
+// overlay writes the hook whole, as it does a probe.
+#[test]
+fn a_job_with_helm_hook_annotations_is_its_hook_values() {
+    let tmp = TempProject::empty();
+    let envs = [
+        ("staging", "0", "before-hook-creation"),
+        ("production", "5", "before-hook-creation,hook-succeeded"),
+    ];
+    for (env, weight, policy) in envs {
+        let text = [
+            job(
+                "migrate",
+                &format!("{{team: db, helm.sh/hook: 'pre-install,pre-upgrade', helm.sh/hook-weight: '{weight}', helm.sh/hook-delete-policy: '{policy}'}}"),
+            ),
+            job("seed", "{helm.sh/hook: post-install}"),
+            job("smoke", "{helm.sh/hook: test, helm.sh/hook-weight: '0', helm.sh/hook-delete-policy: hook-succeeded}"),
+        ]
+        .join("---\n");
+        tmp.write(&format!("{env}.yaml"), &text);
+    }
+    let (_t, out, stdout) = import_and_prove(&[
+        ("staging", &tmp.path().join("staging.yaml")),
+        ("production", &tmp.path().join("production.yaml")),
+    ]);
+    assert_eq!(kept(&stdout), Vec::<String>::new(), "{stdout}");
+    let read = |f: &str| std::fs::read_to_string(out.join("environments").join(f)).unwrap();
+    let (base, staging, production) = (
+        read("base.yaml"),
+        read("staging.yaml"),
+        read("production.yaml"),
+    );
+    assert!(
+        base.contains("  migrate:\n    objectName: migrate\n    commonLabels:\n      app: migrate\n    annotations:\n      team: db\n"),
+        "{base}"
+    );
+    assert!(
+        staging.ends_with(
+            "  migrate:\n    hook:\n      phases:\n        - pre-install\n        - pre-upgrade\n"
+        ),
+        "{staging}"
+    );
+    assert!(
+        production.contains("    hook:\n      phases:\n        - pre-install\n        - pre-upgrade\n      weight: 5\n      deletePolicy:\n        - before-hook-creation\n        - hook-succeeded\n"),
+        "{production}"
+    );
+    assert!(!base.contains("    hook:\n"), "{base}");
+    assert!(
+        base.contains("    annotations:\n      helm.sh/hook: post-install\n"),
+        "{base}"
+    );
+    assert!(base.contains("      helm.sh/hook: test\n"), "{base}");
+    // `kforge render` shows the hook after the manifests, with job.yaml's annotations.
+    let run = Cli::new()
+        .args(["render", "-e", "production"])
+        .in_dir(&out)
+        .run()
+        .exit(0);
+    assert!(
+        run.stdout.contains("    helm.sh/hook: pre-install,pre-upgrade\n    helm.sh/hook-weight: \"5\"\n    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded\n    team: db\n"),
+        "{}",
+        run.stdout
+    );
 }

@@ -165,8 +165,9 @@ const WITH_DEFAULTS: &[&str] = &[
 const NEVER_EXCEPTED: &[&str] = &["kind"];
 
 /// Keys whose value is shared or overridden whole, never leaf by leaf: a probe stays in one
-/// place (not `initialDelaySeconds` in base and `httpGet` in each overlay).
-const WHOLE: &[&str] = &["livenessProbe", "readinessProbe", "startupProbe"];
+/// place (not `initialDelaySeconds` in base and `httpGet` in each overlay), and so does a
+/// Job's Helm hook (its phases not in base and its weight in an overlay).
+const WHOLE: &[&str] = &["livenessProbe", "readinessProbe", "startupProbe", "hook"];
 
 /// Keyed maps whose order is meaning: env (a `$(VAR)` refers to variables before it) and init
 /// containers (they run in order). Another layer's entries come after the ones below it, so

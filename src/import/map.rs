@@ -8,8 +8,8 @@ use serde_json::{Map, Value as Json, json};
 
 use std::collections::{HashMap, HashSet};
 
-use super::ingress;
 use super::pod::pod;
+use super::{hook, ingress};
 use crate::diff::Key;
 use crate::manifest::workload_kind;
 
@@ -384,10 +384,23 @@ fn workload(obj: &Json) -> Result<Json, String> {
     if common.as_object().is_some_and(|m| !m.is_empty()) {
         v.insert("commonLabels".into(), common.clone());
     }
-    if let Some(a) = meta.get("annotations")
-        && a.as_object().is_some_and(|m| !m.is_empty())
+    if let Some(a) = meta
+        .get("annotations")
+        .and_then(Json::as_object)
+        .filter(|m| !m.is_empty())
     {
-        v.insert("annotations".into(), a.clone());
+        // A Job's Helm hook annotations are its `hook` values when job.yaml writes them back
+        // as they are; the rest (and any other hook) are its `annotations`.
+        let (hook, rest) = match (kind == "Job").then(|| hook::from_annotations(a)).flatten() {
+            Some((hook, rest)) => (Some(hook), rest),
+            None => (None, a.clone()),
+        };
+        if !rest.is_empty() {
+            v.insert("annotations".into(), Json::Object(rest));
+        }
+        if let Some(hook) = hook {
+            v.insert("hook".into(), hook);
+        }
     }
     if let Some(k) = meta
         .keys()

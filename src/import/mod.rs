@@ -14,6 +14,7 @@ mod anchors;
 mod config;
 mod convert;
 mod factor;
+mod hook;
 mod ingress;
 mod input;
 mod layers;
