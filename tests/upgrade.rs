@@ -575,3 +575,31 @@ fn enabling_the_autoscaler_warns_that_replicas_drop_to_one() {
     run.stderr_has("warning[replicas-dropped]: Deployment krakend: spec.replicas (2 in the last release) is no longer written")
         .stderr_has("in environment `staging`");
 }
+
+/// Review finding 18: RollingUpdate (defaulted) to Recreate passed without a word; under
+/// server-side apply (Helm 4, `kubectl apply --server-side`, Flux's helm-controller) the API
+/// server rejects it, as the defaulted rollingUpdate is owned by no one and kept.
+#[test]
+fn recreate_after_a_defaulted_rolling_update_is_a_warning() {
+    let p = TempProject::example("web-worker");
+    p.kforge().args(["build"]).run().exit(0);
+    let base = std::fs::read_to_string(p.path().join("environments/base.yaml")).unwrap();
+    p.write(
+        "environments/base.yaml",
+        &base.replace("version: 1.0.0", "version: 1.0.1").replacen(
+            "    replicaCount: 2\n",
+            "    replicaCount: 2\n    strategy: {type: Recreate}\n",
+            1,
+        ),
+    );
+    p.kforge().args(["golden", "update"]).run().exit(0);
+    let run = p.kforge().args(["check"]).run().exit(0);
+    assert_eq!(
+        run.stderr.matches("recreate-server-side").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    run.stderr_has("warning[recreate-server-side]: Deployment shop-web: spec.strategy.type changes from RollingUpdate to Recreate")
+        .stderr_has("may not be specified when strategy `type` is 'Recreate'");
+}

@@ -38,11 +38,14 @@ pub fn compared_parts(doc: &Document) -> Option<Node> {
     }
     let spec = map.get("spec");
     match (api_group(node), doc.kind.as_str()) {
-        // Only the selector of a workload is compared, and whether it wrote its replicas; its
-        // pod template may always change.
+        // Only the selector of a workload is compared, whether it wrote its replicas, and its
+        // strategy; its pod template may always change.
         ("apps", "Deployment" | "ReplicaSet" | "DaemonSet") => {
             if let Some(spec) = spec {
-                out.insert("spec".to_string(), only(spec, &["selector", "replicas"]));
+                out.insert(
+                    "spec".to_string(),
+                    only(spec, &["selector", "replicas", "strategy"]),
+                );
             }
         }
         // Every field of a StatefulSet's spec but its template (volume claim templates and the

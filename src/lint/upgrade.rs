@@ -199,6 +199,9 @@ impl Check<'_> {
             ("apps", "Deployment" | "ReplicaSet" | "DaemonSet") => {
                 self.selector(new, &selector(old), &selector(new));
                 self.replicas_dropped(old, new);
+                if new.kind == "Deployment" {
+                    self.recreate_after_default_rolling_update(old, new);
+                }
             }
             ("apps", "StatefulSet") => {
                 let (o, n) = (part(old, &["spec"]), part(new, &["spec"]));
@@ -230,6 +233,38 @@ impl Check<'_> {
                 "spec.replicas ({before} in the last release) is no longer written: `helm upgrade` removes it, Kubernetes sets it to 1, and {} {} scales down to one pod until an autoscaler scales it up again",
                 new.kind, new.name
             ),
+            None,
+        );
+    }
+
+    /// A Deployment switched to `Recreate` whose last release left `rollingUpdate` to the API
+    /// server's defaults: client-side apply (Helm 3, `kubectl apply`) clears it through the
+    /// strategy's `retainKeys` patch strategy, but server-side apply (`kubectl apply
+    /// --server-side`, Helm 4) keeps the defaulted field nobody owns, and the API server then
+    /// rejects the Deployment.
+    fn recreate_after_default_rolling_update(&mut self, old: &Document, new: &Document) {
+        let kind_of = |d: &Document| {
+            d.node
+                .get_path(&["spec", "strategy", "type"])
+                .and_then(Node::as_str)
+                .unwrap_or("RollingUpdate")
+                .to_string()
+        };
+        if kind_of(old) != "RollingUpdate"
+            || kind_of(new) != "Recreate"
+            || old
+                .node
+                .get_path(&["spec", "strategy", "rollingUpdate"])
+                .is_some()
+        {
+            return;
+        }
+        self.report_as(
+            rule_id!("recreate-server-side"),
+            None,
+            new,
+            &["spec", "strategy"],
+            "spec.strategy.type changes from RollingUpdate to Recreate while the last release left rollingUpdate to the API server's defaults: under server-side apply (`kubectl apply --server-side`, Helm 4) nobody owns the defaulted rollingUpdate, it is kept, and the API server rejects the Deployment: `spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'`".to_string(),
             None,
         );
     }
