@@ -546,3 +546,27 @@ fn an_autoscaler_metric_on_a_renamed_ingress_is_a_warning() {
     let run = p.kforge().args(["check"]).run().exit(0);
     assert!(!run.stderr.contains("hpa-metric-object"), "{}", run.stderr);
 }
+
+/// Review finding: an Ingress backend's numeric port named no values line, and a host's key
+/// path was shown unquoted (`ingress.hosts.api.example.com.paths./.port`).
+#[test]
+fn an_ingress_backend_finding_names_its_values_line_quoted() {
+    let p = crate::support::TempProject::reference();
+    let prod = std::fs::read_to_string(p.path().join("environments/prod.yaml")).unwrap();
+    let with_port = prod.replacen(
+        "          pathType: Prefix\n",
+        "          pathType: Prefix\n          port: 9999\n",
+        1,
+    );
+    assert_ne!(with_port, prod);
+    p.write("environments/prod.yaml", &with_port);
+    let line = p.line_of("environments/prod.yaml", "port: 9999");
+    p.kforge()
+        .args(["render", "-e", "prod"])
+        .run()
+        .exit(1)
+        .stderr_has("Service `krakend` has no port 9999")
+        .stderr_has(&format!(
+            "note: `ingress.hosts[\"api.example.com\"].paths[\"/\"].port` set in environments/prod.yaml:{line}:"
+        ));
+}

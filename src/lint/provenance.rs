@@ -32,12 +32,7 @@ impl<'a> ValuesIndex<'a> {
                             .push((path.clone(), node));
                     }
                     for (k, v) in m {
-                        let p = if path.is_empty() {
-                            k.clone()
-                        } else {
-                            format!("{path}.{k}")
-                        };
-                        stack.push((p, v));
+                        stack.push((join(&path, k), v));
                     }
                 }
                 Value::Seq(items) => {
@@ -103,6 +98,10 @@ impl<'a> ValuesIndex<'a> {
             same_key
         } else if is_string && text.len() >= 3 && !exact.is_empty() {
             exact.iter().collect()
+        } else if !is_string && text.len() >= 3 && exact.len() == 1 {
+            // A number of three digits or more set once (a port the template writes under
+            // another key: `port` → `number`).
+            exact.iter().collect()
         } else if is_string {
             // The last part is usually the one that varies: `repo:TAG`, `host:PORT`, `a/b`.
             let part = text
@@ -135,15 +134,39 @@ impl<'a> ValuesIndex<'a> {
     }
 }
 
-/// The last key of a values path (`a.b[0]` -> `b`).
+/// `path` and then `key`, as values key paths are shown: `a.b`, or `a["api.example.com"]` for a
+/// key that is not a plain name (a host, a path, a dotted annotation key).
+fn join(path: &str, key: &str) -> String {
+    let plain = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    match (path.is_empty(), plain) {
+        (true, true) => key.to_string(),
+        (false, true) => format!("{path}.{key}"),
+        (_, false) => format!("{path}[{}]", serde_json::Value::from(key)),
+    }
+}
+
+/// The last key of a values path (`a.b[0]` -> `b`, `a["x.y"]` -> `x.y`).
 fn last_key(path: &str) -> String {
-    path.rsplit('.')
-        .next()
-        .unwrap_or(path)
-        .split('[')
-        .next()
-        .unwrap_or("")
-        .to_string()
+    let mut rest = path;
+    // Indexes of lists: `[0]`.
+    while let Some(open) = rest.rfind('[')
+        && rest.ends_with(']')
+        && rest[open + 1..rest.len() - 1]
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+    {
+        rest = &rest[..open];
+    }
+    if rest.ends_with("\"]")
+        && let Some(open) = rest.rfind("[\"")
+        && let Ok(key) = serde_json::from_str::<String>(&rest[open + 1..rest.len() - 1])
+    {
+        return key;
+    }
+    rest.rsplit('.').next().unwrap_or(rest).to_string()
 }
 
 /// A scalar's text as the API server would see it in a string field; None for maps and lists.
