@@ -572,6 +572,9 @@ mod tests {
         let digits = json!({"type": "string", "pattern": "\\d+"});
         assert_eq!(quick.check(&digits, &json!("1")), Unsure);
         // A keyword of strings on a map is ignored, by boon too.
-        assert_eq!(quick.check(&json!({"maxLength": 1}), &json!({"a": 1})), Valid);
+        assert_eq!(
+            quick.check(&json!({"maxLength": 1}), &json!({"a": 1})),
+            Valid
+        );
     }
 }
