@@ -10,6 +10,8 @@ mod quick;
 mod refs;
 mod work;
 
+use serde_json::{Map, Value as Json};
+
 pub use quick::{Quick, Verdict};
 
 pub use refs::{RefProblem, crd_refs, local_refs_only};
@@ -37,6 +39,23 @@ impl boon::UrlLoader for NoLoader {
         )
     }
 }
+
+/// `obj[key]`, found by a scan of the entries when `obj` is small, as a subschema's keywords
+/// are: serde_json's maps (`preserve_order`) hash every key looked up with SipHash, about 180
+/// instructions, where the scan compares a few lengths. The schema walks look up some twenty
+/// keywords per subschema (BENCHMARKS.md, round 3). The same entry either way: a JSON object's
+/// keys are unique.
+#[inline]
+pub fn keyword<'a>(obj: &'a Map<String, Json>, key: &str) -> Option<&'a Json> {
+    if obj.len() <= SCANNED {
+        obj.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        obj.get(key)
+    }
+}
+
+/// The largest object [`keyword`] scans rather than hashes into.
+const SCANNED: usize = 12;
 
 /// `tokens` as a JSON pointer (`/properties/a~1b`).
 pub fn pointer(tokens: &[String]) -> String {

@@ -15,8 +15,8 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value as Json};
 
-use super::pointer;
 use super::refs::each_subschema;
+use super::{keyword, pointer};
 
 /// Steps of validation work allowed for one value against one schema: a step is a subschema
 /// applied to a value, or one of its keys, items, enum values or required names looked at.
@@ -138,8 +138,7 @@ impl SchemaWork {
     pub fn with_limits(schema: Json, limits: WorkLimits) -> Self {
         let mut patterns = HashMap::new();
         each_subschema(&schema, &mut |_, obj| {
-            for name in obj
-                .get("patternProperties")
+            for name in keyword(obj, "patternProperties")
                 .and_then(Json::as_object)
                 .into_iter()
                 .flat_map(Map::keys)
@@ -255,8 +254,8 @@ impl<'s> Walk<'s> {
         base: usize,
         depth: usize,
     ) -> Result<(), WorkError> {
-        for keyword in ["$ref", "$dynamicRef", "$recursiveRef"] {
-            let Some(reference) = obj.get(keyword).and_then(Json::as_str) else {
+        for kw in ["$ref", "$dynamicRef", "$recursiveRef"] {
+            let Some(reference) = keyword(obj, kw).and_then(Json::as_str) else {
                 continue;
             };
             if let Some(target) = resolve(&self.work.schema, reference) {
@@ -267,9 +266,8 @@ impl<'s> Walk<'s> {
                     })?;
             }
         }
-        for keyword in ["allOf", "anyOf", "oneOf"] {
-            for sub in obj
-                .get(keyword)
+        for kw in ["allOf", "anyOf", "oneOf"] {
+            for sub in keyword(obj, kw)
                 .and_then(Json::as_array)
                 .into_iter()
                 .flatten()
@@ -277,15 +275,14 @@ impl<'s> Walk<'s> {
                 self.visit(sub, value, base, depth + 1)?;
             }
         }
-        for keyword in ["not", "if", "then", "else"] {
-            if let Some(sub) = obj.get(keyword) {
+        for kw in ["not", "if", "then", "else"] {
+            if let Some(sub) = keyword(obj, kw) {
                 self.visit(sub, value, base, depth + 1)?;
             }
         }
         if let Json::Object(map) = value {
-            for keyword in ["dependentSchemas", "dependencies"] {
-                for (name, sub) in obj
-                    .get(keyword)
+            for kw in ["dependentSchemas", "dependencies"] {
+                for (name, sub) in keyword(obj, kw)
                     .and_then(Json::as_object)
                     .into_iter()
                     .flatten()
@@ -314,14 +311,14 @@ impl<'s> Walk<'s> {
         };
         match value {
             Json::Object(map) => {
-                let properties = obj.get("properties").and_then(Json::as_object);
-                let patterns = obj.get("patternProperties").and_then(Json::as_object);
-                let additional = obj.get("additionalProperties");
-                let unevaluated = obj.get("unevaluatedProperties");
-                let names = obj.get("propertyNames");
+                let properties = keyword(obj, "properties").and_then(Json::as_object);
+                let patterns = keyword(obj, "patternProperties").and_then(Json::as_object);
+                let additional = keyword(obj, "additionalProperties");
+                let unevaluated = keyword(obj, "unevaluatedProperties");
+                let names = keyword(obj, "propertyNames");
                 for (key, child) in map {
                     let each = |walk: &mut Self| -> Result<(), WorkError> {
-                        let known = properties.and_then(|p| p.get(key));
+                        let known = properties.and_then(|p| keyword(p, key));
                         if let Some(sub) = known {
                             walk.visit(sub, child, base, depth + 1)?;
                         }
@@ -347,10 +344,11 @@ impl<'s> Walk<'s> {
                 }
             }
             Json::Array(items) => {
-                let tuple = obj.get("items").and_then(Json::as_array);
-                let every = obj.get("items").filter(|i| !i.is_array());
-                let prefix = obj.get("prefixItems").and_then(Json::as_array);
-                let after = ["additionalItems", "contains", "unevaluatedItems"].map(|k| obj.get(k));
+                let tuple = keyword(obj, "items").and_then(Json::as_array);
+                let every = keyword(obj, "items").filter(|i| !i.is_array());
+                let prefix = keyword(obj, "prefixItems").and_then(Json::as_array);
+                let after =
+                    ["additionalItems", "contains", "unevaluatedItems"].map(|k| keyword(obj, k));
                 for (i, item) in items.iter().enumerate() {
                     let each = |walk: &mut Self| -> Result<(), WorkError> {
                         let positional = [tuple, prefix].map(|l| l.and_then(|l| l.get(i)));
@@ -380,7 +378,7 @@ impl<'s> Walk<'s> {
 /// name, applied to `value`.
 fn local_steps(obj: &Map<String, Json>, value: &Json) -> u64 {
     let len = |k: &str| {
-        obj.get(k).map_or(0, |v| match v {
+        keyword(obj, k).map_or(0, |v| match v {
             Json::Array(a) => a.len(),
             Json::Object(m) => m.len(),
             _ => 0,

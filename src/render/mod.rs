@@ -1,6 +1,7 @@
 //! Rendering: minijinja with strict undefined and JSON auto-escaping (so every `{{ value }}`
 //! lands in the YAML as data, never as markup), then parse back into documents.
 
+mod compiled;
 mod config;
 mod filters;
 mod limits;
@@ -9,7 +10,6 @@ mod templates;
 pub mod watchdog;
 
 use minijinja::value::Value as JValue;
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 pub use config::{
     CONFIG_DIR, ConfigSets, MAX_CONFIG_MAP_BYTES, MAX_CONFIG_SET_SOURCE_BYTES,
@@ -17,6 +17,8 @@ pub use config::{
 };
 pub use limits::{FUEL, MAX_OUTPUT_BYTES, RunLimits};
 pub use templates::{TEMPLATE_FILES, TemplateSet, TemplateSetError};
+
+use compiled::Compiled;
 
 use crate::chart::ChartMeta;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -48,30 +50,10 @@ pub fn render_env(
         environment,
         component,
     } = *ctx;
-    let compiled = set.compiled.get_or_init(|| {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_auto_escape_callback(|_| AutoEscape::Json);
-        env.set_trim_blocks(true);
-        env.set_lstrip_blocks(true);
-        env.set_fuel(Some(set.limits.fuel));
-        env.set_formatter(limits::format_value);
-        filters::register(&mut env);
-        let errors: Vec<minijinja::Error> = set
-            .sources()
-            .filter_map(|(name, file)| {
-                env.add_template_owned(name.to_string(), file.text.clone())
-                    .err()
-            })
-            .collect();
-        if errors.is_empty() {
-            Ok(env)
-        } else {
-            Err(errors)
-        }
-    });
+    let json = to_json(values);
+    let (compiled, kind) = compiled::environment(set, &json);
     let mut env = match compiled {
-        Ok(env) => env.clone(),
+        Ok(env) => env,
         Err(errors) => {
             return Err(Diagnostics(
                 errors
@@ -81,7 +63,6 @@ pub fn render_env(
             ));
         }
     };
-    let json = to_json(values);
     let budget =
         limits::Budget::new(limits::json_size(&json), set.limits.output_bytes).map_err(|over| {
             Diagnostics(vec![Diagnostic::error(over.message("values")).help(
@@ -97,7 +78,11 @@ pub fn render_env(
     let mut problems = Vec::new();
     let mut docs = Vec::new();
     let running = watchdog::Running::start(environment);
+    let compiled = set.compiled.get();
     for (name, file) in set.renderable() {
+        if compiled.is_some_and(|c| c.skipped(name, kind)) {
+            continue;
+        }
         running.at(&file.display);
         let rendered = match env
             .get_template(name)

@@ -137,9 +137,8 @@ pub struct TemplateSet {
     /// The bounds of each environment's run.
     pub(super) limits: super::RunLimits,
     /// The templates compiled once, shared by every environment's render (each render clones
-    /// this, which shares the compiled templates, and adds its own globals).
-    pub(super) compiled:
-        std::sync::OnceLock<Result<minijinja::Environment<'static>, Vec<minijinja::Error>>>,
+    /// an environment of it, which shares the compiled templates, and adds its own globals).
+    pub(super) compiled: std::sync::OnceLock<super::Compiled>,
 }
 
 impl TemplateSet {
@@ -295,6 +294,15 @@ impl TemplateSet {
             let base = n.rsplit('/').next().unwrap_or(n);
             !base.starts_with('_') && (n.ends_with(".yaml") || n.ends_with(".yml"))
         })
+    }
+
+    /// Whether the template `name` is a built-in one, unchanged by the project.
+    pub(super) fn is_builtin(&self, name: &str) -> bool {
+        BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .zip(self.files.get(name))
+            .is_some_and(|((_, builtin), file)| file.text == *builtin)
     }
 
     /// The file behind a template name.

@@ -15,6 +15,7 @@
 use serde_json::Value as Json;
 
 use crate::diag::Diagnostic;
+use crate::json_schema::keyword;
 use crate::yaml::{Node, Value, display_key_path};
 
 use super::COMPONENTS;
@@ -73,11 +74,10 @@ fn walk(
     let Some(obj) = node.as_object() else {
         return Some(());
     };
-    if obj.get("x-kforge-keyed") == Some(&Json::Bool(true)) {
+    if keyword(obj, "x-kforge-keyed") == Some(&Json::Bool(true)) {
         out.push(path.clone());
     }
-    if let Some(target) = obj
-        .get("$ref")
+    if let Some(target) = keyword(obj, "$ref")
         .and_then(Json::as_str)
         .and_then(|r| r.strip_prefix('#'))
         .and_then(|pointer| root.pointer(pointer))
@@ -85,12 +85,15 @@ fn walk(
         walk(root, target, path, out, depth + 1, budget)?;
     }
     for key in ["allOf", "anyOf", "oneOf"] {
-        for branch in obj.get(key).and_then(Json::as_array).into_iter().flatten() {
+        for branch in keyword(obj, key)
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
             walk(root, branch, path, out, depth + 1, budget)?;
         }
     }
-    for (name, sub) in obj
-        .get("properties")
+    for (name, sub) in keyword(obj, "properties")
         .and_then(Json::as_object)
         .into_iter()
         .flatten()
@@ -99,7 +102,7 @@ fn walk(
         walk(root, sub, path, out, depth + 1, budget)?;
         path.pop();
     }
-    if let Some(sub) = obj.get("additionalProperties").filter(|a| a.is_object()) {
+    if let Some(sub) = keyword(obj, "additionalProperties").filter(|a| a.is_object()) {
         path.push("*".into());
         walk(root, sub, path, out, depth + 1, budget)?;
         path.pop();
