@@ -622,3 +622,34 @@ fn ingress_nginx_admission_jobs_and_their_account_are_components() {
         "{base}"
     );
 }
+
+// The values import writes for those Jobs, written by hand: a CronJob's pods with
+// `podSelectorLabels: false` carry exactly its podLabels and its `podTemplateName`; on a
+// Deployment, whose selector must pick its pods, `podSelectorLabels` is an error.
+#[test]
+fn pod_selector_labels_false_leaves_a_jobs_pods_only_their_pod_labels() {
+    let p = TempProject::example("web-worker");
+    p.write(
+        "environments/staging.yaml",
+        "components:\n  nightly:\n    podSelectorLabels: false\n    podLabels: {team: data}\n    podTemplateName: nightly-pod\n",
+    );
+    let run = p.kforge().args(["render", "-e", "staging"]).run().exit(0);
+    let cron = run
+        .stdout
+        .split("---\n")
+        .find(|d| d.contains("kind: CronJob\n"))
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    assert!(
+        cron.contains("      template:\n        metadata:\n          name: nightly-pod\n          labels:\n            team: data\n        spec:\n"),
+        "{cron}"
+    );
+    p.write(
+        "environments/staging.yaml",
+        "components:\n  worker:\n    podSelectorLabels: false\n",
+    );
+    p.kforge()
+        .args(["render", "-e", "staging"])
+        .run()
+        .exit(2)
+        .stderr_has("`podSelectorLabels` does nothing here: only a Job or a CronJob has it, and this component is a Deployment");
+}
