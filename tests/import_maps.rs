@@ -1,7 +1,8 @@
 //! `kforge import` (issue 35, item 3): objects kforge has values for are mapped to them, not
 //! kept verbatim: ServiceAccounts as their component's `serviceAccount`, a Service in front of
 //! several workloads, ConfigMaps and Ingresses with labels of their own, a workload's own
-//! annotations, a Job's Helm hook.
+//! annotations, a Job's Helm hook, a Job whose pods have no labels or a pod template with a
+//! name.
 
 use crate::import::{app, import_and_prove, kept, values_lines};
 use crate::support::{Cli, TempProject};
@@ -547,4 +548,108 @@ fn a_job_with_helm_hook_annotations_is_its_hook_values() {
         "{}",
         run.stdout
     );
+}
+
+/// Whether a kept object's reason is that kforge has no values for its kind.
+fn no_values_for_its_kind(line: &str) -> bool {
+    let kind = line.split(' ').next().unwrap_or_default();
+    line.ends_with(&format!(": kforge has no values for a {kind}"))
+}
+
+// Issue 35: podinfo's Helm chart kept its post-install hook Job, whose pods have no labels
+// (kforge labelled pods with the selector labels): it is a component now, with
+// `podSelectorLabels: false` (its pods carry exactly its podLabels: none), and nothing is kept.
+#[test]
+fn podinfo_chart_hook_job_with_unlabelled_pods_is_a_component() {
+    let (_t, out, stdout) = import_and_prove(&[
+        ("staging", &app("podinfo-chart/staging.yaml")),
+        ("production", &app("podinfo-chart/production.yaml")),
+    ]);
+    assert_eq!(kept(&stdout), Vec::<String>::new(), "{stdout}");
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    assert!(
+        base.contains("  podinfo-post-install:\n    kind: Job\n"),
+        "{base}"
+    );
+    assert!(base.contains("    podSelectorLabels: false\n"), "{base}");
+    let run = Cli::new()
+        .args(["render", "-e", "staging"])
+        .in_dir(&out)
+        .run()
+        .exit(0);
+    let job = run
+        .stdout
+        .split("---\n")
+        .find(|d| d.contains("kind: Job\n"))
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    // Its pod template has no metadata: no labels, no annotations.
+    assert!(job.contains("  template:\n    spec:\n"), "{job}");
+}
+
+// Issue 35: ingress-nginx kept its two admission Jobs (their pod template has a
+// `metadata.name`) and with them their ServiceAccount; the name is `podTemplateName` now, the
+// account the first Job's `serviceAccount`, and what stays verbatim is of kinds kforge has no
+// values for, but the controller's ConfigMap (`data: null`: a config set is a folder of files).
+#[test]
+fn ingress_nginx_admission_jobs_and_their_account_are_components() {
+    let (_t, out, stdout) = import_and_prove(&[("prod", &app("ingress-nginx/deploy.yaml"))]);
+    let kept = kept(&stdout);
+    let (values, none): (Vec<&String>, Vec<&String>) =
+        kept.iter().partition(|l| !no_values_for_its_kind(l));
+    assert_eq!(
+        values,
+        ["ConfigMap ingress-nginx-controller: it has no data: a config set is a folder of files"],
+        "{stdout}"
+    );
+    assert_eq!(none.len(), 11, "{stdout}");
+    let base = std::fs::read_to_string(out.join("environments/base.yaml")).unwrap();
+    for job in ["create", "patch"] {
+        assert!(
+            base.contains(&format!(
+                "  ingress-nginx-admission-{job}:\n    kind: Job\n"
+            )),
+            "{base}"
+        );
+        assert!(
+            base.contains(&format!(
+                "    podTemplateName: ingress-nginx-admission-{job}\n"
+            )),
+            "{base}"
+        );
+    }
+    assert!(
+        base.contains("    serviceAccount:\n      create: true\n"),
+        "{base}"
+    );
+}
+
+// The values import writes for those Jobs, written by hand: a CronJob's pods with
+// `podSelectorLabels: false` carry exactly its podLabels and its `podTemplateName`; on a
+// Deployment, whose selector must pick its pods, `podSelectorLabels` is an error.
+#[test]
+fn pod_selector_labels_false_leaves_a_jobs_pods_only_their_pod_labels() {
+    let p = TempProject::example("web-worker");
+    p.write(
+        "environments/staging.yaml",
+        "components:\n  nightly:\n    podSelectorLabels: false\n    podLabels: {team: data}\n    podTemplateName: nightly-pod\n",
+    );
+    let run = p.kforge().args(["render", "-e", "staging"]).run().exit(0);
+    let cron = run
+        .stdout
+        .split("---\n")
+        .find(|d| d.contains("kind: CronJob\n"))
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    assert!(
+        cron.contains("      template:\n        metadata:\n          name: nightly-pod\n          labels:\n            team: data\n        spec:\n"),
+        "{cron}"
+    );
+    p.write(
+        "environments/staging.yaml",
+        "components:\n  worker:\n    podSelectorLabels: false\n",
+    );
+    p.kforge()
+        .args(["render", "-e", "staging"])
+        .run()
+        .exit(2)
+        .stderr_has("`podSelectorLabels` does nothing here: only a Job or a CronJob has it, and this component is a Deployment");
 }

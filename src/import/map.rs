@@ -459,7 +459,8 @@ fn workload(obj: &Json) -> Result<Json, String> {
 }
 
 /// A CronJob's or Job's values: its schedule and Job fields by name, its pod's labels as the
-/// selector labels (a Job has no selector of its own; kforge labels its pods with them).
+/// selector labels (a Job has no selector of its own; kforge labels its pods with them), or,
+/// when its pods have none, `podSelectorLabels: false` (they carry no label).
 fn batch(
     kind: &str,
     spec: &Map<String, Json>,
@@ -523,12 +524,33 @@ fn batch(
         }
     }
     let template = job.get("template").ok_or("its Job has no pod template")?;
-    let labels = template
+    // A Job's pods with no labels carry exactly `podLabels` (none): no selector picks them.
+    match template
         .pointer("/metadata/labels")
         .and_then(Json::as_object)
         .filter(|m| !m.is_empty())
-        .ok_or("its pods have no labels: kforge would label them with its own")?;
-    v.insert("selectorLabels".into(), Json::Object(labels.clone()));
+    {
+        Some(labels) => {
+            // A Job not a hook gives its pods none of the labels that change with a release
+            // (_pod.jinja's `plain_job`): those of its pods are `podLabels`, which it writes.
+            let plain = kind == "Job" && !v.contains_key("hook");
+            let (own, selector): (Map<String, Json>, Map<String, Json>) =
+                labels.clone().into_iter().partition(|(k, _)| {
+                    plain && ["helm.sh/chart", "app.kubernetes.io/version"].contains(&k.as_str())
+                });
+            if selector.is_empty() {
+                v.insert("podSelectorLabels".into(), json!(false));
+            } else {
+                v.insert("selectorLabels".into(), Json::Object(selector));
+            }
+            if !own.is_empty() {
+                v.insert("podLabels".into(), Json::Object(own));
+            }
+        }
+        None => {
+            v.insert("podSelectorLabels".into(), json!(false));
+        }
+    }
     let mut template = template.clone();
     match template
         .pointer_mut("/spec")

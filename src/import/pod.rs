@@ -26,19 +26,25 @@ const POD_KEYS: &[&str] = &[
     "tolerations",
 ];
 
-/// A pod template's values (annotations, containers, service account, pod fields) into `v`.
+/// A pod template's values (name, annotations, containers, service account, pod fields) into `v`.
 pub fn pod(template: &Json, v: &mut Map<String, Json>) -> Result<(), String> {
     if let Some(k) = template
         .get("metadata")
         .and_then(Json::as_object)
         .and_then(|m| {
             m.keys()
-                .find(|k| !["labels", "annotations"].contains(&k.as_str()))
+                .find(|k| !["name", "labels", "annotations"].contains(&k.as_str()))
         })
     {
         return Err(format!(
             "the pod template's metadata.{k}: the values have no key for it"
         ));
+    }
+    if let Some(name) = template.pointer("/metadata/name") {
+        if name.as_str().is_none_or(str::is_empty) {
+            return Err("the pod template's metadata.name is not a name".into());
+        }
+        v.insert("podTemplateName".into(), name.clone());
     }
     if let Some(a) = template.pointer("/metadata/annotations") {
         v.insert("podAnnotations".into(), a.clone());

@@ -99,6 +99,7 @@ const JOB_KEYS: &[&str] = &[
     "completions",
     "parallelism",
     "restartPolicy",
+    "podSelectorLabels",
 ];
 
 /// Every setting that does nothing, found by reading the built-in templates.
