@@ -237,6 +237,32 @@ srv.serve_forever()
     }
 }
 
+/// The same for reading a last release (`--previous oci://...`): the host that refused is
+/// named, not the registry's answer as oci-client reports it (the URL first asked).
+#[test]
+fn a_redirect_targets_401_on_a_pull_names_the_host_that_answered() {
+    let p = TempProject::reference();
+    let other = Registry::start(&["deny"]);
+    let first = Registry::start(&["redirect", &other.port.to_string()]);
+    let (a, b) = (
+        format!("127.0.0.1:{}", first.port),
+        format!("127.0.0.1:{}", other.port),
+    );
+    p.kforge()
+        .args([
+            "check",
+            "--previous",
+            &format!("prod=oci://{a}/charts/krakend:1.0.0"),
+            "--plain-http",
+        ])
+        .run()
+        .exit(2)
+        .stderr_has(&format!(
+            "{b}, to which {a} redirected the request, refused it (HTTP 401 or 403)"
+        ))
+        .stderr_has(&format!("oci://{b}/charts/krakend"));
+}
+
 /// Issue 34, item 7: a registry that redirects the push to another host, which answers 401,
 /// was reported as the first registry rejecting the user's credentials. The host that answered
 /// is named, and why it saw no credentials (they are never forwarded across hosts).

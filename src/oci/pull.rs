@@ -41,6 +41,7 @@ const TAGS_PER_PAGE: usize = 1_000;
 /// would use, and the secrets an error must not show.
 struct Session {
     image: Reference,
+    plain_http: bool,
     client: oci_client::Client,
     auth: oci_client::secrets::RegistryAuth,
     secrets: Vec<String>,
@@ -81,6 +82,7 @@ impl Session {
         };
         let target = super::sanitize(reference, &[], 200);
         Ok(Self {
+            plain_http: opts.plain_http,
             client: super::client(opts.plain_http),
             auth: creds.auth(),
             image,
@@ -98,7 +100,27 @@ impl Session {
         }
     }
 
-    fn registry_error(&self, e: &oci_client::errors::OciDistributionError) -> Error {
+    /// What the registry's refusal `e` says, shown only through [`super::sanitize`]; a refusal
+    /// (401, 403) by a host the registry redirected the request to names that host, as a push
+    /// does: oci-client reports only the URL it asked.
+    async fn registry_error(&self, e: &oci_client::errors::OciDistributionError) -> Error {
+        let registry = self.image.resolve_registry();
+        if let Some(other) = super::explain::redirected_to(e, self.plain_http)
+            .await
+            .filter(|host| host != registry)
+        {
+            let other = super::sanitize(&other, &[], 200);
+            return Error::Pull {
+                target: self.target.clone(),
+                reason: format!(
+                    "{other}, to which {registry} redirected the request, refused it (HTTP 401 or 403); kforge sends credentials only to the registry named, never across a redirect to another host, so {other} got none"
+                ),
+                help: format!(
+                    "read from the registry that serves the repository itself (oci://{other}/{}) with its credentials, or ask the owner of {registry} why it redirects there",
+                    self.image.repository()
+                ),
+            };
+        }
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
         self.failed(super::sanitize(&e.to_string(), &secrets, 2000))
     }
@@ -125,11 +147,10 @@ impl Session {
 pub fn pull_chart(reference: &str, opts: &PullOptions) -> Result<Vec<u8>> {
     let s = Session::open(reference, opts, true)?;
     s.run(async {
-        let (manifest, _) = s
-            .client
-            .pull_image_manifest(&s.image, &s.auth)
-            .await
-            .map_err(|e| s.registry_error(&e))?;
+        let (manifest, _) = match s.client.pull_image_manifest(&s.image, &s.auth).await {
+            Ok(found) => found,
+            Err(e) => return Err(s.registry_error(&e).await),
+        };
         let Some(layer) = manifest
             .layers
             .iter()
@@ -146,10 +167,9 @@ pub fn pull_chart(reference: &str, opts: &PullOptions) -> Result<Vec<u8>> {
             )));
         }
         let mut out = Bounded(Vec::new());
-        s.client
-            .pull_blob(&s.image, layer, &mut out)
-            .await
-            .map_err(|e| s.registry_error(&e))?;
+        if let Err(e) = s.client.pull_blob(&s.image, layer, &mut out).await {
+            return Err(s.registry_error(&e).await);
+        }
         Ok(out.0)
     })
 }
@@ -173,7 +193,7 @@ pub fn published_tags(repository: &str, opts: &PullOptions) -> Result<Vec<String
             {
                 Ok(page) => page.tags,
                 Err(e) if super::not_found(&e) => Vec::new(),
-                Err(e) => return Err(s.registry_error(&e)),
+                Err(e) => return Err(s.registry_error(&e).await),
             };
             let full = page.len() >= TAGS_PER_PAGE;
             // A registry that sends a page again would loop: only tags past the last one count.
@@ -200,10 +220,10 @@ pub fn published_tags(repository: &str, opts: &PullOptions) -> Result<Vec<String
 pub fn published_chart_digest(reference: &str, opts: &PullOptions) -> Result<Option<String>> {
     let s = Session::open(reference, opts, true)?;
     s.run(async {
-        super::published_layer(&s.client, &s.image, &s.auth)
-            .await
-            .map(|found| found.map(|(layer, _)| layer))
-            .map_err(|e| s.registry_error(&e))
+        match super::published_layer(&s.client, &s.image, &s.auth).await {
+            Ok(found) => Ok(found.map(|(layer, _)| layer)),
+            Err(e) => Err(s.registry_error(&e).await),
+        }
     })
 }
 
