@@ -156,13 +156,6 @@ fn optional(n: &Node) -> bool {
     )
 }
 
-fn seq(n: Option<&Node>) -> &[Node] {
-    match n.map(|n| &n.value) {
-        Some(Value::Seq(items)) => items,
-        _ => &[],
-    }
-}
-
 fn with(base: &[String], rest: &[&str]) -> Vec<String> {
     let mut t = base.to_vec();
     t.extend(rest.iter().map(|s| (*s).to_string()));
@@ -205,7 +198,7 @@ fn references(doc: &Document) -> Vec<Reference> {
         let Some(pod) = doc.node.pointer(&spec) else {
             continue;
         };
-        for (i, v) in seq(pod.get_path(&["volumes"])).iter().enumerate() {
+        for (i, v) in pod.seq_at(&["volumes"]).iter().enumerate() {
             let at = with(&spec, &["volumes", &i.to_string()]);
             push(
                 &mut out,
@@ -221,10 +214,7 @@ fn references(doc: &Document) -> Vec<Reference> {
                 with(&at, &["secret"]),
                 "secretName",
             );
-            for (j, s) in seq(v.get_path(&["projected", "sources"]))
-                .iter()
-                .enumerate()
-            {
+            for (j, s) in v.seq_at(&["projected", "sources"]).iter().enumerate() {
                 let src = with(&at, &["projected", "sources", &j.to_string()]);
                 push(
                     &mut out,
@@ -258,7 +248,7 @@ fn references(doc: &Document) -> Vec<Reference> {
             }
         }
         for (ct, c) in containers(&doc.node, &spec) {
-            for (j, e) in seq(c.get_path(&["envFrom"])).iter().enumerate() {
+            for (j, e) in c.seq_at(&["envFrom"]).iter().enumerate() {
                 let at = with(&ct, &["envFrom", &j.to_string()]);
                 push(
                     &mut out,
@@ -275,7 +265,7 @@ fn references(doc: &Document) -> Vec<Reference> {
                     "name",
                 );
             }
-            for (j, e) in seq(c.get_path(&["env"])).iter().enumerate() {
+            for (j, e) in c.seq_at(&["env"]).iter().enumerate() {
                 let at = with(&ct, &["env", &j.to_string(), "valueFrom"]);
                 let from = |k: &str| e.get_path(&["valueFrom", k]);
                 push(

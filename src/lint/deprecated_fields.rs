@@ -7,7 +7,7 @@ use super::sink::Sink;
 use super::workload::{pod_template_prefixes, tokens};
 use crate::diag::Severity;
 use crate::manifest::Document;
-use crate::yaml::{Node, Value};
+use crate::yaml::Node;
 
 /// Deprecated well-known node labels and what replaces each (Kubernetes' well-known labels
 /// reference: the beta names are deprecated since 1.14 (os, arch), 1.17 (zone, region,
@@ -36,13 +36,6 @@ fn replacement(label: &str) -> Option<&'static str> {
         .map(|(_, new)| *new)
 }
 
-fn seq(n: Option<&Node>) -> &[Node] {
-    match n.map(|n| &n.value) {
-        Some(Value::Seq(items)) => items,
-        _ => &[],
-    }
-}
-
 /// The checks of this file on one object.
 pub fn check(doc: &Document, sink: &mut Sink<'_>) {
     for spec in pod_template_prefixes(&doc.kind) {
@@ -68,44 +61,44 @@ fn node_labels(doc: &Document, sink: &mut Sink<'_>, spec: &[String], pod: &Node)
         "requiredDuringSchedulingIgnoredDuringExecution",
         "nodeSelectorTerms",
     ];
-    let terms: Vec<(Vec<String>, &Node)> =
-        seq(pod.get_path(&[node[0], node[1], required[0], required[1]]))
+    let terms: Vec<(Vec<String>, &Node)> = pod
+        .seq_at(&[node[0], node[1], required[0], required[1]])
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            (
+                tokens(
+                    spec,
+                    &[node[0], node[1], required[0], required[1], &i.to_string()],
+                ),
+                t,
+            )
+        })
+        .chain(
+            pod.seq_at(&[
+                node[0],
+                node[1],
+                "preferredDuringSchedulingIgnoredDuringExecution",
+            ])
             .iter()
             .enumerate()
-            .map(|(i, t)| {
-                (
-                    tokens(
-                        spec,
-                        &[node[0], node[1], required[0], required[1], &i.to_string()],
-                    ),
-                    t,
-                )
-            })
-            .chain(
-                seq(pod.get_path(&[
-                    node[0],
-                    node[1],
-                    "preferredDuringSchedulingIgnoredDuringExecution",
-                ]))
-                .iter()
-                .enumerate()
-                .filter_map(|(i, t)| {
-                    let at = tokens(
-                        spec,
-                        &[
-                            node[0],
-                            node[1],
-                            "preferredDuringSchedulingIgnoredDuringExecution",
-                            &i.to_string(),
-                            "preference",
-                        ],
-                    );
-                    t.get_path(&["preference"]).map(|p| (at, p))
-                }),
-            )
-            .collect();
+            .filter_map(|(i, t)| {
+                let at = tokens(
+                    spec,
+                    &[
+                        node[0],
+                        node[1],
+                        "preferredDuringSchedulingIgnoredDuringExecution",
+                        &i.to_string(),
+                        "preference",
+                    ],
+                );
+                t.get_path(&["preference"]).map(|p| (at, p))
+            }),
+        )
+        .collect();
     for (at, term) in terms {
-        for (j, e) in seq(term.get_path(&["matchExpressions"])).iter().enumerate() {
+        for (j, e) in term.seq_at(&["matchExpressions"]).iter().enumerate() {
             if let Some(k) = e.get_path(&["key"]).and_then(Node::as_str) {
                 found.push((tokens(&at, &["matchExpressions", &j.to_string(), "key"]), k));
             }
@@ -119,10 +112,7 @@ fn node_labels(doc: &Document, sink: &mut Sink<'_>, spec: &[String], pod: &Node)
                 Some("podAffinityTerm"),
             ),
         ] {
-            for (i, t) in seq(pod.get_path(&["affinity", kind, when]))
-                .iter()
-                .enumerate()
-            {
+            for (i, t) in pod.seq_at(&["affinity", kind, when]).iter().enumerate() {
                 let mut at = tokens(spec, &["affinity", kind, when, &i.to_string()]);
                 let term = match inner {
                     Some(name) => {
@@ -141,7 +131,8 @@ fn node_labels(doc: &Document, sink: &mut Sink<'_>, spec: &[String], pod: &Node)
             }
         }
     }
-    for (i, c) in seq(pod.get_path(&["topologySpreadConstraints"]))
+    for (i, c) in pod
+        .seq_at(&["topologySpreadConstraints"])
         .iter()
         .enumerate()
     {

@@ -23,14 +23,6 @@ pub(super) fn is_set(n: &Node, key: &str) -> bool {
         .is_some_and(|v| !matches!(v.value, Value::Null))
 }
 
-/// The items of the list at `key` of `n`, if it is one.
-pub(super) fn items<'a>(n: &'a Node, key: &str) -> &'a [Node] {
-    match n.get_path(&[key]).map(|n| &n.value) {
-        Some(Value::Seq(items)) => items,
-        _ => &[],
-    }
-}
-
 /// The pod spec rules for one document.
 pub fn check(doc: &Document, sink: &mut Sink<'_>) {
     for spec in pod_template_prefixes(&doc.kind) {
@@ -44,7 +36,8 @@ pub fn check(doc: &Document, sink: &mut Sink<'_>) {
             && let Some(claims) = doc.node.get_path(&["spec"])
         {
             volumes.extend(
-                items(claims, "volumeClaimTemplates")
+                claims
+                    .seq_at(&["volumeClaimTemplates"])
                     .iter()
                     .filter_map(|t| t.get_path(&["metadata", "name"]).and_then(Node::as_str)),
             );
@@ -110,7 +103,7 @@ fn volume_names<'a>(
     pod: &'a Node,
 ) -> Vec<&'a str> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (i, v) in items(pod, "volumes").iter().enumerate() {
+    for (i, v) in pod.seq_at(&["volumes"]).iter().enumerate() {
         let Some(name) = v.get_path(&["name"]).and_then(Node::as_str) else {
             continue;
         };
@@ -131,7 +124,7 @@ fn volume_names<'a>(
 fn volume_mounts(doc: &Document, sink: &mut Sink<'_>, ct: &[String], c: &Node, volumes: &[&str]) {
     let container = c.get_path(&["name"]).and_then(Node::as_str).unwrap_or("?");
     let mut paths: HashMap<&str, usize> = HashMap::new();
-    for (i, m) in items(c, "volumeMounts").iter().enumerate() {
+    for (i, m) in c.seq_at(&["volumeMounts"]).iter().enumerate() {
         let at = |field: &str| tokens(ct, &["volumeMounts", &i.to_string(), field]);
         if let Some(name) = m.get_path(&["name"]).and_then(Node::as_str)
             && !name.is_empty()
@@ -183,7 +176,7 @@ fn volumes_list(volumes: &[&str]) -> String {
 fn container_names(doc: &Document, sink: &mut Sink<'_>, spec: &[String], pod: &Node) {
     let mut seen: HashMap<&str, String> = HashMap::new();
     for list in ["containers", "initContainers", "ephemeralContainers"] {
-        for (i, c) in items(pod, list).iter().enumerate() {
+        for (i, c) in pod.seq_at(&[list]).iter().enumerate() {
             let Some(name) = c.get_path(&["name"]).and_then(Node::as_str) else {
                 continue;
             };

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::names::{is_label, name_problem};
-use super::pod_validation::{is_set, items};
+use super::pod_validation::is_set;
 use super::rules::rule_id;
 use super::sink::{Sink, path};
 use super::workload::tokens;
@@ -119,7 +119,7 @@ fn metrics(doc: &Document, sink: &mut Sink<'_>) {
     let Some(spec) = doc.node.get_path(&["spec"]) else {
         return;
     };
-    for (i, metric) in items(spec, "metrics").iter().enumerate() {
+    for (i, metric) in spec.seq_at(&["metrics"]).iter().enumerate() {
         let at = |field: &str| path(&["spec", "metrics", &i.to_string(), field]);
         let ty = str_at(metric, &["type"]).unwrap_or("");
         let present: Vec<&str> = METRIC_SOURCES
@@ -169,7 +169,7 @@ fn service_ports(doc: &Document, sink: &mut Sink<'_>) {
     let Some(spec) = doc.node.get_path(&["spec"]) else {
         return;
     };
-    let ports = items(spec, "ports");
+    let ports = spec.seq_at(&["ports"]);
     let mut seen = SeenPorts {
         several: ports.len() > 1,
         cluster_ip: str_at(spec, &["type"]).is_none_or(|t| t == "ClusterIP"),
@@ -274,10 +274,10 @@ fn ingress(doc: &Document, sink: &mut Sink<'_>) {
     let Some(spec) = doc.node.get_path(&["spec"]) else {
         return;
     };
-    for (i, rule) in items(spec, "rules").iter().enumerate() {
+    for (i, rule) in spec.seq_at(&["rules"]).iter().enumerate() {
         ingress_rule(doc, sink, &path(&["spec", "rules", &i.to_string()]), rule);
     }
-    for (i, tls) in items(spec, "tls").iter().enumerate() {
+    for (i, tls) in spec.seq_at(&["tls"]).iter().enumerate() {
         ingress_tls(doc, sink, &path(&["spec", "tls", &i.to_string()]), tls);
     }
 }
@@ -296,7 +296,7 @@ fn ingress_rule(doc: &Document, sink: &mut Sink<'_>, at: &[String], rule: &Node)
     }
     let paths = rule
         .get_path(&["http"])
-        .map_or(&[][..], |h| items(h, "paths"));
+        .map_or(&[][..], |h| h.seq_at(&["paths"]));
     for (j, p) in paths.iter().enumerate() {
         let Some(path_type) = str_at(p, &["pathType"]) else {
             continue;
@@ -315,7 +315,7 @@ fn ingress_rule(doc: &Document, sink: &mut Sink<'_>, at: &[String], rule: &Node)
 
 /// An Ingress TLS entry (at `at`): its hosts and its Secret's name.
 fn ingress_tls(doc: &Document, sink: &mut Sink<'_>, at: &[String], tls: &Node) {
-    for (j, h) in items(tls, "hosts").iter().enumerate() {
+    for (j, h) in tls.seq_at(&["hosts"]).iter().enumerate() {
         if let Some(host) = h.as_str()
             && let Some(problem) = host_problem(host, false)
         {

@@ -163,6 +163,14 @@ impl Node {
         }
     }
 
+    /// The items of the list at key path `path`; none when there is no list there.
+    pub fn seq_at(&self, path: &[&str]) -> &[Node] {
+        match self.get_path(path).map(|n| &n.value) {
+            Some(Value::Seq(items)) => items,
+            _ => &[],
+        }
+    }
+
     /// The string, if this is a string.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
