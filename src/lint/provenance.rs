@@ -4,14 +4,17 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use crate::yaml::{Node, Value};
+use crate::yaml::{Node, Value, display_key_path};
 
 /// The scalar leaves of the merged values, by their text, to say where a rendered value came
 /// from. Templates are not traced; a rendered scalar is matched to the values leaves with the
 /// same text (preferring the same key name), or, for strings, the leaf equal to its last part
 /// (`repo/name:TAG` → the leaf `TAG`). Ambiguous matches (more than three) name nothing.
+/// A scalar leaf of the values: its key path as shown, its key's name, the node.
+type Leaf<'a> = (String, String, &'a Node);
+
 pub(super) struct ValuesIndex<'a> {
-    by_text: HashMap<String, Vec<(String, &'a Node)>>,
+    by_text: HashMap<String, Vec<Leaf<'a>>>,
     /// The non-empty maps of the values, by their key's name: a rendered map equal to one of
     /// them (a security context written whole) came from it.
     maps: HashMap<String, Vec<(String, &'a Node)>>,
@@ -20,33 +23,44 @@ pub(super) struct ValuesIndex<'a> {
 impl<'a> ValuesIndex<'a> {
     /// Indexes every scalar leaf of the merged values `root`.
     pub(super) fn new(root: &'a Node) -> Self {
-        let mut by_text: HashMap<String, Vec<(String, &'a Node)>> = HashMap::new();
+        let mut by_text: HashMap<String, Vec<Leaf<'a>>> = HashMap::new();
         let mut maps: HashMap<String, Vec<(String, &'a Node)>> = HashMap::new();
-        let mut stack: Vec<(String, &'a Node)> = vec![(String::new(), root)];
-        while let Some((path, node)) = stack.pop() {
+        // Each node with its key path as tokens; the name a leaf is matched by is its last key
+        // (a list item's, its list's key).
+        let mut stack: Vec<(Vec<String>, &'a Node)> = vec![(Vec::new(), root)];
+        while let Some((tokens, node)) = stack.pop() {
+            let name = || {
+                tokens
+                    .iter()
+                    .rev()
+                    .find(|t| !t.bytes().all(|b| b.is_ascii_digit()))
+                    .cloned()
+                    .unwrap_or_default()
+            };
             match &node.value {
                 Value::Map(m) => {
-                    if !m.is_empty() && !path.is_empty() {
-                        maps.entry(last_key(&path).to_ascii_lowercase())
+                    if !m.is_empty() && !tokens.is_empty() {
+                        maps.entry(name().to_ascii_lowercase())
                             .or_default()
-                            .push((path.clone(), node));
+                            .push((display_key_path(&tokens), node));
                     }
                     for (k, v) in m {
-                        stack.push((join(&path, k), v));
+                        stack.push((with(&tokens, k.clone()), v));
                     }
                 }
                 Value::Seq(items) => {
                     for (i, v) in items.iter().enumerate() {
-                        stack.push((format!("{path}[{i}]"), v));
+                        stack.push((with(&tokens, i.to_string()), v));
                     }
                 }
                 Value::Null => {}
                 _ => {
                     if let Some(text) = scalar_text(node) {
-                        by_text
-                            .entry(text.into_owned())
-                            .or_default()
-                            .push((path, node));
+                        by_text.entry(text.into_owned()).or_default().push((
+                            display_key_path(&tokens),
+                            name(),
+                            node,
+                        ));
                     }
                 }
             }
@@ -89,12 +103,12 @@ impl<'a> ValuesIndex<'a> {
             .get(text.as_ref())
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let same_key: Vec<&(String, &Node)> = exact
+        let same_key: Vec<&Leaf<'_>> = exact
             .iter()
-            .filter(|(p, _)| key.is_some_and(|k| last_key(p).eq_ignore_ascii_case(k)))
+            .filter(|(_, name, _)| key.is_some_and(|k| name.eq_ignore_ascii_case(k)))
             .collect();
         let is_string = matches!(node.value, Value::String(_));
-        let mut found: Vec<&(String, &Node)> = if !same_key.is_empty() {
+        let mut found: Vec<&Leaf<'_>> = if !same_key.is_empty() {
             same_key
         } else if is_string && text.len() >= 3 && !exact.is_empty() {
             exact.iter().collect()
@@ -116,7 +130,7 @@ impl<'a> ValuesIndex<'a> {
                     .map(Vec::as_slice)
                     .unwrap_or(&[])
                     .iter()
-                    .filter(|(_, n)| matches!(n.value, Value::String(_)))
+                    .filter(|(_, _, n)| matches!(n.value, Value::String(_)))
                     .collect()
             }
         } else {
@@ -129,44 +143,17 @@ impl<'a> ValuesIndex<'a> {
         }
         found
             .into_iter()
-            .map(|(path, n)| format!("`{path}` set in {}", n.origin))
+            .map(|(path, _, n)| format!("`{path}` set in {}", n.origin))
             .collect()
     }
 }
 
-/// `path` and then `key`, as values key paths are shown: `a.b`, or `a["api.example.com"]` for a
-/// key that is not a plain name (a host, a path, a dotted annotation key).
-fn join(path: &str, key: &str) -> String {
-    let plain = !key.is_empty()
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    match (path.is_empty(), plain) {
-        (true, true) => key.to_string(),
-        (false, true) => format!("{path}.{key}"),
-        (_, false) => format!("{path}[{}]", serde_json::Value::from(key)),
-    }
-}
-
-/// The last key of a values path (`a.b[0]` -> `b`, `a["x.y"]` -> `x.y`).
-fn last_key(path: &str) -> String {
-    let mut rest = path;
-    // Indexes of lists: `[0]`.
-    while let Some(open) = rest.rfind('[')
-        && rest.ends_with(']')
-        && rest[open + 1..rest.len() - 1]
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-    {
-        rest = &rest[..open];
-    }
-    if rest.ends_with("\"]")
-        && let Some(open) = rest.rfind("[\"")
-        && let Ok(key) = serde_json::from_str::<String>(&rest[open + 1..rest.len() - 1])
-    {
-        return key;
-    }
-    rest.rsplit('.').next().unwrap_or(rest).to_string()
+/// `tokens` and then `next`.
+fn with(tokens: &[String], next: String) -> Vec<String> {
+    let mut out = Vec::with_capacity(tokens.len() + 1);
+    out.extend_from_slice(tokens);
+    out.push(next);
+    out
 }
 
 /// A scalar's text as the API server would see it in a string field; None for maps and lists.

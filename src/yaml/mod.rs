@@ -224,7 +224,11 @@ pub fn display_key_path<S: AsRef<str>>(tokens: &[S]) -> String {
         let token = token.as_ref();
         if token.chars().all(|c| c.is_ascii_digit()) && !token.is_empty() && !out.is_empty() {
             out.push_str(&format!("[{token}]"));
-        } else if token.contains(['.', '[', ']', ' ']) || token.is_empty() {
+        } else if !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            || token.is_empty()
+        {
             out.push_str(&format!("[{token:?}]"));
         } else {
             if !out.is_empty() {
