@@ -9,7 +9,7 @@
 //! template may read it. Settings of a feature switched off (`ingress.*` with `ingress.enabled:
 //! false`, `canary.*` with `canary.enabled: false`...) are normal and not reported.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Diagnostics, Severity};
@@ -365,20 +365,30 @@ fn chosen<'a>(node: &'a Node, defaults: &[Arc<SourceFile>]) -> Option<&'a Node> 
     }
 }
 
-/// Whether `key`'s first segment appears as a word in `text`.
-/// The lines of `text` that name `key`'s first part, trimmed.
+/// The lines of `text` that name `key`'s first part as a word, trimmed, each once.
 fn lines_naming<'t>(text: &'t str, key: &'t str) -> impl Iterator<Item = &'t str> {
-    text.lines()
-        .filter(move |l| mentions(l, key))
-        .map(str::trim)
+    let mut last_start = None;
+    words(text, key).filter_map(move |i| {
+        let start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+        let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
+        (last_start.replace(start) != Some(start)).then(|| text[start..end].trim())
+    })
 }
 
+/// Whether `key`'s first part appears as a word in `text`.
 fn mentions(text: &str, key: &str) -> bool {
+    words(text, key).next().is_some()
+}
+
+/// Where `key`'s first part appears in `text` as a word (not inside a longer name).
+fn words<'t>(text: &'t str, key: &'t str) -> impl Iterator<Item = usize> {
     let word = key.split('.').next().unwrap_or(key);
     let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    text.match_indices(word).any(|(i, _)| {
-        !text[..i].ends_with(is_ident) && !text[i + word.len()..].starts_with(is_ident)
-    })
+    text.match_indices(word)
+        .filter(move |(i, _)| {
+            !text[..*i].ends_with(is_ident) && !text[i + word.len()..].starts_with(is_ident)
+        })
+        .map(|(i, _)| i)
 }
 
 /// A setting shared by several components: where it is set, and in how many of the components
@@ -398,18 +408,25 @@ pub fn inert_settings(
     // A project template that replaces a built-in one is compared with it: a key is still
     // checked when the lines naming it are the built-in's (a copy of chart-templates/, or one
     // edited elsewhere), and not when the project's templates use it otherwise.
+    // A byte-identical copy names every key as the built-in does, so it is left out; each
+    // key's answer is worked out once, not once per component (both were most of a render's
+    // cost when the project holds a copy of chart-templates/).
     let project_templates: Vec<(&str, Option<&str>)> = templates
         .sources()
         .filter(|(_, f)| !f.display.ends_with("(built-in)"))
         .map(|(name, f)| (f.text.as_str(), TemplateSet::builtin_text(name)))
+        .filter(|(text, builtin)| builtin != &Some(*text))
         .collect();
-    let checked = |key: &str| {
-        project_templates
-            .iter()
-            .all(|(text, builtin)| match builtin {
-                Some(builtin) => lines_naming(text, key).eq(lines_naming(builtin, key)),
-                None => !mentions(text, key),
-            })
+    let mut verdicts: HashMap<&str, bool> = HashMap::new();
+    let mut checked = |key: &'static str| {
+        *verdicts.entry(key).or_insert_with(|| {
+            project_templates
+                .iter()
+                .all(|(text, builtin)| match builtin {
+                    Some(builtin) => lines_naming(text, key).eq(lines_naming(builtin, key)),
+                    None => !mentions(text, key),
+                })
+        })
     };
     let mut found = Vec::new();
     let mut shared: BTreeMap<(usize, &str, String), Shared> = BTreeMap::new();
@@ -513,6 +530,14 @@ mod tests {
         ));
         assert!(!mentions("{{ values.services }}", "service.type"));
         assert!(mentions("{% if values.schedule %}", "schedule"));
+    }
+
+    #[test]
+    fn the_lines_naming_a_key_are_each_given_once_trimmed() {
+        let text = "a: 1\n  port: {{ port }} {{ port }}\nsupport: x\r\nport\n";
+        let lines: Vec<&str> = lines_naming(text, "port.name").collect();
+        assert_eq!(lines, ["port: {{ port }} {{ port }}", "port"]);
+        assert_eq!(lines_naming("ports", "port").count(), 0);
     }
 
     #[test]
