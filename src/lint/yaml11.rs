@@ -41,6 +41,24 @@ pub fn as_kubectl_reads(text: &str) -> Option<Value> {
     if let Some((_, b)) = BOOLEANS.iter().find(|(w, _)| *w == text) {
         return Some(Value::Bool(*b));
     }
+    if !could_be_number(text) {
+        return None;
+    }
+    number_read_differently(text)
+}
+
+/// Whether `text` could be a number to either reading: one is made of digits, letters (of a
+/// base prefix, a hex digit, an exponent, `.inf`), signs, `.` and `_` only, and has a digit.
+/// Anything else is a string to both, found without resolving it (most strings, and the long
+/// ones of a ConfigMap's data).
+fn could_be_number(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'+' | b'-' | b'.'))
+        && text.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// The number go-yaml v2 reads `text` as, when kforge reads a string.
+fn number_read_differently(text: &str) -> Option<Value> {
     if !matches!(resolve_plain(text), Value::String(_)) {
         return None;
     }
@@ -272,5 +290,31 @@ mod tests {
         ] {
             assert!(as_kubectl_reads(t).is_none(), "{t}");
         }
+    }
+
+    #[test]
+    fn what_is_skipped_as_no_number_is_no_number() {
+        // Every string of up to three characters from an alphabet with each kind of
+        // character: the quick test never skips one the full reading takes as a number.
+        let alphabet = [
+            "0", "1", "9", "x", "b", "o", "e", "E", "a", "f", "_", "+", "-", ".", " ", ":", "i",
+            "n",
+        ];
+        let mut texts = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        texts.extend(["1 000", "0x1F:", "1_0.5e3", ".inf", "-.5", "1__0"].map(String::from));
+        let mut numbers = 0;
+        for t in &texts {
+            let full = number_read_differently(t);
+            numbers += usize::from(full.is_some());
+            assert!(could_be_number(t) || full.is_none(), "{t:?}");
+        }
+        assert!(numbers > 100, "{numbers}");
     }
 }
