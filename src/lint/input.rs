@@ -205,27 +205,29 @@ fn lint_chunk(
     let outcome = outcome.map(|docs| {
         let mut sink = Sink::new(opts, None).skipping_placeholders();
         let mut validated = Vec::new();
-        let mut keep = Vec::new();
-        for doc in &docs {
+        // The objects kept go into a vector of their own. Filtering `docs.into_iter()` into
+        // one would reuse the allocation of `docs` (Rust collects in place), so a chunk that
+        // keeps nothing would hold the room of all its objects (about 270 bytes each) until
+        // the end of the run: W2's peak RSS grew with the documents (15 MB at 1k, 42 MB at
+        // 100k) though no object was kept.
+        let mut kept = Vec::new();
+        let n = docs.len();
+        for doc in docs {
             if let Some((origin, text, renderer)) = templates::first_in(&doc.node) {
                 let (message, _) = templates::message(&chunk.file.display, &text, renderer, true);
-                sink.report_at(rule_id!("unrendered-template"), doc, &origin, message);
+                sink.report_at(rule_id!("unrendered-template"), &doc, &origin, message);
             }
-            lint_document(doc, opts, &mut sink);
-            let checked = known.is_some_and(|k| k.check(doc, &mut sink));
+            lint_document(&doc, opts, &mut sink);
+            let checked = known.is_some_and(|k| k.check(&doc, &mut sink));
             if checked {
-                validated.extend(kind_position(doc));
+                validated.extend(kind_position(&doc));
             }
-            keep.push(!checked && keep_docs.keeps(doc));
+            if !checked && keep_docs.keeps(&doc) {
+                kept.push(doc);
+            }
         }
-        let n = docs.len();
         let mut findings = sink.into_findings();
         drop_known_kinds(&mut findings, &validated);
-        let kept = docs
-            .into_iter()
-            .zip(keep)
-            .filter_map(|(d, k)| k.then_some(d))
-            .collect();
         (findings, n, kept)
     });
     ChunkResult {
@@ -557,6 +559,27 @@ mod tests {
             );
             assert!(passed <= 20, "{passed}");
         }
+    }
+
+    // A chunk whose objects are all linted and dropped holds no room for them: its result
+    // waits for the end of the run, so with the types checks alone a stream of built-in
+    // objects needs the same memory at 1k and 100k documents (W2's peak RSS). Where objects
+    // are kept, they are all there, in order.
+    #[test]
+    fn a_chunk_that_keeps_no_object_holds_no_room_for_them() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+        let mut opts = Options::default();
+        opts.only.insert(Category::Types);
+        let r = lint_chunk(&chunk(text), &opts, Keep::Custom, None);
+        let (_, n, kept) = r.outcome.unwrap_or_else(|_| panic!("chunk parses"));
+        assert_eq!(n, 3);
+        assert!(kept.is_empty());
+        assert_eq!(kept.capacity(), 0);
+        let r = lint_chunk(&chunk(text), &Options::default(), Keep::All, None);
+        let (_, n, kept) = r.outcome.unwrap_or_else(|_| panic!("chunk parses"));
+        assert_eq!(n, 3);
+        let names: Vec<&str> = kept.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
     }
 
     // With the types checks alone and the CRD given up front (`--crd`), a custom resource is
