@@ -2,6 +2,7 @@
 //! dyff or helm-diff. Key order is not a change; list items that all carry a distinct `name`
 //! (containers, env, ports, volumes) are matched by name, others by position.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -153,15 +154,17 @@ impl Report {
     }
 }
 
-/// Compares `old` with `new`, resource by resource.
-pub fn compare(
+/// Compares `old` with `new`, resource by resource. Each pair is converted to JSON only while
+/// it is compared, so the sides are not held a second time (an import compares 100,000
+/// objects).
+pub fn compare<O: Borrow<Document>, N: Borrow<Document>>(
     old_label: String,
-    old: &[Document],
+    old: &[O],
     new_label: String,
-    new: &[Document],
+    new: &[N],
 ) -> Result<Report, Error> {
-    let old = by_key(old, &old_label)?;
-    let new = by_key(new, &new_label)?;
+    let old = by_key(old.iter().map(<O as Borrow<Document>>::borrow), &old_label)?;
+    let new = by_key(new.iter().map(<N as Borrow<Document>>::borrow), &new_label)?;
     let mut components = BTreeMap::new();
     for (key, obj) in old.iter().chain(&new) {
         if let Some(c) = label(obj, COMPONENT_LABEL) {
@@ -176,7 +179,12 @@ pub fn compare(
             None => removed.push(key.clone()),
             Some(n) => {
                 let mut changes = Vec::new();
-                diff_values(&mut String::new(), o, n, &mut changes);
+                diff_values(
+                    &mut String::new(),
+                    &to_json(&o.node),
+                    &to_json(&n.node),
+                    &mut changes,
+                );
                 if !changes.is_empty() {
                     changed.push((key.clone(), changes));
                 }
@@ -205,20 +213,21 @@ const COMPONENT_LABEL: &str = "app.kubernetes.io/component";
 /// The label of a config set's hash-named ConfigMap.
 const CONFIG_SET_LABEL: &str = "kforge.io/config-set";
 
-fn label<'a>(obj: &'a Json, name: &str) -> Option<&'a str> {
-    obj.get("metadata")?.get("labels")?.get(name)?.as_str()
+/// A label's value when it is a string (as the object's JSON has it).
+fn label<'a>(obj: &'a Document, name: &str) -> Option<&'a str> {
+    obj.node.get_path(&["metadata", "labels", name])?.as_str()
 }
 
 /// Takes out of `removed` and `added` each config set whose ConfigMap was replaced by one of
 /// another (hashed) name: exactly one removed and one added ConfigMap of one namespace with
 /// one `kforge.io/config-set` label. They are compared as one resource.
 fn pair_config_sets(
-    old: &BTreeMap<Key, Json>,
-    new: &BTreeMap<Key, Json>,
+    old: &BTreeMap<Key, &Document>,
+    new: &BTreeMap<Key, &Document>,
     removed: &mut Vec<Key>,
     added: &mut Vec<Key>,
 ) -> Vec<(Key, Key, Vec<Change>)> {
-    let set_of = |side: &BTreeMap<Key, Json>, k: &Key| -> Option<(String, String)> {
+    let set_of = |side: &BTreeMap<Key, &Document>, k: &Key| -> Option<(String, String)> {
         if k.kind != "ConfigMap" {
             return None;
         }
@@ -231,7 +240,7 @@ fn pair_config_sets(
         .filter_map(|k| Some((k.clone(), set_of(old, k)?)))
         .collect();
     for (old_key, set) in candidates {
-        let same = |side: &BTreeMap<Key, Json>, keys: &[Key]| -> Vec<Key> {
+        let same = |side: &BTreeMap<Key, &Document>, keys: &[Key]| -> Vec<Key> {
             keys.iter()
                 .filter(|k| set_of(side, k).as_ref() == Some(&set))
                 .cloned()
@@ -244,7 +253,12 @@ fn pair_config_sets(
             continue;
         }
         let mut changes = Vec::new();
-        diff_values(&mut String::new(), &old[gone], &new[came], &mut changes);
+        diff_values(
+            &mut String::new(),
+            &to_json(&old[gone].node),
+            &to_json(&new[came].node),
+            &mut changes,
+        );
         removed.retain(|k| k != gone);
         added.retain(|k| k != came);
         out.push((gone.clone(), came.clone(), changes));
@@ -295,7 +309,10 @@ pub fn archive_documents(
 
 /// Resources by identity; the same identity twice on one side is an error, naming both places
 /// (an object without kind or name among them: it has no identity to match by).
-fn by_key(docs: &[Document], label: &str) -> Result<BTreeMap<Key, Json>, Error> {
+fn by_key<'a>(
+    docs: impl Iterator<Item = &'a Document>,
+    label: &str,
+) -> Result<BTreeMap<Key, &'a Document>, Error> {
     let mut out = BTreeMap::new();
     let mut at: BTreeMap<Key, crate::yaml::Origin> = BTreeMap::new();
     for d in docs {
@@ -314,7 +331,7 @@ fn by_key(docs: &[Document], label: &str) -> Result<BTreeMap<Key, Json>, Error> 
             )));
         }
         at.insert(key.clone(), d.node.origin.clone());
-        out.insert(key, to_json(&d.node));
+        out.insert(key, d);
     }
     Ok(out)
 }

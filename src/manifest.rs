@@ -447,6 +447,27 @@ pub fn release_view(docs: Vec<Document>, hooks: Hooks) -> Vec<Document> {
     manifests
 }
 
+/// [`release_view`] of documents the caller keeps: an object shown as it is is borrowed, not
+/// copied (an import compares its 100,000 input objects with their render).
+pub fn release_view_of(docs: &[Document], hooks: Hooks) -> Vec<std::borrow::Cow<'_, Document>> {
+    use std::borrow::Cow;
+    let (manifests, lifecycle): (Vec<&Document>, Vec<&Document>) = docs
+        .iter()
+        .filter(|d| d.hook().is_none_or(|h| h.kind == HookKind::Lifecycle))
+        .partition(|d| d.hook().is_none());
+    let mut out: Vec<Cow<'_, Document>> = manifests.into_iter().map(Cow::Borrowed).collect();
+    if hooks == Hooks::Lifecycle {
+        out.extend(lifecycle.into_iter().map(|d| {
+            if matches!(d.kind.as_str(), "Job" | "Pod") && !d.name.is_empty() {
+                Cow::Owned(named_by_content(d.clone()))
+            } else {
+                Cow::Borrowed(d)
+            }
+        }));
+    }
+    out
+}
+
 /// A hook Job or Pod renamed `<name>-<first 10 hex of the sha256 of its YAML>`, the name cut so
 /// that the whole is at most 63 characters (a Job's name is also a label value); any other
 /// object unchanged.
@@ -581,5 +602,40 @@ mod tests {
         let long = "a".repeat(253);
         let n = &object_file_names("imported-", [("ClusterRole", "", long.as_str())])[0];
         assert!(n.len() <= MAX_OBJECT_FILE_NAME && n.starts_with("imported-clusterrole-aaa"));
+    }
+
+    #[test]
+    fn the_borrowed_release_view_is_the_release_view() {
+        let text = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-upgrade\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: smoke\n  annotations:\n    helm.sh/hook: test\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hooked\n  annotations:\n    helm.sh/hook: post-install\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n";
+        let file = crate::yaml::SourceFile::new("in.yaml".to_string(), text.to_string());
+        let docs: Vec<Document> =
+            crate::yaml::parse_documents(&file.text, &file, crate::yaml::Limits::default())
+                .unwrap()
+                .into_iter()
+                .enumerate()
+                .map(|(i, n)| Document::new("in.yaml", i, n))
+                .collect();
+        let shown = |v: Vec<Document>| -> Vec<(String, String)> {
+            v.iter().map(|d| (d.name.clone(), d.to_yaml())).collect()
+        };
+        for hooks in [Hooks::Lifecycle, Hooks::None] {
+            let borrowed: Vec<Document> = release_view_of(&docs, hooks)
+                .into_iter()
+                .map(std::borrow::Cow::into_owned)
+                .collect();
+            assert_eq!(shown(borrowed), shown(release_view(docs.clone(), hooks)));
+        }
+        let lifecycle = release_view_of(&docs, Hooks::Lifecycle);
+        let names: Vec<&str> = lifecycle.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert_eq!(names[0], "app");
+        assert!(
+            names[1].starts_with("migrate-") && names[2] == "hooked",
+            "{names:?}"
+        );
+        // Only the renamed hook is a copy.
+        assert!(matches!(lifecycle[0], std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(lifecycle[1], std::borrow::Cow::Owned(_)));
+        assert!(matches!(lifecycle[2], std::borrow::Cow::Borrowed(_)));
     }
 }

@@ -21,7 +21,8 @@ pub(super) struct EnvInput {
     pub path: PathBuf,
     /// Its documents, as read (then prepared: prepare.rs).
     pub docs: Vec<Document>,
-    /// Its objects, by identity, once prepared.
+    /// Its objects, by identity, once prepared: made for each round of mapping and emptied
+    /// while the project is proved (mod.rs).
     pub objects: Vec<Object>,
     /// Lines of its objects as kforge emits them.
     pub lines: usize,

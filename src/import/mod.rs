@@ -244,9 +244,6 @@ pub fn import(req: &Request) -> Result<Report, Error> {
     // Secrets with data left out, removed API versions converted, errors of the input
     // silenced on their objects: what is mapped, proved and kept in golden/.
     let prepared = prepare::prepare(&mut inputs)?;
-    for input in &mut inputs {
-        input.objects = objects_of(&input.docs);
-    }
 
     let staged = StagedDir::begin(&dest)?;
     let dir = staged.path().to_path_buf();
@@ -257,8 +254,18 @@ pub fn import(req: &Request) -> Result<Report, Error> {
     let mut cautious = false;
     loop {
         round += 1;
-        let plan = plan(&inputs, &keep, cautious);
+        // The objects as JSON, for mapping: made for each round and dropped once the project is
+        // written, with the kept objects' texts, so that the proof (which holds the render
+        // beside the input) does not hold them too.
+        for input in &mut inputs {
+            input.objects = objects_of(&input.docs);
+        }
+        let mut plan = plan(&inputs, &keep, cautious);
         write::project(&dir, &name, &env_names(&inputs), &plan)?;
+        plan.verbatim = BTreeMap::new();
+        for input in &mut inputs {
+            input.objects = Vec::new();
+        }
         if req.inject_write_failure {
             return Err(crate::fs::Error::new(
                 format!("writing {}", dir.join("golden").display()),
@@ -371,7 +378,8 @@ fn summary(
                 (
                     i.name.clone(),
                     i.path.display().to_string(),
-                    i.objects.len(),
+                    // An object per document (objects_of).
+                    i.docs.len(),
                 )
             })
             .collect(),

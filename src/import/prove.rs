@@ -3,11 +3,12 @@
 //! from the input, so that `kforge check` in the project fails whenever its render differs from
 //! what was imported (right after a failed proof too).
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use super::{EnvInput, Error};
 use crate::diff::{Key, compare};
-use crate::manifest::{Document, Hooks, release_view};
+use crate::manifest::{Document, Hooks, release_view_of};
 use crate::pipeline::{Workspace, env_files};
 use crate::values::CliLayers;
 
@@ -34,8 +35,9 @@ pub fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Proof>, Error> {
         let docs = ws
             .render(&input.name, &CliLayers::default(), Hooks::Lifecycle)
             .map_err(render_err)?;
-        // `helm test` hooks are kept (and packaged) but, as in `kforge render`, not shown.
-        let expected = release_view(input.docs.clone(), Hooks::Lifecycle);
+        // `helm test` hooks are kept (and packaged) but, as in `kforge render`, not shown. The
+        // input's objects are borrowed, not copied.
+        let expected = release_view_of(&input.docs, Hooks::Lifecycle);
         let report = compare(
             input.path.display().to_string(),
             &expected,
@@ -58,7 +60,7 @@ pub fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Proof>, Error> {
         } else {
             String::new()
         };
-        let golden = golden_files(expected, &docs, &drift).map_err(render_err)?;
+        let golden = golden_files(&expected, &docs, &drift).map_err(render_err)?;
         Ok(Proof {
             drift,
             report: text,
@@ -72,7 +74,7 @@ pub fn verify(dir: &Path, inputs: &[EnvInput]) -> Result<Vec<Proof>, Error> {
 /// golden/<env>/ of an input that was not rendered (the project does not render): each object
 /// as the input has it.
 pub fn input_golden(input: &EnvInput) -> Result<Vec<(String, String)>, crate::pipeline::Error> {
-    golden_files(release_view(input.docs.clone(), Hooks::Lifecycle), &[], &[])
+    golden_files(&release_view_of(&input.docs, Hooks::Lifecycle), &[], &[])
 }
 
 /// The golden files of an environment: one per object of the input (`expected`). An object the
@@ -80,7 +82,7 @@ pub fn input_golden(input: &EnvInput) -> Result<Vec<(String, String)>, crate::pi
 /// render's key order and with its `# Source:`), so `kforge check` passes on a proved import;
 /// any other is written as the input has it, so `check` reports it until the render matches.
 fn golden_files(
-    expected: Vec<Document>,
+    expected: &[Cow<'_, Document>],
     rendered: &[Document],
     drift: &[Key],
 ) -> Result<Vec<(String, String)>, crate::pipeline::Error> {
@@ -93,14 +95,14 @@ fn golden_files(
         by_key.entry(r.key()).or_insert(r);
     }
     let drift: std::collections::HashSet<&Key> = drift.iter().collect();
-    let docs: Vec<Document> = expected
-        .into_iter()
+    let docs: Vec<&Document> = expected
+        .iter()
         .map(|d| {
             let k = d.key();
             if drift.contains(&k) {
-                return d;
+                return d.as_ref();
             }
-            by_key.get(&k).map_or(d, |r| (*r).clone())
+            by_key.get(&k).map_or(d.as_ref(), |r| *r)
         })
         .collect();
     env_files(&docs)

@@ -530,15 +530,18 @@ fn same_names(docs: &[Document], values: &Node) -> Result<()> {
 
 /// The files of one environment's output folder (`render --output-dir`, `golden/`): name →
 /// content, in name order.
-pub fn env_files(docs: &[Document]) -> Result<Vec<(String, String)>> {
+pub fn env_files<D: std::borrow::Borrow<Document>>(docs: &[D]) -> Result<Vec<(String, String)>> {
+    let docs = docs
+        .iter()
+        .map(<D as std::borrow::Borrow<Document>>::borrow);
     let names = crate::manifest::object_file_names(
         "",
-        docs.iter()
+        docs.clone()
             .map(|d| (d.kind.as_str(), d.namespace.as_str(), d.name.as_str())),
     );
     let mut files: Vec<(String, String)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for (doc, name) in docs.iter().zip(names) {
+    for (doc, name) in docs.zip(names) {
         if !seen.insert(name.clone()) {
             // Distinct objects get distinct names: only the same object twice gets here.
             return Err(Diagnostics::from(Diagnostic::error(format!(
