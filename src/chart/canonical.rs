@@ -57,7 +57,7 @@ pub(super) struct Raw {
     pub first_line: usize,
     /// The `version` string.
     pub version: Range<usize>,
-    /// The `digest` string, and where its value is (1-based line and column).
+    /// The `digest` string, and where the loader places it (its key's 1-based line and column).
     pub digest: Option<(Range<usize>, usize, usize)>,
     /// The `created` string.
     pub created: Option<Range<usize>>,
@@ -223,10 +223,15 @@ impl<'a> Reader<'a> {
     fn entry(&mut self, file: &Arc<SourceFile>) -> Option<Entry> {
         let start = self.pos;
         let first_line = self.line;
+        // The parser places a block map at its first key's `:` (the map below checks the key).
+        let first = self.current()?.get(6..)?;
+        let key_len = first
+            .split_once(": ")
+            .map_or(first.len().saturating_sub(1), |(k, _)| k.len());
         let origin = Origin::File {
             file: file.clone(),
             line: self.line + 1,
-            col: 7,
+            col: 6 + key_len + 1,
         };
         let mut fields = Fields::default();
         self.map(6, true, Some(&mut fields))?;
@@ -284,7 +289,8 @@ impl<'a> Reader<'a> {
             }
             last = Some(key);
             let value_at = self.pos + level + key.len() + 2;
-            let (line_no, col) = (self.line + 1, level + key.len() + 3);
+            // The loader places a map's value at its key.
+            let (line_no, col) = (self.line + 1, level + 1);
             match value {
                 Some(token) => {
                     let s = scalar(token)?;
