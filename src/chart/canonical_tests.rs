@@ -105,7 +105,10 @@ fn an_index_kforge_wrote_is_read_as_the_parse_reads_it() {
     let quoted = plain.replace("\n  c:\n", "\n  \"yes\":\n");
     assert!(quoted.contains("  \"yes\":\n"));
     assert!(read(&file(&quoted)).is_none());
-    same(RepoIndex::parse(&file(&quoted)).unwrap(), parsed(&quoted).unwrap());
+    same(
+        RepoIndex::parse(&file(&quoted)).unwrap(),
+        parsed(&quoted).unwrap(),
+    );
     // Through the public entry point, and with its one-url change.
     let mut idx = RepoIndex::parse(&file(&plain)).unwrap();
     let mut full = parsed(&plain).unwrap();
@@ -221,4 +224,3 @@ fn scalars_are_taken_only_as_the_emitter_writes_them() {
         assert!(scalar(no).is_none(), "{no}");
     }
 }
-
