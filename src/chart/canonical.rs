@@ -23,17 +23,17 @@
 //!   it as that string), a double-quoted string without escapes that the emitter would quote,
 //!   `true`, `false`, `null`, a decimal integer written as Rust writes it, `{}` or `[]`;
 //! - every entry has a SemVer `version` string and at least one `urls` string, as
-//!   [`super::index`] requires of a read entry.
+//!   the index module requires of a read entry.
 //!
 //! Any other line (a literal block, a multi-line plain scalar, a flow collection, an anchor,
 //! a single-quoted or escaped string, a float) makes the reading uncertain. The depth stays far
 //! under the parser's limit and the size under 32 MiB (so the node count does too: see
 //! [`super::chunked`]), so the full parse could not refuse what is taken here.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::index::{Entry, RepoIndex};
 use crate::yaml::{Origin, SourceFile, plain_is_safe};
 
 /// Larger indexes are parsed (a node budget argument as in [`super::chunked`]).
@@ -79,9 +79,12 @@ impl Raw {
     }
 }
 
-/// The index in `file`, when it is certainly in kforge's layout (see the module
-/// documentation); `None` when it must be parsed.
-pub fn read(file: &Arc<SourceFile>) -> Option<RepoIndex> {
+/// A chart's entries as [`read`] gives them: each with its version, parsed.
+pub(super) type Charts = BTreeMap<String, Vec<(semver::Version, Raw)>>;
+
+/// The entries of the index in `file` by chart name, when it is certainly in kforge's layout
+/// (see the module documentation; no other top-level key); `None` when it must be parsed.
+pub(super) fn read(file: &Arc<SourceFile>) -> Option<Charts> {
     let text = file.text.as_str();
     if text.len() > MAX_BYTES || !text.ends_with('\n') || text.contains('\r') {
         return None;
@@ -100,7 +103,7 @@ pub fn read(file: &Arc<SourceFile>) -> Option<RepoIndex> {
         return None;
     }
     r.advance();
-    let mut index = RepoIndex::default();
+    let mut index = Charts::new();
     let mut last_name: Option<&str> = None;
     loop {
         let line = r.current()?;
@@ -120,7 +123,7 @@ pub fn read(file: &Arc<SourceFile>) -> Option<RepoIndex> {
         if list.is_empty() {
             return None;
         }
-        index.entries.insert(name.to_string(), list);
+        index.insert(name.to_string(), list);
     }
     let generated = r.current()?.strip_prefix("generated: ")?;
     scalar(generated)?;
@@ -220,7 +223,7 @@ impl<'a> Reader<'a> {
     }
 
     /// One entry of a chart's list, the current line being its `    - ` item.
-    fn entry(&mut self, file: &Arc<SourceFile>) -> Option<Entry> {
+    fn entry(&mut self, file: &Arc<SourceFile>) -> Option<(semver::Version, Raw)> {
         let start = self.pos;
         let first_line = self.line;
         // The parser places a block map at its first key's `:` (the map below checks the key).
@@ -250,7 +253,7 @@ impl<'a> Reader<'a> {
             urls: fields.urls,
             origin,
         };
-        Some(Entry::raw(semver, raw))
+        Some((semver, raw))
     }
 
     /// A block map whose keys are at column `level`, the current line being its first key's

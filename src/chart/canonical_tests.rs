@@ -1,6 +1,13 @@
 use super::*;
 use crate::chart::ChartYaml;
+use crate::chart::index::{Entry, RepoIndex};
 use crate::diag::Diagnostic;
+
+/// [`read`], as the index it gives.
+fn read(file: &Arc<SourceFile>) -> Option<RepoIndex> {
+    super::read(file)?;
+    Some(RepoIndex::parse(file).expect("read, so parsed"))
+}
 
 fn file(text: &str) -> Arc<SourceFile> {
     SourceFile::new("index.yaml", text)

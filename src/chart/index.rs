@@ -317,7 +317,16 @@ impl RepoIndex {
     pub fn parse(file: &Arc<SourceFile>) -> Result<Self, Diagnostic> {
         // An index in kforge's own layout is read without a tree; anything else is parsed.
         match super::canonical::read(file) {
-            Some(index) => Ok(index),
+            Some(charts) => Ok(RepoIndex {
+                entries: charts
+                    .into_iter()
+                    .map(|(name, list)| {
+                        let list = list.into_iter().map(|(v, raw)| Entry::raw(v, raw));
+                        (name, list.collect())
+                    })
+                    .collect(),
+                extra: Map::default(),
+            }),
             None => Self::parse_tree(file),
         }
     }
