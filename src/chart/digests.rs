@@ -6,7 +6,7 @@
 //! any change (a rename over it, a write, a `touch`) gets it hashed; `repo index --verify`
 //! hashes them all. The file is a cache: a missing or unreadable one only costs hashing.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fmt::Write as _;
 use std::fs::{self, Metadata};
 use std::io::Read;
@@ -96,7 +96,7 @@ impl DigestCache {
         if read.is_err() {
             return Self::default();
         }
-        let mut out = HashMap::new();
+        let mut out = HashMap::default();
         for line in text.lines() {
             let mut f = line.splitn(6, '\t');
             let mut next = || f.next();
@@ -140,15 +140,15 @@ impl DigestCache {
 }
 
 /// An indexed archive to check: its path relative to the folder, the digest its entry
-/// records, where the entry is (`dist/dev/index.yaml:12`), and its digest if the caller has
-/// just written it.
+/// records, where the entry is (file and line: `dist/dev/index.yaml:12`), and its digest if
+/// the caller has just written it.
 pub struct Indexed<'a> {
     /// Relative path.
     pub rel: &'a str,
     /// The entry's digest.
     pub digest: &'a str,
-    /// The entry's place, for the error.
-    pub at: String,
+    /// The entry's file and line, for the error (`None`: not read from a file).
+    pub at: Option<(&'a str, usize)>,
     /// The digest of bytes the caller has just written there, if it has.
     pub known: Option<&'a str>,
 }
@@ -188,9 +188,10 @@ fn check_one(
     full: bool,
 ) -> Result<Option<(Stamp, String)>, DigestError> {
     let path = dir.join(a.rel);
-    let shown = path.display().to_string();
+    // Shown only in an error: made then, not for each of thousands of archives.
+    let shown = || path.display().to_string();
     let io = |source| DigestError::Io {
-        path: shown.clone(),
+        path: shown(),
         source,
     };
     let cached = |s: &Option<Stamp>| {
@@ -199,7 +200,7 @@ fn check_one(
     };
     let before = fs::symlink_metadata(&path).map_err(io)?;
     if !before.is_file() {
-        return Err(DigestError::NotRegular(shown));
+        return Err(DigestError::NotRegular(shown()));
     }
     let stamp = stamp(&before);
     let actual = match (a.known, cached(&stamp).filter(|_| !full)) {
@@ -207,15 +208,18 @@ fn check_one(
         (None, Some(digest)) => digest.to_string(),
         (None, None) => {
             let Some((file, len)) = open_regular(&path).map_err(io)? else {
-                return Err(DigestError::NotRegular(shown));
+                return Err(DigestError::NotRegular(shown()));
             };
-            sha256_hex(&read_bounded(file, len, &shown)?)
+            sha256_hex(&read_bounded(file, len, &shown())?)
         }
     };
     if actual != a.digest {
         return Err(DigestError::Mismatch {
-            archive: shown,
-            at: a.at.clone(),
+            archive: shown(),
+            at: match a.at {
+                Some((file, line)) => format!("{file}:{line}"),
+                None => "the index".to_string(),
+            },
             indexed: a.digest.to_string(),
             actual,
         });
@@ -235,7 +239,7 @@ mod tests {
         let list = [Indexed {
             rel: "a.tgz",
             digest: &digest,
-            at: "index.yaml:3".into(),
+            at: Some(("index.yaml", 3)),
             known: None,
         }];
         let cache = verify(dir.path(), &list, &DigestCache::default(), false).unwrap();
@@ -255,7 +259,7 @@ mod tests {
         let list = [Indexed {
             rel: "a.tgz",
             digest: &digest,
-            at: "index.yaml:3".into(),
+            at: Some(("index.yaml", 3)),
             known: None,
         }];
         let cache = verify(dir.path(), &list, &DigestCache::default(), false).unwrap();

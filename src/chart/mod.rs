@@ -3,6 +3,7 @@
 //! a static chart refuses, and chart repository folders with their index and immutable versions.
 
 mod archive;
+mod canonical;
 mod chart_yaml;
 mod chunked;
 mod digests;

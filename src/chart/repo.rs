@@ -41,6 +41,10 @@ pub struct IndexOptions {
     pub verify: bool,
 }
 
+/// Up to this many new archives are looked up in the index one by one (see
+/// [`Repo::add_scanned`]).
+const FEW_PENDING: usize = 16;
+
 /// An archive whose digest and Chart.yaml the caller already has.
 #[derive(Clone, Debug)]
 pub struct KnownArchive {
@@ -252,16 +256,19 @@ impl Repo {
     ) -> Result<()> {
         let created: Arc<str> = rfc3339(opts.now).into();
         // (name, version) → position in `next`: `find` per archive would make a full index
-        // quadratic in the number of versions of one chart.
-        let mut known: HashMap<(String, String), usize> = next
-            .entries
-            .iter()
-            .flat_map(|(n, l)| {
-                l.iter()
-                    .enumerate()
-                    .map(move |(i, e)| ((n.clone(), e.version().to_string()), i))
-            })
-            .collect();
+        // quadratic in the number of versions of one chart. A few new archives are looked up
+        // by `find` instead: the map would copy every indexed name and version.
+        let mut known: Option<HashMap<(String, String), usize>> = (pending.len() > FEW_PENDING)
+            .then(|| {
+                next.entries
+                    .iter()
+                    .flat_map(|(n, l)| {
+                        l.iter()
+                            .enumerate()
+                            .map(move |(i, e)| ((n.clone(), e.version().to_string()), i))
+                    })
+                    .collect()
+            });
         let scanned = scan_archives(&self.dir, pending, &opts.known, &|chart, digest, rel| {
             chart.entry(&created, digest, url_for(base, rel))
         });
@@ -275,7 +282,10 @@ impl Repo {
                 }
             };
             let key = (scanned.name, scanned.version);
-            let existing = known.get(&key).map(|&i| &next.entries[&key.0][i]);
+            let existing = match &known {
+                Some(known) => known.get(&key).map(|&i| &next.entries[&key.0][i]),
+                None => next.find(&key.0, &key.1),
+            };
             // The new entry's digest is looked at only when its version is already indexed.
             let checked = existing.map_or(Ok(false), |e| {
                 let digest = scanned.entry.digest().unwrap_or_default();
@@ -289,7 +299,9 @@ impl Repo {
                         Some(list) => list,
                         None => next.entries.entry(key.0.clone()).or_default(),
                     };
-                    known.insert(key, list.len());
+                    if let Some(known) = &mut known {
+                        known.insert(key, list.len());
+                    }
                     list.push(scanned.entry);
                     summary.added.push(rel.clone());
                 }
@@ -322,10 +334,7 @@ impl Repo {
                 Some(Indexed {
                     rel,
                     digest: entry.digest().unwrap_or("(none)"),
-                    at: match entry.origin_of("digest").file_line() {
-                        Some((file, line, _)) => format!("{}:{line}", file.display),
-                        None => "the index".to_string(),
-                    },
+                    at: entry.digest_place(),
                     known: known.get(rel.as_str()).copied(),
                 })
             })
@@ -416,7 +425,8 @@ fn read_index_file(path: &Path) -> Result<(RepoIndex, Arc<SourceFile>)> {
             len: meta.len(),
         });
     }
-    let mut bytes = Vec::new();
+    // Read into its size at once: growing a buffer of megabytes copies it and faults in pages.
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).map_or(0, |n| n + 1));
     File::open(path)
         .and_then(|f| f.take(MAX_INDEX_BYTES + 1).read_to_end(&mut bytes))
         .map_err(reading())?;

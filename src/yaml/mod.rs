@@ -20,7 +20,7 @@ pub type Map = IndexMap<String, Node, foldhash::fast::RandomState>;
 pub use de::{DeError, Track, Tracked};
 pub use emit::{emit_document, emit_scalar_key, emit_seq_items, from_json, to_json};
 pub use load::{Limits, YamlError, parse_documents, parse_documents_keeping_duplicates};
-pub use scalar::resolve_plain;
+pub use scalar::{plain_is_safe, resolve_plain};
 
 /// A loaded text file, kept whole so diagnostics can quote the offending line.
 #[derive(Debug)]
