@@ -130,7 +130,7 @@ pub struct Workspace {
 impl Workspace {
     /// Loads the project in the current directory, its values schema compiled.
     pub fn load() -> Result<Self> {
-        let ws = Self::load_overlapped_in(std::path::Path::new("."), false)?;
+        let ws = Self::load_overlapped()?;
         ws.schema()?;
         Ok(ws)
     }
@@ -139,28 +139,21 @@ impl Workspace {
     /// core while the caller renders ([`Workspace::render_full`] validates last). A broken
     /// schema then surfaces in every environment: callers ask [`Workspace::schema`] before
     /// reporting environments' errors, so it is reported once, as [`Workspace::load`] would.
-    /// The templates, too, compile on another core from here, while the caller reads and
-    /// merges values.
     pub fn load_overlapped() -> Result<Self> {
-        Self::load_overlapped_in(std::path::Path::new("."), true)
+        Self::load_overlapped_in(std::path::Path::new("."))
     }
 
     /// [`Workspace::load`] of the project in `root` (`kforge import` proves the project it
     /// wrote without changing directory).
     pub fn load_in(root: &std::path::Path) -> Result<Self> {
-        let ws = Self::load_overlapped_in(root, true)?;
+        let ws = Self::load_overlapped_in(root)?;
         ws.schema()?;
         Ok(ws)
     }
 
-    /// `compile_ahead`: the caller will render, so the templates start compiling on another
-    /// core as soon as they are read.
-    fn load_overlapped_in(root: &std::path::Path, compile_ahead: bool) -> Result<Self> {
+    fn load_overlapped_in(root: &std::path::Path) -> Result<Self> {
         let project = Project::discover(root)?;
         let templates = TemplateSet::load(&project.root)?;
-        if compile_ahead {
-            templates.compile_ahead();
-        }
         let config = ConfigSets::load(&project.root)?;
         fn source(f: &crate::yaml::SourceFile) -> SchemaSource<'_> {
             SchemaSource {

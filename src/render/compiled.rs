@@ -5,8 +5,7 @@
 //! rendered, and not run for the others.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde_json::Value as Json;
@@ -147,61 +146,8 @@ pub(super) fn environment<'v>(set: &TemplateSet, values: &'v Json) -> (Env, Opti
         Some(Json::String(kind)) => Some(kind.as_str()),
         Some(_) => None,
     };
-    (set.compiled.get(set).for_kind(set, kind), kind)
-}
-
-/// A set's compiled templates: compiled when first needed, or taken from the thread that
-/// [`Slot::start`] set compiling (the wait is at most what compiling here would cost).
-#[derive(Debug, Default)]
-pub(crate) struct Slot {
-    done: OnceLock<Compiled>,
-    compiling: Mutex<Option<JoinHandle<Compiled>>>,
-}
-
-impl Slot {
-    /// Starts compiling `set` on a thread of its own, so that it overlaps the values' work
-    /// (reading, merging, validating), which does not need it. Without a thread to be had,
-    /// nothing starts, and [`Slot::get`] compiles when first needed.
-    pub(super) fn start(&self, set: &TemplateSet) {
-        let mut compiling = self
-            .compiling
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if self.done.get().is_some() || compiling.is_some() {
-            return;
-        }
-        let copy = set.sources_only();
-        *compiling = std::thread::Builder::new()
-            .name("kforge-templates".into())
-            .spawn(move || Compiled::new(&copy))
-            .ok();
-    }
-
-    /// The compiled templates of `set`.
-    pub(super) fn get(&self, set: &TemplateSet) -> &Compiled {
-        self.done.get_or_init(|| {
-            let started = self
-                .compiling
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take();
-            // A panic while compiling is a bug; with panic = "abort" it has ended the run
-            // already, and in a test it surfaces here as the panic it was.
-            started.map_or_else(
-                || Compiled::new(set),
-                |thread| {
-                    thread
-                        .join()
-                        .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
-                },
-            )
-        })
-    }
-
-    /// The compiled templates, when they are compiled already.
-    pub(super) fn compiled(&self) -> Option<&Compiled> {
-        self.done.get()
-    }
+    let compiled = set.compiled.get_or_init(|| Compiled::new(set));
+    (compiled.for_kind(set, kind), kind)
 }
 
 #[cfg(test)]
@@ -244,7 +190,7 @@ mod tests {
                 env.add_global("values", super::super::ordered::template_value(values));
                 let out = env.get_template(name).unwrap().render(()).unwrap();
                 assert_eq!(out, "", "{name} for {values}");
-                assert!(set.compiled.compiled().unwrap().skipped(name, for_kind));
+                assert!(set.compiled.get().unwrap().skipped(name, for_kind));
             }
         }
     }
@@ -264,47 +210,12 @@ mod tests {
         assert_eq!(kind_guard(&set, "job.yaml"), None);
         let (env, _) = environment(&set, &json!({}));
         let env = env.unwrap();
-        let compiled = set.compiled.compiled().unwrap();
+        let compiled = set.compiled.get().unwrap();
         for name in ["job.yaml", "statefulset.yaml"] {
             assert!(!compiled.skipped(name, Some("Deployment")), "{name}");
             assert!(env.get_template(name).is_ok(), "{name}");
         }
         assert!(compiled.skipped("cronjob.yaml", Some("Deployment")));
         assert!(env.get_template("cronjob.yaml").is_err());
-    }
-
-    #[test]
-    fn templates_compiled_ahead_are_those_compiled_when_needed_errors_included() {
-        let dir = tempfile::tempdir().unwrap();
-        let templates = dir.path().join("chart-templates");
-        std::fs::create_dir(&templates).unwrap();
-        std::fs::write(templates.join("extra.yaml"), "a: {{ values.name }}\n").unwrap();
-        std::fs::write(templates.join("broken.yaml"), "{% if %}\n").unwrap();
-        let names = |env: &Env| match env {
-            Ok(env) => {
-                let mut names: Vec<String> = env.templates().map(|(n, _)| n.to_string()).collect();
-                names.sort();
-                Ok(names)
-            }
-            Err(errors) => Err(errors.iter().map(ToString::to_string).collect::<Vec<_>>()),
-        };
-        let ahead = TemplateSet::load(dir.path()).unwrap();
-        ahead.compile_ahead();
-        ahead.compile_ahead();
-        let when_needed = TemplateSet::load(dir.path()).unwrap();
-        let (a, _) = environment(&ahead, &json!({}));
-        let (b, _) = environment(&when_needed, &json!({}));
-        assert!(a.is_err());
-        assert_eq!(names(&a), names(&b));
-        std::fs::remove_file(templates.join("broken.yaml")).unwrap();
-        let ahead = TemplateSet::load(dir.path()).unwrap();
-        ahead.compile_ahead();
-        let (a, _) = environment(&ahead, &json!({"kind": "Job"}));
-        let (b, _) = environment(
-            &TemplateSet::load(dir.path()).unwrap(),
-            &json!({"kind": "Job"}),
-        );
-        assert!(names(&a).unwrap().contains(&"extra.yaml".to_string()));
-        assert_eq!(names(&a), names(&b));
     }
 }

@@ -18,7 +18,7 @@ pub use config::{
 pub use limits::{FUEL, MAX_OUTPUT_BYTES, RunLimits};
 pub use templates::{TEMPLATE_FILES, TemplateSet, TemplateSetError};
 
-use compiled::Slot;
+use compiled::Compiled;
 
 use crate::chart::ChartMeta;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -78,7 +78,7 @@ pub fn render_env(
     let mut problems = Vec::new();
     let mut docs = Vec::new();
     let running = watchdog::Running::start(environment);
-    let compiled = set.compiled.compiled();
+    let compiled = set.compiled.get();
     for (name, file) in set.renderable() {
         if compiled.is_some_and(|c| c.skipped(name, kind)) {
             continue;

@@ -138,7 +138,7 @@ pub struct TemplateSet {
     pub(super) limits: super::RunLimits,
     /// The templates compiled once, shared by every environment's render (each render clones
     /// an environment of it, which shares the compiled templates, and adds its own globals).
-    pub(super) compiled: super::Slot,
+    pub(super) compiled: std::sync::OnceLock<super::Compiled>,
 }
 
 impl TemplateSet {
@@ -146,27 +146,8 @@ impl TemplateSet {
     /// the renderer, or a fuzz target that cannot wait for the default bounds).
     pub fn with_limits(mut self, limits: super::RunLimits) -> Self {
         self.limits = limits;
-        self.compiled = super::Slot::default();
+        self.compiled = std::sync::OnceLock::new();
         self
-    }
-
-    /// Starts compiling the templates on another core, for a caller that will render: they
-    /// are compiled while it reads and merges values (most of a small render's cost is
-    /// compiling them, BENCHMARKS.md, round 3).
-    pub fn compile_ahead(&self) {
-        self.compiled.start(self);
-    }
-
-    /// The same files and bounds, nothing compiled (what a compiling thread owns).
-    pub(super) fn sources_only(&self) -> Self {
-        Self {
-            files: self.files.clone(),
-            project_defaults: self.project_defaults.clone(),
-            project_schema: self.project_schema.clone(),
-            ignored: self.ignored.clone(),
-            limits: self.limits,
-            compiled: super::Slot::default(),
-        }
     }
 
     /// The text of built-in template `name` (`deployment.yaml`), if kforge has one.
@@ -191,7 +172,7 @@ impl TemplateSet {
             project_schema: None,
             ignored: Vec::new(),
             limits: super::RunLimits::default(),
-            compiled: super::Slot::default(),
+            compiled: std::sync::OnceLock::new(),
         }
     }
 
