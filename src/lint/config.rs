@@ -64,11 +64,9 @@ impl Default for Options {
 /// Why an upgrade rule cannot be turned off, and what to do instead.
 const UPGRADE_HELP: &str = "an update Kubernetes rejects fails the deploy whatever the settings; acknowledge a deliberate recreate for one object and release under `acknowledge:` (docs/upgrades.md)";
 
-/// The kinds pods refer to by name, which `external:` may declare.
-pub const REFERENCED_KINDS: &[&str] = &["ConfigMap", "Secret", "ServiceAccount"];
-
-/// The kinds `external:` may declare: those pods refer to, and those an autoscaler's `Object`
-/// metric reads (`hpa-metric-object`).
+/// The kinds `external:` may declare: first those pods refer to by name
+/// ([`REFERENCED_KINDS`]), then those an autoscaler's `Object` metric reads
+/// (`hpa-metric-object`).
 pub const EXTERNAL_KINDS: &[&str] = &[
     "ConfigMap",
     "Secret",
@@ -76,6 +74,9 @@ pub const EXTERNAL_KINDS: &[&str] = &[
     "Ingress",
     "Service",
 ];
+
+/// The kinds pods refer to by name: the first three of [`EXTERNAL_KINDS`].
+pub const REFERENCED_KINDS: &[&str] = EXTERNAL_KINDS.split_at(3).0;
 
 /// The project's lint configuration file.
 pub const CONFIG_FILE: &str = "kforge-lint.yaml";
