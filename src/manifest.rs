@@ -153,6 +153,18 @@ pub struct Hook {
     pub events: Vec<String>,
     /// `helm.sh/hook-weight`: hooks of one event run in ascending weight.
     pub weight: i64,
+    /// `helm.sh/hook-delete-policy`, as written (Helm's default `before-hook-creation` when
+    /// it is not).
+    pub delete_policy: String,
+}
+
+impl Hook {
+    /// Whether Helm deletes the hook's object after a successful run (`hook-succeeded`).
+    pub fn deleted_on_success(&self) -> bool {
+        self.delete_policy
+            .split(',')
+            .any(|p| p.trim() == "hook-succeeded")
+    }
 }
 
 /// An object's identity in a release: kind, namespace (empty: the release's) and name.
@@ -378,10 +390,14 @@ impl Document {
         let weight = annotation("helm.sh/hook-weight")
             .and_then(|w| w.trim().parse().ok())
             .unwrap_or(0);
+        let delete_policy = annotation("helm.sh/hook-delete-policy")
+            .unwrap_or("before-hook-creation")
+            .to_string();
         Some(Hook {
             kind,
             events,
             weight,
+            delete_policy,
         })
     }
 

@@ -68,14 +68,11 @@ impl Check<'_> {
     /// Helm creates it, and fails if the hook's object is still there, as it is unless its
     /// delete policy removed it (`hook-succeeded`, after a success).
     pub(super) fn hook_became_plain(&mut self, hook: &Document, new: &Document) {
-        let policy = hook
-            .node
-            .get_path(&["metadata", "annotations", "helm.sh/hook-delete-policy"])
-            .and_then(Node::as_str)
-            .unwrap_or("before-hook-creation");
-        let events = hook.hook().map(|h| h.events.join(",")).unwrap_or_default();
-        let deleted_on_success = policy.split(',').any(|p| p.trim() == "hook-succeeded");
-        let (severity, why) = if deleted_on_success {
+        let Some(was) = hook.hook() else {
+            return;
+        };
+        let (policy, events) = (&was.delete_policy, was.events.join(","));
+        let (severity, why) = if was.deleted_on_success() {
             (
                 Some(Severity::Warning),
                 Some(format!(
