@@ -453,13 +453,15 @@ pub enum Hooks {
 /// would fail the next release ("field is immutable"); a new name creates a new object. Helm
 /// deletes and recreates hooks itself, so the packaged chart keeps the name as written.
 pub fn release_view(docs: Vec<Document>, hooks: Hooks) -> Vec<Document> {
-    let (mut manifests, lifecycle): (Vec<Document>, Vec<Document>) = docs
-        .into_iter()
-        .filter(|d| d.hook().is_none_or(|h| h.kind == HookKind::Lifecycle))
-        .partition(|d| d.hook().is_none());
-    if hooks == Hooks::Lifecycle {
-        manifests.extend(lifecycle.into_iter().map(named_by_content));
+    let (mut manifests, mut lifecycle) = (Vec::new(), Vec::new());
+    for doc in docs {
+        match place(&doc, hooks) {
+            Some(Place::Manifest) => manifests.push(doc),
+            Some(Place::Hook) => lifecycle.push(named_by_content(doc)),
+            None => {}
+        }
     }
+    manifests.append(&mut lifecycle);
     manifests
 }
 
@@ -467,21 +469,41 @@ pub fn release_view(docs: Vec<Document>, hooks: Hooks) -> Vec<Document> {
 /// copied (an import compares its 100,000 input objects with their render).
 pub fn release_view_of(docs: &[Document], hooks: Hooks) -> Vec<std::borrow::Cow<'_, Document>> {
     use std::borrow::Cow;
-    let (manifests, lifecycle): (Vec<&Document>, Vec<&Document>) = docs
-        .iter()
-        .filter(|d| d.hook().is_none_or(|h| h.kind == HookKind::Lifecycle))
-        .partition(|d| d.hook().is_none());
-    let mut out: Vec<Cow<'_, Document>> = manifests.into_iter().map(Cow::Borrowed).collect();
-    if hooks == Hooks::Lifecycle {
-        out.extend(lifecycle.into_iter().map(|d| {
-            if matches!(d.kind.as_str(), "Job" | "Pod") && !d.name.is_empty() {
-                Cow::Owned(named_by_content(d.clone()))
-            } else {
-                Cow::Borrowed(d)
+    let (mut manifests, mut lifecycle) = (Vec::new(), Vec::new());
+    for doc in docs {
+        match place(doc, hooks) {
+            Some(Place::Manifest) => manifests.push(Cow::Borrowed(doc)),
+            Some(Place::Hook) if renamed_by_content(doc) => {
+                lifecycle.push(Cow::Owned(named_by_content(doc.clone())));
             }
-        }));
+            Some(Place::Hook) => lifecycle.push(Cow::Borrowed(doc)),
+            None => {}
+        }
     }
-    out
+    manifests.append(&mut lifecycle);
+    manifests
+}
+
+/// Where an object goes in a release view: a manifest, or a lifecycle hook (shown after the
+/// manifests, when `hooks` shows them); `None`: not shown (a test hook, or a lifecycle hook
+/// with `Hooks::None`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Manifest,
+    Hook,
+}
+
+fn place(doc: &Document, hooks: Hooks) -> Option<Place> {
+    match doc.hook() {
+        None => Some(Place::Manifest),
+        Some(h) if h.kind == HookKind::Lifecycle && hooks == Hooks::Lifecycle => Some(Place::Hook),
+        Some(_) => None,
+    }
+}
+
+/// Whether [`named_by_content`] renames `doc`: a hook Job or Pod with a name.
+fn renamed_by_content(doc: &Document) -> bool {
+    matches!(doc.kind.as_str(), "Job" | "Pod") && !doc.name.is_empty()
 }
 
 /// A hook Job or Pod renamed `<name>-<first 10 hex of the sha256 of its YAML>`, the name cut so
@@ -489,7 +511,7 @@ pub fn release_view_of(docs: &[Document], hooks: Hooks) -> Vec<std::borrow::Cow<
 /// object unchanged.
 fn named_by_content(mut doc: Document) -> Document {
     use sha2::{Digest, Sha256};
-    if !matches!(doc.kind.as_str(), "Job" | "Pod") || doc.name.is_empty() {
+    if !renamed_by_content(&doc) {
         return doc;
     }
     // Over the object's canonical JSON (keys sorted): the same object read from another
